@@ -1,0 +1,3 @@
+from plow_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,312 @@
+"""Plow resources as plain dataclasses, parsed tolerantly.
+
+The live API omits null keys or sends them as `null`, adds fields, and may grow
+new enum values; none of that is an error here. Unknown enum values are kept
+as the string the server sent, and the original JSON object is kept in `raw`
+so nothing the server said is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO-8601 with `Z`, `+00:00` or no offset (naive means UTC), with or without fractions."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _str(obj: JSON, key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _obj(value: Any) -> JSON:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A Plow line: the number people text."""
+
+    uid: str
+    provider_key: str | None = None
+    provider_type: str | None = None
+    display_name: str | None = None
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Line:
+        obj = _obj(obj)
+        return cls(
+            uid=_str(obj, "uid") or "",
+            provider_key=_str(obj, "provider_key"),
+            provider_type=_str(obj, "provider_type"),
+            display_name=_str(obj, "display_name"),
+            raw=obj,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A human participant of a chat (`type: member`)."""
+
+    uid: str
+    status: str | None = None  # pending_verification | active | anything new
+    display_name: str | None = None
+    role: str | None = None  # owner | member | absent
+    provider_key: str | None = None  # null until verified
+    provider_type: str | None = None
+    verification_code: str | None = None  # only in create/resend answers
+    verification_code_expires_at: datetime | None = None
+    verified_at: datetime | None = None
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Member:
+        obj = _obj(obj)
+        return cls(
+            uid=_str(obj, "uid") or "",
+            status=_str(obj, "status"),
+            display_name=_str(obj, "display_name"),
+            role=_str(obj, "role"),
+            provider_key=_str(obj, "provider_key"),
+            provider_type=_str(obj, "provider_type"),
+            verification_code=_str(obj, "verification_code"),
+            verification_code_expires_at=parse_time(obj.get("verification_code_expires_at")),
+            verified_at=parse_time(obj.get("verified_at")),
+            raw=obj,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """The line's side of a chat (`type: agent`); it has no uid."""
+
+    line: Line | None = None
+    relationship: str | None = None  # self | peer
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Agent:
+        obj = _obj(obj)
+        line = obj.get("line")
+        return cls(
+            line=Line.from_json(line) if isinstance(line, dict) else None,
+            relationship=_str(obj, "relationship"),
+            raw=obj,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A conversation between a line and one or more members."""
+
+    uid: str
+    status: str | None = None  # pending | active | failed | anything new
+    display_name: str | None = None
+    failure_reason: str | None = None
+    provider_key: str | None = None  # may be a provider thread id: see `number`
+    members: tuple[Member, ...] = ()
+    agents: tuple[Agent, ...] = ()
+    created_at: datetime | None = None
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def number(self) -> str | None:
+        """The number people text: the agent participant's line (PROTOCOL §4)."""
+        for agent in self.agents:
+            if agent.line is not None and agent.line.provider_key:
+                return agent.line.provider_key
+        return self.provider_key
+
+    @property
+    def line_uid(self) -> str | None:
+        for agent in self.agents:
+            if agent.line is not None and agent.line.uid:
+                return agent.line.uid
+        return None
+
+    @property
+    def title(self) -> str:
+        """Display name, else the members' names, else the number."""
+        if self.display_name:
+            return self.display_name
+        names = [m.display_name for m in self.members if m.display_name]
+        if names:
+            return ", ".join(names)
+        return self.number or self.uid
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Chat:
+        obj = _obj(obj)
+        members: list[Member] = []
+        agents: list[Agent] = []
+        for participant in _list(obj.get("participants")):
+            if not isinstance(participant, dict):
+                continue
+            if participant.get("type") == "agent":
+                agents.append(Agent.from_json(participant))
+            else:
+                members.append(Member.from_json(participant))
+        return cls(
+            uid=_str(obj, "uid") or "",
+            status=_str(obj, "status"),
+            display_name=_str(obj, "display_name"),
+            failure_reason=_str(obj, "failure_reason"),
+            provider_key=_str(obj, "provider_key"),
+            members=tuple(members),
+            agents=tuple(agents),
+            created_at=parse_time(obj.get("created_at")),
+            raw=obj,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who wrote a message: a member (has uid) or the agent/line (has no uid)."""
+
+    type: str | None = None  # member | agent
+    uid: str | None = None
+    display_name: str | None = None
+    provider_key: str | None = None
+    role: str | None = None
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def is_agent(self) -> bool:
+        return self.type == "agent"
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Sender:
+        obj = _obj(obj)
+        provider_key = _str(obj, "provider_key")
+        line = obj.get("line")
+        if provider_key is None and isinstance(line, dict):
+            provider_key = _str(line, "provider_key")
+        return cls(
+            type=_str(obj, "type"),
+            uid=_str(obj, "uid"),
+            display_name=_str(obj, "display_name"),
+            provider_key=provider_key,
+            role=_str(obj, "role"),
+            raw=obj,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One text in a chat."""
+
+    uid: str
+    chat_uid: str | None = None
+    direction: str | None = None  # inbound | outbound
+    body: str = ""
+    status: str | None = None  # received | sent | delivered | failed | anything new
+    sender: Sender = field(default_factory=Sender)
+    created_at: datetime | None = None
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def is_outbound(self) -> bool:
+        return self.direction == "outbound"
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Message:
+        obj = _obj(obj)
+        body = obj.get("body")
+        return cls(
+            uid=_str(obj, "uid") or "",
+            chat_uid=_str(obj, "chat_uid"),
+            direction=_str(obj, "direction"),
+            body=body if isinstance(body, str) else ("" if body is None else str(body)),
+            status=_str(obj, "status"),
+            sender=Sender.from_json(obj.get("sender")),
+            created_at=parse_time(obj.get("created_at")),
+            raw=obj,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list answer (`{"object":"list","data":[...],"has_more":...}`)."""
+
+    data: tuple[Any, ...]
+    has_more: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ActivationStart:
+    """The answer to `POST /v1/auth/activate`. `activation_secret` is a credential."""
+
+    display_code: str
+    activation_secret: str = field(repr=False)
+    send_to: str
+    line_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Exactly what the person must text."""
+        return f"Plow Activate: {self.display_code}"
+
+    @classmethod
+    def from_json(cls, obj: Any) -> ActivationStart:
+        obj = _obj(obj)
+        return cls(
+            display_code=_str(obj, "display_code") or "",
+            activation_secret=_str(obj, "activation_secret") or "",
+            send_to=_str(obj, "send_to") or "",
+            line_id=_str(obj, "line_id"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Redeem:
+    """The answer to `POST /v1/auth/activate/redeem`. `token` only on the first verified redeem."""
+
+    status: str  # pending | verified | anything new
+    token: str | None = field(default=None, repr=False)
+    chat: Chat | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Redeem:
+        obj = _obj(obj)
+        chat = obj.get("chat")
+        return cls(
+            status=_str(obj, "status") or "pending",
+            token=_str(obj, "token"),
+            chat=Chat.from_json(chat) if isinstance(chat, dict) else None,
+        )
