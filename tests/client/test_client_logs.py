@@ -1,0 +1,61 @@
+"""The log file is private and never holds a secret."""
+
+from __future__ import annotations
+
+import logging
+import stat
+from pathlib import Path
+
+import pytest
+
+from plow_tui.logs import configure_logging, redact, register_secret
+
+
+@pytest.fixture(autouse=True)
+def _remove_log_handler():
+    yield
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_plow_tui_handler", False)]:
+        root.removeHandler(handler)
+        handler.close()
+
+
+def test_patterns_are_redacted() -> None:
+    text = (
+        "GET ws://h/v1/ws?ticket=abc123&x=1 Authorization: Bearer tok.en-1 "
+        'secret act_AbC_12 {"token": "zzz", "ticket": "t1"}'
+    )
+    out = redact(text)
+    for leaked in ("abc123", "tok.en-1", "act_AbC_12", "zzz", '"t1"'):
+        assert leaked not in out
+    assert "x=1" in out
+
+
+def test_registered_secret_redacted_in_file(tmp_path: Path) -> None:
+    path = configure_logging(tmp_path / "logs" / "plow-tui.log", level=logging.DEBUG)
+    register_secret("canary-token-0123456789")
+    register_secret("short")  # too short to redact safely: ignored
+    logger = logging.getLogger("plow_tui.test")
+    logger.info("token is %s", "canary-token-0123456789")
+    try:
+        raise RuntimeError("boom canary-token-0123456789")
+    except RuntimeError:
+        logger.exception("failed")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    content = path.read_text()
+    assert "canary-token-0123456789" not in content
+    assert content.count("[redacted]") >= 2
+    assert redact("a short word") == "a short word"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_default_path_under_state_dir(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    path = configure_logging()
+    assert path == tmp_path / "state" / "plow-tui" / "plow-tui.log"
+    assert path.exists()
+    # Reconfiguring replaces the handler instead of adding another.
+    configure_logging()
+    marked = [h for h in logging.getLogger().handlers if getattr(h, "_plow_tui_handler", False)]
+    assert len(marked) == 1
