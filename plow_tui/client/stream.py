@@ -1,0 +1,428 @@
+"""`ChatStream`: a WebSocket subscription that heals itself (PROTOCOL §6).
+
+The socket delivers at most once and never replays, so after every (re)connect
+the stream catches up over REST from the newest message uid it has seen, and
+deduplicates by message uid (and by `event_id` for the §6.2 envelope form).
+The consumer therefore sees every message exactly once, oldest first, however
+often the connection drops.
+
+Frames that arrive while the REST catch-up runs are not lost: the stream does
+not read the socket during the catch-up, so they wait in the WebSocket
+library's receive buffer and are read (and deduplicated) right after it.
+
+The ticket is a credential and the socket URL carries it: neither is ever
+logged or put in an error or event. websockets' own handshake debug lines
+(which include the URL) are silenced by giving it a logger capped at INFO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import aclosing
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from plow_tui.client.errors import Forbidden, NetworkError, NotFound, NotSignedIn, PlowError
+from plow_tui.client.events import (
+    ChatActivated,
+    ChatFailed,
+    ConnectionChanged,
+    MessagesArrived,
+    MessageStatusChanged,
+    ParticipantVerified,
+    StreamEvent,
+)
+from plow_tui.client.models import Chat, Member, Message
+
+if TYPE_CHECKING:
+    from plow_tui.client.http import PlowClient
+
+log = logging.getLogger(__name__)
+# Handed to websockets: its DEBUG handshake lines contain the ticketed URL.
+_ws_log = logging.getLogger("plow_tui.client.stream.websocket")
+_ws_log.setLevel(logging.INFO)
+
+CLOSE_UNAUTHORIZED = 4401
+_SEEN_LIMIT = 10_000
+_MAX_QUEUE = 4096  # frames websockets may buffer while the REST catch-up runs
+
+
+class _Dropped(Exception):
+    """One connection ended in a way worth retrying."""
+
+    def __init__(self, state: str, reason: str) -> None:
+        super().__init__(reason)
+        self.state = state
+        self.reason = reason
+
+
+class _Refused(Exception):
+    """The handshake was refused (403): the ticket was not accepted."""
+
+
+class _SeenSet:
+    """A bounded set: duplicates only come from recent overlap, so old uids can be forgotten."""
+
+    def __init__(self, limit: int = _SEEN_LIMIT) -> None:
+        self._items: OrderedDict[str, None] = OrderedDict()
+        self._limit = limit
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def add(self, key: str) -> None:
+        self._items[key] = None
+        self._items.move_to_end(key)
+        while len(self._items) > self._limit:
+            self._items.popitem(last=False)
+
+
+class ChatStream:
+    """Live events for one chat (`chat_uid`) or every chat of the token (`chat_uid=None`).
+
+    `last_uid` (one chat) or `last_uids` (every chat) is the newest message the
+    caller already holds: the first connection backfills from there, closing
+    the gap between loading history and subscribing. Without it, the stream
+    starts from "now". In the all-chats form, pass every chat the caller shows
+    in `last_uids` (value None when its newest uid is unknown) so messages to
+    those chats during a disconnect are backfilled too; chats first seen on the
+    socket are tracked automatically.
+
+    Iterate `events()` (preferably inside `contextlib.aclosing`). It ends only
+    by raising: `NotSignedIn` when the token is refused (close 4401, handshake
+    403 twice in a row, 401 on the ticket), `NotFound`/`Forbidden` when the
+    chat is gone or not the token's. Everything else is retried with backoff.
+    """
+
+    def __init__(
+        self,
+        client: PlowClient,
+        chat_uid: str | None,
+        *,
+        last_uid: str | None = None,
+        last_uids: Mapping[str, str | None] | None = None,
+        connect: Callable[..., Awaitable[Any]] | None = None,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 30.0,
+        ping_interval: float | None = 30.0,
+        open_timeout: float = 10.0,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        page_size: int = 100,
+    ) -> None:
+        self._client = client
+        self.chat_uid = chat_uid or None
+        self._connect = connect
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+        self._ping_interval = ping_interval
+        self._open_timeout = open_timeout
+        self._rng = rng or random.Random()
+        self._sleep = sleep
+        self._page_size = page_size
+        self._seen_messages = _SeenSet()
+        self._seen_events = _SeenSet()
+        # chat uid -> newest message uid held (None: the chat had no messages yet).
+        self._anchors: dict[str, str | None] = {}
+        # Chats whose newest uid must be looked up once connected ("start from now").
+        self._unresolved: set[str] = set()
+        if self.chat_uid is not None:
+            if last_uid:
+                self._anchors[self.chat_uid] = last_uid
+            else:
+                self._unresolved.add(self.chat_uid)
+        for uid, newest in (last_uids or {}).items():
+            if self.chat_uid is not None and uid != self.chat_uid:
+                continue
+            if newest:
+                self._anchors[uid] = newest
+                self._unresolved.discard(uid)
+            else:
+                self._unresolved.add(uid)
+
+    def mark_seen(self, message_uid: str) -> None:
+        """Do not deliver `message_uid` (e.g. a message this app just sent and already shows)."""
+        self._seen_messages.add(message_uid)
+
+    @property
+    def last_uids(self) -> dict[str, str | None]:
+        """The newest message uid delivered (or given) per chat."""
+        return dict(self._anchors)
+
+    # -- the reconnect loop ---------------------------------------------------
+
+    def _delay(self, attempt: int) -> float:
+        base = min(self._backoff_max, self._backoff_initial * (2**attempt))
+        # Jitter of ±25% spreads out clients that all dropped at once.
+        return min(self._backoff_max, base * (0.75 + self._rng.random() / 2))
+
+    async def events(self) -> AsyncIterator[StreamEvent]:
+        """Connect, catch up, relay; on any drop reconnect with backoff and catch up again."""
+        attempt = 0
+        refusals = 0
+        while True:
+            yield ConnectionChanged("connecting")
+            went_live = False
+            try:
+                async with aclosing(self._session()) as session:
+                    async for event in session:
+                        if isinstance(event, ConnectionChanged) and event.state == "live":
+                            went_live = True
+                            attempt = refusals = 0
+                        yield event
+                state, reason = "reconnecting", "connection closed"
+            except _Refused:
+                refusals += 1
+                if refusals >= 2:
+                    # A fresh ticket refused twice: the token itself is no good.
+                    yield ConnectionChanged("offline", None, "not signed in")
+                    raise NotSignedIn("The server refused the live connection: sign in again.", status=403) from None
+                state, reason = "reconnecting", "ticket refused"
+            except NotSignedIn:
+                yield ConnectionChanged("offline", None, "not signed in")
+                raise
+            except (NotFound, Forbidden) as error:
+                yield ConnectionChanged("offline", None, error.message)
+                raise
+            except _Dropped as dropped:
+                state, reason = dropped.state, dropped.reason
+            if went_live:
+                attempt = 0
+            delay = self._delay(attempt)
+            attempt += 1
+            yield ConnectionChanged(state, delay, reason)  # type: ignore[arg-type]
+            await self._sleep(delay)
+
+    # -- one connection ---------------------------------------------------------
+
+    async def _open(self) -> Any:
+        try:
+            ticket = await self._client.ws_ticket(self.chat_uid)
+        except (NotSignedIn, NotFound, Forbidden):
+            raise
+        except NetworkError:
+            raise _Dropped("offline", "server unreachable") from None
+        except PlowError as error:
+            raise _Dropped("offline", error.message) from None
+        url = self._client.ws_url(ticket)
+        connect = self._connect
+        if connect is None:
+            from websockets.asyncio.client import connect
+        from websockets.exceptions import InvalidHandshake, InvalidStatus
+
+        try:
+            return await connect(
+                url,
+                ping_interval=self._ping_interval,
+                ping_timeout=self._ping_interval,
+                open_timeout=self._open_timeout,
+                max_queue=_MAX_QUEUE,
+                logger=_ws_log,
+                user_agent_header=self._user_agent(),
+            )
+        except InvalidStatus as error:
+            status = error.response.status_code
+            if status in (401, 403):
+                raise _Refused() from None
+            raise _Dropped("offline", f"the server answered {status}") from None
+        except (OSError, TimeoutError, InvalidHandshake) as error:
+            # Not `str(error)`: some of these messages quote the URL.
+            raise _Dropped("offline", f"could not connect ({type(error).__name__})") from None
+
+    @staticmethod
+    def _user_agent() -> str:
+        from plow_tui.client.http import USER_AGENT
+
+        return USER_AGENT
+
+    async def _session(self) -> AsyncIterator[StreamEvent]:
+        """One connection: open, wait for `connected`, catch up, relay frames until it drops."""
+        from websockets.exceptions import ConnectionClosed
+
+        ws = await self._open()
+        try:
+            try:
+                await asyncio.wait_for(self._await_connected(ws), self._open_timeout)
+                await self._resolve_anchors()
+                backlog = await self._backfill()
+                if backlog:
+                    yield MessagesArrived(tuple(backlog), backfill=True)
+                yield ConnectionChanged("live")
+                async for raw in ws:
+                    for event in self._handle_frame(raw):
+                        yield event
+                code = _close_code(ws)
+            except ConnectionClosed as closed:
+                code = closed.rcvd.code if closed.rcvd is not None else _close_code(ws)
+            except TimeoutError:
+                raise _Dropped("reconnecting", "no `connected` frame") from None
+            if code == CLOSE_UNAUTHORIZED:
+                raise NotSignedIn("The server closed the live connection: sign in again.", status=CLOSE_UNAUTHORIZED)
+            raise _Dropped("reconnecting", "connection lost")
+        finally:
+            await ws.close()
+
+    async def _await_connected(self, ws: Any) -> None:
+        while True:
+            raw = await ws.recv()
+            frame = _decode(raw)
+            if frame is not None and frame.get("type") == "connected":
+                return
+            log.info("skipping a frame received before `connected`")
+
+    # -- REST catch-up ------------------------------------------------------------
+
+    async def _resolve_anchors(self) -> None:
+        """Look up the newest uid of chats followed "from now" (after `connected`, so no gap)."""
+        for chat_uid in sorted(self._unresolved):
+            try:
+                page = await self._client.messages(chat_uid, limit=1)
+            except (NotSignedIn, NotFound, Forbidden):
+                if self.chat_uid is not None:
+                    raise
+                self._forget_chat(chat_uid)
+                continue
+            except PlowError as error:
+                raise _Dropped("reconnecting", f"catch-up failed: {error.message}") from None
+            self._anchors[chat_uid] = page.data[0].uid if page.data else None
+            for message in page.data:
+                self._seen_messages.add(message.uid)
+            self._unresolved.discard(chat_uid)
+
+    async def _backfill(self) -> list[Message]:
+        """Messages newer than each anchor, oldest first, minus those already delivered."""
+        backlog: list[Message] = []
+        for chat_uid in list(self._anchors):
+            newer: list[Message] = []
+            try:
+                async for message in self._client.history(
+                    chat_uid, until_uid=self._anchors[chat_uid], page_size=self._page_size
+                ):
+                    newer.append(message)
+            except NotSignedIn:
+                raise
+            except (NotFound, Forbidden):
+                if self.chat_uid is not None:
+                    raise
+                self._forget_chat(chat_uid)
+                continue
+            except PlowError as error:
+                raise _Dropped("reconnecting", f"catch-up failed: {error.message}") from None
+            newer.reverse()
+            for message in newer:
+                if not message.uid or message.uid in self._seen_messages:
+                    continue
+                self._seen_messages.add(message.uid)
+                backlog.append(message if message.chat_uid else replace(message, chat_uid=chat_uid))
+            if newer:
+                self._anchors[chat_uid] = newer[-1].uid
+        if len(self._anchors) > 1:
+            backlog.sort(key=lambda m: (m.created_at is None, m.created_at or 0))
+        return backlog
+
+    def _forget_chat(self, chat_uid: str) -> None:
+        self._anchors.pop(chat_uid, None)
+        self._unresolved.discard(chat_uid)
+
+    # -- frames ----------------------------------------------------------------
+
+    def _handle_frame(self, raw: Any) -> list[StreamEvent]:
+        frame = _decode(raw)
+        if frame is None:
+            return []
+        chat_uid = _text(frame.get("chat_uid")) or _text(frame.get("chat_id"))
+        body = frame
+        kind = _text(frame.get("type"))
+        if "event_type" in frame or "event_id" in frame or isinstance(frame.get("data"), dict):
+            # §6.2 envelope: {"event_id", "event_type", "chat_id", "data": {"type", ...}}
+            event_id = _text(frame.get("event_id"))
+            if event_id is not None:
+                if event_id in self._seen_events:
+                    return []
+                self._seen_events.add(event_id)
+            data = frame.get("data")
+            body = data if isinstance(data, dict) else {}
+            kind = _text(body.get("type")) or _text(frame.get("event_type"))
+            chat_uid = chat_uid or _text(body.get("chat_uid")) or _text(body.get("chat_id"))
+        chat_uid = chat_uid or self.chat_uid
+        if kind in ("message_received", "message_status_updated"):
+            message = self._message(body.get("message"), chat_uid)
+            if message is None:
+                return []
+            if kind == "message_status_updated":
+                return [MessageStatusChanged(message)]
+            if message.uid in self._seen_messages:
+                return []
+            self._seen_messages.add(message.uid)
+            if message.chat_uid is not None:
+                self._anchors[message.chat_uid] = message.uid
+                self._unresolved.discard(message.chat_uid)
+            return [MessagesArrived((message,))]
+        if kind == "participant_verified":
+            participant = body.get("participant")
+            if not isinstance(participant, dict):
+                log.warning("skipping a participant_verified frame without a participant")
+                return []
+            return [ParticipantVerified(chat_uid, Member.from_json(participant))]
+        if kind == "chat_active":
+            chat_obj = body.get("chat")
+            chat = Chat.from_json(chat_obj) if isinstance(chat_obj, dict) else Chat(uid=chat_uid or "", status="active")
+            if not chat.uid and chat_uid:
+                chat = replace(chat, uid=chat_uid)
+            if self.chat_uid is None and chat.uid and chat.uid not in self._anchors:
+                # A chat that just became active has no messages we could have missed.
+                self._anchors[chat.uid] = None
+            return [ChatActivated(chat)]
+        if kind == "chat_activation_failed":
+            return [ChatFailed(chat_uid, _text(body.get("reason")), _text(body.get("message")))]
+        if kind == "connected":
+            return []
+        log.info("ignoring a frame of unknown type %r", (kind or "")[:40])
+        return []
+
+    def _message(self, obj: Any, chat_uid: str | None) -> Message | None:
+        if not isinstance(obj, dict):
+            log.warning("skipping a message frame without a message")
+            return None
+        message = Message.from_json(obj)
+        if not message.uid:
+            log.warning("skipping a message without a uid")
+            return None
+        if message.chat_uid is None and chat_uid is not None:
+            message = replace(message, chat_uid=chat_uid)
+        if self.chat_uid is not None and message.chat_uid not in (None, self.chat_uid):
+            log.warning("skipping a message for another chat")
+            return None
+        return message
+
+
+def _decode(raw: Any) -> dict[str, Any] | None:
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("skipping a frame that is not UTF-8 (%d bytes)", len(raw))
+            return None
+    try:
+        frame = json.loads(raw)
+    except (TypeError, ValueError):
+        log.warning("skipping a frame that is not JSON (%d characters)", len(raw) if isinstance(raw, str) else 0)
+        return None
+    if not isinstance(frame, dict):
+        log.warning("skipping a frame that is not a JSON object")
+        return None
+    return frame
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _close_code(ws: Any) -> int | None:
+    code = getattr(ws, "close_code", None)
+    return code if isinstance(code, int) else None

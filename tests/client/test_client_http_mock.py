@@ -1,0 +1,181 @@
+"""PlowClient against httpx.MockTransport: odd payloads, retries, error mapping, secrets."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import httpx
+import pytest
+
+from plow_tui import __version__
+from plow_tui.client.errors import (
+    ActivationExpired,
+    ChatNotReady,
+    DeliveryUnknown,
+    NetworkError,
+    NotFound,
+    NotSignedIn,
+    RateLimited,
+    ServerUnavailable,
+)
+from plow_tui.client.http import PlowClient
+
+
+class Recorder:
+    def __init__(self, responses):
+        self.responses = list(responses)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        item = self.responses.pop(0) if len(self.responses) > 1 else self.responses[0]
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+
+def make(responses, token="tok-secret-1234", **kw):
+    rec = Recorder(responses)
+    sleeps: list[float] = []
+
+    async def sleep(s: float) -> None:
+        sleeps.append(s)
+
+    client = PlowClient(
+        "http://plow.test/v1/", token, transport=httpx.MockTransport(rec), sleep=sleep, rng=random.Random(1), **kw
+    )
+    return client, rec, sleeps
+
+
+async def test_base_url_headers_and_auth() -> None:
+    client, rec, _ = make([httpx.Response(200, json={"object": "list", "data": [{"uid": "ln_1"}], "has_more": False})])
+    async with client:
+        lines = await client.lines()
+    assert [line.uid for line in lines] == ["ln_1"]
+    request = rec.requests[0]
+    assert str(request.url) == "http://plow.test/v1/lines"
+    assert request.headers["Authorization"] == "Bearer tok-secret-1234"
+    assert request.headers["User-Agent"].startswith(f"plow-tui/{__version__}")
+    assert "tok-secret" not in repr(client)
+
+
+async def test_no_token_raises_without_a_request() -> None:
+    client, rec, _ = make([httpx.Response(200, json={})], token=None)
+    with pytest.raises(NotSignedIn):
+        await client.chats()
+    assert rec.requests == []
+
+
+async def test_activate_and_redeem_send_no_auth() -> None:
+    client, rec, _ = make(
+        [
+            httpx.Response(200, json={"display_code": "ABCDE", "activation_secret": "act_x1", "send_to": "+1555", "line_id": "ln_1"}),
+            httpx.Response(200, json={"status": "verified", "token": "tok-new-123456", "chat": None}),
+        ],
+        token=None,
+    )
+    start = await client.activate(name="Ada")
+    assert start.text == "Plow Activate: ABCDE"
+    assert json.loads(rec.requests[0].content) == {"provision_chat": True, "name": "Ada"}
+    result = await client.redeem(start.activation_secret)
+    assert result.token == "tok-new-123456" and result.chat is None
+    assert all("Authorization" not in r.headers for r in rec.requests)
+    assert "tok-new" not in repr(result) and "act_x1" not in repr(start)
+
+
+async def test_reads_retry_on_429_and_503_honouring_retry_after() -> None:
+    client, rec, sleeps = make(
+        [
+            httpx.Response(429, json={"detail": "slow"}, headers={"Retry-After": "2"}),
+            httpx.Response(503, json={"detail": "busy"}),
+            httpx.Response(200, json={"data": [], "has_more": False}),
+        ]
+    )
+    assert await client.chats() == []
+    assert len(rec.requests) == 3
+    assert sleeps[0] == 2.0 and 0 < sleeps[1] <= 1.0
+
+
+async def test_reads_give_up_after_max_retries() -> None:
+    client, rec, sleeps = make([httpx.Response(502, json={"detail": "bad gateway"})], max_retries=2)
+    with pytest.raises(ServerUnavailable):
+        await client.chats()
+    assert len(rec.requests) == 3 and len(sleeps) == 2
+
+
+async def test_connect_errors_retry_reads_then_raise_network_error() -> None:
+    client, rec, _ = make([httpx.ConnectError("refused")], max_retries=1)
+    with pytest.raises(NetworkError) as info:
+        await client.chat("cht_1")
+    assert len(rec.requests) == 2
+    assert "tok" not in str(info.value)
+
+
+async def test_sends_are_never_retried() -> None:
+    client, rec, sleeps = make([httpx.Response(503, json={"detail": "oops"})])
+    with pytest.raises(DeliveryUnknown):
+        await client.send_message("cht_1", "hi")
+    assert len(rec.requests) == 1 and sleeps == []
+    client, rec, _ = make([httpx.ReadTimeout("slow")])
+    with pytest.raises(DeliveryUnknown):
+        await client.send_message("cht_1", "hi")
+    assert len(rec.requests) == 1
+
+
+async def test_chat_not_ready_and_redeem_expired() -> None:
+    client, _, _ = make([httpx.Response(409, json={"error": {"code": "CHAT_NOT_READY", "message": "pending"}})])
+    with pytest.raises(ChatNotReady):
+        await client.send_message("cht_1", "hi")
+    client, _, _ = make([httpx.Response(410, json={"detail": "expired"})])
+    with pytest.raises(ActivationExpired):
+        await client.redeem("act_abc")
+
+
+async def test_rate_limit_with_long_retry_after_is_raised() -> None:
+    client, rec, _ = make([httpx.Response(429, headers={"Retry-After": "3600"})])
+    with pytest.raises(RateLimited) as info:
+        await client.lines()
+    assert info.value.retry_after == 3600 and len(rec.requests) == 1
+
+
+async def test_uids_are_quoted_into_one_segment() -> None:
+    client, rec, _ = make([httpx.Response(404, json={"detail": "Not found"})])
+    with pytest.raises(NotFound):
+        await client.chat("../lines")
+    assert rec.requests[0].url.raw_path == b"/v1/chats/..%2Flines"
+    with pytest.raises(NotFound):
+        await client.chat("")
+
+
+async def test_history_pages_until_uid() -> None:
+    pages = [
+        httpx.Response(200, json={"data": [{"uid": "m5"}, {"uid": "m4"}], "has_more": True}),
+        httpx.Response(200, json={"data": [{"uid": "m3"}, {"uid": "m2"}], "has_more": True}),
+        httpx.Response(200, json={"data": [{"uid": "m1"}], "has_more": False}),
+    ]
+    client, rec, _ = make(pages)
+    uids = [m.uid async for m in client.history("cht_1", until_uid="m2", page_size=2)]
+    assert uids == ["m5", "m4", "m3"]
+    assert rec.requests[1].url.params["starting_after"] == "m4"
+    client, rec, _ = make(pages)
+    assert [m.uid async for m in client.history("cht_1", page_size=2)] == ["m5", "m4", "m3", "m2", "m1"]
+
+
+async def test_odd_payloads_are_tolerated() -> None:
+    client, _, _ = make([httpx.Response(200, json=[{"uid": "cht_1", "participants": None}, "junk"])])
+    chats = await client.chats()
+    assert [c.uid for c in chats] == ["cht_1"]
+    client, _, _ = make([httpx.Response(200, content=b"not json")])
+    with pytest.raises(ServerUnavailable):
+        await client.chats()
+
+
+async def test_ticket_and_ws_url() -> None:
+    client, rec, _ = make([httpx.Response(200, json={"object": "ws_ticket", "ticket": "tkt_1/2"})])
+    ticket = await client.ws_ticket(None)
+    assert json.loads(rec.requests[0].content) == {}
+    assert client.ws_url(ticket) == "ws://plow.test/v1/ws?ticket=tkt_1%2F2"
+    https = PlowClient("https://api.example/")
+    assert https.ws_url("t").startswith("wss://api.example/v1/ws?")
+    await https.aclose()
