@@ -1,0 +1,275 @@
+"""The Textual apps: `PlowApp` (the client) and `PhoneApp` (`plow-tui phone`).
+
+Every dependency is injected (CONVENTIONS §2): the token store, a factory for
+API clients, a factory for simulated phones, the clock and the time zone, the
+clipboard commands. `plow_tui.commands.app` builds the real ones; tests pass a
+sandbox URL, in-memory stores and fixed clocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from plow_tui.client.errors import PlowError
+from plow_tui.client.models import Chat
+from plow_tui.client.tokens import SecretStoreError
+from plow_tui.paths import styles_dir
+from plow_tui.tui.clipboard import copy_with_command
+from plow_tui.tui.screens.help import KeysScreen, key_rows
+from plow_tui.tui.screens.phone import DEFAULT_PHONE, Draft, PhoneFactory, PhoneScreen
+
+if TYPE_CHECKING:
+    from plow_tui.client.http import PlowClient
+    from plow_tui.client.tokens import TokenStore
+
+ClientFactory = Callable[[str, "str | None"], "PlowClient"]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """What the person asked for on the command line."""
+
+    api_url: str
+    name: str | None = None
+    provision_chat: bool = True
+    insecure_storage: bool = False
+    # The app runs against a sandbox at `api_url` (started in-process by
+    # `--sandbox`): the status line says so, and the simulated phone is offered.
+    sandbox: bool = False
+    notifications: bool = True
+    poll_interval: float = 3.0
+    phone_number: str = DEFAULT_PHONE
+
+
+class PlowBaseApp(App[int]):
+    """What both apps share: styles, clock, clipboard, keys screen, palette entries.
+
+    A screen adds palette entries by defining `system_commands()`; the app
+    adds them to Textual's own (CONVENTIONS §2: every action has one).
+    """
+
+    CSS_PATH = [str(styles_dir() / "app.tcss")]
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("question_mark", "show_keys", "Keys"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        now: Clock = utc_now,
+        tz: tzinfo | None = None,
+        cursor_blink: bool = True,
+        animation_level: str | None = None,
+        clipboard_commands: Sequence[Sequence[str]] = (),
+    ) -> None:
+        super().__init__()
+        self.now = now
+        self._tz = tz
+        self.cursor_blink = cursor_blink
+        if animation_level is not None:
+            self.animation_level = animation_level  # type: ignore[assignment]
+        self._clipboard_commands = [tuple(c) for c in clipboard_commands]
+
+    def local_time(self, moment: datetime) -> datetime:
+        """`moment` in the display time zone (the machine's unless one was injected)."""
+        return moment.astimezone(self._tz) if self._tz is not None else moment.astimezone()
+
+    # -- clipboard ---------------------------------------------------------------
+
+    def copy(self, text: str, what: str) -> None:
+        """Copy `text` (OSC 52, plus a local clipboard command) and say what was copied."""
+        self.copy_to_clipboard(text)
+        if self._clipboard_commands:
+            self._copy_with_command(text, what)
+        else:
+            self.notify(f"Copied {what}: {text}", title="Copied", timeout=4)
+
+    @work(thread=True, group="clipboard", exit_on_error=False)
+    def _copy_with_command(self, text: str, what: str) -> None:
+        used = copy_with_command(text, self._clipboard_commands)
+        how = f" (also via {used})" if used else ""
+        self.call_from_thread(self.notify, f"Copied {what}: {text}{how}", title="Copied", timeout=4)
+
+    # -- keys and commands ---------------------------------------------------------
+
+    def action_show_keys(self) -> None:
+        if isinstance(self.screen, KeysScreen):
+            return
+        self.push_screen(KeysScreen(key_rows(self.screen)))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":  # replaced by ours, which lists every key
+                yield command
+        yield SystemCommand("Keys", "Show the keys of this screen", self.action_show_keys)
+        screen_commands = getattr(screen, "system_commands", None)
+        if screen_commands is not None:
+            yield from screen_commands()
+
+
+class PlowApp(PlowBaseApp):
+    """The Plow client: activation first when there is no token, then the chats."""
+
+    TITLE = "plow-tui"
+    BINDINGS = [Binding("p", "phone", "Phone (sandbox)")]
+
+    def __init__(
+        self,
+        config: AppConfig,
+        *,
+        token_store: TokenStore,
+        client_factory: ClientFactory,
+        phone_factory: PhoneFactory | None = None,
+        now: Clock = utc_now,
+        tz: tzinfo | None = None,
+        cursor_blink: bool = True,
+        animation_level: str | None = None,
+        clipboard_commands: Sequence[Sequence[str]] = (),
+    ) -> None:
+        super().__init__(
+            now=now,
+            tz=tz,
+            cursor_blink=cursor_blink,
+            animation_level=animation_level,
+            clipboard_commands=clipboard_commands,
+        )
+        self.config = config
+        self.token_store = token_store
+        self.client_factory = client_factory
+        self.phone_factory = phone_factory
+        if config.sandbox:
+            self.sub_title = "SANDBOX"
+
+    def client(self, token: str | None = None) -> PlowClient:
+        """A new API client for the configured server; the caller closes it."""
+        return self.client_factory(self.config.api_url, token)
+
+    def on_mount(self) -> None:
+        self._open_first_screen()
+
+    @work(exclusive=True, group="startup", exit_on_error=False)
+    async def _open_first_screen(self) -> None:
+        try:
+            token = await self.token_store.get_token(self.config.api_url)
+        except SecretStoreError as exc:
+            self.notify(f"Could not read the saved token: {exc}", severity="warning", timeout=8)
+            token = None
+        if token:
+            self.show_chats(token)
+        else:
+            self.show_activation()
+
+    # -- the two places the app can be -------------------------------------------
+
+    def show_activation(self, note: str | None = None) -> None:
+        """Sign in by text; `note` says why (e.g. the saved token was refused)."""
+        from plow_tui.tui.screens.activation import ActivationScreen
+
+        self._replace_screen(ActivationScreen(note=note))
+
+    def show_chats(self, token: str, chat: Chat | None = None) -> None:
+        """Signed in: open the chats. `chat` is the chat activation provisioned, if any.
+
+        This is the one hand-off to the main screen; today it opens a
+        placeholder that names the account's chats.
+        """
+        from plow_tui.tui.screens.signed_in import SignedInScreen
+
+        self._replace_screen(SignedInScreen(token, chat))
+
+    async def sign_out(self, reason: str) -> None:
+        """The server refused the token (401): forget it and sign in again."""
+        try:
+            await self.token_store.forget_token(self.config.api_url)
+        except SecretStoreError as exc:
+            self.notify(f"Could not remove the refused token: {exc}", severity="warning")
+        self.show_activation(note=reason)
+
+    def _replace_screen(self, screen: Screen) -> None:
+        # The first screen is pushed over the default one; after that, each
+        # place replaces the last, so leaving it cancels its workers.
+        while isinstance(self.screen, (PhoneScreen, KeysScreen)) or getattr(self.screen, "is_modal", False):
+            self.pop_screen()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    # -- the simulated phone --------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "phone":
+            # Only a sandbox has simulated phones; hide the key elsewhere.
+            return self.config.sandbox and self.phone_factory is not None and not isinstance(self.screen, PhoneScreen)
+        return True
+
+    def action_phone(self) -> None:
+        if not self.check_action("phone", ()) or self.phone_factory is None:
+            return
+        draft_of = getattr(self.screen, "phone_draft", None)
+        draft: Draft | None = draft_of() if draft_of is not None else None
+        self.push_screen(
+            PhoneScreen(
+                self.config.api_url,
+                self.phone_factory,
+                phone=self.config.phone_number,
+                draft=draft,
+                sandbox=True,
+            )
+        )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.check_action("phone", ()):
+            yield SystemCommand("Phone (sandbox)", "Open the simulated phone to text a line", self.action_phone)
+
+
+class PhoneApp(PlowBaseApp):
+    """`plow-tui phone NUMBER`: one simulated handset, for a second terminal."""
+
+    TITLE = "plow-tui phone"
+
+    def __init__(
+        self,
+        base_url: str,
+        phone: str,
+        *,
+        phone_factory: PhoneFactory,
+        draft: Draft | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.base_url = base_url
+        self.phone = phone
+        self.phone_factory = phone_factory
+        self.draft = draft
+
+    def on_mount(self) -> None:
+        self.push_screen(
+            PhoneScreen(
+                self.base_url,
+                self.phone_factory,
+                phone=self.phone,
+                draft=self.draft,
+                sandbox=True,
+                standalone=True,
+            )
+        )
+
+
+__all__ = ["AppConfig", "PhoneApp", "PlowApp", "PlowError"]
