@@ -17,7 +17,7 @@ from plow_tui.commands import EXIT_CODES_HELP, ExitCode
 DEFAULT_API_URL = "https://api.plow.co"
 
 # Modules under plow_tui.commands, each with register(subparsers, common).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("app",)
 
 
 def default_api_url() -> str:
@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"plow-tui {__version__}")
+    # No subcommand runs the app; its own options (--sandbox, --name) live with it.
+    app_command = importlib.import_module("plow_tui.commands.app")
+    app_command.add_app_arguments(parser)
+    parser.set_defaults(func=app_command.run_app)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"plow_tui.commands.{name}").register(subparsers, common)

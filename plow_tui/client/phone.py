@@ -23,6 +23,9 @@ from plow_tui.client.urls import normalize_base_url
 
 log = logging.getLogger(__name__)
 
+# The simulated phone's number unless told otherwise (not a pool line).
+DEFAULT_PHONE = "+15551230002"
+
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _SEPARATORS = re.compile(r"[\s().\-]")
 

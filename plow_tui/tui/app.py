@@ -24,7 +24,8 @@ from plow_tui.client.tokens import SecretStoreError
 from plow_tui.paths import styles_dir
 from plow_tui.tui.clipboard import copy_with_command
 from plow_tui.tui.screens.help import KeysScreen, key_rows
-from plow_tui.tui.screens.phone import DEFAULT_PHONE, Draft, PhoneFactory, PhoneScreen
+from plow_tui.client.phone import DEFAULT_PHONE
+from plow_tui.tui.screens.phone import Draft, PhoneFactory, PhoneScreen
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient

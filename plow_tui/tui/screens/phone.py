@@ -24,10 +24,8 @@ from textual.widgets import Footer, Input, Label, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
 from plow_tui.client.errors import PlowError
-from plow_tui.client.phone import PhoneText, format_phone, normalize_phone
+from plow_tui.client.phone import DEFAULT_PHONE, PhoneText, format_phone, normalize_phone
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
-
-DEFAULT_PHONE = "+15551230002"
 
 # Reconnect delays for the phone's socket, in seconds (doubling, capped).
 _RETRY_FIRST = 1.0

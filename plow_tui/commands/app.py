@@ -1,0 +1,144 @@
+"""`plow-tui` with no command (the Textual app), and `plow-tui phone` (a simulated handset).
+
+`--sandbox` starts a sandbox in-process on a free loopback port and runs the
+app against it. Its tokens live in memory only: each run gets a fresh world
+on a new port, so a token saved for it could never be used again, and a demo
+must not write anything into the person's keyring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from plow_tui.client.phone import DEFAULT_PHONE
+from plow_tui.commands import ExitCode
+
+# `plow-tui sandbox` listens here by default; the live API has no phones.
+DEFAULT_SANDBOX_URL = "http://127.0.0.1:8765"
+LIVE_API_URL = "https://api.plow.co"
+
+
+def add_app_arguments(parser: argparse.ArgumentParser) -> None:
+    """The top-level options that only the app uses."""
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against a local sandbox started in-process (no account, no network); "
+        "tokens are kept in memory only",
+    )
+    parser.add_argument("--name", help="your name for a new account (default: your login name)")
+    parser.add_argument(
+        "--no-chat",
+        dest="provision_chat",
+        action="store_false",
+        help="sign in without creating a chat with your phone",
+    )
+    parser.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    phone = subparsers.add_parser(
+        "phone",
+        parents=[common],
+        help="a simulated phone for a sandbox, in its own terminal",
+        description="Be a phone against a sandbox: read what lines text it, and text a line. "
+        f"--api-url defaults to {DEFAULT_SANDBOX_URL} (where `plow-tui sandbox` listens).",
+    )
+    phone.add_argument("number", nargs="?", default=DEFAULT_PHONE, help=f"this phone's number (default {DEFAULT_PHONE})")
+    phone.add_argument("--to", help="the line to text (E.164)")
+    phone.add_argument("--text", default="", help="a text to pre-fill")
+    phone.set_defaults(func=run_phone)
+
+
+def _login_name() -> str | None:
+    try:
+        return getpass.getuser() or None
+    except (KeyError, OSError):  # no passwd entry, no $USER
+        return None
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Open the Textual app (with an in-process sandbox for `--sandbox`)."""
+    from plow_tui.client.http import PlowClient
+    from plow_tui.client.phone import SandboxPhone
+    from plow_tui.client.tokens import MemoryStore, TokenStore
+    from plow_tui.client.urls import normalize_base_url
+    from plow_tui.logs import configure_logging
+    from plow_tui.tui.app import AppConfig, PlowApp
+    from plow_tui.tui.clipboard import clipboard_commands
+
+    # The terminal belongs to the app: everything else goes to the private log.
+    configure_logging()
+    sandbox = None
+    if args.sandbox:
+        from plow_tui.sandbox import SandboxConfig, SandboxServer
+
+        sandbox = SandboxServer(SandboxConfig(port=0, seed=args.seed))
+        try:
+            api_url = sandbox.start()
+        except (OSError, RuntimeError) as exc:
+            print(f"plow-tui: could not start the sandbox: {exc}", file=sys.stderr)
+            return ExitCode.ERROR
+        # PLOW_TOKEN belongs to a real account: it must not apply here.
+        store = TokenStore([MemoryStore()], env={}, reason="sandbox")
+    else:
+        try:
+            api_url = normalize_base_url(args.api_url)
+        except ValueError as exc:
+            print(f"plow-tui: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
+        store = TokenStore.default(force_file=args.insecure_storage)
+
+    config = AppConfig(
+        api_url=api_url,
+        name=args.name or _login_name(),
+        provision_chat=args.provision_chat,
+        insecure_storage=args.insecure_storage,
+        sandbox=sandbox is not None,
+    )
+    app = PlowApp(
+        config,
+        token_store=store,
+        client_factory=PlowClient,
+        phone_factory=SandboxPhone if sandbox is not None else None,
+        clipboard_commands=clipboard_commands(),
+    )
+    try:
+        app.run()
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+    return int(app.return_code or ExitCode.OK)
+
+
+def run_phone(args: argparse.Namespace) -> int:
+    """`plow-tui phone NUMBER`: the simulated handset as its own app."""
+    from plow_tui.client.phone import SandboxPhone, normalize_phone
+    from plow_tui.client.urls import normalize_base_url
+    from plow_tui.logs import configure_logging
+    from plow_tui.tui.app import PhoneApp
+    from plow_tui.tui.clipboard import clipboard_commands
+    from plow_tui.tui.screens.phone import Draft
+
+    api_url = args.api_url
+    if normalize_base_url(api_url) == LIVE_API_URL:
+        api_url = DEFAULT_SANDBOX_URL
+    try:
+        base_url = normalize_base_url(api_url)
+        number = normalize_phone(args.number)
+        to = normalize_phone(args.to) if args.to else ""
+    except ValueError as exc:
+        print(f"plow-tui phone: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    configure_logging()
+    app = PhoneApp(
+        base_url,
+        number,
+        phone_factory=SandboxPhone,
+        draft=Draft(text=args.text, to=to),
+        clipboard_commands=clipboard_commands(),
+    )
+    app.run()
+    return int(app.return_code or ExitCode.OK)
