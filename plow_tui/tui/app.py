@@ -181,17 +181,13 @@ class PlowApp(PlowBaseApp):
         """Sign in by text; `note` says why (e.g. the saved token was refused)."""
         from plow_tui.tui.screens.activation import ActivationScreen
 
-        self._replace_screen(ActivationScreen(note=note))
+        self._open_place(ActivationScreen(note=note))
 
     def show_chats(self, token: str, chat: Chat | None = None) -> None:
-        """Signed in: open the chats. `chat` is the chat activation provisioned, if any.
+        """Signed in: open the chats. `chat` is the chat activation provisioned, if any."""
+        from plow_tui.tui.screens.chats import ChatsScreen
 
-        This is the one hand-off to the main screen; today it opens a
-        placeholder that names the account's chats.
-        """
-        from plow_tui.tui.screens.signed_in import SignedInScreen
-
-        self._replace_screen(SignedInScreen(token, chat))
+        self._open_place(ChatsScreen(token, chat))
 
     async def sign_out(self, reason: str) -> None:
         """The server refused the token (401): forget it and sign in again."""
@@ -201,7 +197,7 @@ class PlowApp(PlowBaseApp):
             self.notify(f"Could not remove the refused token: {exc}", severity="warning")
         self.show_activation(note=reason)
 
-    def _replace_screen(self, screen: Screen) -> None:
+    def _open_place(self, screen: Screen) -> None:
         # The first screen is pushed over the default one; after that, each
         # place replaces the last, so leaving it cancels its workers.
         while isinstance(self.screen, (PhoneScreen, KeysScreen)) or getattr(self.screen, "is_modal", False):

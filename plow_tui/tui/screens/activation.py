@@ -119,6 +119,7 @@ class ActivationScreen(Screen[None]):
         self.retry: Retry | None = None
         self.problem: str = ""
         self._client: PlowClient | None = None
+        self._storage_trouble_text: str | None = None
 
     @property
     def plow(self) -> PlowApp:
@@ -257,6 +258,8 @@ class ActivationScreen(Screen[None]):
         self.query_one("#activation-to", Label).update(Text(f"to   {format_phone(pending.send_to)}"))
         self.query_one(QRCode).data = sms_uri(pending.send_to, pending.text)
         self._show_qr(True)
+        # The store may have fallen back (keyring → file) while saving the code.
+        self._show_storage(self._storage_trouble_text)
         if event.resumed:
             self.notify("Picked up the sign-in you started earlier.", timeout=4)
         self._refresh_state()
@@ -296,6 +299,7 @@ class ActivationScreen(Screen[None]):
 
     @on(StorageTrouble)
     def _storage_trouble(self, event: StorageTrouble) -> None:
+        self._storage_trouble_text = event.text
         self._show_storage(event.text)
 
     def _stale(self) -> None:

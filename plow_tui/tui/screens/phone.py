@@ -190,7 +190,9 @@ class PhoneScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#phone-compose", Input).cursor_blink = getattr(self.app, "cursor_blink", True)
+        compose = self.query_one("#phone-compose", Input)
+        compose.cursor_blink = getattr(self.app, "cursor_blink", True)
+        compose.focus()
         self._show_numbers()
         self._connect()
 

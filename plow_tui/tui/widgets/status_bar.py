@@ -108,7 +108,9 @@ class StatusBar(Widget):
             right.append("  ")
             right.append_text(state)
         if self.last_event is not None:
-            right.append(f"  {self.last_event.astimezone().strftime('%H:%M')}", self._style("dim"))
+            local_time = getattr(self.app, "local_time", None)
+            moment = local_time(self.last_event) if local_time else self.last_event.astimezone()
+            right.append(f"  {moment.strftime('%H:%M')}", self._style("dim"))
         width = self.content_size.width or (left.cell_len + right.cell_len + 2)
         gap = width - left.cell_len - right.cell_len
         if gap < 1:
