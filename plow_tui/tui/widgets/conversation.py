@@ -509,7 +509,9 @@ class Conversation(ScrollView, can_focus=True):
         self._measure(index)
         block = self._block(index)
         separator = 1 if block.separator is not None else 0
-        offset = max(-separator, min(offset, len(block.strips) - separator - 1))
+        # offset -1 is the separator line; if that separator has gone (an older
+        # page of the same day arrived), it becomes the previous entry's last line.
+        offset = max(-1, min(offset, len(block.strips) - separator - 1))
         self._sync_virtual_size()
         self._set_scroll(self._lines.start(index) + separator + offset)
 
@@ -716,6 +718,7 @@ class Conversation(ScrollView, can_focus=True):
             self._width = width
             self._reestimate()
             self._changed(anchor)
+            self._check_near_top()
         else:
             self._changed(None)
 
@@ -731,6 +734,8 @@ class Conversation(ScrollView, can_focus=True):
         self._check_near_top()
 
     def _check_near_top(self) -> None:
+        if not self._width or self._viewport()[1] <= 0:
+            return  # not laid out yet: every position looks like the top
         near = bool(self._entries) and round(self.scroll_y) <= NEAR_TOP_LINES
         if near and not self._near_top_posted:
             self._near_top_posted = True

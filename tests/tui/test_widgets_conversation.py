@@ -1,0 +1,359 @@
+"""Behaviour of the Conversation widget, driven through a tiny host app."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from textual.app import App, ComposeResult
+
+from plow_tui.tui.widgets.conversation import Conversation, Entry
+
+NOW = datetime(2020, 9, 16, 12, 0, tzinfo=timezone.utc)  # a Wednesday
+SIZE = (100, 30)
+
+
+@pytest.fixture(autouse=True)
+def _utc_local_time(monkeypatch: pytest.MonkeyPatch):
+    # Times are shown in local time: pin it so the expected text is stable.
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def entry(n: int, *, at: datetime | None = None, body: str | None = None, **fields) -> Entry:
+    return Entry(
+        uid=fields.pop("uid", f"m{n}"),
+        author=fields.pop("author", "Ada"),
+        body=f"message {n}" if body is None else body,
+        at=at or NOW - timedelta(hours=3) + timedelta(minutes=n),
+        outbound=fields.pop("outbound", False),
+        **fields,
+    )
+
+
+def many(count: int, start: int = 0) -> list[Entry]:
+    return [entry(n) for n in range(start, start + count)]
+
+
+class Host(App[None]):
+    def __init__(self, entries: list[Entry] = ()) -> None:
+        super().__init__()
+        self.animation_level = "none"
+        self.initial = entries
+        self.near_top: list[Conversation.NearTop] = []
+        self.opened: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Conversation(self.initial, clock=lambda: NOW)
+
+    def on_conversation_near_top(self, message: Conversation.NearTop) -> None:
+        self.near_top.append(message)
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        self.opened.append(url)
+
+
+def screen_lines(conversation: Conversation) -> list[str]:
+    return [
+        conversation.render_line(y).text.rstrip()
+        for y in range(conversation.scrollable_content_region.height)
+    ]
+
+
+def text_of(conversation: Conversation) -> str:
+    return "\n".join(screen_lines(conversation))
+
+
+async def test_shows_time_sender_body_and_delivery_glyphs() -> None:
+    states = ["sending", "sent", "delivered", "failed", "unknown", "queued"]
+    entries = [entry(0, body="hello there")] + [
+        entry(n, outbound=True, state=state, body=f"out {state}")
+        for n, state in enumerate(states, start=1)
+    ]
+    async with Host(entries).run_test(size=SIZE) as pilot:
+        lines = screen_lines(pilot.app.query_one(Conversation))
+        by_body = {line.split()[2] + " " + line.split()[3]: line for line in lines if " out " in line}
+        assert any(line.startswith("09:00  Ada") and "hello there" in line for line in lines)
+        assert by_body["out sending"].endswith("…")
+        assert by_body["out sent"].endswith("✓") and not by_body["out sent"].endswith("✓✓")
+        assert by_body["out delivered"].endswith("✓✓")
+        assert by_body["out failed"].endswith("✗")
+        assert by_body["out unknown"].endswith("?")
+        assert by_body["out queued"].endswith("queued")
+        assert all(" you " in line for line in by_body.values())
+
+
+async def test_network_text_is_shown_literally() -> None:
+    body = "[bold]hi[/] [@click=app.quit]x[/] \x1b[31mred\x07 \x9b2J end"
+    async with Host([entry(0, body=body, author="[red]Eve\x1b]0;t\x07")]).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        rendered = text_of(conversation)
+        assert "[bold]hi[/] [@click=app.quit]x[/] ␛[31mred␇ \ufffd2J end" in rendered
+        assert "[red]Eve" in rendered
+        assert not any(ch in rendered for ch in "\x1b\x07\x9b")
+        # No segment carries an action or link from the text.
+        strips = [conversation.render_line(y) for y in range(conversation.size.height)]
+        assert all(not segment.style or not segment.style.meta for strip in strips for segment in strip)
+
+
+async def test_long_bodies_wrap_with_a_hanging_indent() -> None:
+    words = " ".join(f"word{n}" for n in range(40))
+    async with Host([entry(0, body=words)]).run_test(size=SIZE) as pilot:
+        lines = [line for line in screen_lines(pilot.app.query_one(Conversation)) if "word" in line]
+        assert len(lines) >= 3
+        indent = lines[0].index("word0")
+        assert all(line[:indent].strip() == "" and line[indent] == "w" for line in lines[1:])
+        assert " ".join(" ".join(line.split()[2:]) if i == 0 else line.strip() for i, line in enumerate(lines)) == words
+
+
+async def test_day_separators() -> None:
+    entries = [
+        entry(0, at=datetime(2020, 9, 14, 9, 0, tzinfo=timezone.utc)),
+        entry(1, at=datetime(2020, 9, 14, 9, 5, tzinfo=timezone.utc)),
+        entry(2, at=datetime(2020, 9, 15, 22, 0, tzinfo=timezone.utc)),
+        entry(3, at=datetime(2020, 9, 16, 8, 0, tzinfo=timezone.utc)),
+        entry(4, at=datetime(2019, 12, 31, 8, 0, tzinfo=timezone.utc), uid="old"),
+    ]
+    async with Host(entries[4:] + entries[:4]).run_test(size=SIZE) as pilot:
+        separators = [line.strip("─ ") for line in screen_lines(pilot.app.query_one(Conversation)) if "──" in line]
+        assert separators == ["Tue 31 Dec 2019", "Mon 14 Sep", "Yesterday", "Today"]
+
+
+async def test_add_entries_merges_by_uid() -> None:
+    async with Host(many(3)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        conversation.add_entries([entry(1, body="edited"), entry(3), entry(3, body="message 3 again")])
+        await pilot.pause()
+        assert [e.uid for e in conversation.entries] == ["m0", "m1", "m2", "m3"]
+        rendered = text_of(conversation)
+        assert rendered.count("edited") == 1 and "message 1" not in rendered
+        assert rendered.count("message 3") == 1 and "message 3 again" in rendered
+        assert conversation.newest_uid == "m3" and conversation.oldest_uid == "m0"
+
+
+async def test_follows_the_bottom_only_when_the_reader_is_there() -> None:
+    async with Host(many(100)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        assert conversation.pinned
+        conversation.add_entries([entry(100)])
+        await pilot.pause()
+        assert screen_lines(conversation)[-1].endswith("message 100")
+
+        conversation.scroll_to(y=20, animate=False)
+        await pilot.pause()
+        assert not conversation.pinned
+        before = screen_lines(conversation)
+        conversation.add_entries([entry(101), entry(102), entry(103, outbound=True)])
+        await pilot.pause()
+        after = screen_lines(conversation)
+        assert after[:-1] == before[:-1]  # the reader's place is kept
+        assert after[-1].strip() == "↓ 2 new messages"  # own messages aren't "new"
+        assert conversation.new_count == 2
+
+        conversation.focus()
+        await pilot.press("end")
+        assert conversation.pinned and conversation.new_count == 0
+        lines = screen_lines(conversation)
+        assert lines[-1].endswith("message 103")
+
+
+async def test_reaching_the_bottom_clears_the_new_marker() -> None:
+    async with Host(many(100)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        await pilot.pause()
+        conversation.scroll_to(y=10, animate=False)
+        await pilot.pause()
+        conversation.add_entries([entry(100)])
+        await pilot.pause()
+        assert "↓ 1 new message" in screen_lines(conversation)[-1]
+        conversation.scroll_end(animate=False)
+        await pilot.pause()
+        assert conversation.new_count == 0
+        assert screen_lines(conversation)[-1].endswith("message 100")
+
+
+async def test_prepend_older_keeps_the_visible_lines_steady() -> None:
+    async with Host(many(60, start=100)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        await pilot.pause()
+        conversation.scroll_to(y=0, animate=False)
+        await pilot.pause()
+        before = screen_lines(conversation)
+        older = [entry(n, at=NOW - timedelta(days=2, minutes=100 - n)) for n in range(100)]
+        conversation.prepend_older(older)
+        await pilot.pause()
+        assert screen_lines(conversation) == before
+        assert conversation.scroll_y > 0
+        assert conversation.oldest_uid == "m0" and len(conversation.entries) == 160
+
+        # Same day as the top entry: its day separator goes, the rest stays put.
+        conversation.scroll_to(y=0, animate=False)
+        await pilot.pause()
+        before = screen_lines(conversation)
+        same_day = [entry(-5, at=NOW - timedelta(days=2, minutes=200))]
+        conversation.prepend_older(same_day)
+        await pilot.pause()
+        assert screen_lines(conversation)[1:] == before[1:]
+
+
+async def test_prepend_skips_entries_already_shown() -> None:
+    async with Host(many(5, start=10)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        conversation.prepend_older([entry(9), entry(10, body="updated")])
+        await pilot.pause()
+        assert [e.uid for e in conversation.entries] == ["m9", "m10", "m11", "m12", "m13", "m14"]
+        assert text_of(conversation).count("updated") == 1
+
+
+async def test_near_top_is_posted_once_per_approach() -> None:
+    async with Host(many(200)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        app = pilot.app
+        await pilot.pause()
+        assert app.near_top == []
+        for y in (50, 10, 3, 2, 1, 0):
+            conversation.scroll_to(y=y, animate=False)
+            await pilot.pause()
+        assert len(app.near_top) == 1
+        assert app.near_top[0].oldest_uid == "m0"
+        conversation.scroll_to(y=40, animate=False)
+        await pilot.pause()
+        conversation.scroll_to(y=0, animate=False)
+        await pilot.pause()
+        assert len(app.near_top) == 2
+
+
+async def test_a_short_conversation_asks_for_older_pages() -> None:
+    async with Host(many(3)).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert len(pilot.app.near_top) == 1
+
+
+async def test_update_state_replace_and_remove() -> None:
+    async with Host(many(2)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        conversation.add_entries([entry(9, uid="local-1", outbound=True, state="sending", body="hi")])
+        conversation.replace("local-1", entry(9, uid="srv-9", outbound=True, state="sent", body="hi"))
+        assert conversation.update_state("srv-9", "delivered")
+        assert not conversation.update_state("nope", "sent")
+        await pilot.pause()
+        lines = [line for line in screen_lines(conversation) if " hi" in line]
+        assert len(lines) == 1 and lines[0].endswith("✓✓")
+
+        # The real message arrived over the stream before the send returned.
+        conversation.add_entries([entry(10, uid="local-2", outbound=True, state="sending", body="yo")])
+        conversation.add_entries([entry(10, uid="srv-10", outbound=True, state="sent", body="yo")])
+        conversation.replace("local-2", entry(10, uid="srv-10", outbound=True, state="sent", body="yo"))
+        await pilot.pause()
+        assert [e.uid for e in conversation.entries] == ["m0", "m1", "srv-9", "srv-10"]
+
+        assert conversation.remove("m0") and not conversation.remove("m0")
+        conversation.clear()
+        await pilot.pause()
+        assert len(conversation.entries) == 0
+        assert "No messages yet" in text_of(conversation)
+
+
+async def test_empty_state_text_is_settable() -> None:
+    async with Host().run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        conversation.empty_text = "Nobody has written yet"
+        await pilot.pause()
+        assert "Nobody has written yet" in text_of(conversation)
+
+
+async def test_cursor_keys_copy_and_open_link() -> None:
+    entries = many(40) + [entry(40, body="see https://example.com/a?b=1). ok"), entry(41, body="last")]
+    async with Host(entries).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        conversation.focus()
+        await pilot.pause()
+        assert conversation.check_action("copy", ()) is False
+        assert conversation.check_action("open_link", ()) is False
+
+        await pilot.press("k")
+        assert conversation.selected_uid == "m41"
+        assert conversation.check_action("open_link", ()) is False
+        await pilot.press("up")
+        assert conversation.selected_uid == "m40"
+        await pilot.press("y", "o")
+        assert pilot.app.clipboard == "see https://example.com/a?b=1). ok"
+        assert pilot.app.opened == ["https://example.com/a?b=1"]
+
+        await pilot.press("g")
+        assert conversation.selected_uid == "m0" and conversation.scroll_y == 0
+        await pilot.press("j", "down")
+        assert conversation.selected_uid == "m2"
+        await pilot.press("pagedown")
+        assert conversation.selected_uid not in ("m2", "m41")
+        await pilot.press("G")
+        assert conversation.selected_uid == "m41" and conversation.pinned
+
+
+async def test_copy_drops_control_characters() -> None:
+    async with Host([entry(0, body="a\x1b[2Jb\nc")]).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        conversation.focus()
+        await pilot.press("k", "y")
+        assert pilot.app.clipboard == "a[2Jb\nc"
+
+
+async def test_click_selects_a_message() -> None:
+    async with Host(many(3)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        row = next(y for y, line in enumerate(screen_lines(conversation)) if line.endswith("message 1"))
+        await pilot.click(Conversation, offset=(20, row))
+        assert conversation.selected_uid == "m1"
+        line = conversation.render_line(row)
+        assert any(segment.style and segment.style.bgcolor for segment in line)
+
+
+async def test_opening_is_lazy_for_long_conversations() -> None:
+    async with Host(many(100_000)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        await pilot.pause()
+        # Only what is on screen has been wrapped.
+        assert len(conversation._blocks) < 100
+        assert screen_lines(conversation)[-1].endswith("message 99999")
+        conversation.add_entries([entry(100_000)])
+        await pilot.pause()
+        assert screen_lines(conversation)[-1].endswith("message 100000")
+        conversation.focus()
+        await pilot.press("g")
+        assert "message 0" in text_of(conversation)
+
+
+async def test_scrolling_into_estimated_entries_does_not_jump() -> None:
+    # Long bodies make the height estimates wrong; the lines already on screen
+    # must still stay where they are while the new ones get measured.
+    entries = [entry(n, body="line\n" * (n % 5) + "word " * (n % 7 * 9) + f"end{n}") for n in range(300)]
+    async with Host(entries).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        await pilot.pause()
+        for _ in range(40):
+            before = screen_lines(conversation)
+            conversation.scroll_to(y=conversation.scroll_y - 1, animate=False)
+            await pilot.pause()
+            assert screen_lines(conversation)[1:] == before[:-1]
+
+
+async def test_resize_rewraps_and_stays_at_the_bottom() -> None:
+    words = " ".join(f"w{n}" for n in range(60))
+    async with Host(many(50) + [entry(50, body=words)]).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        wide = [line for line in screen_lines(conversation) if " w" in line]
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        narrow = [line for line in screen_lines(conversation) if " w" in line]
+        assert len(narrow) > len(wide)
+        assert narrow[-1].rstrip().endswith("w59")
+        assert all(len(line) <= 60 for line in screen_lines(conversation))
+
+
+def test_entries_need_aware_times() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Entry("x", "Ada", "hi", datetime(2020, 1, 1), outbound=False)
