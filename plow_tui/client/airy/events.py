@@ -1,29 +1,17 @@
-"""What an Airy conversation reports, as plain dataclasses (the TUI turns them into messages)."""
+"""What an Airy conversation reports, as plain dataclasses (the TUI turns them into messages).
+
+The socket's state is the Plow stream's own `ConnectionChanged` (same states:
+connecting, live, reconnecting, offline), so one status bar serves both
+backends. A stream that stopped for good says `offline` with no `retry_in`.
+"""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from plow_tui.client.airy.errors import AiryError
 from plow_tui.client.airy.models import AiryMessage
-
-
-class ConnectionState(enum.Enum):
-    """Where the socket stands; `CLOSED` is final."""
-
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    CLOSED = "closed"
-
-
-@dataclass(frozen=True, slots=True)
-class AiryConnectionChanged:
-    """The socket changed state; `detail` says why, in words fit for a status bar."""
-
-    state: ConnectionState
-    detail: str | None = None
+from plow_tui.client.events import ConnectionChanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +42,16 @@ class AiryConversationRestarted:
 
 @dataclass(frozen=True, slots=True)
 class AiryStreamFailed:
-    """The stream cannot go on (channel gone, bad channel id); a CLOSED state follows."""
+    """The stream cannot go on (channel gone, bad channel id); a final `offline` follows."""
 
     error: AiryError
 
 
 AiryEvent = (
-    AiryConnectionChanged | AiryMessagesArrived | AiryMessageUpdated | AiryConversationRestarted | AiryStreamFailed
+    ConnectionChanged | AiryMessagesArrived | AiryMessageUpdated | AiryConversationRestarted | AiryStreamFailed
 )
+
+
+def is_final(event: AiryEvent) -> bool:
+    """True for the last event of a stream: `offline` with no retry planned."""
+    return isinstance(event, ConnectionChanged) and event.state == "offline" and event.retry_in is None

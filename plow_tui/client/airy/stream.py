@@ -22,13 +22,9 @@ from urllib.parse import urlsplit
 from plow_tui.client.airy import stomp
 from plow_tui.client.airy.conversation import AiryConversation
 from plow_tui.client.airy.errors import AiryBadRequest, AiryChannelNotFound, AiryError
-from plow_tui.client.airy.events import (
-    AiryConnectionChanged,
-    AiryEvent,
-    AiryStreamFailed,
-    ConnectionState,
-)
+from plow_tui.client.airy.events import AiryEvent, AiryStreamFailed, is_final
 from plow_tui.client.airy.models import AiryPush
+from plow_tui.client.events import ConnectionChanged, ConnectionState
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +55,7 @@ class AiryStream:
 
     `async for event in AiryStream(conversation).events(): ...` starts the
     conversation if needed, connects, and yields `AiryEvent`s until `close()`
-    or a fatal error (then `AiryStreamFailed` and a `CLOSED` state).
+    or a fatal error (then `AiryStreamFailed` and a final `offline`).
     """
 
     def __init__(
@@ -90,7 +86,7 @@ class AiryStream:
             while True:
                 event = await conversation.next_event()
                 yield event
-                if isinstance(event, AiryConnectionChanged) and event.state is ConnectionState.CLOSED:
+                if is_final(event):
                     return
         finally:
             await self.close()
@@ -105,13 +101,13 @@ class AiryStream:
 
     # -- the reconnect loop ---------------------------------------------------------
 
-    def _emit_state(self, state: ConnectionState, detail: str | None = None) -> None:
-        self.conversation.emit(AiryConnectionChanged(state, detail))
+    def _emit_state(self, state: ConnectionState, reason: str | None = None, retry_in: float | None = None) -> None:
+        self.conversation.emit(ConnectionChanged(state, retry_in=retry_in, reason=reason))
 
     async def _run(self) -> None:
         conversation = self.conversation
         try:
-            self._emit_state(ConnectionState.CONNECTING)
+            self._emit_state("connecting")
             failures = 0
             reauthenticate = False
             while not self._closed:
@@ -129,7 +125,7 @@ class AiryStream:
                     if not reauthenticate:
                         # A fresh token deserves an immediate try; a second refusal waits.
                         reauthenticate = True
-                        self._emit_state(ConnectionState.RECONNECTING, detail)
+                        self._emit_state("reconnecting", detail, 0.0)
                         continue
                 except _FATAL:
                     raise
@@ -142,21 +138,24 @@ class AiryStream:
                 if self.connections > connected_before:
                     failures = 0
                 delay = self.reconnect_delays[min(failures, len(self.reconnect_delays) - 1)]
+                delay *= random.uniform(1.0, 1.2)
                 failures += 1
-                self._emit_state(ConnectionState.RECONNECTING, detail)
-                await asyncio.sleep(delay * random.uniform(1.0, 1.2))
+                # "reconnecting" after a live connection dropped, "offline" when none could be made.
+                state: ConnectionState = "reconnecting" if self.connections > connected_before else "offline"
+                self._emit_state(state, detail, delay)
+                await asyncio.sleep(delay)
         except _FATAL as exc:
             conversation.emit(AiryStreamFailed(exc))
-            self._emit_state(ConnectionState.CLOSED, str(exc))
+            self._emit_state("offline", str(exc))
         except asyncio.CancelledError:
-            self._emit_state(ConnectionState.CLOSED)
+            self._emit_state("offline", "closed")
             raise
         except Exception as exc:
             # A bug must not leave the reader waiting forever: report and stop.
             log.exception("the Airy stream stopped")
             error = AiryError(f"The Airy stream stopped: {type(exc).__name__}.")
             conversation.emit(AiryStreamFailed(error))
-            self._emit_state(ConnectionState.CLOSED, str(error))
+            self._emit_state("offline", str(error))
 
     # -- one STOMP session ----------------------------------------------------------
 
@@ -214,7 +213,7 @@ class AiryStream:
                 if await conversation.reauthenticate():
                     return  # a new conversation: this socket belongs to the old one
                 self.connections += 1
-                self._emit_state(ConnectionState.CONNECTED)
+                self._emit_state("live")
                 # Twice the server's interval: one late beat on a slow link is not a drop.
                 timeout = 2 * expect_within if expect_within else None
                 while True:
