@@ -1,0 +1,81 @@
+"""Plow resources turned into the backend-neutral view models the widgets draw."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from plow_tui.client.models import Chat, Message
+from plow_tui.tui.widgets.chat_list import ChatSummary
+from plow_tui.tui.widgets.conversation import Entry
+
+# Delivery states in the order they happen: a late or replayed answer never
+# moves a message backwards (an echo saying `sent` after `delivered`).
+_STATE_ORDER = {"sending": 0, "unknown": 1, "sent": 2, "delivered": 3, "failed": 3}
+
+# The live API splits texts longer than this itself (PROTOCOL §5); we split
+# first so each part is a message the person can see as sent.
+MAX_BODY = 4000
+
+
+def later_state(old: str | None, new: str | None) -> str | None:
+    """The state to show when `new` arrives for a message showing `old`."""
+    if old is None or new is None:
+        return new or old
+    return new if _STATE_ORDER.get(new, 2) >= _STATE_ORDER.get(old, 2) else old
+
+
+def author_of(message: Message) -> str:
+    if message.is_outbound:
+        return "you"
+    sender = message.sender
+    return sender.display_name or sender.provider_key or "them"
+
+
+def message_entry(message: Message, fallback_time: datetime) -> Entry:
+    """An `Entry` for `message`; `fallback_time` stands in for a missing timestamp."""
+    return Entry(
+        uid=message.uid,
+        author=author_of(message),
+        body=message.body,
+        at=message.created_at or fallback_time,
+        outbound=message.is_outbound,
+        state=(message.status or "sent") if message.is_outbound else None,
+    )
+
+
+def waiting_for(chat: Chat) -> str | None:
+    """`waiting for Sarah, Patrick` for a pending chat."""
+    names = [m.display_name or "a member" for m in chat.members if not m.is_verified]
+    return f"waiting for {', '.join(names)}" if names else None
+
+
+def chat_summary(chat: Chat, *, last: Message | None = None, unread: int = 0) -> ChatSummary:
+    """The chat list's row for `chat`, with its newest message when known."""
+    preview = None
+    if last is not None:
+        preview = f"you: {last.body}" if last.is_outbound else last.body
+    return ChatSummary(
+        uid=chat.uid,
+        title=chat.title,
+        number=chat.number,
+        status=chat.status,
+        failure_reason=chat.failure_reason,
+        preview=preview,
+        last_at=(last.created_at if last is not None else None) or chat.created_at,
+        unread=unread,
+        connection_note=waiting_for(chat) if chat.status == "pending" else None,
+    )
+
+
+def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
+    """`text` in parts of at most `limit` characters, cut at whitespace where possible."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind(" ", limit // 2, limit + 1)
+        cut = cut if cut > 0 else limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts

@@ -1,0 +1,676 @@
+"""The main screen: the chat list on the left, the open chat on the right.
+
+Workers do all network I/O and post Messages; handlers only update widgets.
+One all-chats `ChatStream` feeds every chat: messages land in the right pane,
+bump unread counts of chats that are not open, and update statuses live.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message as TextualMessage
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Input, Static
+
+from plow_tui.client import events as ev
+from plow_tui.client.errors import ChatNotReady, DeliveryUnknown, NotFound, NotSignedIn, PlowError
+from plow_tui.client.models import Chat, Member, Message
+from plow_tui.paths import styles_dir
+from plow_tui.tui.plow_views import chat_summary, later_state, message_entry, split_body
+from plow_tui.tui.widgets.chat_list import ChatList
+from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
+from plow_tui.tui.widgets.compose import Compose
+from plow_tui.tui.widgets.conversation import Conversation, Entry
+from plow_tui.tui.widgets.status_bar import Connection, StatusBar
+
+if TYPE_CHECKING:
+    from plow_tui.client.http import PlowClient
+    from plow_tui.tui.app import PlowApp
+
+PAGE_SIZE = 50
+_CONNECTION = {
+    "connecting": Connection.CONNECTING,
+    "live": Connection.LIVE,
+    "reconnecting": Connection.RECONNECTING,
+    "offline": Connection.OFFLINE,
+}
+
+
+class ChatsScreen(Screen[None]):
+    """Chat list, conversation and editor, fed by one live stream for every chat."""
+
+    CSS_PATH = [str(styles_dir() / "chats.tcss")]
+    BINDINGS = [
+        Binding("ctrl+n", "new_chat", "New chat"),
+        Binding("ctrl+u", "next_unread", "Next unread"),
+        Binding("slash", "filter", "Filter"),
+        Binding("ctrl+r", "reload", "Reload"),
+        Binding("r", "retry_send", "Retry send"),
+        Binding("s", "resend_code", "Resend code"),
+        Binding("d", "delete_chat", "Delete chat"),
+        Binding("R", "recreate_chat", "Recreate"),
+        Binding("escape", "close_filter", "Close filter", show=False),
+    ]
+
+    # -- messages from workers -------------------------------------------------
+
+    class ChatsLoaded(TextualMessage):
+        def __init__(self, chats: list[Chat]) -> None:
+            super().__init__()
+            self.chats = chats
+
+    class PreviewLoaded(TextualMessage):
+        def __init__(self, chat_uid: str, message: Message | None) -> None:
+            super().__init__()
+            self.chat_uid = chat_uid
+            self.message = message
+
+    class PageLoaded(TextualMessage):
+        """A page of history, newest first; `older` when it goes above what is shown."""
+
+        def __init__(self, chat_uid: str, messages: list[Message], has_more: bool, older: bool) -> None:
+            super().__init__()
+            self.chat_uid = chat_uid
+            self.messages = messages
+            self.has_more = has_more
+            self.older = older
+
+    class StreamEvent(TextualMessage):
+        def __init__(self, event: ev.StreamEvent) -> None:
+            super().__init__()
+            self.event = event
+
+    class SendFinished(TextualMessage):
+        def __init__(
+            self, chat_uid: str, local_uid: str, body: str, message: Message | None, error: PlowError | None
+        ) -> None:
+            super().__init__()
+            self.chat_uid = chat_uid
+            self.local_uid = local_uid
+            self.body = body
+            self.message = message
+            self.error = error
+
+    class ChatChanged(TextualMessage):
+        """A chat was created, recreated or had a code resent (codes only live here)."""
+
+        def __init__(self, chat: Chat, codes: Iterable[Member] = (), open_it: bool = False) -> None:
+            super().__init__()
+            self.chat = chat
+            self.codes = tuple(codes)
+            self.open_it = open_it
+
+    class ChatRemoved(TextualMessage):
+        def __init__(self, chat_uid: str, why: str) -> None:
+            super().__init__()
+            self.chat_uid = chat_uid
+            self.why = why
+
+    class Failed(TextualMessage):
+        def __init__(self, what: str, error: PlowError) -> None:
+            super().__init__()
+            self.what = what
+            self.error = error
+
+    def __init__(self, token: str, provisioned: Chat | None = None) -> None:
+        super().__init__()
+        self._token = token
+        self._provisioned = provisioned
+        self._chats: dict[str, Chat] = {}
+        self._last: dict[str, Message] = {}  # newest message per chat, for previews
+        self._unread: dict[str, int] = {}
+        self._open_uid: str | None = None
+        self._local_ids = itertools.count(1)
+        self._unsent: dict[str, tuple[str, str]] = {}  # local uid -> (chat uid, body) of failed sends
+        self._api: PlowClient | None = None
+
+    @property
+    def plow_app(self) -> PlowApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def api(self) -> PlowClient:
+        if self._api is None:
+            self._api = self.plow_app.client(self._token)
+        return self._api
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        config = self.plow_app.config
+        yield StatusBar(config.api_url, sandbox=config.sandbox, id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="sidebar"):
+                yield Static("Chats", id="sidebar-title")
+                yield Input(placeholder="filter chats", id="filter")
+                yield ChatList(id="chat-list", clock=self.plow_app.now)
+            with ContentSwitcher(id="panes", initial="no-chat"):
+                yield Static(
+                    "Loading your chats…",
+                    id="no-chat",
+                    classes="muted",
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        if self._provisioned is not None:
+            self._add_chat(self._provisioned)
+            self.open_chat(self._provisioned.uid)
+        self.query_one(ChatList).focus()
+        self._load_chats()
+        self._follow_stream()
+
+    async def on_unmount(self) -> None:
+        if self._api is not None:
+            await self._api.aclose()
+
+    # -- workers: all the network I/O of this screen ---------------------------------
+
+    @work(exclusive=True, group="load-chats", exit_on_error=False)
+    async def _load_chats(self) -> None:
+        try:
+            chats = await self.api.chats()
+        except PlowError as error:
+            self.post_message(self.Failed("load your chats", error))
+            return
+        self.post_message(self.ChatsLoaded(chats))
+        for chat in chats:
+            if chat.uid in self._last:
+                continue
+            try:
+                page = await self.api.messages(chat.uid, limit=1)
+            except PlowError:
+                continue  # a preview is a nicety; the chat still opens
+            newest = page.data[0] if page.data else None
+            self.post_message(self.PreviewLoaded(chat.uid, newest))
+
+    @work(exclusive=True, group="stream", exit_on_error=False)
+    async def _follow_stream(self) -> None:
+        from plow_tui.client.stream import ChatStream
+
+        stream = ChatStream(self.api, None, last_uids={uid: m.uid for uid, m in self._last.items()})
+        try:
+            async with contextlib.aclosing(stream.events()) as events:
+                async for event in events:
+                    self.post_message(self.StreamEvent(event))
+        except NotSignedIn as error:
+            self.post_message(self.Failed("stay signed in", error))
+        except PlowError as error:
+            self.post_message(self.Failed("follow your chats live", error))
+
+    @work(group="history", exit_on_error=False)
+    async def _load_page(self, chat_uid: str, starting_after: str | None) -> None:
+        try:
+            page = await self.api.messages(chat_uid, limit=PAGE_SIZE, starting_after=starting_after)
+        except PlowError as error:
+            self.post_message(self.Failed("load messages", error))
+            if isinstance(error, NotFound):
+                self.post_message(self.ChatRemoved(chat_uid, "This chat no longer exists."))
+            return
+        messages = [m for m in page.data if isinstance(m, Message)]
+        self.post_message(self.PageLoaded(chat_uid, messages, page.has_more, older=starting_after is not None))
+
+    @work(group="send", exit_on_error=False)
+    async def _send(self, chat_uid: str, local_uid: str, body: str) -> None:
+        try:
+            message = await self.api.send_message(chat_uid, body)
+        except PlowError as error:
+            self.post_message(self.SendFinished(chat_uid, local_uid, body, None, error))
+        else:
+            self.post_message(self.SendFinished(chat_uid, local_uid, body, message, None))
+
+    @work(group="reconcile", exit_on_error=False)
+    async def _reconcile(self, chat_uid: str, local_uid: str, body: str, resend: bool) -> None:
+        """Find out whether a send with an unknown outcome landed; resend only if it did not."""
+        try:
+            page = await self.api.messages(chat_uid, limit=PAGE_SIZE)
+        except PlowError as error:
+            self.post_message(self.Failed("check whether your message was sent", error))
+            return
+        pane = self._pane(chat_uid)
+        shown = {e.uid for e in pane.conversation.entries} if pane is not None else set()
+        landed = next(
+            (m for m in page.data if isinstance(m, Message) and m.is_outbound and m.body == body and m.uid not in shown),
+            None,
+        )
+        if landed is not None:
+            self.post_message(self.SendFinished(chat_uid, local_uid, body, landed, None))
+        elif resend:
+            await self._send(chat_uid, local_uid, body).wait()
+
+    @work(group="manage", exit_on_error=False)
+    async def _resend_code(self, chat: Chat, member: Member) -> None:
+        try:
+            fresh = await self.api.resend_invitation(chat.uid, member.uid)
+            updated = await self.api.chat(chat.uid)
+        except PlowError as error:
+            self.post_message(self.Failed(f"resend {member.display_name or 'the'} code", error))
+            return
+        self.post_message(self.ChatChanged(updated, [fresh]))
+
+    @work(group="manage", exit_on_error=False)
+    async def _delete(self, chat: Chat, recreate: bool) -> None:
+        try:
+            await self.api.delete_chat(chat.uid)
+        except NotFound:
+            pass  # already gone: the outcome the person asked for
+        except PlowError as error:
+            self.post_message(self.Failed("delete the chat", error))
+            return
+        self.post_message(self.ChatRemoved(chat.uid, "Chat deleted."))
+        if not recreate:
+            return
+        names = [m.display_name or "Member" for m in chat.members]
+        line_uid = chat.line_uid
+        if line_uid is None:
+            lines = await self.api.lines()
+            line_uid = lines[0].uid if lines else None
+        if line_uid is None:
+            self.notify("No line to recreate the chat on.", severity="error")
+            return
+        try:
+            created = await self.api.create_chat(line_uid, names)
+        except PlowError as error:
+            self.post_message(self.Failed("recreate the chat", error))
+            return
+        self.post_message(self.ChatChanged(created, created.members, open_it=True))
+
+    # -- handlers: update widgets from what workers found ----------------------------
+
+    @on(ChatsLoaded)
+    def _chats_loaded(self, message: ChatsLoaded) -> None:
+        listed = {chat.uid for chat in message.chats}
+        for chat in message.chats:
+            self._add_chat(chat)
+        for uid in list(self._chats):
+            # Failed and deleted chats are not listed (PROTOCOL §4): keep a
+            # failed one we know about so its reason stays visible.
+            if uid not in listed and self._chats[uid].status != "failed":
+                self._remove_chat(uid)
+        if self._open_uid is None:
+            placeholder = self.query_one("#no-chat", Static)
+            placeholder.update(
+                "Pick a chat on the left (Enter), or press Ctrl+N for a new one."
+                if message.chats
+                else "No chats yet. Press Ctrl+N to create one."
+            )
+
+    @on(PreviewLoaded)
+    def _preview_loaded(self, message: PreviewLoaded) -> None:
+        if message.message is not None and message.chat_uid not in self._last:
+            self._last[message.chat_uid] = message.message
+            self._refresh_row(message.chat_uid)
+
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        pane = self._pane(message.chat_uid)
+        if pane is None:
+            return
+        now = self.plow_app.now()
+        entries = [message_entry(m, now) for m in reversed(message.messages)]
+        pane.has_older = message.has_more
+        pane.loading_older = False
+        if message.older:
+            pane.conversation.prepend_older(entries)
+        else:
+            pane.loaded = True
+            pane.conversation.add_entries(entries)
+            if message.messages:
+                self._note_last(message.chat_uid, message.messages[0])
+
+    @on(StreamEvent)
+    def _stream_event(self, message: StreamEvent) -> None:
+        event = message.event
+        status = self.query_one(StatusBar)
+        if isinstance(event, ev.ConnectionChanged):
+            retry = round(event.retry_in) if event.retry_in is not None else None
+            status.set_connection(_CONNECTION.get(event.state, Connection.OFFLINE), retry_in=retry)
+            return
+        status.last_event = self.plow_app.now()
+        if isinstance(event, ev.MessagesArrived):
+            self._messages_arrived(event.messages)
+        elif isinstance(event, ev.MessageStatusChanged):
+            self._status_changed(event.message)
+        elif isinstance(event, ev.ParticipantVerified):
+            self._member_verified(event.chat_uid, event.member)
+        elif isinstance(event, ev.ChatActivated):
+            self._add_chat(event.chat)
+            self.notify(f"{event.chat.title} is active: you can text now.", title="Chat active")
+        elif isinstance(event, ev.ChatFailed):
+            self._chat_failed(event)
+
+    @on(SendFinished)
+    def _send_finished(self, message: SendFinished) -> None:
+        pane = self._pane(message.chat_uid)
+        if pane is None:
+            return
+        conversation = pane.conversation
+        error = message.error
+        if message.message is not None:
+            self._unsent.pop(message.local_uid, None)
+            real = message.message
+            shown = conversation.get(real.uid)
+            entry = message_entry(real, self.plow_app.now())
+            if shown is not None:
+                # The echo (and maybe a delivery update) came first: keep its state.
+                entry = replace(entry, state=later_state(entry.state, shown.state))
+            conversation.replace(message.local_uid, entry)
+            self._note_last(message.chat_uid, real)
+        elif isinstance(error, ChatNotReady):
+            conversation.remove(message.local_uid)
+            self._unsent.pop(message.local_uid, None)
+            compose = pane.compose_box
+            compose.draft = message.body if not compose.draft else f"{message.body}\n{compose.draft}"
+            self.notify(
+                "This chat is waiting for its members to verify. Your text is back in the editor.",
+                severity="warning",
+                timeout=8,
+            )
+        elif isinstance(error, DeliveryUnknown):
+            conversation.update_state(message.local_uid, "unknown")
+            self._unsent[message.local_uid] = (message.chat_uid, message.body)
+            self.notify(
+                f"{error} It may have been sent; checking. Select it and press r to retry safely.",
+                severity="warning",
+                timeout=8,
+            )
+            self._reconcile(message.chat_uid, message.local_uid, message.body, resend=False)
+        elif error is not None:
+            conversation.update_state(message.local_uid, "failed")
+            self._unsent[message.local_uid] = (message.chat_uid, message.body)
+            self._handle_error("send your message", error)
+
+    @on(ChatChanged)
+    def _chat_changed(self, message: ChatChanged) -> None:
+        self._add_chat(message.chat)
+        pane = self._pane(message.chat.uid)
+        if message.open_it or pane is None:
+            self.open_chat(message.chat.uid)
+            pane = self._pane(message.chat.uid)
+        if pane is not None:
+            pane.remember_codes(message.codes)
+            pane.update_chat(message.chat)
+
+    @on(ChatRemoved)
+    def _chat_removed(self, message: ChatRemoved) -> None:
+        if message.chat_uid in self._chats:
+            self._remove_chat(message.chat_uid)
+            self.notify(message.why, timeout=4)
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self._handle_error(message.what, message.error)
+
+    def _handle_error(self, what: str, error: PlowError) -> None:
+        if isinstance(error, NotSignedIn):
+            self.run_worker(self.plow_app.sign_out("Your sign-in was refused. Sign in again by text."))
+            return
+        self.notify(f"Could not {what}: {error}", severity="error", timeout=8)
+
+    # -- reacting to the stream -------------------------------------------------------
+
+    def _messages_arrived(self, messages: Iterable[Message]) -> None:
+        by_chat: dict[str, list[Message]] = {}
+        for message in messages:
+            if message.chat_uid:
+                by_chat.setdefault(message.chat_uid, []).append(message)
+        now = self.plow_app.now()
+        for chat_uid, batch in by_chat.items():
+            pane = self._pane(chat_uid)
+            if pane is not None and pane.loaded:
+                pane.conversation.add_entries(message_entry(m, now) for m in batch)
+            inbound = sum(1 for m in batch if not m.is_outbound)
+            if inbound and chat_uid != self._open_uid:
+                self._unread[chat_uid] = self._unread.get(chat_uid, 0) + inbound
+            if inbound and not self.app.app_focus and self.plow_app.config.notifications:
+                self.app.bell()
+            self._note_last(chat_uid, batch[-1])
+            if chat_uid not in self._chats:
+                self._load_chats()  # a chat we have not listed yet (created elsewhere)
+
+    def _status_changed(self, message: Message) -> None:
+        pane = self._pane(message.chat_uid or "")
+        if pane is None:
+            return
+        shown = pane.conversation.get(message.uid)
+        if shown is not None:
+            pane.conversation.update_state(message.uid, later_state(shown.state, message.status))
+
+    def _member_verified(self, chat_uid: str | None, member: Member) -> None:
+        chat = self._chats.get(chat_uid or "")
+        if chat is None:
+            return
+        members = tuple(member if m.uid == member.uid else m for m in chat.members)
+        self._add_chat(replace(chat, members=members))
+        self.notify(f"{member.display_name or 'A member'} verified.", timeout=4)
+
+    def _chat_failed(self, event: ev.ChatFailed) -> None:
+        chat = self._chats.get(event.chat_uid or "")
+        if chat is None:
+            return
+        self._add_chat(replace(chat, status="failed", failure_reason=event.reason or event.message))
+        self.notify(f"{chat.title} failed: {event.reason or event.message or 'no reason given'}", severity="error")
+
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    def _pane(self, chat_uid: str) -> ChatPane | None:
+        try:
+            return self.query_one(f"#{pane_id(chat_uid)}", ChatPane)
+        except Exception:  # noqa: BLE001 - NoMatches or a bad id: the chat has no pane
+            return None
+
+    def _add_chat(self, chat: Chat) -> None:
+        self._chats[chat.uid] = chat
+        self._refresh_row(chat.uid)
+        pane = self._pane(chat.uid)
+        if pane is not None:
+            pane.update_chat(chat)
+
+    def _remove_chat(self, chat_uid: str) -> None:
+        self._chats.pop(chat_uid, None)
+        self._last.pop(chat_uid, None)
+        self._unread.pop(chat_uid, None)
+        self.query_one(ChatList).remove(chat_uid)
+        pane = self._pane(chat_uid)
+        if pane is not None:
+            if self._open_uid == chat_uid:
+                self._open_uid = None
+                self.query_one(ContentSwitcher).current = "no-chat"
+            pane.remove()
+
+    def _note_last(self, chat_uid: str, message: Message) -> None:
+        last = self._last.get(chat_uid)
+        if last is None or last.created_at is None or (message.created_at or last.created_at) >= last.created_at:
+            self._last[chat_uid] = message
+        self._refresh_row(chat_uid)
+
+    def _refresh_row(self, chat_uid: str) -> None:
+        chat = self._chats.get(chat_uid)
+        if chat is None:
+            return
+        summary = chat_summary(chat, last=self._last.get(chat_uid), unread=self._unread.get(chat_uid, 0))
+        self.query_one(ChatList).upsert(summary)
+
+    # -- opening a chat ------------------------------------------------------------------
+
+    def open_chat(self, chat_uid: str) -> None:
+        chat = self._chats.get(chat_uid)
+        if chat is None:
+            return
+        switcher = self.query_one(ContentSwitcher)
+        pane = self._pane(chat_uid)
+        if pane is None:
+            pane = ChatPane(chat, id=pane_id(chat_uid))
+            switcher.add_content(pane, set_current=True)
+            self._load_page(chat_uid, None)
+        else:
+            switcher.current = pane.id
+        self._open_uid = chat_uid
+        self._unread.pop(chat_uid, None)
+        self._refresh_row(chat_uid)
+        self.query_one(ChatList).select_uid(chat_uid)
+
+    @on(ChatList.ChatOpened)
+    def _chat_opened(self, message: ChatList.ChatOpened) -> None:
+        self.open_chat(message.uid)
+        pane = self._pane(message.uid)
+        if pane is not None:
+            self.call_after_refresh(pane.compose_box.focus)
+
+    @on(Conversation.NearTop)
+    def _near_top(self, message: Conversation.NearTop) -> None:
+        pane = self._pane(self._open_uid or "")
+        if pane is None or not pane.has_older or pane.loading_older or not message.oldest_uid:
+            return
+        pane.loading_older = True
+        self._load_page(pane.chat.uid, message.oldest_uid)
+
+    @on(Compose.Submitted)
+    def _submitted(self, message: Compose.Submitted) -> None:
+        pane = self._pane(self._open_uid or "")
+        if pane is None:
+            return
+        parts = split_body(message.text)
+        if len(parts) > 1:
+            self.notify(f"Long text: sending it as {len(parts)} messages.", timeout=5)
+        now = self.plow_app.now()
+        for body in parts:
+            local_uid = f"local-{next(self._local_ids)}"
+            pane.conversation.add_entries([Entry(local_uid, "you", body, now, True, "sending")])
+            self._send(pane.chat.uid, local_uid, body)
+        pane.compose_box.draft = ""
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        chat = self._chats.get(self._open_uid or "")
+        if action == "retry_send":
+            return self._selected_unsent() is not None
+        if action == "resend_code":
+            return chat is not None and chat.status == "pending" and not isinstance(self.focused, (Compose, Input))
+        if action in ("delete_chat",):
+            return chat is not None and not isinstance(self.focused, (Compose, Input))
+        if action == "recreate_chat":
+            return chat is not None and chat.status == "failed" and not isinstance(self.focused, (Compose, Input))
+        if action == "close_filter":
+            return self.query_one("#filter", Input).display
+        return True
+
+    def _selected_unsent(self) -> str | None:
+        pane = self._pane(self._open_uid or "")
+        if pane is None:
+            return None
+        uid = pane.conversation.selected_uid
+        return uid if uid in self._unsent else None
+
+    def action_next_unread(self) -> None:
+        uid = self.query_one(ChatList).next_unread_uid()
+        if uid is None:
+            self.notify("No unread messages.", timeout=3)
+        else:
+            self.open_chat(uid)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_close_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.query_one(ChatList).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, message: Input.Changed) -> None:
+        self.query_one(ChatList).filter(message.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(ChatList).focus()
+
+    def action_reload(self) -> None:
+        self._load_chats()
+
+    def action_retry_send(self) -> None:
+        local_uid = self._selected_unsent()
+        if local_uid is None:
+            return
+        chat_uid, body = self._unsent.pop(local_uid)
+        pane = self._pane(chat_uid)
+        if pane is not None:
+            pane.conversation.update_state(local_uid, "sending")
+        # Reconcile first: a send whose outcome was unknown may have landed.
+        self._reconcile(chat_uid, local_uid, body, resend=True)
+
+    def action_resend_code(self) -> None:
+        chat = self._chats.get(self._open_uid or "")
+        if chat is None:
+            return
+        waiting = [m for m in chat.members if not m.is_verified]
+        if not waiting:
+            self.notify("Everyone has verified.", timeout=3)
+            return
+        for member in waiting:
+            self._resend_code(chat, member)
+
+    def action_delete_chat(self) -> None:
+        self._confirm_delete(recreate=False)
+
+    def action_recreate_chat(self) -> None:
+        self._confirm_delete(recreate=True)
+
+    def _confirm_delete(self, recreate: bool) -> None:
+        from plow_tui.tui.screens.confirm import ConfirmScreen
+
+        chat = self._chats.get(self._open_uid or "")
+        if chat is None:
+            return
+        question = (
+            f"Delete “{chat.title}” and create it again with the same members?"
+            if recreate
+            else f"Delete “{chat.title}”? Its members will no longer be reachable through it."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(chat, recreate)
+
+        self.app.push_screen(ConfirmScreen(question, "Recreate" if recreate else "Delete"), answered)
+
+    def action_new_chat(self) -> None:
+        from plow_tui.tui.screens.new_chat import NewChatScreen
+
+        def created(chat: Chat | None) -> None:
+            if chat is not None:
+                self.post_message(self.ChatChanged(chat, chat.members, open_it=True))
+
+        self.app.push_screen(NewChatScreen(self.api), created)
+
+    def system_commands(self) -> Iterable[SystemCommand]:
+        """Palette entries for this screen's actions (the app adds them to its own)."""
+        yield SystemCommand("New chat", "Create a chat on one of your lines", self.action_new_chat)
+        yield SystemCommand("Next unread", "Open the next chat with unread messages", self.action_next_unread)
+        yield SystemCommand("Filter chats", "Show only chats matching a text", self.action_filter)
+        yield SystemCommand("Reload chats", "Fetch the chat list again", self.action_reload)
+        if self.check_action("resend_code", ()):
+            yield SystemCommand("Resend codes", "Fresh VERIFY codes for members who have not verified", self.action_resend_code)
+        if self.check_action("delete_chat", ()):
+            yield SystemCommand("Delete chat", "Delete the open chat", self.action_delete_chat)
+        if self.check_action("recreate_chat", ()):
+            yield SystemCommand("Recreate chat", "Delete this failed chat and create it again", self.action_recreate_chat)
+        yield SystemCommand("Sign out", "Forget the token for this server", self._sign_out)
+
+    def _sign_out(self) -> None:
+        self.run_worker(self.plow_app.sign_out("Signed out."))
+

@@ -1,0 +1,149 @@
+"""New chat: pick a line, name the members, create it (the seed's alternate flow).
+
+The created chat comes back to the main screen with each member's
+`VERIFY-` code, which the server shows only once; the chat's pane keeps
+showing the codes, the number and a QR code until everyone has verified.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message as TextualMessage
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from plow_tui.client.errors import PlowError
+from plow_tui.client.models import Chat, Line
+from plow_tui.tui.widgets.text import format_number, literal
+
+if TYPE_CHECKING:
+    from plow_tui.client.http import PlowClient
+
+MAX_NAME = 255
+
+
+def line_label(line: Line) -> str:
+    name = literal(line.display_name or "Line", one_line=True)
+    return f"{name}  {format_number(line.provider_key)}"
+
+
+class NewChatScreen(ModalScreen[Chat | None]):
+    """Lines as radio buttons, one input per member, Create / Cancel."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+a", "add_member", "Add member"),
+    ]
+
+    class LinesLoaded(TextualMessage):
+        def __init__(self, lines: list[Line]) -> None:
+            super().__init__()
+            self.lines = lines
+
+    class CreateFailed(TextualMessage):
+        def __init__(self, error: PlowError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, api: PlowClient) -> None:
+        super().__init__()
+        self._api = api
+        self._lines: list[Line] = []
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog", id="new-chat"):
+            yield Label("New chat", classes="dialog-title")
+            yield Label("Line", classes="field-label")
+            yield RadioSet(id="lines")
+            yield Static("Loading lines…", id="lines-note", classes="muted")
+            yield Label("Members", classes="field-label")
+            with Vertical(id="members"):
+                yield Input(placeholder="member's name, e.g. Sarah", max_length=MAX_NAME, classes="member")
+            yield Button("+ add member", id="add", variant="default")
+            yield Static("", id="error", classes="error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Create", id="create", variant="primary", disabled=True)
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(".member", Input).focus()
+        self._load_lines()
+
+    @work(exclusive=True, group="lines", exit_on_error=False)
+    async def _load_lines(self) -> None:
+        try:
+            lines = await self._api.lines()
+        except PlowError as error:
+            self.post_message(self.CreateFailed(error))
+            return
+        self.post_message(self.LinesLoaded(lines))
+
+    @work(exclusive=True, group="create", exit_on_error=False)
+    async def _create(self, line_uid: str, names: list[str]) -> None:
+        try:
+            chat = await self._api.create_chat(line_uid, names)
+        except PlowError as error:
+            self.post_message(self.CreateFailed(error))
+            return
+        self.dismiss(chat)
+
+    @on(LinesLoaded)
+    async def _lines_loaded(self, message: LinesLoaded) -> None:
+        self._lines = message.lines
+        radio = self.query_one(RadioSet)
+        await radio.mount_all(
+            RadioButton(line_label(line), value=index == 0) for index, line in enumerate(message.lines)
+        )
+        note = self.query_one("#lines-note", Static)
+        note.display = not message.lines
+        note.update("This account has no lines." if not message.lines else "")
+        self.query_one("#create", Button).disabled = not message.lines
+
+    @on(CreateFailed)
+    def _create_failed(self, message: CreateFailed) -> None:
+        self.query_one("#error", Static).update(f"Could not create the chat: {message.error}")
+        self.query_one("#create", Button).disabled = not self._lines
+
+    def _member_names(self) -> list[str]:
+        return [box.value.strip() for box in self.query(".member").results(Input) if box.value.strip()]
+
+    def action_add_member(self) -> None:
+        box = Input(placeholder="another member's name", max_length=MAX_NAME, classes="member")
+        self.query_one("#members", Vertical).mount(box)
+        box.focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, ".member")
+    def _name_submitted(self) -> None:
+        self._try_create()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "add":
+            self.action_add_member()
+        elif event.button.id == "create":
+            self._try_create()
+        elif event.button.id == "cancel":
+            self.dismiss(None)
+
+    def _try_create(self) -> None:
+        error = self.query_one("#error", Static)
+        names = self._member_names()
+        radio = self.query_one(RadioSet)
+        index = radio.pressed_index
+        if not self._lines or index < 0:
+            error.update("Pick a line first.")
+            return
+        if not names:
+            error.update("Name at least one member.")
+            return
+        error.update("Creating…")
+        self.query_one("#create", Button).disabled = True
+        self._create(self._lines[index].uid, names)

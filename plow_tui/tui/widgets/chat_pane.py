@@ -1,0 +1,176 @@
+"""The right-hand side of the main screen for one chat: header, codes, messages, editor.
+
+One `ChatPane` exists per chat that has been opened; the screen switches
+between them, so each keeps its own scroll position, selection and draft.
+A pending chat shows every member's `VERIFY-` code with the number and a QR
+code until they verify; a failed chat shows why and what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+
+from plow_tui.client.models import Chat, Member
+from plow_tui.tui.widgets.compose import Compose
+from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.qr import QRCode, sms_uri
+from plow_tui.tui.widgets.text import format_number, literal
+
+WAITING_FOR_MEMBERS = "waiting for members to verify: your draft is kept"
+
+
+def chat_header(chat: Chat) -> Text:
+    """`Ada · +1 (555) 000-0001 · active`, literally (names come from the network)."""
+    parts = [literal(chat.title, one_line=True)]
+    if chat.number:
+        parts.append(format_number(chat.number))
+    text = Text(" · ".join(parts), style="bold")
+    if chat.status:
+        style = {"active": "green", "failed": "red"}.get(chat.status, "yellow")
+        text.append(" · ")
+        text.append(literal(chat.status, one_line=True), style=style)
+    return text
+
+
+def member_line(member: Member, number: str | None, code: Member | None) -> Text:
+    """One member's verification state: their code and where to text it, or verified."""
+    name = literal(member.display_name or "member", one_line=True)
+    line = Text()
+    if member.is_verified:
+        line.append("✓ ", style="green")
+        line.append(name, style="bold")
+        line.append(" verified")
+        if member.verified_at is not None:
+            line.append(f" {member.verified_at.astimezone():%H:%M}")
+        return line
+    line.append("… ", style="yellow")
+    line.append(name, style="bold")
+    if code is not None and code.verification_code:
+        line.append(": text ")
+        line.append(literal(code.verification_code, one_line=True), style="bold reverse")
+        line.append(f" to {format_number(number)}")
+        line.append(" — waiting")
+    else:
+        line.append(" — waiting (press s for a fresh code)")
+    return line
+
+
+class VerificationPanel(Vertical):
+    """What a pending chat needs: each member's code, the number and a QR code."""
+
+    DEFAULT_CSS = """
+    VerificationPanel {
+        height: auto;
+        max-height: 60%;
+        padding: 0 1 1 1;
+        border-bottom: solid $panel;
+        & > Horizontal { height: auto; }
+        & #members { width: 1fr; height: auto; }
+        & QRCode { margin-left: 2; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="verify-title", classes="muted")
+        with Horizontal():
+            yield Static("", id="members")
+            yield QRCode(id="verify-qr")
+
+    def show(self, chat: Chat, codes: dict[str, Member]) -> None:
+        number = chat.number
+        self.query_one("#verify-title", Static).update(
+            Text.assemble(
+                ("This chat is waiting for its members. ", "bold"),
+                "Each person texts their code from their own phone; it turns active when all have.",
+            )
+        )
+        lines = [member_line(m, number, codes.get(m.uid)) for m in chat.members]
+        self.query_one("#members", Static).update(Text("\n").join(lines) if lines else Text("No members."))
+        first_code = next(
+            (codes[m.uid].verification_code for m in chat.members if not m.is_verified and m.uid in codes),
+            None,
+        )
+        qr = self.query_one(QRCode)
+        qr.data = sms_uri(number, first_code) if number and first_code else ""
+        qr.display = bool(qr.data)
+
+
+class ChatPane(Vertical):
+    """Header, verification panel (pending), failure notice (failed), conversation, editor."""
+
+    DEFAULT_CSS = """
+    ChatPane {
+        height: 1fr;
+        & > #header { height: 1; padding: 0 1; background: $boost; }
+        & > #failure { height: auto; padding: 0 1; color: $text-error; display: none; }
+        & > Conversation { height: 1fr; }
+        & > Compose { border-top: solid $panel; }
+    }
+    """
+
+    def __init__(self, chat: Chat, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.chat = chat
+        self.codes: dict[str, Member] = {}
+        self.loaded = False  # the newest page has been fetched
+        self.has_older = False
+        self.loading_older = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="header")
+        yield VerificationPanel()
+        yield Static("", id="failure")
+        yield Conversation(id="conversation")
+        yield Compose(id="compose")
+
+    def on_mount(self) -> None:
+        self.update_chat(self.chat)
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.query_one(Conversation)
+
+    @property
+    def compose_box(self) -> Compose:
+        return self.query_one(Compose)
+
+    def remember_codes(self, members: Iterable[Member]) -> None:
+        """Keep codes from a create or resend answer: the server never shows them again."""
+        for member in members:
+            if member.verification_code:
+                self.codes[member.uid] = member
+
+    def update_chat(self, chat: Chat) -> None:
+        self.chat = chat
+        self.query_one("#header", Static).update(chat_header(chat))
+        pending = chat.status == "pending"
+        panel = self.query_one(VerificationPanel)
+        panel.display = pending
+        if pending:
+            panel.show(chat, self.codes)
+        failure = self.query_one("#failure", Static)
+        failure.display = chat.status == "failed"
+        if chat.status == "failed":
+            reason = literal(chat.failure_reason or "no reason given", one_line=True)
+            failure.update(f"This chat failed: {reason}. Press d to delete it or R to recreate it.")
+        self.compose_box.disabled_reason = None if chat.status == "active" else _why_not_sendable(chat)
+        self.conversation.empty_text = (
+            "No messages yet. Say hello!" if chat.status == "active" else "No messages yet."
+        )
+
+
+def _why_not_sendable(chat: Chat) -> str:
+    if chat.status == "failed":
+        return "this chat failed: delete or recreate it"
+    return WAITING_FOR_MEMBERS
+
+
+def pane_id(chat_uid: str) -> str:
+    """A widget id for a chat uid (ids allow letters, digits, `-` and `_`)."""
+    return "chat-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in chat_uid)
+
