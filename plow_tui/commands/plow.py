@@ -1,0 +1,620 @@
+"""Scriptable Plow subcommands: activate, chats, lines, send, history, tail, logout, doctor.
+
+Output is for people by default and for scripts with `--json`. Errors are one
+sentence on stderr and an `ExitCode`, never a traceback, never a secret. Heavy
+imports (httpx, websockets, keyring) happen inside the commands, so
+`plow-tui --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import unicodedata
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from plow_tui.commands import ExitCode
+
+if TYPE_CHECKING:
+    from plow_tui.client.http import PlowClient
+    from plow_tui.client.models import Chat, Line, Message
+    from plow_tui.client.tokens import TokenStore
+
+# Live clients split long texts themselves (PROTOCOL §5).
+MAX_BODY_CHARS = 4000
+
+Command = Callable[[argparse.Namespace], Awaitable[int]]
+
+
+class UsageError(Exception):
+    """Bad input the user can fix: exit code 2."""
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    def add(name: str, command: Command, help_text: str) -> argparse.ArgumentParser:
+        parser = subparsers.add_parser(name, parents=[common], help=help_text, description=help_text)
+        parser.set_defaults(func=lambda args: run(command, args))
+        return parser
+
+    p = add("activate", activate, "Sign in by sending one text from your phone.")
+    p.add_argument("--name", help="your name, as others in a chat will see it")
+    p.add_argument("--no-chat", action="store_true", help="do not create a 1:1 chat with the line")
+    p.add_argument("--interval", type=float, default=3.0, help=argparse.SUPPRESS)
+
+    p = add("chats", chats, "List your chats.")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("lines", lines, "List the lines (numbers) you can text through.")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("send", send, "Send a text to a chat.")
+    p.add_argument("chat_uid", metavar="CHAT_UID")
+    p.add_argument("text", metavar="TEXT", help="the message, or - to read it from stdin")
+    p.add_argument("--json", action="store_true", help="print the sent message(s) as JSON")
+
+    p = add("history", history, "Print a chat's messages, oldest first.")
+    p.add_argument("chat_uid", metavar="CHAT_UID")
+    p.add_argument("--limit", type=_positive_int, default=50, help="how many recent messages (default 50)")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+
+    p = add("tail", tail, "Print a chat's new messages as they arrive, until Ctrl+C.")
+    p.add_argument("chat_uid", metavar="CHAT_UID")
+    p.add_argument("-n", "--lines", type=_non_negative_int, default=0, help="first print the last N messages")
+    p.add_argument("--json", action="store_true", help="one JSON object per message, per line")
+
+    add("logout", logout, "Forget the stored token (and any pending activation).")
+    add("doctor", doctor, "Check the API, the secret store, the token and the live connection.")
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+# -- running a command ---------------------------------------------------------------
+
+
+def run(command: Command, args: argparse.Namespace) -> int:
+    """Run an async command; turn every failure into one sentence and an exit code."""
+    from plow_tui.client.errors import (
+        ChatNotReady,
+        DeliveryUnknown,
+        NetworkError,
+        NotFound,
+        NotSignedIn,
+        PlowError,
+        RateLimited,
+        ServerUnavailable,
+    )
+    from plow_tui.client.tokens import SecretStoreError
+    from plow_tui.logs import configure_logging, redact
+
+    try:
+        configure_logging()
+    except OSError:
+        pass  # a read-only home must not stop a command; it just runs unlogged
+    try:
+        return asyncio.run(command(args))
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # `plow-tui tail | head`: the reader left; that is not an error.
+        _silence_stdout()
+        return ExitCode.OK
+    except UsageError as error:
+        return _fail(redact(str(error)), ExitCode.USAGE)
+    except NotSignedIn as error:
+        return _fail(f"{redact(str(error))} Run `plow-tui activate` to sign in.", ExitCode.NOT_SIGNED_IN)
+    except NotFound as error:
+        return _fail(redact(str(error)), ExitCode.NOT_FOUND)
+    except DeliveryUnknown as error:
+        return _fail(
+            f"{redact(str(error))} It may have been sent: check with `plow-tui history` before resending.",
+            ExitCode.NETWORK,
+        )
+    except ChatNotReady as error:
+        return _fail(f"{redact(str(error))} Every member must verify first.", ExitCode.ERROR)
+    except (NetworkError, ServerUnavailable, RateLimited) as error:
+        return _fail(redact(str(error)), ExitCode.NETWORK)
+    except PlowError as error:
+        return _fail(redact(str(error)), ExitCode.ERROR)
+    except SecretStoreError as error:
+        return _fail(redact(str(error)), ExitCode.ERROR)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"plow-tui: {message}", file=sys.stderr)
+    return code
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _api_url(args: argparse.Namespace) -> str:
+    from plow_tui.client.urls import normalize_base_url
+
+    try:
+        return normalize_base_url(args.api_url)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _store(args: argparse.Namespace) -> TokenStore:
+    from plow_tui.client.tokens import TokenStore
+
+    return TokenStore.default(force_file=args.insecure_storage)
+
+
+async def _signed_in(args: argparse.Namespace) -> tuple[PlowClient, TokenStore, str]:
+    """A client with the stored token, or NotSignedIn."""
+    from plow_tui.client.errors import NotSignedIn
+    from plow_tui.client.http import PlowClient
+
+    url = _api_url(args)
+    store = _store(args)
+    token = await store.get_token(url)
+    if not token:
+        raise NotSignedIn(f"Not signed in to {url}.", status=401)
+    return PlowClient(url, token), store, url
+
+
+async def _forget_rejected_token(store: TokenStore, url: str) -> None:
+    # The server refused it for good (PROTOCOL §1: 401 → drop the stored token).
+    if store.env_token is None:
+        await store.forget_token(url)
+
+
+async def _with_client(args: argparse.Namespace, body: Callable[[PlowClient], Awaitable[int]]) -> int:
+    from plow_tui.client.errors import NotSignedIn
+
+    api, store, url = await _signed_in(args)
+    try:
+        async with api:
+            return await body(api)
+    except NotSignedIn:
+        await _forget_rejected_token(store, url)
+        raise
+
+
+# -- output helpers -----------------------------------------------------------------
+
+
+def safe_text(text: str) -> str:
+    """Text with control characters made visible: a message must not drive the terminal."""
+    out = []
+    for char in text:
+        if char in "\n\r":
+            out.append(" ↵ ")
+        elif char == "\t":
+            out.append("    ")
+        elif unicodedata.category(char) in ("Cc", "Cf") and char not in "\u200d":
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    sender = message.sender
+    return {
+        "uid": message.uid,
+        "chat_uid": message.chat_uid,
+        "direction": message.direction,
+        "body": message.body,
+        "status": message.status,
+        "sender": {
+            "type": sender.type,
+            "uid": sender.uid,
+            "display_name": sender.display_name,
+            "provider_key": sender.provider_key,
+        },
+        "created_at": _iso(message.created_at),
+    }
+
+
+def message_line(message: Message) -> str:
+    when = message.created_at.astimezone().strftime("%Y-%m-%d %H:%M") if message.created_at else "????-??-?? ??:??"
+    if message.is_outbound:
+        who = "you"
+    else:
+        who = message.sender.display_name or message.sender.provider_key or "someone"
+    status = f"  [{message.status}]" if message.is_outbound and message.status else ""
+    return f"{when}  {safe_text(who)}: {safe_text(message.body)}{status}"
+
+
+def chat_json(chat: Chat) -> dict[str, Any]:
+    return {
+        "uid": chat.uid,
+        "status": chat.status,
+        "title": chat.title,
+        "display_name": chat.display_name,
+        "number": chat.number,
+        "line_uid": chat.line_uid,
+        "failure_reason": chat.failure_reason,
+        "members": [
+            {"uid": m.uid, "display_name": m.display_name, "status": m.status, "role": m.role, "phone": m.provider_key}
+            for m in chat.members
+        ],
+        "created_at": _iso(chat.created_at),
+    }
+
+
+def line_json(line: Line) -> dict[str, Any]:
+    return {
+        "uid": line.uid,
+        "provider_type": line.provider_type,
+        "provider_key": line.provider_key,
+        "display_name": line.display_name,
+    }
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _table(rows: list[list[str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+# -- activate -------------------------------------------------------------------------
+
+
+async def activate(args: argparse.Namespace) -> int:
+    from plow_tui.client.activation import (
+        AlreadyRedeemed,
+        Expired,
+        Pending,
+        PollFailed,
+        Verified,
+        poll_activation,
+        start_activation,
+    )
+    from plow_tui.client.http import PlowClient
+
+    url = _api_url(args)
+    store = _store(args)
+    async with PlowClient(url) as api:
+        pending = await store.get_pending(url)
+        resumed = pending is not None and not pending.is_expired()
+        if pending is not None and not resumed:
+            await store.clear_pending(url)
+        # A resumed activation may turn out stale (the live server sometimes
+        # answers 410 at once): then start over right away, once.
+        for _ in range(2):
+            if not resumed:
+                pending = await start_activation(api, args.name, provision_chat=not args.no_chat)
+                await store.save_pending(url, pending)
+            assert pending is not None
+            _show_instructions(pending, resumed)
+            waiting_said = False
+            async for outcome in poll_activation(api, pending, interval=args.interval):
+                if isinstance(outcome, Pending) and not waiting_said:
+                    print("Waiting for your text… (Ctrl+C stops; `plow-tui activate` resumes.)", flush=True)
+                    waiting_said = True
+                elif isinstance(outcome, PollFailed):
+                    print(
+                        f"Could not check ({outcome.error}); trying again in {outcome.retry_in:.0f} s.",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                elif isinstance(outcome, Verified):
+                    await store.save_token(url, outcome.token)
+                    await store.clear_pending(url)
+                    print(f"Signed in. The token is kept in {store.location}.")
+                    if outcome.chat is not None:
+                        chat = outcome.chat
+                        print(f"Your chat: {safe_text(chat.title)} — text {chat.number} (chat {chat.uid}).")
+                    return ExitCode.OK
+                elif isinstance(outcome, AlreadyRedeemed):
+                    await store.clear_pending(url)
+                    print(
+                        "plow-tui: that activation was already redeemed by another client. "
+                        "Run `plow-tui activate` again to sign in here.",
+                        file=sys.stderr,
+                    )
+                    return ExitCode.NOT_SIGNED_IN
+                elif isinstance(outcome, Expired):
+                    await store.clear_pending(url)
+                    if resumed and not waiting_said:
+                        print("The saved activation is no longer valid; starting a new one.", file=sys.stderr)
+                        resumed = False
+                        break
+                    print(
+                        "plow-tui: the code expired before your text arrived. "
+                        "Run `plow-tui activate` again for a new one.",
+                        file=sys.stderr,
+                    )
+                    return ExitCode.NOT_SIGNED_IN
+    return ExitCode.NOT_SIGNED_IN
+
+
+def sms_uri(number: str, body: str) -> str:
+    """An `sms:` link with the body filled in; `?&body=` is read by both iOS and Android."""
+    from urllib.parse import quote
+
+    return f"sms:{number}?&body={quote(body)}"
+
+
+def _show_instructions(pending: Any, resumed: bool) -> None:
+    expires = pending.expires_at.astimezone().strftime("%H:%M")
+    if resumed:
+        print("Resuming the activation you started earlier.")
+    print(f"From your phone, text exactly:  {pending.text}")
+    print(f"To:                             {pending.send_to}")
+    print(f"The code is good until {expires}.")
+    if sys.stdout.isatty():
+        import segno
+
+        print("Or scan this with your phone's camera to open the message ready to send:")
+        segno.make(sms_uri(pending.send_to, pending.text), error="m").terminal(compact=True)
+    sys.stdout.flush()
+
+
+# -- reads ----------------------------------------------------------------------------
+
+
+async def chats(args: argparse.Namespace) -> int:
+    async def body(api: PlowClient) -> int:
+        found = await api.chats()
+        if args.json:
+            _print_json([chat_json(chat) for chat in found])
+        elif not found:
+            print("No chats yet.")
+        else:
+            _table([["CHAT", "STATUS", "NUMBER", "TITLE"]] + [
+                [c.uid, c.status or "?", c.number or "-", safe_text(c.title)] for c in found
+            ])
+        return ExitCode.OK
+
+    return await _with_client(args, body)
+
+
+async def lines(args: argparse.Namespace) -> int:
+    async def body(api: PlowClient) -> int:
+        found = await api.lines()
+        if args.json:
+            _print_json([line_json(line) for line in found])
+        elif not found:
+            print("No lines.")
+        else:
+            _table([["LINE", "TYPE", "NUMBER", "NAME"]] + [
+                [ln.uid, ln.provider_type or "?", ln.provider_key or "-", safe_text(ln.display_name or "")]
+                for ln in found
+            ])
+        return ExitCode.OK
+
+    return await _with_client(args, body)
+
+
+async def history(args: argparse.Namespace) -> int:
+    async def body(api: PlowClient) -> int:
+        newest_first: list[Message] = []
+        async for message in api.history(args.chat_uid, page_size=min(args.limit, 100)):
+            newest_first.append(message)
+            if len(newest_first) >= args.limit:
+                break
+        oldest_first = newest_first[::-1]
+        if args.json:
+            _print_json([message_json(m) for m in oldest_first])
+        else:
+            for message in oldest_first:
+                print(message_line(message))
+        return ExitCode.OK
+
+    return await _with_client(args, body)
+
+
+# -- send -----------------------------------------------------------------------------
+
+
+def split_body(text: str, limit: int = MAX_BODY_CHARS) -> list[str]:
+    """Cut at `limit` characters, preferring the last newline or space before it."""
+    parts = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    parts.append(text)
+    return [p for p in parts if p]
+
+
+async def send(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if args.text == "-":
+        text = text.rstrip("\n")
+    if not text.strip():
+        raise UsageError("The message is empty.")
+
+    async def body(api: PlowClient) -> int:
+        sent = []
+        for part in split_body(text):
+            message = await api.send_message(args.chat_uid, part)
+            sent.append(message)
+            if not args.json:
+                print(f"Sent {message.uid} ({message.status or 'accepted'}).", flush=True)
+        if args.json:
+            _print_json([message_json(m) for m in sent] if len(sent) > 1 else message_json(sent[0]))
+        return ExitCode.OK
+
+    return await _with_client(args, body)
+
+
+# -- tail -----------------------------------------------------------------------------
+
+
+async def tail(args: argparse.Namespace) -> int:
+    from contextlib import aclosing
+
+    from plow_tui.client.events import ConnectionChanged, MessagesArrived
+    from plow_tui.client.stream import ChatStream
+
+    def emit(message: Message) -> None:
+        if args.json:
+            print(json.dumps(message_json(message), ensure_ascii=False), flush=True)
+        else:
+            print(message_line(message), flush=True)
+
+    async def body(api: PlowClient) -> int:
+        recent = (await api.messages(args.chat_uid, limit=max(1, args.lines))).data
+        for message in reversed(recent[: args.lines]):
+            emit(message)
+        stream = ChatStream(api, args.chat_uid, last_uid=recent[0].uid if recent else None)
+        chatty = sys.stderr.isatty()
+        async with aclosing(stream.events()) as events:
+            async for event in events:
+                if isinstance(event, MessagesArrived):
+                    for message in event.messages:
+                        emit(message)
+                elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
+                    wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in is not None else ""
+                    print(f"[{event.state}: {event.reason}{wait}]", file=sys.stderr, flush=True)
+        return ExitCode.OK
+
+    return await _with_client(args, body)
+
+
+# -- logout ---------------------------------------------------------------------------
+
+
+async def logout(args: argparse.Namespace) -> int:
+    url = _api_url(args)
+    store = _store(args)
+    had_token = await store.get_secret(url) is not None
+    await store.forget_token(url)
+    await store.clear_pending(url)
+    if had_token:
+        print(f"Signed out of {url}: the token was removed.")
+    else:
+        print(f"No stored token for {url}.")
+    if store.env_token:
+        print("Note: PLOW_TOKEN is still set in your environment and will keep being used.")
+    return ExitCode.OK
+
+
+# -- doctor ---------------------------------------------------------------------------
+
+# The seed's eight endpoints; path parameter names vary between servers.
+SEED_ENDPOINTS = (
+    ("POST", "/v1/auth/activate"),
+    ("POST", "/v1/auth/activate/redeem"),
+    ("GET", "/v1/lines"),
+    ("GET", "/v1/chats"),
+    ("POST", "/v1/chats"),
+    ("GET", "/v1/chats/{}"),
+    ("POST", "/v1/chats/{}/messages"),
+    ("POST", "/v1/ws/ticket"),
+)
+
+
+def missing_endpoints(spec: dict[str, Any]) -> list[str]:
+    import re
+
+    have = set()
+    paths = spec.get("paths")
+    for path, operations in (paths.items() if isinstance(paths, dict) else []):
+        shape = re.sub(r"\{[^}]*\}", "{}", path)
+        if isinstance(operations, dict):
+            have.update((method.upper(), shape) for method in operations)
+    return [f"{method} {path}" for method, path in SEED_ENDPOINTS if (method, path) not in have]
+
+
+async def doctor(args: argparse.Namespace) -> int:
+    from plow_tui.client.errors import NetworkError, NotSignedIn, PlowError
+    from plow_tui.client.http import PlowClient
+
+    url = _api_url(args)
+    verdicts: list[int] = []
+
+    def verdict(ok: bool | None, what: str, detail: str, failure: int = ExitCode.ERROR) -> None:
+        mark = {True: "ok  ", False: "FAIL", None: "warn"}[ok]
+        print(f"{mark}  {what}: {safe_text(detail)}", flush=True)
+        if ok is False:
+            verdicts.append(failure)
+
+    store = _store(args)
+    async with PlowClient(url, max_retries=1) as api:
+        try:
+            spec = await api.openapi()
+            verdict(True, "API", f"{url} answers")
+            missing = missing_endpoints(spec)
+            verdict(not missing, "OpenAPI", "all 8 seed endpoints listed" if not missing else "missing " + ", ".join(missing))
+        except NetworkError as error:
+            verdict(False, "API", str(error), ExitCode.NETWORK)
+        except PlowError as error:
+            verdict(True, "API", f"{url} answers")
+            verdict(False, "OpenAPI", f"/openapi.json: {error}")
+        # A file store works, but deserves a warning: it is only as safe as the disk.
+        private = store.env_token is not None or store.location.startswith("system keyring")
+        verdict(True if private else None, "secret store", store.location)
+        token = await store.get_token(url)
+        if not token:
+            verdict(False, "token", "none stored: run `plow-tui activate`", ExitCode.NOT_SIGNED_IN)
+            verdict(None, "WebSocket", "not checked without a token")
+        else:
+            api.token = token
+            try:
+                count = len(await api.chats())
+                verdict(True, "token", f"valid ({count} chat{'s' if count != 1 else ''})")
+                verdict(*await _check_websocket(api))
+            except NotSignedIn:
+                verdict(False, "token", "rejected by the server: run `plow-tui activate`", ExitCode.NOT_SIGNED_IN)
+                verdict(None, "WebSocket", "not checked without a valid token")
+            except PlowError as error:
+                verdict(False, "token", f"could not check ({error})", ExitCode.NETWORK)
+    return verdicts[0] if verdicts else ExitCode.OK
+
+
+async def _check_websocket(api: PlowClient) -> tuple[bool, str, str, int]:
+    """Open a socket with an every-chat ticket and wait for `connected`."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus, WebSocketException
+
+    from plow_tui.client.errors import PlowError
+
+    try:
+        ticket = await api.ws_ticket(None)
+    except PlowError as error:
+        return False, "WebSocket", f"no ticket ({error})", ExitCode.NETWORK
+    try:
+        async with connect(api.ws_url(ticket), open_timeout=10, ping_interval=None) as ws:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    except InvalidStatus as error:
+        return False, "WebSocket", f"handshake refused ({error.response.status_code})", ExitCode.NETWORK
+    except (OSError, TimeoutError, WebSocketException, ValueError) as error:
+        return False, "WebSocket", f"failed ({type(error).__name__})", ExitCode.NETWORK
+    if isinstance(frame, dict) and frame.get("type") == "connected":
+        return True, "WebSocket", "connected", ExitCode.OK
+    return False, "WebSocket", "no `connected` frame", ExitCode.NETWORK

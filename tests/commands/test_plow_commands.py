@@ -1,0 +1,206 @@
+"""`plow-tui` Plow subcommands, run as real subprocesses against the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import PLOW_TUI  # type: ignore[import-not-found]
+from plow_tui.commands import ExitCode
+from plow_tui.commands.plow import message_line, missing_endpoints, safe_text, sms_uri, split_body
+
+
+def run(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(PLOW_TUI + args, env=env, input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int, *secrets: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("plow-tui: ") and result.stderr.count("\n") == 1
+    for secret in secrets:
+        assert secret not in result.stderr + result.stdout
+
+
+def test_send_history_and_chats(account, cli_env) -> None:
+    env = {**cli_env, "PLOW_TOKEN": account.token}
+    url = ["--api-url", account.base_url]
+    sent = run(["send", account.chat_uid, "hello from a script", *url], env)
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.startswith("Sent msg_")
+    piped = run(["send", account.chat_uid, "-", "--json", *url], env, stdin="line one\nline two\n")
+    assert json.loads(piped.stdout)["body"] == "line one\nline two"
+    account.text("a reply")
+    history = run(["history", account.chat_uid, "--json", *url], env)
+    bodies = [m["body"] for m in json.loads(history.stdout)]
+    assert bodies == ["hello from a script", "line one\nline two", "a reply"]
+    last = run(["history", account.chat_uid, "--limit", "1", *url], env)
+    assert last.stdout.rstrip().endswith("Ada: a reply")
+    chats = json.loads(run(["chats", "--json", *url], env).stdout)
+    assert [c["uid"] for c in chats] == [account.chat_uid] and chats[0]["number"] == account.number
+
+
+def test_errors_are_one_sentence_and_an_exit_code(account, cli_env) -> None:
+    env = {**cli_env, "PLOW_TOKEN": account.token}
+    url = ["--api-url", account.base_url]
+    assert_clean_failure(run(["history", "cht_missing", *url], env), ExitCode.NOT_FOUND, account.token)
+    assert_clean_failure(run(["send", account.chat_uid, "   ", *url], env), ExitCode.USAGE)
+    assert_clean_failure(run(["chats", "--api-url", "http://127.0.0.1:9"], env), ExitCode.NETWORK, account.token)
+    bad = {**cli_env, "PLOW_TOKEN": "canary-token-not-valid-42"}
+    assert_clean_failure(run(["chats", *url], bad), ExitCode.NOT_SIGNED_IN, "canary-token-not-valid-42")
+    assert_clean_failure(run(["lines", *url], cli_env), ExitCode.NOT_SIGNED_IN)
+    account.fault(fail_next={"status": 500, "count": 1})
+    unknown = run(["send", account.chat_uid, "maybe", *url], env)
+    assert_clean_failure(unknown, ExitCode.NETWORK, account.token)
+    assert "may have been sent" in unknown.stderr
+
+
+async def _read_json_lines(stream: asyncio.StreamReader, count: int) -> list[dict]:
+    out = []
+    while len(out) < count:
+        line = await asyncio.wait_for(stream.readline(), 20)
+        assert line, "tail exited early"
+        out.append(json.loads(line))
+    return out
+
+
+async def _wait_for_socket(account) -> None:
+    # `tail` follows from "now": wait until it is subscribed before texting.
+    for _ in range(200):
+        if await asyncio.to_thread(account.sockets) >= 1:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("tail never connected")
+
+
+async def test_tail_json_survives_drops_without_loss_or_duplicates(account, cli_env) -> None:
+    env = {**cli_env, "PLOW_TOKEN": account.token}
+    proc = await asyncio.create_subprocess_exec(
+        *PLOW_TUI, "tail", account.chat_uid, "--json", "--api-url", account.base_url,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await _wait_for_socket(account)
+        total = 15
+        for i in range(total):
+            await asyncio.to_thread(account.text, f"msg {i}")
+            if i % 4 == 3:
+                await asyncio.to_thread(account.fault, drop_sockets=True)
+        lines = await _read_json_lines(proc.stdout, total)
+        assert [line["body"] for line in lines] == [f"msg {i}" for i in range(total)]
+        assert len({line["uid"] for line in lines}) == total
+        for key in ("uid", "direction", "body", "sender", "created_at", "status"):
+            assert key in lines[0]
+        assert lines[0]["direction"] == "inbound" and lines[0]["sender"]["display_name"] == "Ada"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = await asyncio.wait_for(proc.communicate(), 20)
+    assert stdout == b""
+    assert proc.returncode == ExitCode.INTERRUPTED
+    assert b"Traceback" not in stderr and account.token.encode() not in stderr
+
+
+async def test_tail_stops_when_the_token_is_revoked(account, cli_env) -> None:
+    env = {**cli_env, "PLOW_TOKEN": account.token}
+    proc = await asyncio.create_subprocess_exec(
+        *PLOW_TUI, "tail", account.chat_uid, "--api-url", account.base_url,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    await _wait_for_socket(account)
+    await asyncio.to_thread(account.text, "before")
+    first = await asyncio.wait_for(proc.stdout.readline(), 20)
+    assert first.decode().rstrip().endswith("Ada: before")
+    await asyncio.to_thread(account.fault, revoke_token=account.token)
+    _, stderr = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == ExitCode.NOT_SIGNED_IN
+    assert stderr.decode().startswith("plow-tui: ") and b"Traceback" not in stderr
+
+
+def test_activate_stores_token_and_logout_forgets_it(sandbox, cli_env, tmp_path: Path) -> None:
+    url = ["--api-url", sandbox.base_url]
+    home = Path(cli_env["HOME"])
+    proc = subprocess.Popen(
+        PLOW_TUI + ["activate", "--name", "Bo", "--interval", "0.1", *url],
+        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None
+    said = [proc.stdout.readline() for _ in range(2)]
+    text = said[0].split("text exactly:", 1)[1].strip()
+    to = said[1].split(":", 1)[1].strip()
+    import httpx
+
+    effect = httpx.post(f"{sandbox.base_url}/sandbox/sms", json={"from": "+15557779999", "to": to, "text": text})
+    assert effect.json()["effect"] == "activated"
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Signed in." in out and "Your chat: Bo" in out and "no system keyring" in out
+    secrets = json.loads((home / ".config" / "plow-tui" / "secrets.json").read_text())
+    assert list(secrets) == [sandbox.base_url]  # the pending activation is gone
+    token = secrets[sandbox.base_url]
+    assert run(["chats", *url], cli_env).returncode == 0
+    logout = run(["logout", *url], cli_env)
+    assert logout.returncode == 0 and "Signed out" in logout.stdout
+    assert run(["chats", *url], cli_env).returncode == ExitCode.NOT_SIGNED_IN
+    log = (home / ".local" / "state" / "plow-tui" / "plow-tui.log").read_text()
+    assert token not in log and "act_" not in log and "ticket=" not in log.replace("ticket=[redacted]", "")
+
+
+def test_activate_resumes_after_ctrl_c(sandbox, cli_env) -> None:
+    url = ["--api-url", sandbox.base_url]
+    first = subprocess.Popen(
+        PLOW_TUI + ["activate", "--no-chat", "--interval", "0.1", *url],
+        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert first.stdout is not None
+    code_line = first.stdout.readline()
+    first.stdout.readline(), first.stdout.readline()
+    assert "Waiting" in first.stdout.readline()
+    first.send_signal(signal.SIGINT)
+    first.communicate(timeout=20)
+    assert first.returncode == ExitCode.INTERRUPTED
+    second = subprocess.Popen(
+        PLOW_TUI + ["activate", "--no-chat", "--interval", "0.1", *url],
+        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert second.stdout is not None
+    assert second.stdout.readline().startswith("Resuming")
+    assert second.stdout.readline() == code_line  # the same code, not a new one
+    second.send_signal(signal.SIGINT)
+    second.communicate(timeout=20)
+
+
+def test_doctor_reports_each_check(account, cli_env) -> None:
+    result = run(["doctor", "--api-url", account.base_url], {**cli_env, "PLOW_TOKEN": account.token})
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "ok    API", "ok    OpenAPI", "ok    secret store", "ok    token", "ok    WebSocket",
+    ]
+    assert result.returncode == 0
+    offline = run(["doctor", "--api-url", "http://127.0.0.1:9"], cli_env)
+    assert offline.stdout.startswith("FAIL  API") and offline.returncode == ExitCode.NETWORK
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [("short", ["short"]), ("a" * 4001, ["a" * 4000, "a"]), ("word " * 1000, ["word " * 799 + "word", "word " * 199 + "word "])],
+)
+def test_split_body(text: str, parts: list[str]) -> None:
+    got = split_body(text)
+    assert all(len(p) <= 4000 for p in got)
+    assert "".join(got).replace(" ", "") == text.replace(" ", "")
+    assert len(got) == len(parts)
+
+
+def test_output_helpers() -> None:
+    assert safe_text("hi\x1b[2Jthere\nnext") == "hi\ufffd[2Jthere ↵ next"
+    assert sms_uri("+15550000001", "Plow Activate: ABCDE") == "sms:+15550000001?&body=Plow%20Activate%3A%20ABCDE"
+    spec = {"paths": {"/v1/chats/{chat_id}": {"get": {}}, "/v1/lines": {"get": {}}}}
+    assert "GET /v1/chats/{}" not in missing_endpoints(spec) and "POST /v1/ws/ticket" in missing_endpoints(spec)
+    from plow_tui.client.models import Message
+
+    assert message_line(Message.from_json({"uid": "m", "body": "x", "sender": {"display_name": "Ada"}})).endswith("Ada: x")
