@@ -102,6 +102,13 @@ class AiryConversation:
     async def next_event(self) -> AiryEvent:
         return await self._queue.get()
 
+    def drain_events(self) -> list[AiryEvent]:
+        """Take every queued event without waiting (for callers that run no stream)."""
+        events = []
+        while not self._queue.empty():
+            events.append(self._queue.get_nowait())
+        return events
+
     def on_restart(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener` when a new conversation replaces this one; returns the remover."""
         self._restart_listeners.add(listener)

@@ -1,0 +1,247 @@
+"""`plow-tui airy URL --channel-id UUID send|tail`: the Airy Chat Plugin from a script.
+
+The conversation is resumed across runs: its resume token is kept in the
+secret store (key `airy:<url>#<channel>`), so `send` twice lands in one
+conversation and `tail` shows its history. Output is for people by default
+and for scripts with `--json`; errors are one sentence on stderr and an
+`ExitCode`. The interactive screen (no action) is not wired yet, so the
+action is required for now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import unicodedata
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from plow_tui.commands import ExitCode
+
+if TYPE_CHECKING:
+    from plow_tui.client.airy.conversation import AiryConversation
+    from plow_tui.client.airy.models import AiryMessage
+
+Command = Callable[[argparse.Namespace], Awaitable[int]]
+
+
+class UsageError(Exception):
+    """Bad input the user can fix: exit code 2."""
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "airy",
+        parents=[common],
+        help="chat with an Airy Core instance as a website visitor (Chat Plugin)",
+        description=(
+            "Talk to an Airy Core instance's Chat Plugin channel as a website visitor does. "
+            "The conversation is resumed across runs (its resume token is kept in the secret store)."
+        ),
+    )
+    parser.add_argument("url", metavar="URL", help="the Airy instance, e.g. https://airy.example.com")
+    parser.add_argument("--channel-id", required=True, type=_channel_id, metavar="UUID", help="the Chat Plugin channel")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    send_parser = actions.add_parser("send", help="send one message", description="Send one message.")
+    send_parser.add_argument("text", metavar="TEXT", help="the message, or - to read it from stdin")
+    send_parser.add_argument("--json", action="store_true", help="print the sent message as JSON")
+    send_parser.set_defaults(func=lambda args: run(send, args))
+
+    tail_parser = actions.add_parser(
+        "tail",
+        help="print new messages as they arrive, until Ctrl+C",
+        description="Print the conversation's new messages as they arrive, until Ctrl+C. "
+        "Dropped connections are rejoined without losing or repeating a message.",
+    )
+    tail_parser.add_argument("-n", "--lines", type=_non_negative_int, default=0, help="first print the last N messages")
+    tail_parser.add_argument("--json", action="store_true", help="one JSON object per message, per line")
+    tail_parser.set_defaults(func=lambda args: run(tail, args))
+
+
+def _channel_id(text: str) -> str:
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a channel UUID: {text!r}") from None
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+# -- running a command ---------------------------------------------------------------
+
+
+def run(command: Command, args: argparse.Namespace) -> int:
+    """Run an async command; turn every failure into one sentence and an exit code."""
+    from plow_tui.client.airy.errors import (
+        AiryBadRequest,
+        AiryChannelNotFound,
+        AiryError,
+        AiryNetworkError,
+        AiryUnauthorized,
+    )
+    from plow_tui.client.tokens import SecretStoreError
+    from plow_tui.logs import configure_logging, redact
+
+    try:
+        configure_logging()
+    except OSError:
+        pass  # a read-only home must not stop a command; it just runs unlogged
+    try:
+        return asyncio.run(command(args))
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        return ExitCode.OK  # `... tail | head`: the reader left
+    except UsageError as error:
+        return _fail(str(error), ExitCode.USAGE)
+    except AiryChannelNotFound as error:
+        return _fail(f"{redact(str(error))} Check --channel-id {args.channel_id}.", ExitCode.NOT_FOUND)
+    except AiryUnauthorized as error:
+        return _fail(redact(str(error)), ExitCode.NOT_SIGNED_IN)
+    except AiryNetworkError as error:
+        return _fail(redact(str(error)), ExitCode.NETWORK)
+    except AiryBadRequest as error:
+        return _fail(redact(str(error)), ExitCode.USAGE)
+    except (AiryError, SecretStoreError) as error:
+        return _fail(redact(str(error)), ExitCode.ERROR)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"plow-tui: {message}", file=sys.stderr)
+    return code
+
+
+async def _conversation(args: argparse.Namespace, client: Any) -> AiryConversation:
+    from plow_tui.client.airy.conversation import AiryConversation
+    from plow_tui.client.tokens import TokenStore
+
+    store = TokenStore.default(force_file=args.insecure_storage)
+    conversation = AiryConversation(client, args.channel_id, store=store)
+    await conversation.start()
+    _print_notices(conversation)
+    return conversation
+
+
+def _client(args: argparse.Namespace) -> Any:
+    from plow_tui.client.airy.http import AiryClient
+
+    try:
+        return AiryClient(args.url)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _print_notices(conversation: AiryConversation) -> None:
+    from plow_tui.client.airy.events import AiryConversationRestarted
+
+    # Nothing else reads the queue yet: a restart notice must still reach the user.
+    for event in conversation.drain_events():
+        if isinstance(event, AiryConversationRestarted):
+            print(f"plow-tui: {event.notice}", file=sys.stderr, flush=True)
+
+
+# -- output -----------------------------------------------------------------------------
+
+
+def safe_text(text: str) -> str:
+    """Text with control characters made visible: a message must not drive the terminal."""
+    out = []
+    for char in text:
+        if char in "\n\r":
+            out.append(" ↵ ")
+        elif char == "\t":
+            out.append("    ")
+        elif unicodedata.category(char) in ("Cc", "Cf") and char != "\u200d":
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def message_json(message: AiryMessage, conversation_id: str | None) -> dict[str, Any]:
+    sender = message.sender
+    return {
+        "id": message.id,
+        "conversation_id": conversation_id,
+        "from_contact": message.from_contact,
+        "text": message.text,
+        "content": message.content,
+        "delivery_state": message.delivery_state,
+        "sender": None if sender is None else {"id": sender.id, "name": sender.name, "avatar_url": sender.avatar_url},
+        "sent_at": message.sent_at.isoformat().replace("+00:00", "Z") if message.sent_at else None,
+    }
+
+
+def message_line(message: AiryMessage) -> str:
+    when = message.sent_at.astimezone().strftime("%Y-%m-%d %H:%M") if message.sent_at else "????-??-?? ??:??"
+    who = "you" if message.from_contact else (message.sender_name or "agent")
+    state = f"  [{message.delivery_state}]" if message.from_contact and message.delivery_state not in (None, "delivered") else ""
+    return f"{when}  {safe_text(who)}: {safe_text(message.text)}{state}"
+
+
+def _emit(args: argparse.Namespace, message: AiryMessage, conversation_id: str | None) -> None:
+    if args.json:
+        print(json.dumps(message_json(message, conversation_id), ensure_ascii=False), flush=True)
+    else:
+        print(message_line(message), flush=True)
+
+
+# -- send ---------------------------------------------------------------------------------
+
+
+async def send(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if not text.strip():
+        raise UsageError("The message is empty.")
+    async with _client(args) as client:
+        conversation = await _conversation(args, client)
+        sent = await conversation.send(text.rstrip("\n") if args.text == "-" else text)
+        _print_notices(conversation)
+        _emit(args, sent, conversation.conversation_id)
+    return ExitCode.OK
+
+
+# -- tail -----------------------------------------------------------------------------------
+
+
+async def tail(args: argparse.Namespace) -> int:
+    from contextlib import aclosing
+
+    from plow_tui.client.airy.events import AiryConversationRestarted, AiryMessagesArrived, AiryStreamFailed
+    from plow_tui.client.airy.stream import AiryStream
+    from plow_tui.client.events import ConnectionChanged
+
+    async with _client(args) as client:
+        conversation = await _conversation(args, client)
+        history = conversation.messages
+        printed = {m.id for m in history}
+        for message in history[len(history) - args.lines :] if args.lines else []:
+            _emit(args, message, conversation.conversation_id)
+        chatty = sys.stderr.isatty()
+        async with aclosing(AiryStream(conversation).events()) as events:
+            async for event in events:
+                if isinstance(event, AiryMessagesArrived):
+                    for message in event.messages:
+                        if message.id not in printed:
+                            printed.add(message.id)
+                            _emit(args, message, conversation.conversation_id)
+                elif isinstance(event, AiryConversationRestarted):
+                    print(f"plow-tui: {event.notice}", file=sys.stderr, flush=True)
+                elif isinstance(event, AiryStreamFailed):
+                    raise event.error
+                elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
+                    wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in else ""
+                    print(f"[{event.state}: {event.reason}{wait}]", file=sys.stderr, flush=True)
+    return ExitCode.OK
