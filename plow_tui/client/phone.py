@@ -44,18 +44,17 @@ def normalize_phone(text: str) -> str:
 
 
 def format_phone(number: str | None) -> str:
-    """A number formatted for reading: `+1 (555) 000-0001` for North America, else grouped."""
+    """A number formatted for reading: `+1 (555) 000-0001` for North America.
+
+    Other numbers stay in E.164: grouping depends on the country, and a
+    wrong grouping reads worse than none.
+    """
     if not number:
         return ""
-    if not _E164.match(number):
-        return number
-    if number.startswith("+1") and len(number) == 12:
+    if _E164.match(number) and number.startswith("+1") and len(number) == 12:
         digits = number[2:]
         return f"+1 ({digits[:3]}) {digits[3:6]}-{digits[6:]}"
-    # Elsewhere the grouping depends on the country; threes read well enough.
-    rest = number[1:]
-    groups = [rest[i : i + 3] for i in range(0, len(rest), 3)]
-    return "+" + " ".join(groups)
+    return number
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +168,11 @@ class SandboxPhone:
 
         try:
             socket = await connect(self._ws_url(), open_timeout=10)
-        except (OSError, InvalidHandshake, TimeoutError) as exc:
-            raise NetworkError(f"Could not open the phone's socket on {self.base_url}.") from exc
+        except (OSError, TimeoutError) as exc:
+            raise NetworkError(f"Could not reach the sandbox at {self.base_url}.") from exc
+        except InvalidHandshake as exc:
+            # A server that refuses the upgrade has no phone sockets: not a sandbox.
+            raise PlowError(f"{self.base_url} is not a sandbox: it has no simulated phones.") from exc
         try:
             if on_open is not None:
                 await on_open()

@@ -15,10 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Static
 
 from plow_tui.client.http import PlowClient
 from plow_tui.client.models import ActivationStart, Chat, Redeem
-from plow_tui.client.phone import PhoneText, SandboxPhone
+from plow_tui.client.phone import PhoneText, SandboxPhone, format_phone
 from plow_tui.client.tokens import MemoryStore, SecretStoreError, TokenStore
 from plow_tui.tui.app import AppConfig, PlowApp
 
@@ -119,11 +122,40 @@ def fast_client(base_url: str, token: str | None = None) -> PlowClient:
     return PlowClient(base_url, token, max_retries=0, timeout=5.0)
 
 
-def sandbox_app(base_url: str, store: TokenStore | None = None, **config: Any) -> PlowApp:
-    """The real app against a sandbox, polling fast."""
+class Landed(Screen[None]):
+    """Where `LandingApp` goes after sign-in: names the chat it was handed."""
+
+    def __init__(self, chat: Chat | None) -> None:
+        super().__init__()
+        self.chat = chat
+
+    def compose(self) -> ComposeResult:
+        title = f"{self.chat.title} · {format_phone(self.chat.number)}" if self.chat else "no chat"
+        yield Static(f"Landed: {title}")
+
+
+class LandingApp(PlowApp):
+    """PlowApp whose hand-off to the main screen is recorded and stubbed.
+
+    These tests are about activation and the shell; the main screen has its
+    own tests. `handoffs` holds each (token, chat) given to `show_chats`.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.handoffs: list[tuple[str, Chat | None]] = []
+
+    def show_chats(self, token: str, chat: Chat | None = None) -> None:
+        self.handoffs.append((token, chat))
+        self._open_place(Landed(chat))
+
+
+def sandbox_app(base_url: str, store: TokenStore | None = None, *, real_chats: bool = False, **config: Any) -> PlowApp:
+    """The app against a sandbox, polling fast; the main screen stubbed unless `real_chats`."""
     options: dict[str, Any] = {"name": "Ada", "sandbox": True, "poll_interval": 0.1}
     options.update(config)
-    return PlowApp(
+    app_class = PlowApp if real_chats else LandingApp
+    return app_class(
         AppConfig(api_url=base_url, **options),
         token_store=store or memory_store(),
         client_factory=fast_client,

@@ -7,6 +7,7 @@ import stat
 
 from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
     FailingStore,
+    Landed,
     memory_store,
     sandbox_app,
     sandbox_factory,
@@ -21,7 +22,6 @@ from plow_tui.client.http import PlowClient
 from plow_tui.client.tokens import FileStore, TokenStore
 from plow_tui.tui.screens.activation import ActivationScreen, Phase
 from plow_tui.tui.screens.help import KeysScreen
-from plow_tui.tui.screens.signed_in import SignedInScreen
 
 OWNER_PHONE = "+15551230002"
 
@@ -45,14 +45,13 @@ async def test_pending_then_verified_stores_token_and_shows_chat(sandbox_factory
         assert "● polling" in screen_text(app)
 
         assert await text_line(sandbox.base_url, OWNER_PHONE, pending.send_to, pending.text) == "activated"
-        await wait_for(pilot, lambda: isinstance(app.screen, SignedInScreen), what="the signed-in screen")
-        await wait_for(pilot, lambda: "active" in screen_text(app).split("Chats", 1)[-1], what="the chat list")
-        text = squash(screen_text(app))
-        assert "Ada · +1 (555) 000-0001 · active" in text
-        assert "Ada +1 (555) 123-0002" in text  # the account, in the status bar
+        await wait_for(pilot, lambda: isinstance(app.screen, Landed), what="the hand-off to the chats")
+        [(handed_token, chat)] = app.handoffs
+        assert chat is not None and chat.status == "active"
+        assert "Landed: Ada · +1 (555) 000-0001" in screen_text(app)
 
         token = await store.get_token(sandbox.base_url)
-        assert token
+        assert token == handed_token
         assert await store.get_pending(sandbox.base_url) is None
         async with PlowClient(sandbox.base_url, token) as api:
             assert [c.status for c in await api.chats()] == ["active"]
@@ -65,12 +64,13 @@ async def test_stored_token_goes_straight_to_chats(sandbox_factory) -> None:
     async with first.run_test(size=(100, 30)) as pilot:
         pending = await wait_for(pilot, lambda: _pending(first), what="a code")
         await text_line(sandbox.base_url, OWNER_PHONE, pending.send_to, pending.text)
-        await wait_for(pilot, lambda: isinstance(first.screen, SignedInScreen), what="sign-in")
+        await wait_for(pilot, lambda: isinstance(first.screen, Landed), what="sign-in")
+    [(token, _)] = first.handoffs
 
     second = sandbox_app(sandbox.base_url, store)
     async with second.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(second.screen, SignedInScreen), what="the chats")
-        await wait_for(pilot, lambda: "active" in screen_text(second).split("Chats", 1)[-1], what="the chat list")
+        await wait_for(pilot, lambda: isinstance(second.screen, Landed), what="the chats")
+        assert second.handoffs == [(token, None)]
         assert not any(isinstance(s, ActivationScreen) for s in second.screen_stack)
 
 
@@ -84,10 +84,11 @@ async def test_revoked_token_returns_to_activation(sandbox_factory) -> None:
     await store.save_token(sandbox.base_url, token)
     await sandbox_post(sandbox.base_url, "/sandbox/faults", {"revoke_token": token})
 
-    app = sandbox_app(sandbox.base_url, store)
+    # The real main screen meets the 401 and hands back through PlowApp.sign_out().
+    app = sandbox_app(sandbox.base_url, store, real_chats=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: _pending(app), what="activation after a 401")
-        assert "The saved sign-in was refused" in screen_text(app)
+        await wait_for(pilot, lambda: _pending(app), timeout=15, what="activation after a 401")
+        assert app.screen.query("#activation-note")  # says why sign-in is asked again
         assert await store.get_token(sandbox.base_url) is None
 
 
@@ -163,7 +164,7 @@ async def test_pending_activation_survives_restart(sandbox_factory) -> None:
         assert resumed.display_code == pending.display_code
         assert f"Plow Activate: {pending.display_code}" in screen_text(second)
         await text_line(sandbox.base_url, OWNER_PHONE, resumed.send_to, resumed.text)
-        await wait_for(pilot, lambda: isinstance(second.screen, SignedInScreen), what="sign-in")
+        await wait_for(pilot, lambda: isinstance(second.screen, Landed), what="sign-in")
 
 
 async def test_keyring_failure_falls_back_to_private_file(sandbox_factory, tmp_path) -> None:
@@ -177,8 +178,7 @@ async def test_keyring_failure_falls_back_to_private_file(sandbox_factory, tmp_p
         await wait_for(pilot, lambda: "keyring (Broken) failed" in squash(screen_text(app)), what="the warning")
         assert "secrets.json (0600)" in screen_text(app)
         await text_line(sandbox.base_url, OWNER_PHONE, pending.send_to, pending.text)
-        await wait_for(pilot, lambda: isinstance(app.screen, SignedInScreen), what="sign-in")
-        assert "secrets.json (0600) — system keyring (Broken) failed" in squash(screen_text(app))
+        await wait_for(pilot, lambda: isinstance(app.screen, Landed), what="sign-in")
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
     assert await store.get_token(sandbox.base_url)
 
