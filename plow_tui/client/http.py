@@ -36,7 +36,7 @@ from plow_tui.logs import register_secret
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"plow-tui/{__version__} (+https://github.com/plow-tui)"
+USER_AGENT = f"plow-tui/{__version__} httpx/{httpx.__version__}"
 DEFAULT_TIMEOUT = 15.0
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _BACKOFF_BASE = 0.5

@@ -121,3 +121,72 @@ async def test_all_chats_socket_envelopes_and_verification_events(sandbox) -> No
     assert verified.chat_uid == created.uid
     activated = next(e for e in events if isinstance(e, ChatActivated))
     assert activated.chat.uid == created.uid and activated.chat.status == "active"
+
+
+async def test_cancelling_the_consumer_closes_the_socket(sandbox) -> None:
+    import httpx
+
+    account = await sign_up(sandbox.base_url)
+    async with PlowClient(sandbox.base_url, account.token) as api:
+        stream = ChatStream(api, account.chat.uid, **FAST)
+        live = asyncio.Event()
+
+        async def consume() -> None:
+            async with aclosing(stream.events()) as it:
+                async for event in it:
+                    if isinstance(event, ConnectionChanged) and event.state == "live":
+                        live.set()
+
+        task = asyncio.create_task(consume())
+        await asyncio.wait_for(live.wait(), 10)
+        async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
+            assert (await http.get("/sandbox/state")).json()["sockets"] == 1
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert asyncio.all_tasks() == {asyncio.current_task()}
+            for _ in range(50):
+                if (await http.get("/sandbox/state")).json()["sockets"] == 0:
+                    break
+                await asyncio.sleep(0.05)
+            assert (await http.get("/sandbox/state")).json()["sockets"] == 0
+
+
+async def test_debug_logs_hold_no_token_or_ticket(sandbox, tmp_path) -> None:
+    import logging
+
+    from plow_tui.logs import configure_logging
+
+    path = configure_logging(tmp_path / "debug.log", level=logging.DEBUG)
+    root = logging.getLogger()
+    try:
+        account = await sign_up(sandbox.base_url)
+        async with PlowClient(sandbox.base_url, account.token) as api:
+            tickets: list[str] = []
+            mint = api.ws_ticket
+
+            async def recording_ticket(chat_uid):
+                tickets.append(await mint(chat_uid))
+                return tickets[-1]
+
+            api.ws_ticket = recording_ticket  # type: ignore[method-assign]
+            stream = ChatStream(api, account.chat.uid, **FAST)
+            events: list = []
+            with pytest.raises(NotSignedIn):
+                async with aclosing(stream.events()) as it:
+                    await _wait_live(events, it)
+                    await fault(sandbox.base_url, drop_sockets=True)
+                    await _wait_live(events, it)
+                    await text(sandbox.base_url, account.phone, account.chat.number, "{not json either")
+                    await fault(sandbox.base_url, revoke_token=account.token)
+                    async for _ in it:
+                        pass
+    finally:
+        for handler in [h for h in root.handlers if getattr(h, "_plow_tui_handler", False)]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(logging.WARNING)
+    log = path.read_text()
+    assert len(tickets) == 2 and "HTTP Request" in log
+    for secret in [account.token, *tickets]:
+        assert secret not in log
