@@ -128,6 +128,8 @@ class ChatsScreen(Screen[None]):
         self._chats: dict[str, Chat] = {}
         self._last: dict[str, Message] = {}  # newest message per chat, for previews
         self._unread: dict[str, int] = {}
+        # Member codes from create/resend answers, per chat: the server never shows them again.
+        self._codes: dict[str, dict[str, Member]] = {}
         self._open_uid: str | None = None
         self._local_ids = itertools.count(1)
         self._unsent: dict[str, tuple[str, str]] = {}  # local uid -> (chat uid, body) of failed sends
@@ -392,14 +394,11 @@ class ChatsScreen(Screen[None]):
 
     @on(ChatChanged)
     def _chat_changed(self, message: ChatChanged) -> None:
+        codes = self._codes.setdefault(message.chat.uid, {})
+        codes.update((member.uid, member) for member in message.codes if member.verification_code)
         self._add_chat(message.chat)
-        pane = self._pane(message.chat.uid)
-        if message.open_it or pane is None:
+        if message.open_it:
             self.open_chat(message.chat.uid)
-            pane = self._pane(message.chat.uid)
-        if pane is not None:
-            pane.remember_codes(message.codes)
-            pane.update_chat(message.chat)
 
     @on(ChatRemoved)
     def _chat_removed(self, message: ChatRemoved) -> None:
@@ -480,6 +479,7 @@ class ChatsScreen(Screen[None]):
         self._chats.pop(chat_uid, None)
         self._last.pop(chat_uid, None)
         self._unread.pop(chat_uid, None)
+        self._codes.pop(chat_uid, None)
         self.query_one(ChatList).remove(chat_uid)
         pane = self._pane(chat_uid)
         if pane is not None:
@@ -510,7 +510,7 @@ class ChatsScreen(Screen[None]):
         switcher = self.query_one(ContentSwitcher)
         pane = self._pane(chat_uid)
         if pane is None:
-            pane = ChatPane(chat, id=pane_id(chat_uid))
+            pane = ChatPane(chat, codes=self._codes.setdefault(chat_uid, {}), id=pane_id(chat_uid))
             switcher.add_content(pane, set_current=True)
             self._load_page(chat_uid, None)
         else:

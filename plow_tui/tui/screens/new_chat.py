@@ -54,6 +54,7 @@ class NewChatScreen(ModalScreen[Chat | None]):
         super().__init__()
         self._api = api
         self._lines: list[Line] = []
+        self._line_index = 0  # the first line unless another is picked
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="new-chat"):
@@ -104,6 +105,10 @@ class NewChatScreen(ModalScreen[Chat | None]):
         note.update("This account has no lines." if not message.lines else "")
         self.query_one("#create", Button).disabled = not message.lines
 
+    @on(RadioSet.Changed)
+    def _line_picked(self, event: RadioSet.Changed) -> None:
+        self._line_index = event.index
+
     @on(CreateFailed)
     def _create_failed(self, message: CreateFailed) -> None:
         self.query_one("#error", Static).update(f"Could not create the chat: {message.error}")
@@ -136,14 +141,12 @@ class NewChatScreen(ModalScreen[Chat | None]):
     def _try_create(self) -> None:
         error = self.query_one("#error", Static)
         names = self._member_names()
-        radio = self.query_one(RadioSet)
-        index = radio.pressed_index
-        if not self._lines or index < 0:
-            error.update("Pick a line first.")
+        if not self._lines:
+            error.update("There is no line to create the chat on.")
             return
         if not names:
             error.update("Name at least one member.")
             return
         error.update("Creating…")
         self.query_one("#create", Button).disabled = True
-        self._create(self._lines[index].uid, names)
+        self._create(self._lines[self._line_index].uid, names)

@@ -8,8 +8,6 @@ code until they verify; a failed chat shows why and what to do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -66,7 +64,6 @@ class VerificationPanel(Vertical):
     DEFAULT_CSS = """
     VerificationPanel {
         height: auto;
-        max-height: 60%;
         padding: 0 1 1 1;
         border-bottom: solid $panel;
         & > Horizontal { height: auto; }
@@ -113,10 +110,11 @@ class ChatPane(Vertical):
     }
     """
 
-    def __init__(self, chat: Chat, *, id: str | None = None) -> None:
+    def __init__(self, chat: Chat, *, codes: dict[str, Member], id: str | None = None) -> None:
         super().__init__(id=id)
         self.chat = chat
-        self.codes: dict[str, Member] = {}
+        # member uid -> the member as a create/resend answer showed it, with its code.
+        self.codes = codes
         self.loaded = False  # the newest page has been fetched
         self.has_older = False
         self.loading_older = False
@@ -138,12 +136,6 @@ class ChatPane(Vertical):
     @property
     def compose_box(self) -> Compose:
         return self.query_one(Compose)
-
-    def remember_codes(self, members: Iterable[Member]) -> None:
-        """Keep codes from a create or resend answer: the server never shows them again."""
-        for member in members:
-            if member.verification_code:
-                self.codes[member.uid] = member
 
     def update_chat(self, chat: Chat) -> None:
         self.chat = chat
