@@ -117,7 +117,7 @@ async def test_highlight_survives_resorting_and_updates() -> None:
         chat_list.upsert(chat("d", -1))
         await pilot.pause()
         assert chat_list.visible_uids[0] == "d" and chat_list.highlighted_uid == "b"
-        assert chat_list.remove("b") and not chat_list.remove("b")
+        assert chat_list.remove_chat("b") and not chat_list.remove_chat("b")
         assert chat_list.highlighted_uid in chat_list.visible_uids
 
 

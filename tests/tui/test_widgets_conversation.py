@@ -251,7 +251,7 @@ async def test_update_state_replace_and_remove() -> None:
         await pilot.pause()
         assert [e.uid for e in conversation.entries] == ["m0", "m1", "srv-9", "srv-10"]
 
-        assert conversation.remove("m0") and not conversation.remove("m0")
+        assert conversation.remove_entry("m0") and not conversation.remove_entry("m0")
         conversation.clear()
         await pilot.pause()
         assert len(conversation.entries) == 0

@@ -257,8 +257,11 @@ class ChatList(OptionList):
         else:
             self._rebuild(order)
 
-    def remove(self, uid: str) -> bool:
-        """Remove a chat; False if it isn't listed."""
+    def remove_chat(self, uid: str) -> bool:
+        """Remove a chat; False if it isn't listed.
+
+        (Not `remove`: that is Textual's "remove this widget from the DOM".)
+        """
         if self._chats.pop(uid, None) is None:
             return False
         self._rebuild()

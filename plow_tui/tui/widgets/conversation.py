@@ -184,7 +184,7 @@ class Conversation(ScrollView, can_focus=True):
         Binding("k,up", "cursor_up", "Previous", show=False),
         Binding("j,down", "cursor_down", "Next", show=False),
         Binding("g,home", "first", "Oldest", show=False),
-        Binding("G,end", "last", "Newest", show=False),
+        Binding("G,shift+g,end", "last", "Newest", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("y", "copy", "Copy"),
@@ -406,7 +406,7 @@ class Conversation(ScrollView, can_focus=True):
             return
         if entry.uid != old_uid and entry.uid in self._seq:
             self._entries[self._index(entry.uid)] = entry  # type: ignore[index]
-            self.remove(old_uid)
+            self.remove_entry(old_uid)
             return
         anchor = self._anchor()
         self._entries[index] = entry
@@ -417,8 +417,11 @@ class Conversation(ScrollView, can_focus=True):
             anchor = (entry.uid, anchor[1])
         self._changed(anchor)
 
-    def remove(self, uid: str) -> bool:
-        """Remove one entry; False if `uid` isn't shown."""
+    def remove_entry(self, uid: str) -> bool:
+        """Remove one entry; False if `uid` isn't shown.
+
+        (Not `remove`: that is Textual's "remove this widget from the DOM".)
+        """
         index = self._index(uid)
         if index is None:
             return False
@@ -644,7 +647,7 @@ class Conversation(ScrollView, can_focus=True):
         body_style = styles.body_you if entry.outbound else styles.body
         state_style = styles.state_failed if entry.state == "failed" else styles.state
 
-        body = Text(literal(entry.body), style=body_style, overflow="fold")
+        body = Text(literal(entry.body), overflow="fold")
         lines = body.wrap(console, body_width) or [Text("")]
         strips = []
         for number, line in enumerate(lines):
@@ -661,7 +664,8 @@ class Conversation(ScrollView, can_focus=True):
             else:
                 segments = [Segment(" " * prefix_width, styles.base)]
                 tail = Segment(" " * state_width, styles.base)
-            segments.extend(line.render(console))
+            # Plain text, no spans: one segment in the body style is the whole line.
+            segments.append(Segment(line.plain, body_style))
             segments.append(Segment(gap, styles.base))
             segments.append(tail)
             strips.append(Strip(segments).adjust_cell_length(width, styles.base))
@@ -816,6 +820,8 @@ class Conversation(ScrollView, can_focus=True):
     def _visible_last(self) -> int:
         """The newest entry whose first line is on screen."""
         _, height = self._viewport()
+        if not self._width:
+            return len(self._entries) - 1
         bottom = min(round(self.scroll_y) + height - 1, self._lines.total - 1)
         index, _ = self._find(max(0, bottom))
         return index
