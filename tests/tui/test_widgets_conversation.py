@@ -357,3 +357,12 @@ async def test_resize_rewraps_and_stays_at_the_bottom() -> None:
 def test_entries_need_aware_times() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         Entry("x", "Ada", "hi", datetime(2020, 1, 1), outbound=False)
+
+
+async def test_remove_with_a_uid_removes_an_entry_and_without_removes_the_widget() -> None:
+    async with Host(many(3)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        assert conversation.remove("m1") is True
+        assert [e.uid for e in conversation.entries] == ["m0", "m2"]
+        await conversation.remove()
+        assert not pilot.app.query(Conversation)

@@ -257,6 +257,13 @@ class ChatList(OptionList):
         else:
             self._rebuild(order)
 
+    def remove(self, uid: str | None = None):  # type: ignore[override]
+        """`remove(uid)` removes one chat (like `remove_chat`); `remove()` with no
+        argument keeps Textual's meaning: take this widget out of the DOM."""
+        if uid is None:
+            return super().remove()
+        return self.remove_chat(uid)
+
     def remove_chat(self, uid: str) -> bool:
         """Remove a chat; False if it isn't listed.
 

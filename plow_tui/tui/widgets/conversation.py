@@ -417,6 +417,13 @@ class Conversation(ScrollView, can_focus=True):
             anchor = (entry.uid, anchor[1])
         self._changed(anchor)
 
+    def remove(self, uid: str | None = None):  # type: ignore[override]
+        """`remove(uid)` removes one entry (like `remove_entry`); `remove()` with no
+        argument keeps Textual's meaning: take this widget out of the DOM."""
+        if uid is None:
+            return super().remove()
+        return self.remove_entry(uid)
+
     def remove_entry(self, uid: str) -> bool:
         """Remove one entry; False if `uid` isn't shown.
 
