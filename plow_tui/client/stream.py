@@ -48,6 +48,9 @@ _ws_log = logging.getLogger("plow_tui.client.stream.websocket")
 _ws_log.setLevel(logging.INFO)
 
 CLOSE_UNAUTHORIZED = 4401
+# Pass as `last_uid` (or a `last_uids` value) when the caller knows the chat
+# had no messages: the first connection then backfills everything.
+NO_MESSAGES = ""
 _SEEN_LIMIT = 10_000
 _MAX_QUEUE = 4096  # frames websockets may buffer while the REST catch-up runs
 
@@ -87,11 +90,12 @@ class ChatStream:
 
     `last_uid` (one chat) or `last_uids` (every chat) is the newest message the
     caller already holds: the first connection backfills from there, closing
-    the gap between loading history and subscribing. Without it, the stream
-    starts from "now". In the all-chats form, pass every chat the caller shows
-    in `last_uids` (value None when its newest uid is unknown) so messages to
-    those chats during a disconnect are backfilled too; chats first seen on the
-    socket are tracked automatically.
+    the gap between loading history and subscribing. `NO_MESSAGES` says the
+    chat had none (backfill from its first). None means unknown: the stream
+    then starts from "now", as of its first connection. In the all-chats form,
+    pass every chat the caller shows in `last_uids` so messages to those chats
+    during a disconnect are backfilled too; chats first seen on the socket are
+    tracked automatically.
 
     Iterate `events()` (preferably inside `contextlib.aclosing`). It ends only
     by raising: `NotSignedIn` when the token is refused (close 4401, handshake
@@ -131,19 +135,14 @@ class ChatStream:
         self._anchors: dict[str, str | None] = {}
         # Chats whose newest uid must be looked up once connected ("start from now").
         self._unresolved: set[str] = set()
+        seeds = dict(last_uids or {})
         if self.chat_uid is not None:
-            if last_uid:
-                self._anchors[self.chat_uid] = last_uid
-            else:
-                self._unresolved.add(self.chat_uid)
-        for uid, newest in (last_uids or {}).items():
-            if self.chat_uid is not None and uid != self.chat_uid:
-                continue
-            if newest:
-                self._anchors[uid] = newest
-                self._unresolved.discard(uid)
-            else:
+            seeds = {self.chat_uid: last_uid if last_uid is not None else seeds.get(self.chat_uid)}
+        for uid, newest in seeds.items():
+            if newest is None:
                 self._unresolved.add(uid)
+            else:
+                self._anchors[uid] = newest or None  # NO_MESSAGES: backfill from the first
 
     def mark_seen(self, message_uid: str) -> None:
         """Do not deliver `message_uid` (e.g. a message this app just sent and already shows)."""
@@ -167,12 +166,10 @@ class ChatStream:
         refusals = 0
         while True:
             yield ConnectionChanged("connecting")
-            went_live = False
             try:
                 async with aclosing(self._session()) as session:
                     async for event in session:
                         if isinstance(event, ConnectionChanged) and event.state == "live":
-                            went_live = True
                             attempt = refusals = 0
                         yield event
                 state, reason = "reconnecting", "connection closed"
@@ -191,8 +188,6 @@ class ChatStream:
                 raise
             except _Dropped as dropped:
                 state, reason = dropped.state, dropped.reason
-            if went_live:
-                attempt = 0
             delay = self._delay(attempt)
             attempt += 1
             yield ConnectionChanged(state, delay, reason)  # type: ignore[arg-type]

@@ -479,7 +479,7 @@ async def tail(args: argparse.Namespace) -> int:
     from contextlib import aclosing
 
     from plow_tui.client.events import ConnectionChanged, MessagesArrived
-    from plow_tui.client.stream import ChatStream
+    from plow_tui.client.stream import NO_MESSAGES, ChatStream
 
     def emit(message: Message) -> None:
         if args.json:
@@ -488,10 +488,16 @@ async def tail(args: argparse.Namespace) -> int:
             print(message_line(message), flush=True)
 
     async def body(api: PlowClient) -> int:
-        recent = (await api.messages(args.chat_uid, limit=max(1, args.lines))).data
+        # The newest message anchors the stream: anything after it is new, even
+        # if it arrives before the socket is up.
+        recent: list[Message] = []
+        async for message in api.history(args.chat_uid, page_size=min(max(1, args.lines), 100)):
+            recent.append(message)
+            if len(recent) >= max(1, args.lines):
+                break
         for message in reversed(recent[: args.lines]):
             emit(message)
-        stream = ChatStream(api, args.chat_uid, last_uid=recent[0].uid if recent else None)
+        stream = ChatStream(api, args.chat_uid, last_uid=recent[0].uid if recent else NO_MESSAGES)
         chatty = sys.stderr.isatty()
         async with aclosing(stream.events()) as events:
             async for event in events:

@@ -167,6 +167,24 @@ async def test_last_uid_backfills_on_first_connect(setup) -> None:
     assert delivered(events) == ["m2", "m3"]
 
 
+async def test_no_messages_backfills_from_the_first(setup) -> None:
+    from plow_tui.client.stream import NO_MESSAGES
+
+    server, stream, _ = setup
+    server.messages[CHAT] = [msg("m1"), msg("m2")]  # arrived before the socket was up
+    server.connections = [[CONNECTED, 1011]]
+    events = await collect(stream(last_uid=NO_MESSAGES), lambda ev: isinstance(ev[-1], ConnectionChanged) and ev[-1].state == "live")
+    assert delivered(events) == ["m1", "m2"]
+
+
+async def test_unknown_last_uid_starts_from_now(setup) -> None:
+    server, stream, _ = setup
+    server.messages[CHAT] = [msg("m1"), msg("m2")]
+    server.connections = [[CONNECTED, {"type": "message_received", "message": msg("m3")}, 1011]]
+    events = await collect(stream(), lambda ev: "m3" in delivered(ev))
+    assert delivered(events) == ["m3"]
+
+
 async def test_junk_frames_are_skipped_and_other_events_typed(setup, caplog) -> None:
     server, stream, _ = setup
     server.connections = [

@@ -39,6 +39,8 @@ def test_send_history_and_chats(account, cli_env) -> None:
     history = run(["history", account.chat_uid, "--json", *url], env)
     bodies = [m["body"] for m in json.loads(history.stdout)]
     assert bodies == ["hello from a script", "line one\nline two", "a reply"]
+    many = run(["history", account.chat_uid, "--limit", "150", *url], env)  # above the server's page cap
+    assert many.returncode == 0 and len(many.stdout.splitlines()) == 3, many.stderr
     last = run(["history", account.chat_uid, "--limit", "1", *url], env)
     assert last.stdout.rstrip().endswith("Ada: a reply")
     chats = json.loads(run(["chats", "--json", *url], env).stdout)
