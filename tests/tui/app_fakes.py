@@ -166,14 +166,27 @@ def sandbox_app(base_url: str, store: TokenStore | None = None, *, real_chats: b
     )
 
 
-def fake_app(clock: FixedClock | None = None, store: TokenStore | None = None, **config: Any) -> PlowApp:
-    """The app with a fake client and fixed clock: for snapshots and leak checks."""
+def fake_app(
+    clock: FixedClock | None = None,
+    store: TokenStore | None = None,
+    *,
+    redeem: Callable[[], Redeem] | None = None,
+    **config: Any,
+) -> PlowApp:
+    """The app with a fake client and fixed clock: for snapshots and leak checks.
+
+    `redeem` scripts the server's answers to polling (default: pending).
+    """
     options: dict[str, Any] = {"api_url": "https://api.plow.co", "name": "Ada", "poll_interval": 0.05}
     options.update(config)
-    return PlowApp(
+
+    def client_factory(base_url: str, token: str | None = None) -> FakeClient:
+        return FakeClient(base_url, token, redeem=redeem)
+
+    return LandingApp(
         AppConfig(**options),
         token_store=store or memory_store(),
-        client_factory=FakeClient,
+        client_factory=client_factory,
         phone_factory=FakePhone,
         now=clock or FixedClock(),
         tz=timezone.utc,

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from dataclasses import dataclass
 from typing import Protocol
 
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -185,7 +186,7 @@ class PhoneScreen(Screen[None]):
             yield Label("", id="phone-self")
             yield Label("", id="phone-to")
         yield RichLog(id="phone-texts", wrap=True, markup=False, highlight=False, min_width=20)
-        yield Input(self.draft.text, placeholder="type a text", id="phone-compose")
+        yield Input(self.draft.text, placeholder="type a text", id="phone-compose", select_on_focus=False)
         yield Static("", id="phone-note")
         yield Footer()
 
@@ -280,19 +281,21 @@ class PhoneScreen(Screen[None]):
         for text in ordered:
             log.write(self._render_text(text))
 
-    def _render_text(self, text: PhoneText) -> Text:
+    def _render_text(self, text: PhoneText) -> Table:
+        """One text as a row: time, who, and the body wrapped in its own column."""
         when = ""
         if text.sent_at is not None:
             local = getattr(self.app, "local_time", None)
             when = (local(text.sent_at) if local else text.sent_at).strftime("%H:%M")
         outgoing = text.sender == self.phone
         who = "you" if outgoing else f"from {format_phone(text.sender)}"
-        line = Text(no_wrap=False)
-        line.append(f"{when:>5}  ", "dim")
-        line.append(f"{who:<24} ", "bold" if not outgoing else "")
-        # Network text is shown literally: Text.append never parses markup.
-        line.append(text.text)
-        return line
+        row = Table.grid(padding=(0, 1), expand=True)
+        row.add_column(width=5, style="dim", no_wrap=True)
+        row.add_column(width=max(len(who), 4), style="" if outgoing else "bold", no_wrap=True)
+        row.add_column(ratio=1)
+        # Network text is shown literally: a Text never parses markup.
+        row.add_row(Text(when), Text(who), Text(text.text))
+        return row
 
     # -- sending -------------------------------------------------------------
 
