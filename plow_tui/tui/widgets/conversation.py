@@ -279,6 +279,8 @@ class Conversation(ScrollView, can_focus=True):
         self._new_count = 0
         self._near_top_posted = False
         self._settling = False
+        self._view: tuple[int, int] | None = None
+        self._days: dict[tuple[str, datetime], date] = {}  # local day of each entry shown
         self.set_entries(entries)
 
     # ----------------------------------------------------------------- public API
@@ -327,6 +329,7 @@ class Conversation(ScrollView, can_focus=True):
         self._seq = seq
         self._base = 0
         self._blocks.clear()
+        self._days.clear()
         self._cursor = None
         self._pinned = True
         self._new_count = 0
@@ -504,8 +507,11 @@ class Conversation(ScrollView, can_focus=True):
         self._lines.rebuild(self._heights)
 
     def _viewport(self) -> tuple[int, int]:
-        region = self.scrollable_content_region
-        return region.width, region.height
+        # Asked for on every rendered line; it only changes on resize or restyle.
+        if self._view is None:
+            region = self.scrollable_content_region
+            self._view = (region.width, region.height)
+        return self._view
 
     def _anchor(self) -> tuple[str, int] | None:
         """What the top screen line shows: (entry uid, line inside its message)."""
@@ -584,11 +590,17 @@ class Conversation(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = None
+        self._view = None
         self._blocks.clear()
         self.refresh()
 
     def _local_day(self, index: int) -> date:
-        return self._entries[index].at.astimezone().date()
+        entry = self._entries[index]
+        key = (entry.uid, entry.at)
+        day = self._days.get(key)
+        if day is None:
+            day = self._days[key] = entry.at.astimezone().date()
+        return day
 
     def _separator_for(self, index: int) -> str | None:
         day = self._local_day(index)
@@ -728,6 +740,7 @@ class Conversation(ScrollView, can_focus=True):
         return changed
 
     def on_resize(self, event: events.Resize) -> None:
+        self._view = None
         width, _ = self._viewport()
         if width != self._width:
             anchor = self._anchor()
