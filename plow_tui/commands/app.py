@@ -95,7 +95,6 @@ def run_app(args: argparse.Namespace) -> int:
         api_url=api_url,
         name=args.name or _login_name(),
         provision_chat=args.provision_chat,
-        insecure_storage=args.insecure_storage,
         sandbox=sandbox is not None,
     )
     app = PlowApp(

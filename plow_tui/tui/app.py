@@ -18,7 +18,6 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from plow_tui.client.errors import PlowError
 from plow_tui.client.models import Chat
 from plow_tui.client.tokens import SecretStoreError
 from plow_tui.paths import styles_dir
@@ -41,12 +40,15 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class AppConfig:
-    """What the person asked for on the command line."""
+    """What the person asked for on the command line.
+
+    Where secrets go (`--insecure-storage`, in-memory for `--sandbox`) is not
+    here: it is decided by the injected `TokenStore`.
+    """
 
     api_url: str
     name: str | None = None
     provision_chat: bool = True
-    insecure_storage: bool = False
     # The app runs against a sandbox at `api_url` (started in-process by
     # `--sandbox`): the status line says so, and the simulated phone is offered.
     sandbox: bool = False
@@ -268,5 +270,3 @@ class PhoneApp(PlowBaseApp):
             )
         )
 
-
-__all__ = ["AppConfig", "PhoneApp", "PlowApp", "PlowError"]

@@ -52,7 +52,6 @@ class KeysScreen(ModalScreen[None]):
         table.add_column()
         for key, description in self._rows:
             table.add_row(Text(key), Text(description))
-        table.add_row(Text("ctrl+p"), Text("All commands (command palette)"))
         with VerticalScroll(id="keys", classes="dialog"):
             yield Label(self._title, classes="dialog-title")
             yield Static(table)

@@ -186,7 +186,7 @@ class PhoneScreen(Screen[None]):
             yield Label("", id="phone-self")
             yield Label("", id="phone-to")
         yield RichLog(id="phone-texts", wrap=True, markup=False, highlight=False, min_width=20)
-        yield Input(self.draft.text, placeholder="type a text", id="phone-compose", select_on_focus=False)
+        yield Input(self.draft.text, placeholder="type a text · Enter sends", id="phone-compose", select_on_focus=False)
         yield Static("", id="phone-note")
         yield Footer()
 
