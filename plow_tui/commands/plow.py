@@ -105,8 +105,9 @@ def run(command: Command, args: argparse.Namespace) -> int:
     from plow_tui.client.tokens import SecretStoreError
     from plow_tui.logs import configure_logging, redact
 
+    log_path = None
     try:
-        configure_logging()
+        log_path = configure_logging()
     except OSError:
         pass  # a read-only home must not stop a command; it just runs unlogged
     try:
@@ -136,6 +137,12 @@ def run(command: Command, args: argparse.Namespace) -> int:
         return _fail(redact(str(error)), ExitCode.ERROR)
     except SecretStoreError as error:
         return _fail(redact(str(error)), ExitCode.ERROR)
+    except Exception as error:  # a bug: still no traceback on screen, but one in the (redacted) log
+        import logging
+
+        logging.getLogger(__name__).exception("unexpected error")
+        where = f"; details in {log_path}" if log_path else ""
+        return _fail(f"Unexpected error ({type(error).__name__}){where}.", ExitCode.ERROR)
 
 
 def _fail(message: str, code: int) -> int:

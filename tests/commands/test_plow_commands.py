@@ -206,3 +206,27 @@ def test_output_helpers() -> None:
     from plow_tui.client.models import Message
 
     assert message_line(Message.from_json({"uid": "m", "body": "x", "sender": {"display_name": "Ada"}})).endswith("Ada: x")
+
+
+def test_unexpected_errors_go_to_the_log_not_the_screen(capsys) -> None:
+    import argparse
+
+    from plow_tui.commands import plow
+
+    async def broken(args: argparse.Namespace) -> int:
+        raise RuntimeError("internal detail tok-should-not-show")
+
+    code = plow.run(broken, argparse.Namespace())
+    err = capsys.readouterr().err
+    assert code == ExitCode.ERROR
+    assert err.startswith("plow-tui: Unexpected error (RuntimeError); details in ") and "tok-should" not in err
+    import logging
+
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_plow_tui_handler", False)]:
+        handler.flush()
+        log = Path(handler.baseFilename).read_text()
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(logging.WARNING)
+    assert "RuntimeError: internal detail" in log
