@@ -366,3 +366,12 @@ async def test_remove_with_a_uid_removes_an_entry_and_without_removes_the_widget
         assert [e.uid for e in conversation.entries] == ["m0", "m2"]
         await conversation.remove()
         assert not pilot.app.query(Conversation)
+
+
+async def test_keys_and_clicks_on_an_empty_conversation_do_nothing() -> None:
+    async with Host().run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        conversation.focus()
+        await pilot.press("k", "j", "g", "G", "pageup", "pagedown", "y", "o")
+        await pilot.click(Conversation, offset=(5, 5))
+        assert conversation.selected_uid is None and pilot.app.opened == []

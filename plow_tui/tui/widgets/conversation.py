@@ -503,6 +503,7 @@ class Conversation(ScrollView, can_focus=True):
             self._lines.rebuild(())
             return
         body_width = self._body_width(self._width)
+        # `_estimate`, inlined: this loop runs over every entry on open and resize.
         self._heights = [1 + len(entry.body) // body_width for entry in self._entries]
         self._lines.rebuild(self._heights)
 
@@ -854,10 +855,14 @@ class Conversation(ScrollView, can_focus=True):
         self._scroll_to_index(index)
 
     def action_cursor_up(self) -> None:
+        if not self._entries:
+            return
         current = self._cursor_index()
         self._move_cursor(self._visible_last() if current is None else current - 1)
 
     def action_cursor_down(self) -> None:
+        if not self._entries:
+            return
         current = self._cursor_index()
         self._move_cursor(self._visible_last() if current is None else current + 1)
 
