@@ -49,6 +49,12 @@ async def test_pending_then_verified_stores_token_and_shows_chat(sandbox_factory
         [(handed_token, chat)] = app.handoffs
         assert chat is not None and chat.status == "active"
         assert "Landed: Ada · +1 (555) 000-0001" in screen_text(app)
+        # Leaving the activation screen cancelled its polling.
+        await wait_for(
+            pilot,
+            lambda: not [w for w in app.workers if w.group == "activation" and not w.is_finished],
+            what="the polling worker to stop",
+        )
 
         token = await store.get_token(sandbox.base_url)
         assert token == handed_token
@@ -118,7 +124,7 @@ async def test_no_line_free_says_503(sandbox_factory) -> None:
         await wait_for(pilot, lambda: app.screen.phase is Phase.NO_LINE, what="the 503")
         text = squash(screen_text(app))
         assert "No line is free right now (503). Trying again in 60 s, or press r." in text
-        assert "retrying in 60 s" in text  # the status bar
+        assert "↻ retrying in 60 s" in text  # the status bar
 
 
 async def test_server_failure_on_start_recovers_by_itself(sandbox_factory) -> None:
@@ -128,6 +134,7 @@ async def test_server_failure_on_start_recovers_by_itself(sandbox_factory) -> No
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.screen.phase is Phase.RETRYING, what="the failure")
         assert "failed (500" in screen_text(app)
+        assert "↻ retrying in" in screen_text(app)
         await wait_for(pilot, lambda: _pending(app), timeout=8, what="the retry")
 
 

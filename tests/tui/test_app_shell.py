@@ -95,6 +95,8 @@ async def test_status_bar_states() -> None:
         assert live_text.startswith("plow-tui · Ada +1 (555) 123-0002")
         assert live_text.endswith("api.plow.co  ↻ reconnecting in 4 s")
         assert sandbox.render().plain.endswith("SANDBOX http://127.0.0.1:8765  ● polling")
+        live.set_connection(Connection.RETRYING, retry_in=8)
+        assert live.render().plain.endswith("↻ retrying in 8 s")
         for state, label in [(Connection.LIVE, "● live"), (Connection.CONNECTING, "◌ connecting"), (Connection.OFFLINE, "○ offline")]:
             live.set_connection(state)
             assert live.render().plain.endswith(label)

@@ -117,6 +117,7 @@ class ActivationScreen(Screen[None]):
         self.phase = Phase.STARTING
         self.last_checked: datetime | None = None
         self.retry: Retry | None = None
+        self.network_down = False
         self.problem: str = ""
         self._client: PlowClient | None = None
         self._storage_trouble_text: str | None = None
@@ -274,7 +275,10 @@ class ActivationScreen(Screen[None]):
             self.retry = None
         elif isinstance(outcome, PollFailed):
             self.phase = Phase.RETRYING
-            self.retry = Retry(self._failure_text(outcome.error), now + timedelta(seconds=outcome.retry_in))
+            self.retry = Retry(
+                self._failure_text(outcome.error, starting=False), now + timedelta(seconds=outcome.retry_in)
+            )
+            self.network_down = isinstance(outcome.error, NetworkError)
         elif isinstance(outcome, _StartFailed):
             error = outcome.error
             if outcome.retry_in is None:
@@ -283,7 +287,8 @@ class ActivationScreen(Screen[None]):
                 self.retry = None
             else:
                 self.phase = Phase.NO_LINE if error.status == 503 else Phase.RETRYING
-                self.retry = Retry(self._failure_text(error), now + timedelta(seconds=outcome.retry_in))
+                self.retry = Retry(self._failure_text(error, starting=True), now + timedelta(seconds=outcome.retry_in))
+                self.network_down = isinstance(error, NetworkError)
         elif isinstance(outcome, Verified):
             self.phase = Phase.VERIFIED
             self._refresh_state()
@@ -311,11 +316,12 @@ class ActivationScreen(Screen[None]):
         # app.tcss hide the box on small terminals whatever this says.
         self.query_one("#activation-qr-box").set_class(not show, "-hidden")
 
-    def _failure_text(self, error: PlowError) -> str:
+    def _failure_text(self, error: PlowError, *, starting: bool) -> str:
         host = api_host(self.plow.config.api_url)
         if isinstance(error, NetworkError):
             return f"Can't reach {host}"
-        if error.status == 503:
+        if error.status == 503 and starting:
+            # On activate, 503 means every pool line is held (PROTOCOL §2).
             return "No line is free right now (503)"
         if isinstance(error, RateLimited):
             return f"{host} asks us to slow down (429)"
@@ -357,7 +363,8 @@ class ActivationScreen(Screen[None]):
             else:
                 message = f"{self.retry.reason} — retrying in {wait} s."
             tone = "warning"
-            bar.set_connection(Connection.OFFLINE, retry_in=wait)
+            # Offline when the network is down; otherwise the server failed or is full.
+            bar.set_connection(Connection.OFFLINE if self.network_down else Connection.RETRYING, retry_in=wait)
         elif phase is Phase.VERIFIED:
             message = "Verified — opening your chat…"
             tone = "success"

@@ -24,6 +24,7 @@ class Connection(enum.Enum):
     LIVE = ("●", "live")
     CONNECTING = ("◌", "connecting")
     RECONNECTING = ("↻", "reconnecting")
+    RETRYING = ("↻", "retrying")  # a request failed on the server's side; it will be sent again
     OFFLINE = ("○", "offline")
 
     @property
@@ -85,7 +86,7 @@ class StatusBar(Widget):
         self.sandbox = sandbox
 
     def set_connection(self, connection: Connection, *, retry_in: int | None = None) -> None:
-        """Set the state and, for `RECONNECTING`/`OFFLINE`, the seconds until the next try."""
+        """Set the state and, for `RECONNECTING`/`RETRYING`/`OFFLINE`, the seconds until the next try."""
         self.retry_in = retry_in
         self.connection = connection
 
@@ -124,8 +125,8 @@ class StatusBar(Widget):
         if connection is Connection.IDLE:
             return None
         label = connection.label
-        if connection is Connection.RECONNECTING and self.retry_in is not None:
-            label = f"reconnecting in {self.retry_in} s"
+        if connection in (Connection.RECONNECTING, Connection.RETRYING) and self.retry_in is not None:
+            label = f"{connection.label} in {self.retry_in} s"
         elif connection is Connection.OFFLINE and self.retry_in is not None:
             label = f"offline, retrying in {self.retry_in} s"
         tone = {
@@ -133,6 +134,7 @@ class StatusBar(Widget):
             Connection.POLLING: "good",
             Connection.CONNECTING: "busy",
             Connection.RECONNECTING: "busy",
+            Connection.RETRYING: "busy",
             Connection.OFFLINE: "bad",
         }[connection]
         text = Text()
