@@ -180,6 +180,10 @@ class Conversation(ScrollView, can_focus=True):
     client objects, no I/O.
     """
 
+    # Drag-selection would go through Widget.render, which a Line API widget
+    # doesn't use; `y` copies the selected message instead.
+    ALLOW_SELECT = False
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k,up", "cursor_up", "Previous", show=False),
         Binding("j,down", "cursor_down", "Next", show=False),
