@@ -227,11 +227,13 @@ async def run_blocking(func: Callable[..., T], *args: Any, timeout: float) -> T:
 
     def target() -> None:
         try:
-            result = func(*args)
+            outcome = (True, func(*args))
         except BaseException as exc:  # handed to the awaiting task, not lost in the thread
-            loop.call_soon_threadsafe(settle, False, exc)
-        else:
-            loop.call_soon_threadsafe(settle, True, result)
+            outcome = (False, exc)
+        try:
+            loop.call_soon_threadsafe(settle, *outcome)
+        except RuntimeError:
+            pass  # the loop closed while a hung call finished: nobody is waiting
 
     threading.Thread(target=target, name="plow-tui-secret-store", daemon=True).start()
     try:
