@@ -124,7 +124,9 @@ class PhoneScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+o", "other_number", "Other number"),
         Binding("ctrl+t", "other_line", "Text another line"),
+        # One of these two shows, depending on `standalone` (see check_action).
         Binding("escape", "back", "Back"),
+        Binding("escape", "quit_phone", "Quit", show=False),  # ^q Quit is already shown
     ]
 
     class TextsArrived(Message):
@@ -362,18 +364,22 @@ class PhoneScreen(Screen[None]):
 
         self.app.push_screen(NumberPrompt("Text which line?", self.to, self._lines), chosen)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return not self._standalone
+        if action == "quit_phone":
+            return self._standalone
+        return True
+
     def action_back(self) -> None:
-        if self._standalone:
-            self.app.exit()
-        else:
-            self.dismiss(None)
+        self.dismiss(None)
+
+    def action_quit_phone(self) -> None:
+        self.app.exit()
 
     def system_commands(self) -> Iterable[SystemCommand]:
         """Palette entries for this screen's actions (see PlowApp.get_system_commands)."""
         yield SystemCommand("Phone: other number", "Be a different phone", self.action_other_number)
         yield SystemCommand("Phone: text another line", "Choose the line this phone texts", self.action_other_line)
-        yield SystemCommand(
-            "Phone: close" if not self._standalone else "Quit",
-            "Leave the simulated phone",
-            self.action_back,
-        )
+        if not self._standalone:
+            yield SystemCommand("Phone: close", "Back to where you were", self.action_back)
