@@ -133,6 +133,7 @@ async def test_add_entries_merges_by_uid() -> None:
         assert rendered.count("edited") == 1 and "message 1" not in rendered
         assert rendered.count("message 3") == 1 and "message 3 again" in rendered
         assert conversation.newest_uid == "m3" and conversation.oldest_uid == "m0"
+        assert conversation.get("m1").body == "edited" and conversation.get("zz") is None
 
 
 async def test_follows_the_bottom_only_when_the_reader_is_there() -> None:

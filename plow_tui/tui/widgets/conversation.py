@@ -294,6 +294,11 @@ class Conversation(ScrollView, can_focus=True):
         """All entries, oldest first (read-only)."""
         return _EntriesView(self._entries)
 
+    def get(self, uid: str) -> Entry | None:
+        """The entry shown for `uid`, or None."""
+        index = self._index(uid)
+        return None if index is None else self._entries[index]
+
     @property
     def newest_uid(self) -> str | None:
         return self._entries[-1].uid if self._entries else None
