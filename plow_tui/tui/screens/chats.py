@@ -19,12 +19,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from plow_tui.client import events as ev
 from plow_tui.client.errors import ChatNotReady, DeliveryUnknown, NotFound, NotSignedIn, PlowError
 from plow_tui.client.models import Chat, Member, Message
 from plow_tui.paths import styles_dir
+from plow_tui.tui.drafts import DraftFile
 from plow_tui.tui.plow_views import chat_summary, later_state, message_entry, split_body
 from plow_tui.tui.widgets.chat_list import ChatList
 from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from plow_tui.tui.app import PlowApp
 
 PAGE_SIZE = 50
+DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
 _CONNECTION = {
     "connecting": Connection.CONNECTING,
     "live": Connection.LIVE,
@@ -134,10 +137,20 @@ class ChatsScreen(Screen[None]):
         self._local_ids = itertools.count(1)
         self._unsent: dict[str, tuple[str, str]] = {}  # local uid -> (chat uid, body) of failed sends
         self._api: PlowClient | None = None
+        self.chats_loaded = False  # the first `GET /v1/chats` has answered
+        self.stream_live = False  # the live stream is connected and caught up
+        self._draft_file: DraftFile | None = None
+        self._drafts: dict[str, str] = {}  # chat uid -> unsent text, persisted (debounced)
+        self._draft_timer: Timer | None = None
 
     @property
     def plow_app(self) -> PlowApp:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def open_uid(self) -> str | None:
+        """The uid of the chat shown on the right, if any."""
+        return self._open_uid
 
     @property
     def api(self) -> PlowClient:
@@ -164,15 +177,18 @@ class ChatsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._draft_file = DraftFile(self.plow_app.config.api_url)
+        self._drafts = self._draft_file.load()
         self.query_one("#filter", Input).display = False
         if self._provisioned is not None:
-            self._add_chat(self._provisioned)
+            self.update_chat(self._provisioned)
             self.open_chat(self._provisioned.uid)
         self.query_one(ChatList).focus()
         self._load_chats()
         self._follow_stream()
 
     async def on_unmount(self) -> None:
+        self._save_drafts()
         if self._api is not None:
             await self._api.aclose()
 
@@ -239,7 +255,7 @@ class ChatsScreen(Screen[None]):
         except PlowError as error:
             self.post_message(self.Failed("check whether your message was sent", error))
             return
-        pane = self._pane(chat_uid)
+        pane = self.pane(chat_uid)
         shown = {e.uid for e in pane.conversation.entries} if pane is not None else set()
         landed = next(
             (m for m in page.data if isinstance(m, Message) and m.is_outbound and m.body == body and m.uid not in shown),
@@ -291,9 +307,10 @@ class ChatsScreen(Screen[None]):
 
     @on(ChatsLoaded)
     def _chats_loaded(self, message: ChatsLoaded) -> None:
+        self.chats_loaded = True
         listed = {chat.uid for chat in message.chats}
         for chat in message.chats:
-            self._add_chat(chat)
+            self.update_chat(chat)
         for uid in list(self._chats):
             # Failed and deleted chats are not listed (PROTOCOL §4): keep a
             # failed one we know about so its reason stays visible.
@@ -315,7 +332,7 @@ class ChatsScreen(Screen[None]):
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
-        pane = self._pane(message.chat_uid)
+        pane = self.pane(message.chat_uid)
         if pane is None:
             return
         now = self.plow_app.now()
@@ -337,6 +354,7 @@ class ChatsScreen(Screen[None]):
         if isinstance(event, ev.ConnectionChanged):
             retry = round(event.retry_in) if event.retry_in is not None else None
             status.set_connection(_CONNECTION.get(event.state, Connection.OFFLINE), retry_in=retry)
+            self.stream_live = event.state == "live"
             return
         status.last_event = self.plow_app.now()
         if isinstance(event, ev.MessagesArrived):
@@ -346,20 +364,21 @@ class ChatsScreen(Screen[None]):
         elif isinstance(event, ev.ParticipantVerified):
             self._member_verified(event.chat_uid, event.member)
         elif isinstance(event, ev.ChatActivated):
-            self._add_chat(event.chat)
+            self.update_chat(event.chat)
             self.notify(f"{event.chat.title} is active: you can text now.", title="Chat active")
         elif isinstance(event, ev.ChatFailed):
             self._chat_failed(event)
 
     @on(SendFinished)
     def _send_finished(self, message: SendFinished) -> None:
-        pane = self._pane(message.chat_uid)
+        pane = self.pane(message.chat_uid)
         if pane is None:
             return
         conversation = pane.conversation
         error = message.error
         if message.message is not None:
             self._unsent.pop(message.local_uid, None)
+            pane.show_notice(None)
             real = message.message
             shown = conversation.get(real.uid)
             entry = message_entry(real, self.plow_app.now())
@@ -373,11 +392,7 @@ class ChatsScreen(Screen[None]):
             self._unsent.pop(message.local_uid, None)
             compose = pane.compose_box
             compose.draft = message.body if not compose.draft else f"{message.body}\n{compose.draft}"
-            self.notify(
-                "This chat is waiting for its members to verify. Your text is back in the editor.",
-                severity="warning",
-                timeout=8,
-            )
+            pane.show_notice("Not sent: this chat is waiting for its members to verify. Your text is back in the editor.")
         elif isinstance(error, DeliveryUnknown):
             conversation.update_state(message.local_uid, "unknown")
             self._unsent[message.local_uid] = (message.chat_uid, message.body)
@@ -396,7 +411,7 @@ class ChatsScreen(Screen[None]):
     def _chat_changed(self, message: ChatChanged) -> None:
         codes = self._codes.setdefault(message.chat.uid, {})
         codes.update((member.uid, member) for member in message.codes if member.verification_code)
-        self._add_chat(message.chat)
+        self.update_chat(message.chat)
         if message.open_it:
             self.open_chat(message.chat.uid)
 
@@ -425,7 +440,7 @@ class ChatsScreen(Screen[None]):
                 by_chat.setdefault(message.chat_uid, []).append(message)
         now = self.plow_app.now()
         for chat_uid, batch in by_chat.items():
-            pane = self._pane(chat_uid)
+            pane = self.pane(chat_uid)
             if pane is not None and pane.loaded:
                 pane.conversation.add_entries(message_entry(m, now) for m in batch)
             inbound = sum(1 for m in batch if not m.is_outbound)
@@ -438,7 +453,7 @@ class ChatsScreen(Screen[None]):
                 self._load_chats()  # a chat we have not listed yet (created elsewhere)
 
     def _status_changed(self, message: Message) -> None:
-        pane = self._pane(message.chat_uid or "")
+        pane = self.pane(message.chat_uid or "")
         if pane is None:
             return
         shown = pane.conversation.get(message.uid)
@@ -450,28 +465,30 @@ class ChatsScreen(Screen[None]):
         if chat is None:
             return
         members = tuple(member if m.uid == member.uid else m for m in chat.members)
-        self._add_chat(replace(chat, members=members))
+        self.update_chat(replace(chat, members=members))
         self.notify(f"{member.display_name or 'A member'} verified.", timeout=4)
 
     def _chat_failed(self, event: ev.ChatFailed) -> None:
         chat = self._chats.get(event.chat_uid or "")
         if chat is None:
             return
-        self._add_chat(replace(chat, status="failed", failure_reason=event.reason or event.message))
+        self.update_chat(replace(chat, status="failed", failure_reason=event.reason or event.message))
         self.notify(f"{chat.title} failed: {event.reason or event.message or 'no reason given'}", severity="error")
 
     # -- bookkeeping ---------------------------------------------------------------------
 
-    def _pane(self, chat_uid: str) -> ChatPane | None:
+    def pane(self, chat_uid: str) -> ChatPane | None:
+        """The pane of chat `chat_uid`, if it has been opened."""
         try:
             return self.query_one(f"#{pane_id(chat_uid)}", ChatPane)
         except Exception:  # noqa: BLE001 - NoMatches or a bad id: the chat has no pane
             return None
 
-    def _add_chat(self, chat: Chat) -> None:
+    def update_chat(self, chat: Chat) -> None:
+        """Add `chat` to the list or update its row and pane."""
         self._chats[chat.uid] = chat
         self._refresh_row(chat.uid)
-        pane = self._pane(chat.uid)
+        pane = self.pane(chat.uid)
         if pane is not None:
             pane.update_chat(chat)
 
@@ -481,7 +498,7 @@ class ChatsScreen(Screen[None]):
         self._unread.pop(chat_uid, None)
         self._codes.pop(chat_uid, None)
         self.query_one(ChatList).remove(chat_uid)
-        pane = self._pane(chat_uid)
+        pane = self.pane(chat_uid)
         if pane is not None:
             if self._open_uid == chat_uid:
                 self._open_uid = None
@@ -503,18 +520,27 @@ class ChatsScreen(Screen[None]):
 
     # -- opening a chat ------------------------------------------------------------------
 
-    def open_chat(self, chat_uid: str) -> None:
+    def open_chat(self, chat_uid: str, *, focus_editor: bool = False) -> None:
+        """Show chat `chat_uid` on the right (creating its pane the first time)."""
         chat = self._chats.get(chat_uid)
         if chat is None:
             return
         switcher = self.query_one(ContentSwitcher)
-        pane = self._pane(chat_uid)
+        pane = self.pane(chat_uid)
         if pane is None:
-            pane = ChatPane(chat, codes=self._codes.setdefault(chat_uid, {}), id=pane_id(chat_uid))
+            pane = ChatPane(
+                chat,
+                codes=self._codes.setdefault(chat_uid, {}),
+                draft=self._drafts.get(chat_uid),
+                focus_editor=focus_editor,
+                id=pane_id(chat_uid),
+            )
             switcher.add_content(pane, set_current=True)
             self._load_page(chat_uid, None)
         else:
             switcher.current = pane.id
+            if focus_editor:
+                pane.compose_box.focus()
         self._open_uid = chat_uid
         self._unread.pop(chat_uid, None)
         self._refresh_row(chat_uid)
@@ -522,14 +548,11 @@ class ChatsScreen(Screen[None]):
 
     @on(ChatList.ChatOpened)
     def _chat_opened(self, message: ChatList.ChatOpened) -> None:
-        self.open_chat(message.uid)
-        pane = self._pane(message.uid)
-        if pane is not None:
-            self.call_after_refresh(pane.compose_box.focus)
+        self.open_chat(message.uid, focus_editor=True)
 
     @on(Conversation.NearTop)
     def _near_top(self, message: Conversation.NearTop) -> None:
-        pane = self._pane(self._open_uid or "")
+        pane = self.pane(self._open_uid or "")
         if pane is None or not pane.has_older or pane.loading_older or not message.oldest_uid:
             return
         pane.loading_older = True
@@ -537,7 +560,7 @@ class ChatsScreen(Screen[None]):
 
     @on(Compose.Submitted)
     def _submitted(self, message: Compose.Submitted) -> None:
-        pane = self._pane(self._open_uid or "")
+        pane = self.pane(self._open_uid or "")
         if pane is None:
             return
         parts = split_body(message.text)
@@ -549,6 +572,30 @@ class ChatsScreen(Screen[None]):
             pane.conversation.add_entries([Entry(local_uid, "you", body, now, True, "sending")])
             self._send(pane.chat.uid, local_uid, body)
         pane.compose_box.draft = ""
+
+    # -- drafts -----------------------------------------------------------------------------
+
+    @on(Compose.Changed)
+    def _draft_changed(self, message: Compose.Changed) -> None:
+        pane = message.text_area.parent
+        if not isinstance(pane, ChatPane):
+            return
+        text = message.text_area.text
+        if text == self._drafts.get(pane.chat.uid, ""):
+            return
+        if text:
+            self._drafts[pane.chat.uid] = text
+        else:
+            self._drafts.pop(pane.chat.uid, None)
+        # Debounced: typing writes the file at most about twice a second.
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_SAVE_DELAY, self._save_drafts)
+
+    def _save_drafts(self) -> None:
+        self._draft_timer = None
+        if self._draft_file is not None:
+            self._draft_file.save(self._drafts)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -567,7 +614,7 @@ class ChatsScreen(Screen[None]):
         return True
 
     def _selected_unsent(self) -> str | None:
-        pane = self._pane(self._open_uid or "")
+        pane = self.pane(self._open_uid or "")
         if pane is None:
             return None
         uid = pane.conversation.selected_uid
@@ -607,7 +654,7 @@ class ChatsScreen(Screen[None]):
         if local_uid is None:
             return
         chat_uid, body = self._unsent.pop(local_uid)
-        pane = self._pane(chat_uid)
+        pane = self.pane(chat_uid)
         if pane is not None:
             pane.conversation.update_state(local_uid, "sending")
         # Reconcile first: a send whose outcome was unknown may have landed.

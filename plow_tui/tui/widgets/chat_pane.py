@@ -106,15 +106,30 @@ class ChatPane(Vertical):
         & > #header { height: 1; padding: 0 1; background: $boost; }
         & > #failure { height: auto; padding: 0 1; color: $text-error; display: none; }
         & > Conversation { height: 1fr; }
+        & > #notice { height: auto; padding: 0 1; color: $text-warning; display: none; }
         & > Compose { border-top: solid $panel; }
     }
     """
 
-    def __init__(self, chat: Chat, *, codes: dict[str, Member], id: str | None = None) -> None:
+    def __init__(
+        self,
+        chat: Chat,
+        *,
+        codes: dict[str, Member],
+        draft: str | None = None,
+        focus_editor: bool = False,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
+        self._initial_draft = draft
+        self._focus_editor = focus_editor
         self.chat = chat
         # member uid -> the member as a create/resend answer showed it, with its code.
         self.codes = codes
+        # Made here, not in compose(): workers' answers may arrive before the
+        # pane's children are mounted, and they must have somewhere to go.
+        self.conversation = Conversation(id="conversation")
+        self.compose_box = Compose(id="compose")
         self.loaded = False  # the newest page has been fetched
         self.has_older = False
         self.loading_older = False
@@ -123,21 +138,32 @@ class ChatPane(Vertical):
         yield Static("", id="header")
         yield VerificationPanel()
         yield Static("", id="failure")
-        yield Conversation(id="conversation")
-        yield Compose(id="compose")
+        yield self.conversation
+        yield Static("", id="notice")
+        yield self.compose_box
 
     def on_mount(self) -> None:
         self.update_chat(self.chat)
+        if self._initial_draft:
+            self.compose_box.draft = self._initial_draft
+        if self._focus_editor:
+            # After the switcher has shown this pane: hidden widgets can't take focus.
+            self.call_after_refresh(self.compose_box.focus)
 
-    @property
-    def conversation(self) -> Conversation:
-        return self.query_one(Conversation)
+    def show_notice(self, text: str | None) -> None:
+        """A line above the editor about this chat's sending (None hides it).
 
-    @property
-    def compose_box(self) -> Compose:
-        return self.query_one(Compose)
+        Unlike a toast it stays until it no longer applies, so someone who
+        looked away still learns why their text is back in the editor.
+        """
+        notice = self.query_one("#notice", Static)
+        notice.update(literal(text or "", one_line=True))
+        notice.display = bool(text)
 
     def update_chat(self, chat: Chat) -> None:
+        """Show `chat` as it is now (header, codes, failure, whether sending is possible)."""
+        if chat.status == "active" and self.chat.status != "active":
+            self.show_notice(None)  # whatever held sending back is over
         self.chat = chat
         self.query_one("#header", Static).update(chat_header(chat))
         pending = chat.status == "pending"

@@ -1,0 +1,94 @@
+"""Helpers for the main-screen tests: accounts, chats and phones in a sandbox.
+
+Everything goes over the wire (HTTP to `/v1` and `/sandbox`), never through
+the sandbox's objects, so the app and the server really talk to each other.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import httpx
+from app_fakes import memory_store, sandbox_app, wait_for
+
+from plow_tui.client.http import PlowClient
+from plow_tui.client.models import Chat, Message
+from plow_tui.tui.screens.chats import ChatsScreen
+from plow_tui.tui.widgets.chat_pane import ChatPane
+
+_phones = itertools.count(1)
+
+
+def new_phone() -> str:
+    """A fresh E.164 number per call, so each account and member is its own person."""
+    return f"+1555888{next(_phones):04d}"
+
+
+async def sign_up(base_url: str, phone: str, name: str = "Ada") -> tuple[str, Chat]:
+    """Activate with a provisioned chat, texting from `phone`: (token, chat)."""
+    async with PlowClient(base_url) as api:
+        start = await api.activate(name=name, provision_chat=True)
+        assert await sms(base_url, phone, start.send_to, start.text) == "activated"
+        result = await api.redeem(start.activation_secret)
+    assert result.token and result.chat is not None
+    return result.token, result.chat
+
+
+async def sms(base_url: str, sender: str, to: str, text: str) -> str:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.post("/sandbox/sms", json={"from": sender, "to": to, "text": text})
+        response.raise_for_status()
+        return response.json()["effect"]
+
+
+async def phone_texts(base_url: str, phone: str) -> list[str]:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.get(f"/sandbox/phones/{phone}/texts")
+        response.raise_for_status()
+        return [t["text"] for t in response.json()["data"]]
+
+
+async def fault(base_url: str, **body: Any) -> None:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        (await http.post("/sandbox/faults", json=body)).raise_for_status()
+
+
+async def fail_chat(base_url: str, chat_uid: str, reason: str) -> None:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        (await http.post(f"/sandbox/chats/{chat_uid}/fail", json={"reason": reason})).raise_for_status()
+
+
+async def history(base_url: str, token: str, chat_uid: str) -> list[Message]:
+    """Every message of a chat on the server, oldest first."""
+    async with PlowClient(base_url, token) as api:
+        newest_first = [m async for m in api.history(chat_uid)]
+    return list(reversed(newest_first))
+
+
+async def chats_app(base_url: str, token: str, **config: Any) -> Any:
+    """The real app, already signed in with `token` (so it opens the main screen)."""
+    store = memory_store()
+    await store.save_token(base_url, token)
+    return sandbox_app(base_url, store, real_chats=True, **config)
+
+
+async def main_screen(pilot: Any) -> ChatsScreen:
+    """Wait for the main screen and its first chat list."""
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, ChatsScreen), what="the main screen")
+    screen: ChatsScreen = app.screen
+    await wait_for(pilot, lambda: screen.chats_loaded, what="the chat list")
+    return screen
+
+
+async def open_chat(pilot: Any, screen: ChatsScreen, chat_uid: str) -> ChatPane:
+    """Open `chat_uid` and wait for its newest page."""
+    screen.open_chat(chat_uid)
+    pane = await wait_for(pilot, lambda: screen.pane(chat_uid), what="the chat's pane")
+    await wait_for(pilot, lambda: pane.loaded, what="the chat's messages")
+    return pane
+
+
+def shown_uids(pane: ChatPane) -> list[str]:
+    return [entry.uid for entry in pane.conversation.entries]

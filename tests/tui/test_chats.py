@@ -1,0 +1,211 @@
+"""The main screen against a real sandbox: sending, receiving, drops, failures, history."""
+
+from __future__ import annotations
+
+from app_fakes import sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
+from chats_helpers import (
+    chats_app,
+    fault,
+    history,
+    main_screen,
+    new_phone,
+    open_chat,
+    phone_texts,
+    shown_uids,
+    sign_up,
+    sms,
+)
+
+from plow_tui.tui.widgets.chat_list import ChatList
+from plow_tui.tui.widgets.compose import Compose
+
+
+async def _type(pilot, text: str) -> None:
+    for char in text:
+        await pilot.press("space" if char == " " else char)
+
+
+async def test_open_send_and_receive_both_ways(sandbox_factory) -> None:
+    sandbox = sandbox_factory(delivery_delay_ms=20)
+    base = sandbox.base_url
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        chat_list = screen.query_one(ChatList)
+        assert chat_list.visible_uids == [chat.uid]
+        chat_list.focus()
+        await pilot.press("enter")
+        pane = await wait_for(pilot, lambda: screen.pane(chat.uid), what="the pane")
+        await wait_for(pilot, lambda: isinstance(app.focused, Compose), what="focus in the editor")
+
+        await _type(pilot, "see you at 3")
+        await pilot.press("enter")
+        assert pane.compose_box.draft == ""
+        sent = await wait_for(
+            pilot,
+            lambda: [e for e in pane.conversation.entries if e.state == "delivered"],
+            what="a delivered message",
+        )
+        assert [e.body for e in sent] == ["see you at 3"]
+        assert sent[0].uid.startswith("msg_")
+        assert "see you at 3" in await phone_texts(base, phone)
+
+        assert await sms(base, phone, chat.number, "great, bring <b>[bold]cake[/bold]</b>") == "message"
+        await wait_for(pilot, lambda: len(pane.conversation.entries) == 2, what="the reply")
+        assert "great, bring <b>[bold]cake[/bold]</b>" in squash(screen_text(app))
+
+        on_server = [m.uid for m in await history(base, token, chat.uid)]
+        assert shown_uids(pane) == on_server  # one message each, in order, none twice
+
+
+async def test_inbound_to_another_chat_bumps_unread_and_ctrl_u_opens_it(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    phone = new_phone()
+    token, first = await sign_up(base, phone)
+    _, second = await sign_up(base, phone)  # same phone, same account: a second 1:1 chat on another line
+    assert second.uid != first.uid
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        chat_list = screen.query_one(ChatList)
+        await wait_for(pilot, lambda: len(chat_list.visible_uids) == 2, what="both chats")
+        await open_chat(pilot, screen, first.uid)
+        await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
+
+        await sms(base, phone, second.number, "one")
+        await sms(base, phone, second.number, "two")
+        await wait_for(pilot, lambda: chat_list.get_chat(second.uid).unread == 2, what="two unread")
+        assert chat_list.get_chat(first.uid).unread == 0
+        assert chat_list.visible_uids[0] == second.uid  # sorted by last activity
+        assert chat_list.get_chat(second.uid).preview == "two"
+
+        chat_list.focus()
+        await pilot.press("ctrl+u")
+        pane = await wait_for(pilot, lambda: screen.open_uid == second.uid and screen.pane(second.uid))
+        await wait_for(pilot, lambda: [e.body for e in pane.conversation.entries] == ["one", "two"])
+        assert chat_list.get_chat(second.uid).unread == 0
+
+
+async def test_socket_drops_during_traffic_lose_and_repeat_nothing(sandbox_factory) -> None:
+    sandbox = sandbox_factory(delivery_delay_ms=5)
+    base = sandbox.base_url
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
+        for round_ in range(3):
+            await sms(base, phone, chat.number, f"before drop {round_}")
+            await fault(base, drop_sockets=True)
+            await sms(base, phone, chat.number, f"while down {round_}")  # only backfill can bring this
+            pane.compose_box.draft = f"sent {round_}"
+            pane.compose_box.focus()
+            await pilot.press("enter")
+        on_server = [m.uid for m in await history(base, token, chat.uid)]
+        assert len(on_server) == 9
+        await wait_for(pilot, lambda: len(pane.conversation.entries) >= 9, what="all nine messages")
+        await wait_for(pilot, lambda: screen.stream_live, what="the stream to come back")
+        await pilot.pause(0.3)
+        shown = shown_uids(pane)
+        assert len(shown) == len(set(shown)) == 9  # nothing twice, no placeholder left
+        assert set(shown) == set(on_server)  # nothing lost
+        # Entries appear in the order they reached the screen: a text of ours sent
+        # while a backfilled one was still on its way shows above it.
+        inbound = [m.uid for m in await history(base, token, chat.uid) if not m.is_outbound]
+        assert [uid for uid in shown if uid in inbound] == inbound
+
+
+async def test_chat_not_ready_keeps_the_draft_and_explains(sandbox_factory) -> None:
+    from dataclasses import replace
+
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    token, _ = await sign_up(base, new_phone())
+    from plow_tui.client.http import PlowClient
+
+    async with PlowClient(base, token) as api:
+        line = (await api.lines())[0]
+        pending = await api.create_chat(line.uid, ["Sarah"])
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, pending.uid)
+        # Enter in a pending chat explains at once and sends nothing.
+        pane.compose_box.draft = "hello Sarah"
+        pane.compose_box.focus()
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert pane.compose_box.draft == "hello Sarah"
+        assert list(pane.conversation.entries) == []
+        # A stale view that believes the chat active gets the server's 409: the
+        # text goes back into the editor, with the reason.
+        screen.update_chat(replace(pending, status="active"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Not sent: this chat is waiting" in squash(screen_text(app)), what="the reason")
+        assert pane.compose_box.draft == "hello Sarah"
+        assert list(pane.conversation.entries) == []
+        assert await history(base, token, pending.uid) == []
+
+
+async def test_delivery_failure_is_shown_and_the_text_kept(sandbox_factory) -> None:
+    sandbox = sandbox_factory(delivery_delay_ms=10)
+    base = sandbox.base_url
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
+    await fault(base, delivery="failed")
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        pane.compose_box.draft = "will not arrive"
+        pane.compose_box.focus()
+        await pilot.press("enter")
+        failed = await wait_for(
+            pilot, lambda: [e for e in pane.conversation.entries if e.state == "failed"], what="a failed message"
+        )
+        assert [e.body for e in failed] == ["will not arrive"]
+        assert "✗" in screen_text(app)
+        assert "will not arrive" not in await phone_texts(base, phone)
+
+
+async def test_delivery_unknown_then_retry_sends_exactly_once(sandbox_factory) -> None:
+    sandbox = sandbox_factory(delivery_delay_ms=10)
+    base = sandbox.base_url
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
+        await pilot.pause(0.2)  # previews and catch-up done: the next /v1 request is the send
+        await fault(base, fail_next={"status": 503, "count": 1})
+        pane.compose_box.draft = "did it go?"
+        pane.compose_box.focus()
+        await pilot.press("enter")
+        [unknown] = await wait_for(
+            pilot, lambda: [e for e in pane.conversation.entries if e.state == "unknown"], what="an unknown send"
+        )
+        assert unknown.body == "did it go?"
+        await pilot.pause(0.3)  # the automatic check finds nothing: still unknown, nothing resent
+        assert await history(base, token, chat.uid) == []
+
+        pane.conversation.focus()
+        pane.conversation.select(unknown.uid)
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: [e.state for e in pane.conversation.entries] == ["delivered"],
+            what="the retried message delivered",
+        )
+        await pilot.press("r")  # nothing to retry any more
+        await pilot.pause(0.3)
+        on_server = await history(base, token, chat.uid)
+        assert [m.body for m in on_server] == ["did it go?"]
+        assert shown_uids(pane) == [m.uid for m in on_server]
+        assert (await phone_texts(base, phone)).count("did it go?") == 1
