@@ -216,3 +216,19 @@ async def test_every_action_has_a_palette_entry(sandbox_factory) -> None:
         text = screen_text(app)
         for row in ("Copy text", "Copy number", "New code", "Phone (sandbox)", "esc / q"):
             assert row in text
+
+
+async def test_network_lost_while_polling_says_so_and_keeps_the_code(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    host = sandbox.base_url.removeprefix("http://")
+    app = sandbox_app(sandbox.base_url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pending = await wait_for(pilot, lambda: _pending(app), what="a code")
+        sandbox.stop()
+        await wait_for(pilot, lambda: app.screen.phase is Phase.RETRYING, what="the lost network")
+        text = squash(screen_text(app))
+        assert f"Can't reach {host} — retrying in" in text
+        assert "○ offline" in text
+        # The code stays on screen: the text may still get through once the network is back.
+        assert f"Plow Activate: {pending.display_code}" in text
+        assert "Code expires in" in text
