@@ -7,7 +7,6 @@ from datetime import timezone
 import pytest
 from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
     Landed,
-    memory_store,
     sandbox_app,
     sandbox_factory,
     screen_text,
