@@ -234,7 +234,12 @@ class ActivationScreen(Screen[None]):
         try:
             await app.token_store.save_token(app.config.api_url, token)
         except SecretStoreError as exc:
-            self.post_message(self.StorageTrouble(f"The token could not be saved ({exc}); you will sign in again next time."))
+            # A toast, not the storage line: this screen is about to be replaced.
+            app.notify(
+                f"The token could not be saved ({exc}); you will sign in again next time.",
+                severity="warning",
+                timeout=10,
+            )
 
     async def _forget_pending(self) -> None:
         app = self.plow
