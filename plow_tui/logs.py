@@ -108,3 +108,23 @@ def configure_logging(path: Path | str | None = None, level: int = logging.INFO)
     root.addHandler(handler)
     root.setLevel(level)
     return log_path
+
+
+def write_crash_report(error: BaseException) -> tuple[str, Path | None]:
+    """The traceback of `error`, redacted and without local variables, and where a copy went.
+
+    Textual's own crash screen prints every frame's locals, which can hold a
+    token; this report never does. The copy is a 0600 file in the state
+    directory (None when it could not be written: the report is still shown).
+    """
+    import time
+    import traceback
+
+    text = redact("".join(traceback.format_exception(error)))
+    path = state_dir() / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+    try:
+        _open_private(path)
+        path.write_text(text, encoding="utf-8")
+    except OSError:
+        return text, None
+    return text, path

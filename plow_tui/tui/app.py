@@ -88,6 +88,24 @@ class PlowBaseApp(App[int]):
             self.animation_level = animation_level  # type: ignore[assignment]
         self._clipboard_commands = [tuple(c) for c in clipboard_commands]
 
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's crash report prints every frame's local variables, and a
+        # local can be a token. Ours has no locals, is redacted, and is also
+        # saved to a private file so the person can attach it to a bug report.
+        from rich.text import Text
+
+        from plow_tui.logs import write_crash_report
+
+        self._return_code = 1
+        if self._exception is None:  # what Pilot re-raises in tests
+            self._exception = error
+            self._exception_event.set()
+        report, path = write_crash_report(error)
+        where = f"A copy (secrets removed) is in {path}." if path else ""
+        self.bell()
+        self._exit_renderables.append(Text(f"{report}\nplow-tui closed after an unexpected error. {where}"))
+        self._close_messages_no_wait()
+
     def local_time(self, moment: datetime) -> datetime:
         """`moment` in the display time zone (the machine's unless one was injected)."""
         return moment.astimezone(self._tz) if self._tz is not None else moment.astimezone()
