@@ -147,6 +147,10 @@ class ChatsScreen(Screen[None]):
     def plow_app(self) -> PlowApp:
         return self.app  # type: ignore[return-value]
 
+    def chat(self, chat_uid: str) -> Chat | None:
+        """The chat `chat_uid` as this screen knows it now."""
+        return self._chats.get(chat_uid)
+
     @property
     def open_uid(self) -> str | None:
         """The uid of the chat shown on the right, if any."""

@@ -37,7 +37,7 @@ class NewChatScreen(ModalScreen[Chat | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+a", "add_member", "Add member"),
+        Binding("ctrl+n", "add_member", "Add member"),  # not ctrl+a: that is Home in an Input
     ]
 
     class LinesLoaded(TextualMessage):
@@ -117,9 +117,10 @@ class NewChatScreen(ModalScreen[Chat | None]):
     def _member_names(self) -> list[str]:
         return [box.value.strip() for box in self.query(".member").results(Input) if box.value.strip()]
 
-    def action_add_member(self) -> None:
+    async def action_add_member(self) -> None:
         box = Input(placeholder="another member's name", max_length=MAX_NAME, classes="member")
-        self.query_one("#members", Vertical).mount(box)
+        # Focus only once mounted: focusing a widget still being mounted does nothing.
+        await self.query_one("#members", Vertical).mount(box)
         box.focus()
 
     def action_cancel(self) -> None:
@@ -130,9 +131,9 @@ class NewChatScreen(ModalScreen[Chat | None]):
         self._try_create()
 
     @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
+    async def _pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "add":
-            self.action_add_member()
+            await self.action_add_member()
         elif event.button.id == "create":
             self._try_create()
         elif event.button.id == "cancel":

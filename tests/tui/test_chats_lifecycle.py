@@ -1,0 +1,241 @@
+"""New chats (codes, live verification, resend), delete, recreate, older pages, drafts across restarts."""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+
+from app_fakes import sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
+from chats_helpers import (
+    chats_app,
+    fail_chat,
+    history,
+    main_screen,
+    new_phone,
+    open_chat,
+    shown_uids,
+    sign_up,
+    sms,
+)
+from textual.strip import Strip
+
+from plow_tui.client.http import PlowClient
+from plow_tui.tui.drafts import default_path
+from plow_tui.tui.screens.confirm import ConfirmScreen
+from plow_tui.tui.screens.new_chat import NewChatScreen
+from plow_tui.tui.widgets.chat_list import ChatList
+
+CODE = re.compile(r"VERIFY-[A-Z0-9]{6}")
+
+
+async def _new_chat(pilot, names: list[str]) -> None:
+    app = pilot.app
+    await pilot.press("ctrl+n")
+    dialog = await wait_for(pilot, lambda: isinstance(app.screen, NewChatScreen) and app.screen, what="the dialog")
+    await wait_for(pilot, lambda: not dialog.query_one("#create").disabled, what="the lines")
+    for index, name in enumerate(names):
+        if index:
+            await pilot.press("ctrl+n")
+        for char in name:
+            await pilot.press(char)
+    await pilot.press("enter")
+
+
+async def test_new_chat_shows_codes_then_turns_active_as_members_verify(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    token, _ = await sign_up(base, new_phone())
+    app = await chats_app(base, token)
+    async with app.run_test(size=(110, 32)) as pilot:
+        screen = await main_screen(pilot)
+        await _new_chat(pilot, ["Sarah", "Patrick"])
+        pane = await wait_for(
+            pilot, lambda: screen.open_uid and screen.pane(screen.open_uid), what="the new chat's pane"
+        )
+        chat = pane.chat
+        assert chat.status == "pending"
+        text = squash(screen_text(app))
+        codes = CODE.findall(text)
+        assert len(set(codes)) == 2, text
+        assert "+1 (555) 000-0001" in text
+        assert pane.query_one("#verify-qr").display
+
+        sarah, patrick = new_phone(), new_phone()
+        first, second = (codes[0], codes[1]) if text.index(codes[0]) < text.index(codes[1]) else (codes[1], codes[0])
+        # Members are listed in order: Sarah's code first.
+        assert await sms(base, sarah, chat.number, first) == "member_verified"
+        await wait_for(pilot, lambda: "✓ Sarah verified" in squash(screen_text(app)), what="Sarah verified")
+        assert screen.chat(chat.uid).status == "pending"
+        assert await sms(base, patrick, chat.number, second) == "member_verified"
+        await wait_for(pilot, lambda: pane.chat.status == "active", what="the chat active")
+        assert not pane.query_one("VerificationPanel").display
+        assert screen.query_one(ChatList).get_chat(chat.uid).status == "active"
+        assert pane.compose_box.disabled_reason is None
+
+        pane.compose_box.draft = "welcome both"
+        pane.compose_box.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: [e.state for e in pane.conversation.entries] == ["delivered"], what="sent")
+
+
+async def test_resend_gives_a_fresh_code_and_the_old_one_dies(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    token, _ = await sign_up(base, new_phone())
+    app = await chats_app(base, token)
+    async with app.run_test(size=(110, 32)) as pilot:
+        screen = await main_screen(pilot)
+        await _new_chat(pilot, ["Sarah"])
+        pane = await wait_for(pilot, lambda: screen.open_uid and screen.pane(screen.open_uid), what="the pane")
+        [old] = CODE.findall(squash(screen_text(app)))
+        pane.conversation.focus()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: CODE.findall(squash(screen_text(app))) not in ([old], []), what="a new code")
+        [fresh] = CODE.findall(squash(screen_text(app)))
+        assert fresh != old
+        sarah = new_phone()
+        assert await sms(base, sarah, pane.chat.number, old) == "ignored"
+        assert await sms(base, sarah, pane.chat.number, fresh) == "member_verified"
+        await wait_for(pilot, lambda: pane.chat.status == "active", what="the chat active")
+
+
+async def test_delete_asks_first_then_removes_the_chat(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    token, chat = await sign_up(base, new_phone())
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        pane.conversation.focus()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await pilot.press("n")  # changed my mind
+        await pilot.pause(0.2)
+        assert screen.query_one(ChatList).get_chat(chat.uid) is not None
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.query_one(ChatList).get_chat(chat.uid) is None, what="the chat gone")
+        assert screen.open_uid is None
+        async with PlowClient(base, token) as api:
+            assert await api.chats() == []
+
+
+async def test_failed_chat_shows_why_and_recreates_with_the_same_members(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    token, _ = await sign_up(base, new_phone())
+    async with PlowClient(base, token) as api:
+        line = (await api.lines())[0]
+        doomed = await api.create_chat(line.uid, ["Sarah", "Patrick"])
+    app = await chats_app(base, token)
+    async with app.run_test(size=(110, 32)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, doomed.uid)
+        await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
+        await fail_chat(base, doomed.uid, "code expired")
+        await wait_for(pilot, lambda: pane.chat.status == "failed", what="the chat failed")
+        await wait_for(pilot, lambda: "This chat failed: code expired" in squash(screen_text(app)), what="why")
+        assert screen.query_one(ChatList).get_chat(doomed.uid).failure_reason == "code expired"
+
+        pane.conversation.focus()
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: screen.open_uid not in (None, doomed.uid), what="the recreated chat opened"
+        )
+        fresh = screen.chat(screen.open_uid)
+        assert fresh.status == "pending"
+        assert [m.display_name for m in fresh.members] == ["Sarah", "Patrick"]
+        assert screen.query_one(ChatList).get_chat(doomed.uid) is None
+        assert len(set(CODE.findall(squash(screen_text(app))))) == 2
+        async with PlowClient(base, token) as api:
+            assert [c.uid for c in await api.chats() if c.status == "pending"] == [fresh.uid]
+
+
+def _visible_text(conversation) -> list[str]:
+    width, height = conversation.size
+    lines: list[Strip] = conversation.render_lines(conversation.region.reset_offset)
+    return [strip.text for strip in lines[:height]]
+
+
+async def test_older_pages_load_on_scroll_up_without_jumping(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
+    for n in range(130):
+        await sms(base, phone, chat.number, f"message {n:03d}")
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        conversation = pane.conversation
+        assert len(conversation.entries) == 50
+        conversation.focus()
+        await pilot.press("g")  # to the oldest loaded: the next page starts loading
+        await wait_for(pilot, lambda: len(conversation.entries) == 100, what="the second page")
+        await pilot.pause(0.1)
+        before = _visible_text(conversation)
+        assert any("message 080" in line for line in before), before
+        await pilot.press("up")  # stays steady while the cursor moves within the page
+        await pilot.press("g")
+        await wait_for(pilot, lambda: len(conversation.entries) == 130, what="the third page")
+        await pilot.pause(0.1)
+        assert any("message 030" in line for line in _visible_text(conversation))
+        assert not pane.has_older
+        assert shown_uids(pane) == [m.uid for m in await history(base, token, chat.uid)]
+
+
+async def test_prepending_a_page_keeps_what_is_on_screen(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
+    for n in range(70):
+        await sms(base, phone, chat.number, f"message {n:03d}")
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        conversation = pane.conversation
+        await pilot.pause(0.1)
+        conversation.scroll_to(y=0, animate=False)  # the reader scrolls to the top
+        await pilot.pause(0.05)
+        before = _visible_text(conversation)
+        await wait_for(pilot, lambda: len(conversation.entries) == 70, what="the older page")
+        await pilot.pause(0.1)
+        assert _visible_text(conversation) == before  # the same lines, where they were
+        assert conversation.scroll_y > 0
+
+
+async def test_draft_survives_a_restart_and_is_private(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    token, chat = await sign_up(base, new_phone())
+    first = await chats_app(base, token)
+    async with first.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        pane.compose_box.focus()
+        for char in "half a thought":
+            await pilot.press("space" if char == " " else char)
+        path = default_path()
+        await wait_for(pilot, lambda: path.exists() and "half a thought" in path.read_text(), what="the draft saved")
+        # Saved while the app runs (debounced), not only on a clean exit.
+        assert json.loads(path.read_text()) == {base: {chat.uid: "half a thought"}}
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    second = await chats_app(base, token)
+    async with second.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        assert pane.compose_box.draft == "half a thought"
+        pane.compose_box.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(pane.conversation.entries) == 1, what="the draft sent")
+        await wait_for(pilot, lambda: chat.uid not in json.loads(default_path().read_text()).get(base, {}))
+    assert [m.body for m in await history(base, token, chat.uid)] == ["half a thought"]
