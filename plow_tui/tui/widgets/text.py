@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from plow_tui.client.phone import format_phone
+
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CLIPBOARD_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
@@ -58,17 +60,12 @@ def first_url(text: str) -> str | None:
 
 
 def format_number(number: str | None) -> str:
-    """A phone number formatted for reading: `+1 (555) 000-0001` for NANP E.164.
+    """A phone number formatted for reading (`+1 (555) 000-0001`), safe to draw.
 
-    Anything else is shown as given (made literal), so an unusual number is
-    never hidden or mangled.
+    Anything that is not E.164 is shown as given (made literal), so an unusual
+    number is never hidden or mangled.
     """
-    if not number:
-        return ""
-    if len(number) == 12 and number.startswith("+1") and number[2:].isdigit():
-        digits = number[2:]
-        return f"+1 ({digits[:3]}) {digits[3:6]}-{digits[6:]}"
-    return literal(number, one_line=True)
+    return literal(format_phone(number), one_line=True)
 
 
 def day_label(day: date, today: date) -> str:
