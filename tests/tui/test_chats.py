@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_fakes import sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
+from app_fakes import memory_store, sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
     chats_app,
     fault,
@@ -16,6 +16,8 @@ from chats_helpers import (
     sms,
 )
 
+from plow_tui.client.errors import ValidationFailed
+from plow_tui.client.http import PlowClient
 from plow_tui.tui.widgets.chat_list import ChatList
 from plow_tui.tui.widgets.compose import Compose
 
@@ -126,7 +128,6 @@ async def test_chat_not_ready_keeps_the_draft_and_explains(sandbox_factory) -> N
     sandbox = sandbox_factory()
     base = sandbox.base_url
     token, _ = await sign_up(base, new_phone())
-    from plow_tui.client.http import PlowClient
 
     async with PlowClient(base, token) as api:
         line = (await api.lines())[0]
@@ -209,3 +210,63 @@ async def test_delivery_unknown_then_retry_sends_exactly_once(sandbox_factory) -
         assert [m.body for m in on_server] == ["did it go?"]
         assert shown_uids(pane) == [m.uid for m in on_server]
         assert (await phone_texts(base, phone)).count("did it go?") == 1
+
+
+async def test_a_text_to_an_idle_chat_while_the_socket_is_down_still_arrives(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    phone = new_phone()
+    token, first = await sign_up(base, phone)
+    _, idle = await sign_up(base, phone)
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        chat_list = screen.query_one(ChatList)
+        await open_chat(pilot, screen, first.uid)
+        await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
+        # The idle chat has had no traffic since the app started: only the
+        # catch-up after the reconnect can bring this text.
+        await fault(base, drop_sockets=True)
+        assert await sms(base, phone, idle.number, "sent while you were offline") == "message"
+        await wait_for(pilot, lambda: chat_list.get_chat(idle.uid).unread == 1, what="the missed text counted")
+        assert chat_list.get_chat(idle.uid).preview == "sent while you were offline"
+
+
+class _NoAllChatsTickets(PlowClient):
+    """A server of the older kind: tickets only for one chat (`{"chat_id": …}`)."""
+
+    all_chats_asked = 0
+
+    async def ws_ticket(self, chat_uid: str | None) -> str:
+        if chat_uid is None:
+            type(self).all_chats_asked += 1
+            raise ValidationFailed("chat_id is required.", status=422)
+        return await super().ws_ticket(chat_uid)
+
+
+async def test_without_all_chats_tickets_the_open_chat_is_followed_on_its_own(sandbox_factory) -> None:
+    from datetime import timezone
+
+    from plow_tui.tui.app import AppConfig, PlowApp
+
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
+    store = memory_store()
+    await store.save_token(base, token)
+    app = PlowApp(
+        AppConfig(api_url=base, sandbox=True),
+        token_store=store,
+        client_factory=lambda url, tok=None: _NoAllChatsTickets(url, tok, max_retries=0, timeout=5.0),
+        tz=timezone.utc,
+        cursor_blink=False,
+        animation_level="none",
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        await wait_for(pilot, lambda: screen.stream_live, what="the chat's own stream")
+        assert _NoAllChatsTickets.all_chats_asked == 1
+        await sms(base, phone, chat.number, "still live")
+        await wait_for(pilot, lambda: [e.body for e in pane.conversation.entries] == ["still live"], what="the text")

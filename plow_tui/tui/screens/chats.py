@@ -7,8 +7,10 @@ bump unread counts of chats that are not open, and update statuses live.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
+import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -23,12 +25,19 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from plow_tui.client import events as ev
-from plow_tui.client.errors import ChatNotReady, DeliveryUnknown, NotFound, NotSignedIn, PlowError
+from plow_tui.client.errors import (
+    ChatNotReady,
+    DeliveryUnknown,
+    NotFound,
+    NotSignedIn,
+    PlowError,
+    ValidationFailed,
+)
 from plow_tui.client.models import Chat, Member, Message
 from plow_tui.paths import styles_dir
 from plow_tui.tui.drafts import DraftFile
 from plow_tui.tui.plow_views import chat_summary, later_state, message_entry, split_body
-from plow_tui.tui.widgets.chat_list import ChatList
+from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.conversation import Conversation, Entry
@@ -36,9 +45,14 @@ from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
+    from plow_tui.client.stream import ChatStream
     from plow_tui.tui.app import PlowApp
 
+log = logging.getLogger(__name__)
+
 PAGE_SIZE = 50
+PREVIEW_CONCURRENCY = 4  # preview requests in flight at once
+PREVIEW_BATCH = 50  # previews applied to the list together
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
 _CONNECTION = {
     "connecting": Connection.CONNECTING,
@@ -71,11 +85,12 @@ class ChatsScreen(Screen[None]):
             super().__init__()
             self.chats = chats
 
-    class PreviewLoaded(TextualMessage):
-        def __init__(self, chat_uid: str, message: Message | None) -> None:
+    class PreviewsLoaded(TextualMessage):
+        """The newest message of some chats (None: the chat has none)."""
+
+        def __init__(self, newest: dict[str, Message | None]) -> None:
             super().__init__()
-            self.chat_uid = chat_uid
-            self.message = message
+            self.newest = newest
 
     class PageLoaded(TextualMessage):
         """A page of history, newest first; `older` when it goes above what is shown."""
@@ -91,6 +106,9 @@ class ChatsScreen(Screen[None]):
         def __init__(self, event: ev.StreamEvent) -> None:
             super().__init__()
             self.event = event
+
+    class AllChatsRefused(TextualMessage):
+        """The server does not give all-chats (`{}`) tickets: follow open chats one by one."""
 
     class SendFinished(TextualMessage):
         def __init__(
@@ -134,6 +152,7 @@ class ChatsScreen(Screen[None]):
         # Member codes from create/resend answers, per chat: the server never shows them again.
         self._codes: dict[str, dict[str, Member]] = {}
         self._open_uid: str | None = None
+        self._panes: dict[str, ChatPane] = {}  # one per chat opened
         self._local_ids = itertools.count(1)
         self._unsent: dict[str, tuple[str, str]] = {}  # local uid -> (chat uid, body) of failed sends
         self._api: PlowClient | None = None
@@ -142,6 +161,10 @@ class ChatsScreen(Screen[None]):
         self._draft_file: DraftFile | None = None
         self._drafts: dict[str, str] = {}  # chat uid -> unsent text, persisted (debounced)
         self._draft_timer: Timer | None = None
+        self._stream: ChatStream | None = None  # the all-chats stream, once started
+        self._followed: set[str] = set()  # chats the all-chats stream was told about
+        self._per_chat_streams = False  # the server refused all-chats tickets
+        self._per_chat_following: set[str] = set()
 
     @property
     def plow_app(self) -> PlowApp:
@@ -189,7 +212,6 @@ class ChatsScreen(Screen[None]):
             self.open_chat(self._provisioned.uid)
         self.query_one(ChatList).focus()
         self._load_chats()
-        self._follow_stream()
 
     async def on_unmount(self) -> None:
         self._save_drafts()
@@ -206,27 +228,97 @@ class ChatsScreen(Screen[None]):
             self.post_message(self.Failed("load your chats", error))
             return
         self.post_message(self.ChatsLoaded(chats))
-        for chat in chats:
-            if chat.uid in self._last:
-                continue
-            try:
-                page = await self.api.messages(chat.uid, limit=1)
-            except PlowError:
-                continue  # a preview is a nicety; the chat still opens
-            newest = page.data[0] if page.data else None
-            self.post_message(self.PreviewLoaded(chat.uid, newest))
+
+    @work(exclusive=True, group="previews", exit_on_error=False)
+    async def _load_previews(self, chat_uids: list[str]) -> None:
+        """The newest message of each chat, for the list: a nicety, so it comes last.
+
+        One request per chat, at most `PREVIEW_CONCURRENCY` at a time, answers
+        posted in batches so a thousand chats cost a few list rebuilds, not a
+        thousand.
+        """
+        gate = asyncio.Semaphore(PREVIEW_CONCURRENCY)
+
+        async def newest(chat_uid: str) -> tuple[str, Message | None, bool]:
+            async with gate:
+                try:
+                    page = await self.api.messages(chat_uid, limit=1)
+                except PlowError:
+                    return chat_uid, None, False  # the chat still opens; its preview stays empty
+            first = page.data[0] if page.data else None
+            return chat_uid, first if isinstance(first, Message) else None, True
+
+        batch: dict[str, Message | None] = {}
+        for task in asyncio.as_completed([newest(uid) for uid in chat_uids]):
+            chat_uid, message, ok = await task
+            if ok:
+                batch[chat_uid] = message
+            if len(batch) >= PREVIEW_BATCH:
+                self.post_message(self.PreviewsLoaded(batch))
+                batch = {}
+        if batch:
+            self.post_message(self.PreviewsLoaded(batch))
+
+    def _follow(self) -> None:
+        """(Re)start the live stream so that it covers every chat listed.
+
+        A stream backfills after a drop only the chats it was told about (or
+        has seen traffic in), so it restarts when chats appear; the restart
+        hands over the newest uid the old stream delivered for each chat.
+        """
+        if self._per_chat_streams:
+            for chat_uid in [uid for uid in self._chats if self.pane(uid) is not None]:
+                if chat_uid not in self._per_chat_following:
+                    self._per_chat_following.add(chat_uid)
+                    self._follow_one(chat_uid)
+            return
+        anchors: dict[str, str | None] = {uid: None for uid in self._chats}
+        anchors.update((uid, m.uid) for uid, m in self._last.items() if uid in self._chats)
+        if self._stream is not None:
+            anchors.update((uid, newest) for uid, newest in self._stream.last_uids.items() if uid in self._chats)
+        self._followed = set(self._chats)
+        self._follow_all(anchors)
 
     @work(exclusive=True, group="stream", exit_on_error=False)
-    async def _follow_stream(self) -> None:
+    async def _follow_all(self, anchors: dict[str, str | None]) -> None:
         from plow_tui.client.stream import ChatStream
 
-        stream = ChatStream(self.api, None, last_uids={uid: m.uid for uid, m in self._last.items()})
+        # One socket for every chat (`{}` ticket, PROTOCOL §6.2) is what both
+        # the live server and the sandbox offer. A server that refuses it
+        # (400/404/422 to the ticket request) gets one stream per opened chat
+        # instead: the list then learns of other chats' messages only on
+        # reload. The probe costs one unused ticket, which expires in 60 s.
+        try:
+            await self.api.ws_ticket(None)
+        except (ValidationFailed, NotFound) as error:
+            log.info("all-chats tickets refused (%s): following open chats one by one", error.status)
+            self.post_message(self.AllChatsRefused())
+            return
+        except PlowError:
+            pass  # not a refusal of the form: the stream's own retries handle it
+        stream = ChatStream(self.api, None, last_uids=anchors)
+        self._stream = stream
+        await self._relay(stream)
+
+    @work(group="stream-one", exit_on_error=False)
+    async def _follow_one(self, chat_uid: str) -> None:
+        from plow_tui.client.stream import ChatStream
+
+        last = self._last.get(chat_uid)
+        await self._relay(ChatStream(self.api, chat_uid, last_uid=last.uid if last else None))
+
+    async def _relay(self, stream: ChatStream) -> None:
         try:
             async with contextlib.aclosing(stream.events()) as events:
                 async for event in events:
                     self.post_message(self.StreamEvent(event))
         except NotSignedIn as error:
             self.post_message(self.Failed("stay signed in", error))
+        except NotFound as error:
+            if stream.chat_uid is None:
+                self.post_message(self.Failed("follow your chats live", error))
+            else:
+                self.post_message(self.ChatRemoved(stream.chat_uid, "This chat no longer exists."))
         except PlowError as error:
             self.post_message(self.Failed("follow your chats live", error))
 
@@ -314,12 +406,13 @@ class ChatsScreen(Screen[None]):
         self.chats_loaded = True
         listed = {chat.uid for chat in message.chats}
         for chat in message.chats:
-            self.update_chat(chat)
+            self.update_chat(chat, refresh_row=False)
         for uid in list(self._chats):
             # Failed and deleted chats are not listed (PROTOCOL §4): keep a
             # failed one we know about so its reason stays visible.
             if uid not in listed and self._chats[uid].status != "failed":
                 self._remove_chat(uid)
+        self._refresh_rows(self._chats)  # one rebuild for the whole list
         if self._open_uid is None:
             placeholder = self.query_one("#no-chat", Static)
             placeholder.update(
@@ -327,12 +420,23 @@ class ChatsScreen(Screen[None]):
                 if message.chats
                 else "No chats yet. Press Ctrl+N to create one."
             )
+        if not set(self._chats) <= self._followed:
+            self._follow()
+        without_preview = [uid for uid in self._chats if uid not in self._last]
+        if without_preview:
+            self._load_previews(without_preview)
 
-    @on(PreviewLoaded)
-    def _preview_loaded(self, message: PreviewLoaded) -> None:
-        if message.message is not None and message.chat_uid not in self._last:
-            self._last[message.chat_uid] = message.message
-            self._refresh_row(message.chat_uid)
+    @on(PreviewsLoaded)
+    def _previews_loaded(self, message: PreviewsLoaded) -> None:
+        fresh = [uid for uid, m in message.newest.items() if m is not None and uid not in self._last and uid in self._chats]
+        for uid in fresh:
+            self._last[uid] = message.newest[uid]  # type: ignore[assignment]
+        self._refresh_rows(fresh)
+
+    @on(AllChatsRefused)
+    def _all_chats_refused(self) -> None:
+        self._per_chat_streams = True
+        self._follow()
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
@@ -392,7 +496,7 @@ class ChatsScreen(Screen[None]):
             conversation.replace(message.local_uid, entry)
             self._note_last(message.chat_uid, real)
         elif isinstance(error, ChatNotReady):
-            conversation.remove(message.local_uid)
+            conversation.remove_entry(message.local_uid)
             self._unsent.pop(message.local_uid, None)
             compose = pane.compose_box
             compose.draft = message.body if not compose.draft else f"{message.body}\n{compose.draft}"
@@ -418,6 +522,8 @@ class ChatsScreen(Screen[None]):
         self.update_chat(message.chat)
         if message.open_it:
             self.open_chat(message.chat.uid)
+        if message.chat.uid not in self._followed:
+            self._follow()
 
     @on(ChatRemoved)
     def _chat_removed(self, message: ChatRemoved) -> None:
@@ -483,15 +589,14 @@ class ChatsScreen(Screen[None]):
 
     def pane(self, chat_uid: str) -> ChatPane | None:
         """The pane of chat `chat_uid`, if it has been opened."""
-        try:
-            return self.query_one(f"#{pane_id(chat_uid)}", ChatPane)
-        except Exception:  # noqa: BLE001 - NoMatches or a bad id: the chat has no pane
-            return None
+        # A dict, not a DOM query: a pane just added is still being mounted.
+        return self._panes.get(chat_uid)
 
-    def update_chat(self, chat: Chat) -> None:
+    def update_chat(self, chat: Chat, *, refresh_row: bool = True) -> None:
         """Add `chat` to the list or update its row and pane."""
         self._chats[chat.uid] = chat
-        self._refresh_row(chat.uid)
+        if refresh_row:
+            self._refresh_row(chat.uid)
         pane = self.pane(chat.uid)
         if pane is not None:
             pane.update_chat(chat)
@@ -501,8 +606,9 @@ class ChatsScreen(Screen[None]):
         self._last.pop(chat_uid, None)
         self._unread.pop(chat_uid, None)
         self._codes.pop(chat_uid, None)
-        self.query_one(ChatList).remove(chat_uid)
-        pane = self.pane(chat_uid)
+        self._per_chat_following.discard(chat_uid)
+        self.query_one(ChatList).remove_chat(chat_uid)
+        pane = self._panes.pop(chat_uid, None)
         if pane is not None:
             if self._open_uid == chat_uid:
                 self._open_uid = None
@@ -515,12 +621,22 @@ class ChatsScreen(Screen[None]):
             self._last[chat_uid] = message
         self._refresh_row(chat_uid)
 
+    def _summary(self, chat: Chat) -> ChatSummary:
+        return chat_summary(chat, last=self._last.get(chat.uid), unread=self._unread.get(chat.uid, 0))
+
     def _refresh_row(self, chat_uid: str) -> None:
         chat = self._chats.get(chat_uid)
-        if chat is None:
+        if chat is not None:
+            self.query_one(ChatList).upsert(self._summary(chat))
+
+    def _refresh_rows(self, chat_uids: Iterable[str]) -> None:
+        """Update many rows: past a few, one rebuild of the whole list is cheaper."""
+        uids = [uid for uid in chat_uids if uid in self._chats]
+        if len(uids) <= 3:
+            for uid in uids:
+                self._refresh_row(uid)
             return
-        summary = chat_summary(chat, last=self._last.get(chat_uid), unread=self._unread.get(chat_uid, 0))
-        self.query_one(ChatList).upsert(summary)
+        self.query_one(ChatList).set_chats(self._summary(chat) for chat in self._chats.values())
 
     # -- opening a chat ------------------------------------------------------------------
 
@@ -539,8 +655,11 @@ class ChatsScreen(Screen[None]):
                 focus_editor=focus_editor,
                 id=pane_id(chat_uid),
             )
+            self._panes[chat_uid] = pane
             switcher.add_content(pane, set_current=True)
             self._load_page(chat_uid, None)
+            if self._per_chat_streams:
+                self._follow()
         else:
             switcher.current = pane.id
             if focus_editor:
