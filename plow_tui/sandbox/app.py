@@ -78,6 +78,9 @@ def create_app(config: SandboxConfig, *, clock: Callable[[], float] = time.time)
         exception_handlers={HTTPException: _http_error, Exception: _crash},
         lifespan=lifespan,
     )
+    # No 307 from `/v1/chats/` to `/v1/chats`: a client that built a path with an
+    # empty id gets a plain JSON 404 rather than a redirect to another resource.
+    app.router.redirect_slashes = False
     app.state.sandbox = ctx
     return app
 
