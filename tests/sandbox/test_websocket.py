@@ -239,3 +239,16 @@ async def test_phone_socket_gets_texts_live_and_bad_numbers_are_refused(api: Api
         async with connect(f"{base}/sandbox/phones/12345"):
             pass
     assert info.value.response.status_code == 403
+
+
+async def test_stopping_the_server_closes_open_sockets_promptly(make_sandbox) -> None:  # noqa: ANN001
+    server = make_sandbox()
+    api = Api(server.base_url)
+    ada = api.sign_in()
+    async with connect(api.ws_url(api.ticket(ada, None))) as ws:
+        await recv(ws)
+        started = time.monotonic()
+        await asyncio.to_thread(server.stop)
+        assert time.monotonic() - started < 2
+        assert await closed_with(ws) == 1012  # "service restart"
+    api.http.close()
