@@ -22,30 +22,47 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8765, help="port, 0 for any free one (default: %(default)s)")
     parser.add_argument(
-        "--activation-ttl", type=_positive, default=1800.0, metavar="SECONDS",
+        "--activation-ttl",
+        type=_positive,
+        default=1800.0,
+        metavar="SECONDS",
         help="life of an activation code (default: %(default)s)",
     )
     parser.add_argument(
-        "--ticket-ttl", type=_positive, default=60.0, metavar="SECONDS",
+        "--ticket-ttl",
+        type=_positive,
+        default=60.0,
+        metavar="SECONDS",
         help="life of a WebSocket ticket (default: %(default)s)",
     )
     parser.add_argument(
-        "--member-code-ttl", type=_positive, default=1800.0, metavar="SECONDS",
+        "--member-code-ttl",
+        type=_positive,
+        default=1800.0,
+        metavar="SECONDS",
         help="life of a member's VERIFY- code (default: %(default)s)",
     )
     parser.add_argument("--lines", type=int, default=6, metavar="N", help="number of pool lines (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="random seed for deterministic ids")
     parser.add_argument("--state", default=None, metavar="FILE", help="keep the world in FILE across restarts")
     parser.add_argument(
-        "--airy-channel", default=None, metavar="UUID",
+        "--airy-channel",
+        default=None,
+        metavar="UUID",
         help="the Airy Chat Plugin channel id (default: a fixed UUID printed at start-up)",
     )
     parser.add_argument(
-        "--airy-token-ttl", type=_positive, default=3600.0, metavar="SECONDS",
+        "--airy-token-ttl",
+        type=_positive,
+        default=3600.0,
+        metavar="SECONDS",
         help="life of an Airy auth token (default: %(default)s)",
     )
     parser.add_argument(
-        "--airy-resume-ttl", type=_positive, default=604800.0, metavar="SECONDS",
+        "--airy-resume-ttl",
+        type=_positive,
+        default=604800.0,
+        metavar="SECONDS",
         help="life of an Airy resume token (default: %(default)s)",
     )
     parser.set_defaults(func=run_sandbox)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 _BEARER = [{"bearerAuth": []}]
+CHAT_PATH = ("chat_uid",)
 
 
 def _obj(**props: Any) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def _op(
     *,
     auth: bool = True,
     body: dict[str, Any] | None = None,
-    params: list[str] = (),  # type: ignore[assignment]
+    params: tuple[str, ...] = (),
     errors: tuple[int, ...] = (),
     query: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
@@ -52,7 +53,12 @@ def _op(
 
 
 def _list_of(name: str) -> dict[str, Any]:
-    return _obj(object={"const": "list"}, data={"type": "array", "items": _ref(name)}, has_more={"type": "boolean"}, url={"type": "string"})
+    return _obj(
+        object={"const": "list"},
+        data={"type": "array", "items": _ref(name)},
+        has_more={"type": "boolean"},
+        url={"type": "string"},
+    )
 
 
 def openapi_document() -> dict[str, Any]:
@@ -61,40 +67,65 @@ def openapi_document() -> dict[str, Any]:
     schemas = {
         "Error": _obj(detail={"oneOf": [str_, _obj(code=str_, message=str_)]}),
         "Line": _obj(
-            object={"const": "line"}, uid=str_, provider_type=str_, provider_key=str_,
-            display_name=nullable_str, agent_uid=nullable_str,
+            object={"const": "line"},
+            uid=str_,
+            provider_type=str_,
+            provider_key=str_,
+            display_name=nullable_str,
+            agent_uid=nullable_str,
         ),
         "Member": _obj(
-            type={"const": "member"}, uid=str_, object={"const": "chat_participant"},
-            status={"enum": ["pending_verification", "active"]}, display_name=nullable_str,
-            role={"enum": ["owner", "member"]}, provider_type=str_, provider_key=nullable_str,
-            verified_at=nullable_str, joined_at=nullable_str,
-            verification_code=str_, verification_code_expires_at=str_,
+            type={"const": "member"},
+            uid=str_,
+            object={"const": "chat_participant"},
+            status={"enum": ["pending_verification", "active"]},
+            display_name=nullable_str,
+            role={"enum": ["owner", "member"]},
+            provider_type=str_,
+            provider_key=nullable_str,
+            verified_at=nullable_str,
+            joined_at=nullable_str,
+            verification_code=str_,
+            verification_code_expires_at=str_,
         ),
         "Chat": _obj(
-            uid=str_, object={"const": "chat"}, status={"enum": ["pending", "active", "failed"]},
-            display_name=nullable_str, failure_reason=nullable_str, provider_key=str_,
-            participants={"type": "array", "items": {"type": "object"}}, created_at=str_,
+            uid=str_,
+            object={"const": "chat"},
+            status={"enum": ["pending", "active", "failed"]},
+            display_name=nullable_str,
+            failure_reason=nullable_str,
+            provider_key=str_,
+            participants={"type": "array", "items": {"type": "object"}},
+            created_at=str_,
         ),
         "Message": _obj(
-            uid=str_, object={"const": "message"}, chat_uid=str_, direction={"enum": ["inbound", "outbound"]},
-            body=str_, status=str_, sender={"type": "object"}, created_at=str_,
+            uid=str_,
+            object={"const": "message"},
+            chat_uid=str_,
+            direction={"enum": ["inbound", "outbound"]},
+            body=str_,
+            status=str_,
+            sender={"type": "object"},
+            created_at=str_,
         ),
     }
-    chat_path = ["chat_uid"]
     paths = {
         "/v1/auth/activate": {
             "post": _op(
                 "Start activation: the human texts `Plow Activate: <display_code>` to `send_to`.",
                 (200, _obj(display_code=str_, activation_secret=str_, send_to=str_, line_id=str_)),
-                auth=False, body=_obj(name=str_, provision_chat={"type": "boolean"}), errors=(422, 503),
+                auth=False,
+                body=_obj(name=str_, provision_chat={"type": "boolean"}),
+                errors=(422, 503),
             )
         },
         "/v1/auth/activate/redeem": {
             "post": _op(
                 "Poll an activation; the first verified answer carries the token.",
                 (200, _obj(status={"enum": ["pending", "verified"]}, token=str_, chat=_ref("Chat"))),
-                auth=False, body=_obj(activation_secret=str_), errors=(404, 410, 422),
+                auth=False,
+                body=_obj(activation_secret=str_),
+                errors=(404, 410, 422),
             )
         },
         "/v1/lines": {"get": _op("List lines.", (200, _list_of("Line")))},
@@ -108,32 +139,48 @@ def openapi_document() -> dict[str, Any]:
             ),
         },
         "/v1/chats/{chat_uid}": {
-            "get": _op("Read a chat.", (200, _ref("Chat")), params=chat_path, errors=(404,)),
-            "delete": _op("Delete a chat.", (200, _obj(uid=str_, deleted={"type": "boolean"})), params=chat_path, errors=(404,)),
+            "get": _op("Read a chat.", (200, _ref("Chat")), params=CHAT_PATH, errors=(404,)),
+            "delete": _op(
+                "Delete a chat.", (200, _obj(uid=str_, deleted={"type": "boolean"})), params=CHAT_PATH, errors=(404,)
+            ),
         },
         "/v1/chats/{chat_uid}/messages": {
             "get": _op(
-                "Messages, newest first.", (200, _list_of("Message")), params=chat_path, errors=(404, 422),
+                "Messages, newest first.",
+                (200, _list_of("Message")),
+                params=CHAT_PATH,
+                errors=(404, 422),
                 query=[
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                    },
                     {"name": "starting_after", "in": "query", "schema": str_},
                 ],
             ),
             "post": _op(
-                "Send a message.", (201, _ref("Message")), params=chat_path, body=_obj(body=str_), errors=(404, 409, 422)
+                "Send a message.",
+                (201, _ref("Message")),
+                params=CHAT_PATH,
+                body=_obj(body=str_),
+                errors=(404, 409, 422),
             ),
         },
         "/v1/chats/{chat_uid}/invitations/{participant_uid}/resend": {
             "post": _op(
-                "Issue a fresh verification code for a pending member.", (200, _ref("Member")),
-                params=["chat_uid", "participant_uid"], errors=(404, 409),
+                "Issue a fresh verification code for a pending member.",
+                (200, _ref("Member")),
+                params=("chat_uid", "participant_uid"),
+                errors=(404, 409),
             )
         },
         "/v1/ws/ticket": {
             "post": _op(
                 "Mint a single-use WebSocket ticket for one chat (`chat_id`) or all chats (`{}`).",
                 (200, _obj(object={"const": "ws_ticket"}, ticket=str_, expires_at=str_)),
-                body=_obj(chat_id=str_), errors=(404, 422),
+                body=_obj(chat_id=str_),
+                errors=(404, 422),
             )
         },
     }

@@ -40,7 +40,12 @@ def sandbox_routes(ctx: SandboxContext) -> list[BaseRoute]:
     async def phone_texts(request: Request) -> JSONResponse:
         phone = _phone(request.path_params["phone"], "phone")
         return JSONResponse(
-            {"object": "list", "data": world.texts_of(phone), "has_more": False, "url": f"/sandbox/phones/{phone}/texts"}
+            {
+                "object": "list",
+                "data": world.texts_of(phone),
+                "has_more": False,
+                "url": f"/sandbox/phones/{phone}/texts",
+            }
         )
 
     async def phone_socket(websocket: WebSocket) -> None:
@@ -64,7 +69,9 @@ def sandbox_routes(ctx: SandboxContext) -> list[BaseRoute]:
         data = await read_json_object(request)
         unknown = sorted(set(data) - FAULT_KEYS)
         if unknown or not data:
-            raise WorldError(422, f"give any of {', '.join(sorted(FAULT_KEYS))}" + (f"; unknown: {unknown}" if unknown else ""))
+            raise WorldError(
+                422, f"give any of {', '.join(sorted(FAULT_KEYS))}" + (f"; unknown: {unknown}" if unknown else "")
+            )
         result: dict[str, Any] = {}
         # Validate everything before changing anything: a bad body changes nothing.
         fail_next = _fail_next(data.get("fail_next"))

@@ -19,6 +19,7 @@ from plow_tui.sandbox.http_io import (
     required_str,
 )
 from plow_tui.sandbox.hub import ChatSocket, serve_queue
+from plow_tui.sandbox.records import Account
 from plow_tui.sandbox.world import WorldError
 
 # Live clients split long texts at 4000 characters themselves (§5).
@@ -34,7 +35,8 @@ def _list(data: list[dict[str, Any]], url: str, has_more: bool = False) -> dict[
 def v1_routes(ctx: SandboxContext) -> list[BaseRoute]:
     world = ctx.world
 
-    def account_of(request: Request):  # noqa: ANN202 - (Account, token digest)
+    def account_of(request: Request) -> tuple[Account, str]:
+        """The caller's account and token digest; 401 without a good Bearer token."""
         return world.authenticate(bearer_token(request))
 
     @answers_errors
@@ -119,7 +121,8 @@ def v1_routes(ctx: SandboxContext) -> list[BaseRoute]:
         try:
             await websocket.send_json({"type": "connected"})
             await serve_queue(websocket, sock.queue)
-        except Exception:  # noqa: BLE001 - the peer vanished while we said hello
+        except Exception:  # noqa: BLE001
+            # The peer vanished before or while it was greeted: nothing left to serve.
             pass
         finally:
             ctx.hub.chat_sockets.discard(sock)

@@ -121,6 +121,7 @@ class World:
         self.phone_texts: dict[str, list[PhoneText]] = {}
         self.revision = 0  # bumped on every change worth persisting
         self._used_ids: set[str] = set()
+        self._messages: dict[str, Message] = {}  # by uid, for delivery updates
         self._listeners: list[Listener] = []
         self.add_lines(config.lines)
 
@@ -142,9 +143,10 @@ class World:
     def reindex_ids(self) -> None:
         """Rebuild the set of ids in use (after a restore replaced the records)."""
         self._used_ids = {ln.uid for ln in self.lines} | set(self.accounts) | set(self.chats)
+        self._messages = {m.uid: m for chat in self.chats.values() for m in chat.messages}
+        self._used_ids.update(self._messages)
         for chat in self.chats.values():
             self._used_ids.update(m.uid for m in chat.members)
-            self._used_ids.update(m.uid for m in chat.messages)
 
     def new_id(self, prefix: str) -> str:
         while True:
@@ -218,16 +220,10 @@ class World:
 
     def _pick_line(self, now: float, *, reserve: bool) -> Line:
         """The pool line with the fewest chats that no pending provisioning activation holds."""
-        held = {
-            a.line_uid
-            for a in self.activations.values()
-            if a.provision_chat and self._activation_live(a, now)
-        }
+        held = {a.line_uid for a in self.activations.values() if a.provision_chat and self._activation_live(a, now)}
         candidates = [ln for ln in self.lines if ln.uid not in held] if reserve else list(self.lines)
         if not candidates:
-            raise WorldError(
-                503, "No pool line is free right now; try again in a few minutes.", "no_line_available"
-            )
+            raise WorldError(503, "No pool line is free right now; try again in a few minutes.", "no_line_available")
         chats_per_line = {ln.uid: 0 for ln in self.lines}
         for chat in self.chats.values():
             if not chat.deleted:
@@ -438,8 +434,7 @@ class World:
         message = Message(
             uid=self.new_id("msg"), chat_uid=chat.uid, direction="outbound", body=body, status="sent", created_at=now
         )
-        chat.messages.append(message)
-        chat.last_activity = now
+        self._add_message(chat, message)
         self._changed()
         wire = self._message_wire(message, chat)
         self._chat_event(chat, "message_received", {"message": wire})
@@ -458,14 +453,19 @@ class World:
 
     def set_message_status(self, message_uid: str, status: str) -> None:
         """Apply a delivery update (the app calls this after the delivery delay)."""
-        for chat in self.chats.values():
-            for message in chat.messages:
-                if message.uid == message_uid:
-                    message.status = status
-                    self._changed()
-                    if not chat.deleted:
-                        self._chat_event(chat, "message_status_updated", {"message": self._message_wire(message, chat)})
-                    return
+        message = self._messages.get(message_uid)
+        if message is None:
+            return
+        chat = self.chats[message.chat_uid]
+        message.status = status
+        self._changed()
+        if not chat.deleted:
+            self._chat_event(chat, "message_status_updated", {"message": self._message_wire(message, chat)})
+
+    def _add_message(self, chat: Chat, message: Message) -> None:
+        chat.messages.append(message)
+        chat.last_activity = message.created_at
+        self._messages[message.uid] = message
 
     def list_messages(
         self, account: Account, chat_uid: str, limit: int, starting_after: str | None
@@ -569,8 +569,7 @@ class World:
             created_at=now,
             sender_uid=member.uid,
         )
-        chat.messages.append(message)
-        chat.last_activity = now
+        self._add_message(chat, message)
         self._chat_event(chat, "message_received", {"message": self._message_wire(message, chat)})
 
     # ------------------------------------------------------------------- tickets

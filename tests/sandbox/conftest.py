@@ -48,4 +48,3 @@ def make_api(make_sandbox: Callable[..., SandboxServer]) -> Iterator[Callable[..
     yield make
     for client in clients:
         client.http.close()
-

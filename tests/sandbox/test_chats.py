@@ -114,7 +114,9 @@ def test_create_chat_validation(api: Api) -> None:
         answer = api.http.post("/v1/chats", json=body, headers=ada.headers)
         assert answer.status_code == 422, body
         assert isinstance(answer.json()["detail"], str)
-    ok = api.http.post("/v1/chats", json={"participants": [agent, {"type": "member", "display_name": "x" * 255}]}, headers=ada.headers)
+    ok = api.http.post(
+        "/v1/chats", json={"participants": [agent, {"type": "member", "display_name": "x" * 255}]}, headers=ada.headers
+    )
     assert ok.status_code == 201
 
 

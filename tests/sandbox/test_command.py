@@ -72,7 +72,10 @@ class SandboxProcess:
 
     def text(self, sender: str, to: str, text: str) -> str:
         body = json.dumps({"from": sender, "to": to, "text": text})
-        command = f"curl -fsS -X POST {self.base_url}/sandbox/sms -H 'Content-Type: application/json' --data {shlex.quote(body)}"
+        command = (
+            f"curl -fsS -X POST {self.base_url}/sandbox/sms "
+            f"-H 'Content-Type: application/json' --data {shlex.quote(body)}"
+        )
         return self.curl(command)["effect"]
 
     def interrupt(self) -> tuple[int, str, str]:
@@ -152,8 +155,16 @@ def test_flags_reach_the_server() -> None:
         assert [ln["provider_key"] for ln in state["lines"]] == ["+15550000001", "+15550000002"]
         time.sleep(0.45)
         expired = subprocess.run(
-            ["bash", "-c", REDEEM.replace(SEED_BASE, process.base_url).replace("YOUR_ACTIVATION_SECRET", start["activation_secret"]).replace("-fsS", "-sS -o /dev/null -w '%{http_code}'")],
-            capture_output=True, text=True, timeout=10,
+            [
+                "bash",
+                "-c",
+                REDEEM.replace(SEED_BASE, process.base_url)
+                .replace("YOUR_ACTIVATION_SECRET", start["activation_secret"])
+                .replace("-fsS", "-sS -o /dev/null -w '%{http_code}'"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
         assert expired.stdout == "410"
     finally:
@@ -174,7 +185,9 @@ def test_an_unreadable_state_file_is_a_clear_error(tmp_path: Path) -> None:
     state.write_text("{not json")
     done = subprocess.run(
         [sys.executable, "-m", "plow_tui", "sandbox", "--port", "0", "--state", str(state)],
-        capture_output=True, text=True, timeout=20,
+        capture_output=True,
+        text=True,
+        timeout=20,
     )
     assert done.returncode == 1
     assert "state file" in done.stderr and "Traceback" not in done.stderr

@@ -11,7 +11,12 @@ def test_send_answers_201_with_an_outbound_sent_message(api: Api) -> None:
     assert answer.status_code == 201
     msg = answer.json()
     assert msg["uid"].startswith("msg_") and msg["object"] == "message"
-    assert (msg["direction"], msg["status"], msg["body"], msg["chat_uid"]) == ("outbound", "sent", "hello", ada.chat_uid)
+    assert (msg["direction"], msg["status"], msg["body"], msg["chat_uid"]) == (
+        "outbound",
+        "sent",
+        "hello",
+        ada.chat_uid,
+    )
     assert msg["sender"]["type"] == "agent" and "uid" not in msg["sender"]
     assert msg["sender"]["line"]["provider_key"] == ada.line_number
     assert msg["created_at"].endswith("Z")

@@ -155,9 +155,10 @@ async def test_revoking_a_token_closes_its_sockets_with_4401(api: Api) -> None:
     ada = api.sign_in(ADA)
     bob = api.sign_in(BOB, "Bob")
     late_ticket = api.ticket(ada, None)
-    async with connect(api.ws_url(api.ticket(ada, ada.chat_uid))) as ws, connect(
-        api.ws_url(api.ticket(bob, bob.chat_uid))
-    ) as bob_ws:
+    async with (
+        connect(api.ws_url(api.ticket(ada, ada.chat_uid))) as ws,
+        connect(api.ws_url(api.ticket(bob, bob.chat_uid))) as bob_ws,
+    ):
         await recv(ws)
         await recv(bob_ws)
         answer = api.faults(revoke_token=ada.token)
