@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from plow_tui.client.models import Chat, Message
 from plow_tui.tui.widgets.chat_list import ChatSummary
 from plow_tui.tui.widgets.conversation import Entry
+from plow_tui.tui.widgets.text import format_number, literal
 
 # Delivery states in the order they happen: a late or replayed answer never
 # moves a message backwards (an echo saying `sent` after `delivered`).
@@ -41,6 +43,18 @@ def message_entry(message: Message, fallback_time: datetime) -> Entry:
         outbound=message.is_outbound,
         state=(message.status or "sent") if message.is_outbound else None,
     )
+
+
+def account_label(chats: Iterable[Chat]) -> str | None:
+    """`Ada · +1 (555) 123-0002`: the account owner as the chats show them (None if none does)."""
+    for chat in chats:
+        for member in chat.members:
+            if member.is_owner and (member.display_name or member.provider_key):
+                parts = [literal(member.display_name, one_line=True)] if member.display_name else []
+                if member.provider_key:
+                    parts.append(format_number(member.provider_key))
+                return " · ".join(parts)
+    return None
 
 
 def waiting_for(chat: Chat) -> str | None:

@@ -174,7 +174,33 @@ async def test_delivery_failure_is_shown_and_the_text_kept(sandbox_factory) -> N
         assert "will not arrive" not in await phone_texts(base, phone)
 
 
-async def test_delivery_unknown_then_retry_sends_exactly_once(sandbox_factory) -> None:
+async def _send_during_outage(pilot, base, screen, pane, failures: int, body: str) -> None:
+    await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
+    await pilot.pause(0.2)  # previews and catch-up done: the next /v1 requests are ours
+    await fault(base, fail_next={"status": 503, "count": failures})
+    pane.compose_box.draft = body
+    pane.compose_box.focus()
+    await pilot.press("enter")
+
+
+async def _retry_once(pilot, base, token, chat, pane, local_uid: str, body: str, phone: str) -> None:
+    pane.conversation.focus()
+    pane.conversation.select(local_uid)
+    await pilot.press("r")
+    await wait_for(
+        pilot,
+        lambda: [e.state for e in pane.conversation.entries] == ["delivered"],
+        what="the retried message delivered",
+    )
+    await pilot.press("r")  # nothing to retry any more
+    await pilot.pause(0.3)
+    on_server = await history(base, token, chat.uid)
+    assert [m.body for m in on_server] == [body]
+    assert shown_uids(pane) == [m.uid for m in on_server]
+    assert (await phone_texts(base, phone)).count(body) == 1
+
+
+async def test_delivery_unknown_stays_unknown_until_checked_then_retry_sends_once(sandbox_factory) -> None:
     sandbox = sandbox_factory(delivery_delay_ms=10)
     base = sandbox.base_url
     phone = new_phone()
@@ -183,33 +209,36 @@ async def test_delivery_unknown_then_retry_sends_exactly_once(sandbox_factory) -
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await main_screen(pilot)
         pane = await open_chat(pilot, screen, chat.uid)
-        await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
-        await pilot.pause(0.2)  # previews and catch-up done: the next /v1 request is the send
-        await fault(base, fail_next={"status": 503, "count": 1})
-        pane.compose_box.draft = "did it go?"
-        pane.compose_box.focus()
-        await pilot.press("enter")
+        # The send answers 503 and so does the automatic check: nobody knows.
+        await _send_during_outage(pilot, base, screen, pane, 2, "did it go?")
         [unknown] = await wait_for(
             pilot, lambda: [e for e in pane.conversation.entries if e.state == "unknown"], what="an unknown send"
         )
         assert unknown.body == "did it go?"
-        await pilot.pause(0.3)  # the automatic check finds nothing: still unknown, nothing resent
-        assert await history(base, token, chat.uid) == []
-
-        pane.conversation.focus()
-        pane.conversation.select(unknown.uid)
-        await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: [e.state for e in pane.conversation.entries] == ["delivered"],
-            what="the retried message delivered",
-        )
-        await pilot.press("r")  # nothing to retry any more
         await pilot.pause(0.3)
-        on_server = await history(base, token, chat.uid)
-        assert [m.body for m in on_server] == ["did it go?"]
-        assert shown_uids(pane) == [m.uid for m in on_server]
-        assert (await phone_texts(base, phone)).count("did it go?") == 1
+        assert pane.conversation.get(unknown.uid).state == "unknown"
+        assert "?" in screen_text(app)
+        assert await history(base, token, chat.uid) == []
+        await _retry_once(pilot, base, token, chat, pane, unknown.uid, "did it go?", phone)
+
+
+async def test_delivery_unknown_checked_as_not_sent_then_retry_sends_once(sandbox_factory) -> None:
+    sandbox = sandbox_factory(delivery_delay_ms=10)
+    base = sandbox.base_url
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        await _send_during_outage(pilot, base, screen, pane, 1, "second try")
+        # The automatic check finds it is not on the server: shown as not sent, nothing resent.
+        [entry] = await wait_for(
+            pilot, lambda: [e for e in pane.conversation.entries if e.state == "failed"], what="the check"
+        )
+        await wait_for(pilot, lambda: "did not reach the server" in squash(screen_text(app)), what="the notice")
+        assert await history(base, token, chat.uid) == []
+        await _retry_once(pilot, base, token, chat, pane, entry.uid, "second try", phone)
 
 
 async def test_a_text_to_an_idle_chat_while_the_socket_is_down_still_arrives(sandbox_factory) -> None:

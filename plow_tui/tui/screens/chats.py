@@ -36,7 +36,7 @@ from plow_tui.client.errors import (
 from plow_tui.client.models import Chat, Member, Message
 from plow_tui.paths import styles_dir
 from plow_tui.tui.drafts import DraftFile
-from plow_tui.tui.plow_views import chat_summary, later_state, message_entry, split_body
+from plow_tui.tui.plow_views import account_label, chat_summary, later_state, message_entry, split_body
 from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
 from plow_tui.tui.widgets.compose import Compose
@@ -68,7 +68,8 @@ class ChatsScreen(Screen[None]):
     CSS_PATH = [str(styles_dir() / "chats.tcss")]
     BINDINGS = [
         Binding("ctrl+n", "new_chat", "New chat"),
-        Binding("ctrl+u", "next_unread", "Next unread"),
+        # Priority: the editor (a TextArea) would take Ctrl+U as "delete to line start".
+        Binding("ctrl+u", "next_unread", "Next unread", priority=True),
         Binding("slash", "filter", "Filter"),
         Binding("ctrl+r", "reload", "Reload"),
         Binding("r", "retry_send", "Retry send"),
@@ -120,6 +121,14 @@ class ChatsScreen(Screen[None]):
             self.body = body
             self.message = message
             self.error = error
+
+    class NotLanded(TextualMessage):
+        """A send whose outcome was unknown is not in the chat's history."""
+
+        def __init__(self, chat_uid: str, local_uid: str) -> None:
+            super().__init__()
+            self.chat_uid = chat_uid
+            self.local_uid = local_uid
 
     class ChatChanged(TextualMessage):
         """A chat was created, recreated or had a code resent (codes only live here)."""
@@ -211,7 +220,9 @@ class ChatsScreen(Screen[None]):
             self.update_chat(self._provisioned)
             self.open_chat(self._provisioned.uid)
         self.query_one(ChatList).focus()
-        self._load_chats()
+        # After the first paint: creating the API client imports httpx and
+        # builds a TLS context (~80 ms) that should not delay the first frame.
+        self.call_after_refresh(self._load_chats)
 
     async def on_unmount(self) -> None:
         self._save_drafts()
@@ -272,6 +283,7 @@ class ChatsScreen(Screen[None]):
                     self._per_chat_following.add(chat_uid)
                     self._follow_one(chat_uid)
             return
+        self.query_one(StatusBar).set_connection(Connection.CONNECTING)
         anchors: dict[str, str | None] = {uid: None for uid in self._chats}
         anchors.update((uid, m.uid) for uid, m in self._last.items() if uid in self._chats)
         if self._stream is not None:
@@ -361,6 +373,8 @@ class ChatsScreen(Screen[None]):
             self.post_message(self.SendFinished(chat_uid, local_uid, body, landed, None))
         elif resend:
             await self._send(chat_uid, local_uid, body).wait()
+        else:
+            self.post_message(self.NotLanded(chat_uid, local_uid))
 
     @work(group="manage", exit_on_error=False)
     async def _resend_code(self, chat: Chat, member: Member) -> None:
@@ -413,6 +427,7 @@ class ChatsScreen(Screen[None]):
             if uid not in listed and self._chats[uid].status != "failed":
                 self._remove_chat(uid)
         self._refresh_rows(self._chats)  # one rebuild for the whole list
+        self.query_one(StatusBar).account = account_label(message.chats)
         if self._open_uid is None:
             placeholder = self.query_one("#no-chat", Static)
             placeholder.update(
@@ -504,16 +519,23 @@ class ChatsScreen(Screen[None]):
         elif isinstance(error, DeliveryUnknown):
             conversation.update_state(message.local_uid, "unknown")
             self._unsent[message.local_uid] = (message.chat_uid, message.body)
-            self.notify(
-                f"{error} It may have been sent; checking. Select it and press r to retry safely.",
-                severity="warning",
-                timeout=8,
-            )
+            pane.show_notice("Not sure it was sent (?): checking with the server…")
             self._reconcile(message.chat_uid, message.local_uid, message.body, resend=False)
         elif error is not None:
             conversation.update_state(message.local_uid, "failed")
             self._unsent[message.local_uid] = (message.chat_uid, message.body)
-            self._handle_error("send your message", error)
+            if isinstance(error, NotSignedIn):
+                self._handle_error("send your message", error)
+            else:
+                pane.show_notice(f"Not sent (✗): {error} Select it and press r to send it again.")
+
+    @on(NotLanded)
+    def _not_landed(self, message: NotLanded) -> None:
+        pane = self.pane(message.chat_uid)
+        if pane is None or message.local_uid not in self._unsent:
+            return
+        pane.conversation.update_state(message.local_uid, "failed")
+        pane.show_notice("It did not reach the server (✗). Select it and press r to send it again.")
 
     @on(ChatChanged)
     def _chat_changed(self, message: ChatChanged) -> None:
@@ -653,6 +675,7 @@ class ChatsScreen(Screen[None]):
                 codes=self._codes.setdefault(chat_uid, {}),
                 draft=self._drafts.get(chat_uid),
                 focus_editor=focus_editor,
+                clock=self.plow_app.now,
                 id=pane_id(chat_uid),
             )
             self._panes[chat_uid] = pane
@@ -732,6 +755,8 @@ class ChatsScreen(Screen[None]):
             return chat is not None and not isinstance(self.focused, (Compose, Input))
         if action == "recreate_chat":
             return chat is not None and chat.status == "failed" and not isinstance(self.focused, (Compose, Input))
+        if action == "filter":
+            return not isinstance(self.focused, (Compose, Input))  # there, / is a character
         if action == "close_filter":
             return self.query_one("#filter", Input).display
         return True

@@ -8,6 +8,9 @@ code until they verify; a failed chat shows why and what to do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -35,66 +38,87 @@ def chat_header(chat: Chat) -> Text:
     return text
 
 
-def member_line(member: Member, number: str | None, code: Member | None) -> Text:
-    """One member's verification state: their code and where to text it, or verified."""
-    name = literal(member.display_name or "member", one_line=True)
-    line = Text()
+def member_line(member: Member, code: Member | None, name_width: int = 0) -> Text:
+    """One member's verification state on one line: their code, or verified.
+
+    Names are padded to `name_width` so the codes of several members line up.
+    """
+    name = literal(member.display_name or "member", one_line=True).ljust(name_width)
+    line = Text(no_wrap=True, overflow="ellipsis")
     if member.is_verified:
         line.append("✓ ", style="green")
         line.append(name, style="bold")
-        line.append(" verified")
+        line.append("  verified")
         if member.verified_at is not None:
             line.append(f" {member.verified_at.astimezone():%H:%M}")
         return line
     line.append("… ", style="yellow")
     line.append(name, style="bold")
     if code is not None and code.verification_code:
-        line.append(": text ")
-        line.append(literal(code.verification_code, one_line=True), style="bold reverse")
-        line.append(f" to {format_number(number)}")
-        line.append(" — waiting")
+        line.append("  ")
+        line.append(f" {literal(code.verification_code, one_line=True)} ", style="bold reverse")
+        line.append("  waiting")
     else:
-        line.append(" — waiting (press s for a fresh code)")
+        line.append("  waiting (press s for a fresh code)")
     return line
 
 
-class VerificationPanel(Vertical):
-    """What a pending chat needs: each member's code, the number and a QR code."""
+# The QR code takes about 35 columns and 18 rows: show it only where the
+# conversation and the editor still get room beside and below it.
+QR_MIN_SCREEN_HEIGHT = 30
+QR_MIN_PANEL_WIDTH = 72
+
+
+class VerificationPanel(Horizontal):
+    """What a pending chat needs: each member's code, the number and (with room) a QR code."""
 
     DEFAULT_CSS = """
     VerificationPanel {
         height: auto;
         padding: 0 1 1 1;
         border-bottom: solid $panel;
-        & > Horizontal { height: auto; }
-        & #members { width: 1fr; height: auto; }
-        & QRCode { margin-left: 2; }
+        & > #verify-text { width: 1fr; height: auto; }
+        & > #verify-qr-box { width: auto; height: auto; margin-left: 2; }
+        & #verify-qr-caption { width: 100%; text-align: center; color: $text-muted; }
     }
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._qr_data = ""
+
     def compose(self) -> ComposeResult:
-        yield Static("", id="verify-title", classes="muted")
-        with Horizontal():
-            yield Static("", id="members")
+        yield Static("", id="verify-text")
+        with Vertical(id="verify-qr-box"):
             yield QRCode(id="verify-qr")
+            yield Static("", id="verify-qr-caption")
 
     def show(self, chat: Chat, codes: dict[str, Member]) -> None:
-        number = chat.number
-        self.query_one("#verify-title", Static).update(
-            Text.assemble(
-                ("This chat is waiting for its members. ", "bold"),
-                "Each person texts their code from their own phone; it turns active when all have.",
-            )
+        number = format_number(chat.number) if chat.number else "the chat's number"
+        text = Text.assemble(
+            ("Waiting for members to verify. ", "bold"),
+            "Each one texts their code to ",
+            (number, "bold"),
+            " from their own phone; the chat turns active when all have.\n\n",
         )
-        lines = [member_line(m, number, codes.get(m.uid)) for m in chat.members]
-        self.query_one("#members", Static).update(Text("\n").join(lines) if lines else Text("No members."))
-        first_code = next(
-            (codes[m.uid].verification_code for m in chat.members if not m.is_verified and m.uid in codes),
-            None,
-        )
-        qr = self.query_one(QRCode)
-        qr.data = sms_uri(number, first_code) if number and first_code else ""
-        qr.display = bool(qr.data)
+        width = min(24, max((len(m.display_name or "member") for m in chat.members), default=0))
+        lines = [member_line(m, codes.get(m.uid), width) for m in chat.members]
+        text.append_text(Text("\n").join(lines) if lines else Text("No members."))
+        self.query_one("#verify-text", Static).update(text)
+        first = next((m for m in chat.members if not m.is_verified and m.uid in codes), None)
+        code = codes[first.uid].verification_code if first is not None else None
+        self._qr_data = sms_uri(chat.number, code) if chat.number and code else ""
+        caption = literal(first.display_name or "member", one_line=True) if first is not None else ""
+        self.query_one("#verify-qr-caption", Static).update(f"{caption}: scan to text the code")
+        self._place_qr()
+
+    def on_resize(self) -> None:
+        self._place_qr()
+
+    def _place_qr(self) -> None:
+        roomy = self.screen.size.height >= QR_MIN_SCREEN_HEIGHT and self.size.width >= QR_MIN_PANEL_WIDTH
+        self.query_one(QRCode).data = self._qr_data if roomy else ""
+        self.query_one("#verify-qr-box").display = bool(self._qr_data and roomy)
 
 
 class ChatPane(Vertical):
@@ -118,6 +142,7 @@ class ChatPane(Vertical):
         codes: dict[str, Member],
         draft: str | None = None,
         focus_editor: bool = False,
+        clock: Callable[[], datetime] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -128,7 +153,7 @@ class ChatPane(Vertical):
         self.codes = codes
         # Made here, not in compose(): workers' answers may arrive before the
         # pane's children are mounted, and they must have somewhere to go.
-        self.conversation = Conversation(id="conversation")
+        self.conversation = Conversation(id="conversation", clock=clock)
         self.compose_box = Compose(id="compose")
         self.loaded = False  # the newest page has been fetched
         self.has_older = False
