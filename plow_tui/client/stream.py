@@ -6,6 +6,12 @@ deduplicates by message uid (and by `event_id` for the §6.2 envelope form).
 The consumer therefore sees every message exactly once, oldest first, however
 often the connection drops.
 
+Delivery updates (`message_status_updated`) are at most once too, so the
+stream remembers the outbound messages whose delivery is still open and, on
+every reconnect, re-reads their status over REST in the same catch-up (it
+walks past the anchor until it has seen each of them, within a bound), and
+reports each change it finds as a `MessageStatusChanged`.
+
 Frames that arrive while the REST catch-up runs are not lost: the stream does
 not read the socket during the catch-up, so they wait in the WebSocket
 library's receive buffer and are read (and deduplicated) right after it.
@@ -53,6 +59,12 @@ CLOSE_UNAUTHORIZED = 4401
 NO_MESSAGES = ""
 _SEEN_LIMIT = 10_000
 _MAX_QUEUE = 4096  # frames websockets may buffer while the REST catch-up runs
+# Outbound messages whose delivery is still open, remembered for the status
+# re-read after a reconnect; and how far below the anchor that re-read looks.
+_OPEN_DELIVERY_LIMIT = 1000
+_STATUS_LOOKBACK = 500
+# Statuses after which a message's delivery changes no more (PROTOCOL §5).
+_SETTLED = frozenset({"delivered", "failed", "received"})
 
 
 class _Dropped(Exception):
@@ -131,6 +143,8 @@ class ChatStream:
         self._page_size = page_size
         self._seen_messages = _SeenSet()
         self._seen_events = _SeenSet()
+        # message uid -> (chat uid, status last reported) for outbound messages not yet settled.
+        self._open_deliveries: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
         # chat uid -> newest message uid held (None: the chat had no messages yet).
         self._anchors: dict[str, str | None] = {}
         # Chats whose newest uid must be looked up once connected ("start from now").
@@ -244,9 +258,11 @@ class ChatStream:
             try:
                 await asyncio.wait_for(self._await_connected(ws), self._open_timeout)
                 await self._resolve_anchors()
-                backlog = await self._backfill()
+                backlog, changed = await self._backfill()
                 if backlog:
                     yield MessagesArrived(tuple(backlog), backfill=True)
+                for message in changed:
+                    yield MessageStatusChanged(message)
                 yield ConnectionChanged("live")
                 async for raw in ws:
                     for event in self._handle_frame(raw):
@@ -289,16 +305,14 @@ class ChatStream:
                 self._seen_messages.add(message.uid)
             self._unresolved.discard(chat_uid)
 
-    async def _backfill(self) -> list[Message]:
-        """Messages newer than each anchor, oldest first, minus those already delivered."""
+    async def _backfill(self) -> tuple[list[Message], list[Message]]:
+        """Messages newer than each anchor (oldest first, minus those already delivered),
+        and the open deliveries whose status changed while the socket was down."""
         backlog: list[Message] = []
+        changed: list[Message] = []
         for chat_uid in list(self._anchors):
-            newer: list[Message] = []
             try:
-                async for message in self._client.history(
-                    chat_uid, until_uid=self._anchors[chat_uid], page_size=self._page_size
-                ):
-                    newer.append(message)
+                newer, older = await self._catch_up(chat_uid)
             except NotSignedIn:
                 raise
             except (NotFound, Forbidden):
@@ -310,15 +324,68 @@ class ChatStream:
                 raise _Dropped("reconnecting", f"catch-up failed: {error.message}") from None
             newer.reverse()
             for message in newer:
-                if not message.uid or message.uid in self._seen_messages:
+                if not message.uid:
+                    continue
+                message = message if message.chat_uid else replace(message, chat_uid=chat_uid)
+                if message.uid in self._seen_messages:
+                    older.append(message)  # delivered already: only its status may be news
                     continue
                 self._seen_messages.add(message.uid)
-                backlog.append(message if message.chat_uid else replace(message, chat_uid=chat_uid))
+                self._track_delivery(message)
+                backlog.append(message)
+            for message in older:
+                if self._status_changed(message):
+                    changed.append(message if message.chat_uid else replace(message, chat_uid=chat_uid))
             if newer:
                 self._anchors[chat_uid] = newer[-1].uid
         if len(self._anchors) > 1:
             backlog.sort(key=lambda m: (m.created_at is None, m.created_at or 0))
-        return backlog
+        return backlog, changed
+
+    async def _catch_up(self, chat_uid: str) -> tuple[list[Message], list[Message]]:
+        """(messages above the anchor, open deliveries found below it), both newest first.
+
+        Walks the history down to the anchor, and further down (at most
+        `_STATUS_LOOKBACK` messages) while an open delivery of this chat has
+        not been seen yet.
+        """
+        anchor = self._anchors[chat_uid]
+        waiting = {uid for uid, (chat, _) in self._open_deliveries.items() if chat == chat_uid}
+        newer: list[Message] = []
+        older: list[Message] = []
+        below_anchor = 0
+        history = self._client.history(chat_uid, page_size=self._page_size)
+        async with aclosing(history) as messages:
+            async for message in messages:
+                if anchor is not None and (below_anchor or message.uid == anchor):
+                    below_anchor += 1
+                    if message.uid in waiting:
+                        older.append(message)
+                else:
+                    newer.append(message)
+                waiting.discard(message.uid)
+                if below_anchor and (not waiting or below_anchor > _STATUS_LOOKBACK):
+                    break
+        return newer, older
+
+    def _track_delivery(self, message: Message) -> None:
+        """Remember an outbound message until its delivery settles."""
+        if not message.is_outbound or message.chat_uid is None:
+            return
+        if message.status in _SETTLED:
+            self._open_deliveries.pop(message.uid, None)
+            return
+        self._open_deliveries[message.uid] = (message.chat_uid, message.status)
+        while len(self._open_deliveries) > _OPEN_DELIVERY_LIMIT:
+            self._open_deliveries.popitem(last=False)
+
+    def _status_changed(self, message: Message) -> bool:
+        """True (and the change recorded) if `message` is an open delivery whose status moved."""
+        known = self._open_deliveries.get(message.uid)
+        if known is None or not message.status or message.status == known[1]:
+            return False
+        self._track_delivery(message if message.chat_uid else replace(message, chat_uid=known[0]))
+        return True
 
     def _forget_chat(self, chat_uid: str) -> None:
         self._anchors.pop(chat_uid, None)
@@ -350,10 +417,13 @@ class ChatStream:
             if message is None:
                 return []
             if kind == "message_status_updated":
+                if message.uid in self._open_deliveries:
+                    self._track_delivery(message)
                 return [MessageStatusChanged(message)]
             if message.uid in self._seen_messages:
                 return []
             self._seen_messages.add(message.uid)
+            self._track_delivery(message)
             if message.chat_uid is not None:
                 self._anchors[message.chat_uid] = message.uid
                 self._unresolved.discard(message.chat_uid)
