@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
     from plow_tui.client.stream import ChatStream
     from plow_tui.tui.app import PlowApp
+    from plow_tui.tui.screens.phone import Draft
 
 log = logging.getLogger(__name__)
 
@@ -851,6 +852,24 @@ class ChatsScreen(Screen[None]):
                 self.post_message(self.ChatChanged(chat, chat.members, open_it=True))
 
         self.app.push_screen(NewChatScreen(self.api), created)
+
+    def phone_draft(self) -> Draft | None:
+        """What the simulated phone (sandbox) offers: a text to the open chat's line.
+
+        For a pending chat that is the first waiting member's code (switch the
+        phone's number with Ctrl+O to verify as someone else).
+        """
+        from plow_tui.tui.screens.phone import Draft
+
+        chat = self._chats.get(self._open_uid or "")
+        if chat is None or not chat.number:
+            return None
+        codes = self._codes.get(chat.uid, {})
+        code = next(
+            (codes[m.uid].verification_code for m in chat.members if not m.is_verified and m.uid in codes),
+            None,
+        )
+        return Draft(text=(code or "") if chat.status == "pending" else "", to=chat.number)
 
     def system_commands(self) -> Iterable[SystemCommand]:
         """Palette entries for this screen's actions (the app adds them to its own)."""

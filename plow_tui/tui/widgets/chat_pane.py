@@ -48,7 +48,7 @@ def member_line(member: Member, code: Member | None, name_width: int = 0) -> Tex
     if member.is_verified:
         line.append("✓ ", style="green")
         line.append(name, style="bold")
-        line.append("  verified")
+        line.append("   verified")  # lines up with the code, which has a space of padding
         if member.verified_at is not None:
             line.append(f" {member.verified_at.astimezone():%H:%M}")
         return line
