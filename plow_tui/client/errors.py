@@ -227,7 +227,7 @@ def error_from_response(
     """The error for an httpx response that is not a success."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         body = None
     return error_from_status(
         response.status_code,

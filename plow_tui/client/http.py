@@ -191,7 +191,7 @@ class PlowClient:
             return None
         try:
             return response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise ServerUnavailable(
                 f"The server answered {response.status_code} with something that is not JSON.",
                 status=response.status_code,

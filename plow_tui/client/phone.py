@@ -122,7 +122,7 @@ class SandboxPhone:
             raise error_from_response(response)
         try:
             return response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise PlowError("The sandbox answered with something that is not JSON.") from exc
 
     async def texts(self) -> list[PhoneText]:
@@ -179,7 +179,7 @@ class SandboxPhone:
             async for frame in socket:
                 try:
                     obj = json.loads(frame)
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, RecursionError):
                     log.warning("ignoring a phone frame that is not JSON")
                     continue
                 if isinstance(obj, dict) and "text" in obj:

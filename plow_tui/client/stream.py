@@ -475,7 +475,7 @@ def _decode(raw: Any) -> dict[str, Any] | None:
             return None
     try:
         frame = json.loads(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         log.warning("skipping a frame that is not JSON (%d characters)", len(raw) if isinstance(raw, str) else 0)
         return None
     if not isinstance(frame, dict):

@@ -626,7 +626,7 @@ async def _check_websocket(api: PlowClient) -> tuple[bool, str, str, int]:
             frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
     except InvalidStatus as error:
         return False, "WebSocket", f"handshake refused ({error.response.status_code})", ExitCode.NETWORK
-    except (OSError, TimeoutError, WebSocketException, ValueError) as error:
+    except (OSError, TimeoutError, WebSocketException, ValueError, RecursionError) as error:
         return False, "WebSocket", f"failed ({type(error).__name__})", ExitCode.NETWORK
     if isinstance(frame, dict) and frame.get("type") == "connected":
         return True, "WebSocket", "connected", ExitCode.OK
