@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sandbox_helpers import Api
+from sandbox_helpers import ADA, Api
 
 # Real field names make the fuzzer reach deep into validation, not just "not an object".
 FIELDS = [
@@ -44,7 +44,12 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5),
     max_leaves=20,
 )
-bodies = json_values.map(lambda v: ("json", v)) | st.binary(max_size=200).map(lambda b: ("bytes", b))
+bodies = (
+    json_values.map(lambda v: ("json", v))
+    | st.binary(max_size=200).map(lambda b: ("bytes", b))
+    # Absurdly deep nesting: json.loads raises RecursionError, not ValueError.
+    | st.integers(1, 100_000).map(lambda n: ("bytes", b'{"a":' * n + b"1" + b"}" * n))
+)
 path_parts = st.text(min_size=1, max_size=20).map(lambda s: quote(s, safe=""))
 query_values = st.text(max_size=12)
 
@@ -95,3 +100,55 @@ def test_no_input_produces_a_server_error(
     if path == "/sandbox/faults" and answer.status_code == 200:
         # The fuzzer may have asked for injected 5xx failures: that is a feature, so clear it.
         api.faults(fail_next={"status": 400, "count": 0})
+
+
+# -- the WebSockets: whatever a client sends on them, the sandbox keeps serving ------------------
+
+ws_frames = (
+    st.text(max_size=50)
+    | st.binary(max_size=50)
+    | json_values.map(json.dumps)
+    | st.integers(1, 100_000).map(lambda n: "[" * n + "]" * n)
+    | st.sampled_from([b"\xff\xfe", "\x00\x1b[2J", "x" * 2_000_000, b"\x00" * 2_000_000])
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    frames=st.lists(ws_frames, min_size=1, max_size=5),
+    phone_socket=st.booleans(),
+    ticket=st.none() | st.text(max_size=40),
+)
+def test_websockets_survive_any_frames(api: Api, frames: list[str | bytes], phone_socket: bool, ticket: str | None) -> None:
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.sync.client import connect
+
+    if not hasattr(api, "fuzz_user"):
+        api.fuzz_user = api.sign_in()  # type: ignore[attr-defined]
+    user = api.fuzz_user  # type: ignore[attr-defined]
+    ws_base = api.base_url.replace("http://", "ws://")
+    if ticket is not None and not phone_socket:
+        # A made-up ticket is refused at the handshake, never with a server error.
+        try:
+            connect(f"{ws_base}/v1/ws?ticket={quote(ticket, safe='')}", open_timeout=5).close()
+        except InvalidStatus as refused:
+            assert refused.response.status_code == 403
+    url = f"{ws_base}/sandbox/phones/{ADA}" if phone_socket else api.ws_url(api.ticket(user, user.chat_uid))
+    with connect(url, open_timeout=5, max_size=None) as ws:
+        if not phone_socket:
+            assert json.loads(ws.recv(timeout=5)) == {"type": "connected"}
+        try:
+            for frame in frames:
+                ws.send(frame)
+        except ConnectionClosed as closed:
+            # Refusing an oversized frame is fine; a server error is not.
+            assert closed.rcvd is not None and closed.rcvd.code != 1011, closed
+            frames = []
+        if frames:
+            # Still subscribed: the next message (or text to the phone) arrives.
+            assert api.send(user, user.chat_uid, "still there?").status_code == 201
+            assert "still there?" in ws.recv(timeout=5)
+    # The sandbox as a whole still works.
+    assert api.state()["accounts"] >= 1
+    with connect(api.ws_url(api.ticket(user, user.chat_uid)), open_timeout=5) as fresh:
+        assert json.loads(fresh.recv(timeout=5)) == {"type": "connected"}
