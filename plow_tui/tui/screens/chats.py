@@ -402,7 +402,11 @@ class ChatsScreen(Screen[None]):
         names = [m.display_name or "Member" for m in chat.members]
         line_uid = chat.line_uid
         if line_uid is None:
-            lines = await self.api.lines()
+            try:
+                lines = await self.api.lines()
+            except PlowError as error:
+                self.post_message(self.Failed("find a line to recreate the chat on", error))
+                return
             line_uid = lines[0].uid if lines else None
         if line_uid is None:
             self.notify("No line to recreate the chat on.", severity="error")
@@ -488,7 +492,12 @@ class ChatsScreen(Screen[None]):
         elif isinstance(event, ev.ParticipantVerified):
             self._member_verified(event.chat_uid, event.member)
         elif isinstance(event, ev.ChatActivated):
-            self.update_chat(event.chat)
+            known = self._chats.get(event.chat.uid)
+            if known is not None and not event.chat.members:
+                # A bare `chat_active` (uid and status only): keep what we know.
+                self.update_chat(replace(known, status=event.chat.status or "active"))
+            else:
+                self.update_chat(event.chat)
             self.notify(f"{event.chat.title} is active: you can text now.", title="Chat active")
         elif isinstance(event, ev.ChatFailed):
             self._chat_failed(event)

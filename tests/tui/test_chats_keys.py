@@ -1,0 +1,111 @@
+"""Keys and smaller behaviours of the main screen: focus cycle, filter, long texts, bell, sign out."""
+
+from __future__ import annotations
+
+from app_fakes import sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
+from chats_helpers import chats_app, history, main_screen, new_phone, open_chat, sign_up, sms
+
+from plow_tui.tui.plow_views import MAX_BODY
+from plow_tui.tui.screens.activation import ActivationScreen
+from plow_tui.tui.widgets.chat_list import ChatList
+from plow_tui.tui.widgets.compose import Compose
+from plow_tui.tui.widgets.conversation import Conversation
+
+
+async def test_tab_cycles_list_messages_editor_and_slash_filters(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    phone = new_phone()
+    token, first = await sign_up(base, phone, name="Ada")
+    _, second = await sign_up(base, phone, name="Ada")
+    app = await chats_app(base, token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await main_screen(pilot)
+        chat_list = screen.query_one(ChatList)
+        await wait_for(pilot, lambda: len(chat_list.visible_uids) == 2)
+        await sms(base, phone, second.number, "the blue one")
+        await wait_for(pilot, lambda: chat_list.get_chat(second.uid).preview == "the blue one")
+        await open_chat(pilot, screen, first.uid)
+        chat_list.focus()
+        await pilot.press("tab")
+        assert isinstance(app.focused, Conversation)
+        await pilot.press("tab")
+        assert isinstance(app.focused, Compose)
+        await pilot.press("shift+tab", "shift+tab")
+        assert app.focused is chat_list
+
+        await pilot.press("slash")
+        for char in "blue":
+            await pilot.press(char)
+        assert chat_list.visible_uids == [second.uid]  # matches the preview
+        await pilot.press("enter")  # back to the list, still filtered
+        assert app.focused is chat_list
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.open_uid == second.uid, what="the filtered chat opened")
+        chat_list.focus()
+        await pilot.press("escape")  # no filter box open: nothing happens
+        screen.action_filter()
+        await pilot.press("escape")
+        assert len(chat_list.visible_uids) == 2
+
+
+async def test_a_long_text_goes_as_several_messages_with_a_notice(sandbox_factory) -> None:
+    sandbox = sandbox_factory(delivery_delay_ms=5)
+    base = sandbox.base_url
+    token, chat = await sign_up(base, new_phone())
+    app = await chats_app(base, token)
+    words = " ".join(f"word{n:05d}" for n in range(1000))  # 9,999 characters
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        pane.compose_box.draft = words
+        pane.compose_box.focus()
+        await pilot.press("enter")
+        # A toast (it wraps on screen, so read it from the app's notifications).
+        assert any("as 3 messages" in note.message for note in app._notifications)
+        await wait_for(
+            pilot, lambda: [e.state for e in pane.conversation.entries] == ["delivered"] * 3, what="three messages"
+        )
+    bodies = [m.body for m in await history(base, token, chat.uid)]
+    assert all(len(body) <= MAX_BODY for body in bodies)
+    assert " ".join(bodies) == words
+
+
+async def test_bell_rings_for_inbound_only_when_the_terminal_is_not_focused(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
+    rings: list[str] = []
+    for notifications in (True, False):
+        app = await chats_app(base, token, notifications=notifications)
+        app.bell = lambda app=app: rings.append(f"notifications={app.config.notifications}")  # type: ignore[method-assign]
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await main_screen(pilot)
+            pane = await open_chat(pilot, screen, chat.uid)
+            await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
+            count = len(pane.conversation.entries)
+            await sms(base, phone, chat.number, "while you look")
+            await wait_for(pilot, lambda: len(pane.conversation.entries) == count + 1)
+            app.app_focus = False  # the terminal lost focus
+            await sms(base, phone, chat.number, "while you are away")
+            await wait_for(pilot, lambda: len(pane.conversation.entries) == count + 2)
+            await pilot.pause(0.1)
+    assert rings == ["notifications=True"]
+
+
+async def test_sign_out_from_the_palette_forgets_the_token(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    base = sandbox.base_url
+    token, _ = await sign_up(base, new_phone())
+    app = await chats_app(base, token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        titles = [command.title for command in app.get_system_commands(screen)]
+        for title in ("New chat", "Next unread", "Filter chats", "Reload chats", "Sign out"):
+            assert title in titles
+        [sign_out] = [c for c in app.get_system_commands(screen) if c.title == "Sign out"]
+        sign_out.callback()
+        await wait_for(pilot, lambda: isinstance(app.screen, ActivationScreen), what="the activation screen")
+        assert await app.token_store.get_token(base) is None
+        assert token not in screen_text(app)
