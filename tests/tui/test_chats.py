@@ -219,6 +219,14 @@ async def test_delivery_unknown_stays_unknown_until_checked_then_retry_sends_onc
         assert pane.conversation.get(unknown.uid).state == "unknown"
         assert "?" in screen_text(app)
         assert await history(base, token, chat.uid) == []
+        # A retry whose history check fails does not resend: still unknown, still retryable.
+        await fault(base, fail_next={"status": 503, "count": 1})
+        pane.conversation.focus()
+        pane.conversation.select(unknown.uid)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "Could not check whether it was sent" in squash(screen_text(app)))
+        assert pane.conversation.get(unknown.uid).state == "unknown"
+        assert await history(base, token, chat.uid) == []
         await _retry_once(pilot, base, token, chat, pane, unknown.uid, "did it go?", phone)
 
 
@@ -299,3 +307,35 @@ async def test_without_all_chats_tickets_the_open_chat_is_followed_on_its_own(sa
         assert _NoAllChatsTickets.all_chats_asked == 1
         await sms(base, phone, chat.number, "still live")
         await wait_for(pilot, lambda: [e.body for e in pane.conversation.entries] == ["still live"], what="the text")
+
+
+async def test_no_token_or_ticket_in_logs_screens_or_drafts(sandbox_factory, caplog) -> None:
+    import logging
+
+    from plow_tui.tui.drafts import default_path
+
+    caplog.set_level(logging.DEBUG)
+    sandbox = sandbox_factory(delivery_delay_ms=5)
+    base = sandbox.base_url
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
+    app = await chats_app(base, token)
+    screens: list[str] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, chat.uid)
+        await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
+        await fault(base, drop_sockets=True)
+        await sms(base, phone, chat.number, "hello again")
+        await wait_for(pilot, lambda: len(pane.conversation.entries) == 1)
+        await wait_for(pilot, lambda: screen.stream_live, what="the stream back")
+        pane.compose_box.focus()
+        for char in "draft":
+            await pilot.press(char)
+        await wait_for(pilot, lambda: default_path().exists(), what="the drafts file")
+        screens.append(screen_text(app))
+    logged = caplog.text
+    assert logged  # something was logged, so the search means something
+    for place in (logged, *screens, default_path().read_text()):
+        assert token not in place
+        assert "ticket=" not in place

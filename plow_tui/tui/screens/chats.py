@@ -13,6 +13,7 @@ import itertools
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+# How far before a send's local time its message may be dated by the server (clock skew).
+RECONCILE_WINDOW = timedelta(minutes=5)
 PREVIEW_CONCURRENCY = 4  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
@@ -130,6 +133,16 @@ class ChatsScreen(Screen[None]):
             super().__init__()
             self.chat_uid = chat_uid
             self.local_uid = local_uid
+
+    class CheckFailed(TextualMessage):
+        """Before a retry, the history could not be read: the outcome is still unknown."""
+
+        def __init__(self, chat_uid: str, local_uid: str, body: str, error: PlowError) -> None:
+            super().__init__()
+            self.chat_uid = chat_uid
+            self.local_uid = local_uid
+            self.body = body
+            self.error = error
 
     class ChatChanged(TextualMessage):
         """A chat was created, recreated or had a code resent (codes only live here)."""
@@ -358,16 +371,34 @@ class ChatsScreen(Screen[None]):
 
     @work(group="reconcile", exit_on_error=False)
     async def _reconcile(self, chat_uid: str, local_uid: str, body: str, resend: bool) -> None:
-        """Find out whether a send with an unknown outcome landed; resend only if it did not."""
+        """Find out whether a send with an unknown outcome landed; resend only if it did not.
+
+        It landed if the newest page holds an outbound message with the same
+        text, from about when it was sent, that the conversation does not
+        show yet (so an earlier identical text is not mistaken for it).
+        """
         try:
             page = await self.api.messages(chat_uid, limit=PAGE_SIZE)
         except PlowError as error:
-            self.post_message(self.Failed("check whether your message was sent", error))
+            if resend:
+                self.post_message(self.CheckFailed(chat_uid, local_uid, body, error))
+            else:
+                self.post_message(self.Failed("check whether your message was sent", error))
             return
         pane = self.pane(chat_uid)
         shown = {e.uid for e in pane.conversation.entries} if pane is not None else set()
+        local = pane.conversation.get(local_uid) if pane is not None else None
+        since = local.at - RECONCILE_WINDOW if local is not None else None
         landed = next(
-            (m for m in page.data if isinstance(m, Message) and m.is_outbound and m.body == body and m.uid not in shown),
+            (
+                m
+                for m in page.data
+                if isinstance(m, Message)
+                and m.is_outbound
+                and m.body == body
+                and m.uid not in shown
+                and (since is None or m.created_at is None or m.created_at >= since)
+            ),
             None,
         )
         if landed is not None:
@@ -546,6 +577,18 @@ class ChatsScreen(Screen[None]):
             return
         pane.conversation.update_state(message.local_uid, "failed")
         pane.show_notice("It did not reach the server (✗). Select it and press r to send it again.")
+
+    @on(CheckFailed)
+    def _check_failed(self, message: CheckFailed) -> None:
+        if isinstance(message.error, NotSignedIn):
+            self._handle_error("check whether your message was sent", message.error)
+        pane = self.pane(message.chat_uid)
+        if pane is None:
+            return
+        # Not resent: without the history, a resend could make a duplicate.
+        self._unsent[message.local_uid] = (message.chat_uid, message.body)
+        pane.conversation.update_state(message.local_uid, "unknown")
+        pane.show_notice(f"Could not check whether it was sent: {message.error} Press r to try again.")
 
     @on(ChatChanged)
     def _chat_changed(self, message: ChatChanged) -> None:
