@@ -94,16 +94,27 @@ async def test_bell_rings_for_inbound_only_when_the_terminal_is_not_focused(sand
     assert rings == ["notifications=True"]
 
 
-async def test_sign_out_from_the_palette_forgets_the_token(sandbox_factory) -> None:
+async def test_palette_offers_the_open_chat_actions_and_sign_out(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     base = sandbox.base_url
-    token, _ = await sign_up(base, new_phone())
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
     app = await chats_app(base, token)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await main_screen(pilot)
         titles = [command.title for command in app.get_system_commands(screen)]
         for title in ("New chat", "Next unread", "Filter chats", "Reload chats", "Sign out"):
             assert title in titles
+        assert "Delete chat" not in titles  # no chat open
+        pane = await open_chat(pilot, screen, chat.uid)
+        await sms(base, phone, chat.number, "see https://example.com")
+        await wait_for(pilot, lambda: len(pane.conversation.entries) == 1)
+        pane.conversation.select(pane.conversation.entries[0].uid)
+        pane.compose_box.focus()  # the palette offers actions whatever has focus
+        titles = [command.title for command in app.get_system_commands(screen)]
+        for title in ("Delete chat", "Copy message", "Open link"):
+            assert title in titles
+        assert "Recreate chat" not in titles and "Resend codes" not in titles
         [sign_out] = [c for c in app.get_system_commands(screen) if c.title == "Sign out"]
         sign_out.callback()
         await wait_for(pilot, lambda: isinstance(app.screen, ActivationScreen), what="the activation screen")

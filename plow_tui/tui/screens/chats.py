@@ -798,21 +798,27 @@ class ChatsScreen(Screen[None]):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def _possible(self, action: str) -> bool:
+        """Whether `action` applies to the open chat now, whatever has focus (for the palette)."""
         chat = self._chats.get(self._open_uid or "")
         if action == "retry_send":
             return self._selected_unsent() is not None
         if action == "resend_code":
-            return chat is not None and chat.status == "pending" and not isinstance(self.focused, (Compose, Input))
-        if action in ("delete_chat",):
-            return chat is not None and not isinstance(self.focused, (Compose, Input))
+            return chat is not None and chat.status == "pending"
+        if action == "delete_chat":
+            return chat is not None
         if action == "recreate_chat":
-            return chat is not None and chat.status == "failed" and not isinstance(self.focused, (Compose, Input))
-        if action == "filter":
-            return not isinstance(self.focused, (Compose, Input))  # there, / is a character
+            return chat is not None and chat.status == "failed"
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        typing = isinstance(self.focused, (Compose, Input))
+        if action in ("resend_code", "delete_chat", "recreate_chat", "filter"):
+            # In the editor or the filter box these keys are characters.
+            return self._possible(action) and not typing
         if action == "close_filter":
             return self.query_one("#filter", Input).display
-        return True
+        return self._possible(action)
 
     def _selected_unsent(self) -> str | None:
         pane = self.pane(self._open_uid or "")
@@ -929,11 +935,17 @@ class ChatsScreen(Screen[None]):
         yield SystemCommand("Next unread", "Open the next chat with unread messages", self.action_next_unread)
         yield SystemCommand("Filter chats", "Show only chats matching a text", self.action_filter)
         yield SystemCommand("Reload chats", "Fetch the chat list again", self.action_reload)
-        if self.check_action("resend_code", ()):
+        if self._possible("retry_send"):
+            yield SystemCommand("Retry send", "Send the selected message again (after checking it did not land)", self.action_retry_send)
+        pane = self.pane(self._open_uid or "")
+        if pane is not None and pane.conversation.selected_uid is not None:
+            yield SystemCommand("Copy message", "Copy the selected message's text", pane.conversation.action_copy)
+            yield SystemCommand("Open link", "Open the first link in the selected message", pane.conversation.action_open_link)
+        if self._possible("resend_code"):
             yield SystemCommand("Resend codes", "Fresh VERIFY codes for members who have not verified", self.action_resend_code)
-        if self.check_action("delete_chat", ()):
+        if self._possible("delete_chat"):
             yield SystemCommand("Delete chat", "Delete the open chat", self.action_delete_chat)
-        if self.check_action("recreate_chat", ()):
+        if self._possible("recreate_chat"):
             yield SystemCommand("Recreate chat", "Delete this failed chat and create it again", self.action_recreate_chat)
         yield SystemCommand("Sign out", "Forget the token for this server", self._sign_out)
 
