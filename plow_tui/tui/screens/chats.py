@@ -35,6 +35,7 @@ from plow_tui.client.errors import (
     ValidationFailed,
 )
 from plow_tui.client.models import Chat, Member, Message
+from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.paths import styles_dir
 from plow_tui.tui.drafts import DraftFile
 from plow_tui.tui.plow_views import account_label, chat_summary, later_state, message_entry, split_body
@@ -55,7 +56,7 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 # How far before a send's local time its message may be dated by the server (clock skew).
 RECONCILE_WINDOW = timedelta(minutes=5)
-PREVIEW_CONCURRENCY = 4  # preview requests in flight at once
+PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
 _CONNECTION = {
@@ -91,11 +92,12 @@ class ChatsScreen(Screen[None]):
             self.chats = chats
 
     class PreviewsLoaded(TextualMessage):
-        """The newest message of some chats (None: the chat has none)."""
+        """The newest message of some chats (None: the chat has none); `done` with the last batch."""
 
-        def __init__(self, newest: dict[str, Message | None]) -> None:
+        def __init__(self, newest: dict[str, Message | None], done: bool = False) -> None:
             super().__init__()
             self.newest = newest
+            self.done = done
 
     class PageLoaded(TextualMessage):
         """A page of history, newest first; `older` when it goes above what is shown."""
@@ -171,6 +173,7 @@ class ChatsScreen(Screen[None]):
         self._provisioned = provisioned
         self._chats: dict[str, Chat] = {}
         self._last: dict[str, Message] = {}  # newest message per chat, for previews
+        self._empty: set[str] = set()  # chats known to have no messages yet
         self._unread: dict[str, int] = {}
         # Member codes from create/resend answers, per chat: the server never shows them again.
         self._codes: dict[str, dict[str, Member]] = {}
@@ -256,11 +259,13 @@ class ChatsScreen(Screen[None]):
 
     @work(exclusive=True, group="previews", exit_on_error=False)
     async def _load_previews(self, chat_uids: list[str]) -> None:
-        """The newest message of each chat, for the list: a nicety, so it comes last.
+        """The newest message of each chat: the list's previews and the stream's anchors.
 
         One request per chat, at most `PREVIEW_CONCURRENCY` at a time, answers
         posted in batches so a thousand chats cost a few list rebuilds, not a
-        thousand.
+        thousand. The live stream starts once they are in, from exactly these
+        messages: it then needs no lookups of its own, and it backfills
+        anything that arrived in between.
         """
         gate = asyncio.Semaphore(PREVIEW_CONCURRENCY)
 
@@ -281,8 +286,7 @@ class ChatsScreen(Screen[None]):
             if len(batch) >= PREVIEW_BATCH:
                 self.post_message(self.PreviewsLoaded(batch))
                 batch = {}
-        if batch:
-            self.post_message(self.PreviewsLoaded(batch))
+        self.post_message(self.PreviewsLoaded(batch, done=True))
 
     def _follow(self) -> None:
         """(Re)start the live stream so that it covers every chat listed.
@@ -298,7 +302,8 @@ class ChatsScreen(Screen[None]):
                     self._follow_one(chat_uid)
             return
         self.query_one(StatusBar).set_connection(Connection.CONNECTING)
-        anchors: dict[str, str | None] = {uid: None for uid in self._chats}
+        # None: unknown, the stream looks it up; NO_MESSAGES: backfill from the first.
+        anchors: dict[str, str | None] = {uid: NO_MESSAGES if uid in self._empty else None for uid in self._chats}
         anchors.update((uid, m.uid) for uid, m in self._last.items() if uid in self._chats)
         if self._stream is not None:
             anchors.update((uid, newest) for uid, newest in self._stream.last_uids.items() if uid in self._chats)
@@ -471,18 +476,21 @@ class ChatsScreen(Screen[None]):
                 if message.chats
                 else "No chats yet. Press Ctrl+N to create one."
             )
-        if not set(self._chats) <= self._followed:
-            self._follow()
-        without_preview = [uid for uid in self._chats if uid not in self._last]
+        without_preview = [uid for uid in self._chats if uid not in self._last and uid not in self._empty]
         if without_preview:
-            self._load_previews(without_preview)
+            self._load_previews(without_preview)  # then follows
+        elif not set(self._chats) <= self._followed:
+            self._follow()
 
     @on(PreviewsLoaded)
     def _previews_loaded(self, message: PreviewsLoaded) -> None:
         fresh = [uid for uid, m in message.newest.items() if m is not None and uid not in self._last and uid in self._chats]
         for uid in fresh:
             self._last[uid] = message.newest[uid]  # type: ignore[assignment]
+        self._empty.update(uid for uid, m in message.newest.items() if m is None and uid not in self._last)
         self._refresh_rows(fresh)
+        if message.done and not set(self._chats) <= self._followed:
+            self._follow()
 
     @on(AllChatsRefused)
     def _all_chats_refused(self) -> None:
@@ -594,6 +602,8 @@ class ChatsScreen(Screen[None]):
     def _chat_changed(self, message: ChatChanged) -> None:
         codes = self._codes.setdefault(message.chat.uid, {})
         codes.update((member.uid, member) for member in message.codes if member.verification_code)
+        if message.open_it and message.chat.uid not in self._chats:
+            self._empty.add(message.chat.uid)  # just created: nothing to backfill but what comes
         self.update_chat(message.chat)
         if message.open_it:
             self.open_chat(message.chat.uid)
@@ -679,6 +689,7 @@ class ChatsScreen(Screen[None]):
     def _remove_chat(self, chat_uid: str) -> None:
         self._chats.pop(chat_uid, None)
         self._last.pop(chat_uid, None)
+        self._empty.discard(chat_uid)
         self._unread.pop(chat_uid, None)
         self._codes.pop(chat_uid, None)
         self._per_chat_following.discard(chat_uid)
@@ -691,6 +702,7 @@ class ChatsScreen(Screen[None]):
             pane.remove()
 
     def _note_last(self, chat_uid: str, message: Message) -> None:
+        self._empty.discard(chat_uid)
         last = self._last.get(chat_uid)
         if last is None or last.created_at is None or (message.created_at or last.created_at) >= last.created_at:
             self._last[chat_uid] = message
