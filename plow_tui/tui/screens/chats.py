@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+LOAD_CHATS = "load your chats"
 # How far before a send's local time its message may be dated by the server (clock skew).
 RECONCILE_WINDOW = timedelta(minutes=5)
 PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
@@ -253,7 +255,7 @@ class ChatsScreen(Screen[None]):
         try:
             chats = await self.api.chats()
         except PlowError as error:
-            self.post_message(self.Failed("load your chats", error))
+            self.post_message(self.Failed(LOAD_CHATS, error))
             return
         self.post_message(self.ChatsLoaded(chats))
 
@@ -537,7 +539,7 @@ class ChatsScreen(Screen[None]):
                 self.update_chat(replace(known, status=event.chat.status or "active"))
             else:
                 self.update_chat(event.chat)
-            self.notify(f"{event.chat.title} is active: you can text now.", title="Chat active")
+            self.notify(f"{event.chat.title} is active: you can text now.", title="Chat active", markup=False)
         elif isinstance(event, ev.ChatFailed):
             self._chat_failed(event)
 
@@ -614,17 +616,21 @@ class ChatsScreen(Screen[None]):
     def _chat_removed(self, message: ChatRemoved) -> None:
         if message.chat_uid in self._chats:
             self._remove_chat(message.chat_uid)
-            self.notify(message.why, timeout=4)
+            self.notify(message.why, timeout=4, markup=False)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
         self._handle_error(message.what, message.error)
+        if message.what == LOAD_CHATS and not self.chats_loaded:
+            self.query_one("#no-chat", Static).update(
+                Text(f"Could not load your chats: {message.error} Press Ctrl+R to try again.")
+            )
 
     def _handle_error(self, what: str, error: PlowError) -> None:
         if isinstance(error, NotSignedIn):
             self.run_worker(self.plow_app.sign_out("Your sign-in was refused. Sign in again by text."))
             return
-        self.notify(f"Could not {what}: {error}", severity="error", timeout=8)
+        self.notify(f"Could not {what}: {error}", severity="error", timeout=8, markup=False)
 
     # -- reacting to the stream -------------------------------------------------------
 
@@ -658,17 +664,20 @@ class ChatsScreen(Screen[None]):
     def _member_verified(self, chat_uid: str | None, member: Member) -> None:
         chat = self._chats.get(chat_uid or "")
         if chat is None:
+            self._load_chats()  # a chat made elsewhere (another device): list it
             return
         members = tuple(member if m.uid == member.uid else m for m in chat.members)
         self.update_chat(replace(chat, members=members))
-        self.notify(f"{member.display_name or 'A member'} verified.", timeout=4)
+        self.notify(f"{member.display_name or 'A member'} verified.", timeout=4, markup=False)
 
     def _chat_failed(self, event: ev.ChatFailed) -> None:
         chat = self._chats.get(event.chat_uid or "")
         if chat is None:
             return
         self.update_chat(replace(chat, status="failed", failure_reason=event.reason or event.message))
-        self.notify(f"{chat.title} failed: {event.reason or event.message or 'no reason given'}", severity="error")
+        self.notify(
+            f"{chat.title} failed: {event.reason or event.message or 'no reason given'}", severity="error", markup=False
+        )
 
     # -- bookkeeping ---------------------------------------------------------------------
 

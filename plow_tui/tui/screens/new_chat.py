@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -99,7 +100,7 @@ class NewChatScreen(ModalScreen[Chat | None]):
         self._lines = message.lines
         radio = self.query_one(RadioSet)
         await radio.mount_all(
-            RadioButton(line_label(line), value=index == 0) for index, line in enumerate(message.lines)
+            RadioButton(Text(line_label(line)), value=index == 0) for index, line in enumerate(message.lines)
         )
         note = self.query_one("#lines-note", Static)
         note.display = not message.lines
@@ -112,7 +113,7 @@ class NewChatScreen(ModalScreen[Chat | None]):
 
     @on(CreateFailed)
     def _create_failed(self, message: CreateFailed) -> None:
-        self.query_one("#error", Static).update(f"Could not create the chat: {message.error}")
+        self.query_one("#error", Static).update(Text(f"Could not create the chat: {message.error}"))
         self.query_one("#create", Button).disabled = not self._lines
 
     def _member_names(self) -> list[str]:

@@ -109,7 +109,7 @@ class VerificationPanel(Horizontal):
         code = codes[first.uid].verification_code if first is not None else None
         self._qr_data = sms_uri(chat.number, code) if chat.number and code else ""
         caption = literal(first.display_name or "member", one_line=True) if first is not None else ""
-        self.query_one("#verify-qr-caption", Static).update(f"{caption}: scan to text the code")
+        self.query_one("#verify-qr-caption", Static).update(Text(f"{caption}: scan to text the code"))
         self._place_qr()
 
     def on_resize(self) -> None:
@@ -182,7 +182,7 @@ class ChatPane(Vertical):
         looked away still learns why their text is back in the editor.
         """
         notice = self.query_one("#notice", Static)
-        notice.update(literal(text or "", one_line=True))
+        notice.update(Text(literal(text or "", one_line=True)))  # Text: never markup
         notice.display = bool(text)
 
     def update_chat(self, chat: Chat) -> None:
@@ -200,7 +200,7 @@ class ChatPane(Vertical):
         failure.display = chat.status == "failed"
         if chat.status == "failed":
             reason = literal(chat.failure_reason or "no reason given", one_line=True)
-            failure.update(f"This chat failed: {reason}. Press d to delete it or R to recreate it.")
+            failure.update(Text(f"This chat failed: {reason}. Press d to delete it or R to recreate it."))
         self.compose_box.disabled_reason = None if chat.status == "active" else _why_not_sendable(chat)
         self.conversation.empty_text = (
             "No messages yet. Say hello!" if chat.status == "active" else "No messages yet."
