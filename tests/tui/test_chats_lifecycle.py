@@ -108,6 +108,8 @@ async def test_delete_asks_first_then_removes_the_chat(sandbox_factory) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await main_screen(pilot)
         pane = await open_chat(pilot, screen, chat.uid)
+        pane.compose_box.draft = "never sent"
+        await wait_for(pilot, lambda: default_path().exists(), what="the draft saved")
         pane.conversation.focus()
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
@@ -119,6 +121,7 @@ async def test_delete_asks_first_then_removes_the_chat(sandbox_factory) -> None:
         await pilot.press("y")
         await wait_for(pilot, lambda: screen.query_one(ChatList).get_chat(chat.uid) is None, what="the chat gone")
         assert screen.open_uid is None
+        assert json.loads(default_path().read_text()) == {}  # its draft went with it
         async with PlowClient(base, token) as api:
             assert await api.chats() == []
 

@@ -702,6 +702,8 @@ class ChatsScreen(Screen[None]):
         self._unread.pop(chat_uid, None)
         self._codes.pop(chat_uid, None)
         self._per_chat_following.discard(chat_uid)
+        if self._drafts.pop(chat_uid, None) is not None:
+            self._save_drafts()  # a deleted chat's draft has nowhere to go
         self.query_one(ChatList).remove_chat(chat_uid)
         pane = self._panes.pop(chat_uid, None)
         if pane is not None:
