@@ -12,6 +12,7 @@ from app_fakes import wait_for
 from chats_fakes import BOB, fake_message, snapshot_app
 
 from plow_tui.client import events as ev
+from plow_tui.tui.screens.chat_feed import ChatFeed
 from plow_tui.tui.screens.chats import ChatsScreen
 from plow_tui.tui.screens.new_chat import NewChatScreen
 
@@ -53,7 +54,8 @@ async def _busy_main_screen(pilot) -> None:
         fake_message("msg_b2", BOB, "landed!", 0.5, out=False),
         fake_message("msg_b3", BOB, "where are you?", 0.2, out=False),
     )
-    screen.post_message(ChatsScreen.StreamEvent(ev.MessagesArrived(arrivals)))
+    # As the live stream would deliver them.
+    screen.query_one(ChatFeed).post_message(ChatFeed.Event(ev.MessagesArrived(arrivals)))
     await wait_for(pilot, lambda: screen.query_one("ChatList").get_chat("cht_bob").unread == 2)
     await pilot.pause()
 

@@ -1,14 +1,14 @@
 """The main screen: the chat list on the left, the open chat on the right.
 
 Workers do all network I/O and post Messages; handlers only update widgets.
-One all-chats `ChatStream` feeds every chat: messages land in the right pane,
-bump unread counts of chats that are not open, and update statuses live.
+A `ChatFeed` (one all-chats stream) feeds every chat: messages land in the
+right pane, bump unread counts of chats that are not open, and update
+statuses live.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 from collections.abc import Iterable
@@ -33,12 +33,12 @@ from plow_tui.client.errors import (
     NotFound,
     NotSignedIn,
     PlowError,
-    ValidationFailed,
 )
 from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.paths import styles_dir
 from plow_tui.tui.drafts import DraftFile
+from plow_tui.tui.screens.chat_feed import ChatFeed
 from plow_tui.tui.plow_views import account_label, chat_summary, later_state, message_entry, split_body
 from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
@@ -48,7 +48,6 @@ from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
-    from plow_tui.client.stream import ChatStream
     from plow_tui.tui.app import PlowApp
     from plow_tui.tui.screens.phone import Draft
 
@@ -110,14 +109,6 @@ class ChatsScreen(Screen[None]):
             self.messages = messages
             self.has_more = has_more
             self.older = older
-
-    class StreamEvent(TextualMessage):
-        def __init__(self, event: ev.StreamEvent) -> None:
-            super().__init__()
-            self.event = event
-
-    class AllChatsRefused(TextualMessage):
-        """The server does not give all-chats (`{}`) tickets: follow open chats one by one."""
 
     class SendFinished(TextualMessage):
         def __init__(
@@ -189,10 +180,6 @@ class ChatsScreen(Screen[None]):
         self._draft_file: DraftFile | None = None
         self._drafts: dict[str, str] = {}  # chat uid -> unsent text, persisted (debounced)
         self._draft_timer: Timer | None = None
-        self._stream: ChatStream | None = None  # the all-chats stream, once started
-        self._followed: set[str] = set()  # chats the all-chats stream was told about
-        self._per_chat_streams = False  # the server refused all-chats tickets
-        self._per_chat_following: set[str] = set()
 
     @property
     def plow_app(self) -> PlowApp:
@@ -206,6 +193,10 @@ class ChatsScreen(Screen[None]):
     def open_uid(self) -> str | None:
         """The uid of the chat shown on the right, if any."""
         return self._open_uid
+
+    @property
+    def _feed(self) -> ChatFeed:
+        return self.query_one(ChatFeed)
 
     @property
     def api(self) -> PlowClient:
@@ -229,6 +220,7 @@ class ChatsScreen(Screen[None]):
                     id="no-chat",
                     classes="muted",
                 )
+        yield ChatFeed(lambda: self.api, id="feed")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -291,69 +283,13 @@ class ChatsScreen(Screen[None]):
         self.post_message(self.PreviewsLoaded(batch, done=True))
 
     def _follow(self) -> None:
-        """(Re)start the live stream so that it covers every chat listed.
-
-        A stream backfills after a drop only the chats it was told about (or
-        has seen traffic in), so it restarts when chats appear; the restart
-        hands over the newest uid the old stream delivered for each chat.
-        """
-        if self._per_chat_streams:
-            for chat_uid in [uid for uid in self._chats if self.pane(uid) is not None]:
-                if chat_uid not in self._per_chat_following:
-                    self._per_chat_following.add(chat_uid)
-                    self._follow_one(chat_uid)
-            return
-        self.query_one(StatusBar).set_connection(Connection.CONNECTING)
+        """Have the feed follow every chat listed (and, per-chat mode, every chat opened)."""
+        if not self._feed.per_chat:
+            self.query_one(StatusBar).set_connection(Connection.CONNECTING)
         # None: unknown, the stream looks it up; NO_MESSAGES: backfill from the first.
         anchors: dict[str, str | None] = {uid: NO_MESSAGES if uid in self._empty else None for uid in self._chats}
         anchors.update((uid, m.uid) for uid, m in self._last.items() if uid in self._chats)
-        if self._stream is not None:
-            anchors.update((uid, newest) for uid, newest in self._stream.last_uids.items() if uid in self._chats)
-        self._followed = set(self._chats)
-        self._follow_all(anchors)
-
-    @work(exclusive=True, group="stream", exit_on_error=False)
-    async def _follow_all(self, anchors: dict[str, str | None]) -> None:
-        from plow_tui.client.stream import ChatStream
-
-        # One socket for every chat (`{}` ticket, PROTOCOL §6.2) is what both
-        # the live server and the sandbox offer. A server that refuses it
-        # (400/404/422 to the ticket request) gets one stream per opened chat
-        # instead: the list then learns of other chats' messages only on
-        # reload. The probe costs one unused ticket, which expires in 60 s.
-        try:
-            await self.api.ws_ticket(None)
-        except (ValidationFailed, NotFound) as error:
-            log.info("all-chats tickets refused (%s): following open chats one by one", error.status)
-            self.post_message(self.AllChatsRefused())
-            return
-        except PlowError:
-            pass  # not a refusal of the form: the stream's own retries handle it
-        stream = ChatStream(self.api, None, last_uids=anchors)
-        self._stream = stream
-        await self._relay(stream)
-
-    @work(group="stream-one", exit_on_error=False)
-    async def _follow_one(self, chat_uid: str) -> None:
-        from plow_tui.client.stream import ChatStream
-
-        last = self._last.get(chat_uid)
-        await self._relay(ChatStream(self.api, chat_uid, last_uid=last.uid if last else None))
-
-    async def _relay(self, stream: ChatStream) -> None:
-        try:
-            async with contextlib.aclosing(stream.events()) as events:
-                async for event in events:
-                    self.post_message(self.StreamEvent(event))
-        except NotSignedIn as error:
-            self.post_message(self.Failed("stay signed in", error))
-        except NotFound as error:
-            if stream.chat_uid is None:
-                self.post_message(self.Failed("follow your chats live", error))
-            else:
-                self.post_message(self.ChatRemoved(stream.chat_uid, "This chat no longer exists."))
-        except PlowError as error:
-            self.post_message(self.Failed("follow your chats live", error))
+        self._feed.follow(anchors, opened=list(self._panes))
 
     @work(group="history", exit_on_error=False)
     async def _load_page(self, chat_uid: str, starting_after: str | None) -> None:
@@ -481,7 +417,7 @@ class ChatsScreen(Screen[None]):
         without_preview = [uid for uid in self._chats if uid not in self._last and uid not in self._empty]
         if without_preview:
             self._load_previews(without_preview)  # then follows
-        elif not set(self._chats) <= self._followed:
+        elif not self._feed.covers(self._chats):
             self._follow()
 
     @on(PreviewsLoaded)
@@ -491,13 +427,8 @@ class ChatsScreen(Screen[None]):
             self._last[uid] = message.newest[uid]  # type: ignore[assignment]
         self._empty.update(uid for uid, m in message.newest.items() if m is None and uid not in self._last)
         self._refresh_rows(fresh)
-        if message.done and not set(self._chats) <= self._followed:
+        if message.done and not self._feed.covers(self._chats):
             self._follow()
-
-    @on(AllChatsRefused)
-    def _all_chats_refused(self) -> None:
-        self._per_chat_streams = True
-        self._follow()
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
@@ -516,8 +447,8 @@ class ChatsScreen(Screen[None]):
             if message.messages:
                 self._note_last(message.chat_uid, message.messages[0])
 
-    @on(StreamEvent)
-    def _stream_event(self, message: StreamEvent) -> None:
+    @on(ChatFeed.Event)
+    def _stream_event(self, message: ChatFeed.Event) -> None:
         event = message.event
         status = self.query_one(StatusBar)
         if isinstance(event, ev.ConnectionChanged):
@@ -609,8 +540,16 @@ class ChatsScreen(Screen[None]):
         self.update_chat(message.chat)
         if message.open_it:
             self.open_chat(message.chat.uid)
-        if message.chat.uid not in self._followed:
+        if not self._feed.covers([message.chat.uid]):
             self._follow()
+
+    @on(ChatFeed.Failed)
+    def _feed_failed(self, message: ChatFeed.Failed) -> None:
+        self._handle_error("follow your chats live", message.error)
+
+    @on(ChatFeed.Gone)
+    def _feed_gone(self, message: ChatFeed.Gone) -> None:
+        self.post_message(self.ChatRemoved(message.chat_uid, "This chat no longer exists."))
 
     @on(ChatRemoved)
     def _chat_removed(self, message: ChatRemoved) -> None:
@@ -701,7 +640,7 @@ class ChatsScreen(Screen[None]):
         self._empty.discard(chat_uid)
         self._unread.pop(chat_uid, None)
         self._codes.pop(chat_uid, None)
-        self._per_chat_following.discard(chat_uid)
+        self._feed.forget(chat_uid)
         if self._drafts.pop(chat_uid, None) is not None:
             self._save_drafts()  # a deleted chat's draft has nowhere to go
         self.query_one(ChatList).remove_chat(chat_uid)
@@ -757,7 +696,7 @@ class ChatsScreen(Screen[None]):
             self._panes[chat_uid] = pane
             switcher.add_content(pane, set_current=True)
             self._load_page(chat_uid, None)
-            if self._per_chat_streams:
+            if self._feed.per_chat:
                 self._follow()
         else:
             switcher.current = pane.id
