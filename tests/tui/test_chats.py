@@ -174,6 +174,19 @@ async def test_delivery_failure_is_shown_and_the_text_kept(sandbox_factory) -> N
         assert "will not arrive" not in await phone_texts(base, phone)
 
 
+async def wait_until_consumed(pilot, base: str) -> None:
+    """Wait until the sandbox has answered every request `fail_next` asked it to fail."""
+    import httpx
+
+    for _ in range(200):
+        async with httpx.AsyncClient(base_url=base) as http:
+            faults = (await http.post("/sandbox/faults", json={})).json()
+        if not faults.get("fail_next"):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the injected failure was never used")
+
+
 async def _send_during_outage(pilot, base, screen, pane, failures: int, body: str) -> None:
     await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
     await pilot.pause(0.2)  # previews and catch-up done: the next /v1 requests are ours
@@ -219,13 +232,14 @@ async def test_delivery_unknown_stays_unknown_until_checked_then_retry_sends_onc
         assert pane.conversation.get(unknown.uid).state == "unknown"
         assert "?" in screen_text(app)
         assert await history(base, token, chat.uid) == []
+        assert "Could not check whether it was sent" in squash(screen_text(app))
         # A retry whose history check fails does not resend: still unknown, still retryable.
         await fault(base, fail_next={"status": 503, "count": 1})
         pane.conversation.focus()
         pane.conversation.select(unknown.uid)
         await pilot.press("r")
-        await wait_for(pilot, lambda: "Could not check whether it was sent" in squash(screen_text(app)))
-        assert pane.conversation.get(unknown.uid).state == "unknown"
+        await wait_until_consumed(pilot, base)  # the retry's check met the 503
+        await wait_for(pilot, lambda: pane.conversation.get(unknown.uid).state == "unknown", what="the failed check")
         assert await history(base, token, chat.uid) == []
         await _retry_once(pilot, base, token, chat, pane, unknown.uid, "did it go?", phone)
 

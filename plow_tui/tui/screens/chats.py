@@ -9,11 +9,9 @@ statuses live.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -27,23 +25,18 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from plow_tui.client import events as ev
-from plow_tui.client.errors import (
-    ChatNotReady,
-    DeliveryUnknown,
-    NotFound,
-    NotSignedIn,
-    PlowError,
-)
+from plow_tui.client.errors import NotFound, NotSignedIn, PlowError
 from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.paths import styles_dir
 from plow_tui.tui.drafts import DraftFile
+from plow_tui.tui.plow_views import account_label, chat_summary, later_state, message_entry
 from plow_tui.tui.screens.chat_feed import ChatFeed
-from plow_tui.tui.plow_views import account_label, chat_summary, later_state, message_entry, split_body
 from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
 from plow_tui.tui.widgets.compose import Compose
-from plow_tui.tui.widgets.conversation import Conversation, Entry
+from plow_tui.tui.widgets.outbox import Outbox
+from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
@@ -55,8 +48,6 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 LOAD_CHATS = "load your chats"
-# How far before a send's local time its message may be dated by the server (clock skew).
-RECONCILE_WINDOW = timedelta(minutes=5)
 PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
@@ -110,35 +101,6 @@ class ChatsScreen(Screen[None]):
             self.has_more = has_more
             self.older = older
 
-    class SendFinished(TextualMessage):
-        def __init__(
-            self, chat_uid: str, local_uid: str, body: str, message: Message | None, error: PlowError | None
-        ) -> None:
-            super().__init__()
-            self.chat_uid = chat_uid
-            self.local_uid = local_uid
-            self.body = body
-            self.message = message
-            self.error = error
-
-    class NotLanded(TextualMessage):
-        """A send whose outcome was unknown is not in the chat's history."""
-
-        def __init__(self, chat_uid: str, local_uid: str) -> None:
-            super().__init__()
-            self.chat_uid = chat_uid
-            self.local_uid = local_uid
-
-    class CheckFailed(TextualMessage):
-        """Before a retry, the history could not be read: the outcome is still unknown."""
-
-        def __init__(self, chat_uid: str, local_uid: str, body: str, error: PlowError) -> None:
-            super().__init__()
-            self.chat_uid = chat_uid
-            self.local_uid = local_uid
-            self.body = body
-            self.error = error
-
     class ChatChanged(TextualMessage):
         """A chat was created, recreated or had a code resent (codes only live here)."""
 
@@ -167,13 +129,12 @@ class ChatsScreen(Screen[None]):
         self._chats: dict[str, Chat] = {}
         self._last: dict[str, Message] = {}  # newest message per chat, for previews
         self._empty: set[str] = set()  # chats known to have no messages yet
+        self._arrivals: list[Message] = []  # from the stream, not shown yet (see `_stream_event`)
         self._unread: dict[str, int] = {}
         # Member codes from create/resend answers, per chat: the server never shows them again.
         self._codes: dict[str, dict[str, Member]] = {}
         self._open_uid: str | None = None
         self._panes: dict[str, ChatPane] = {}  # one per chat opened
-        self._local_ids = itertools.count(1)
-        self._unsent: dict[str, tuple[str, str]] = {}  # local uid -> (chat uid, body) of failed sends
         self._api: PlowClient | None = None
         self.chats_loaded = False  # the first `GET /v1/chats` has answered
         self.stream_live = False  # the live stream is connected and caught up
@@ -303,54 +264,6 @@ class ChatsScreen(Screen[None]):
         messages = [m for m in page.data if isinstance(m, Message)]
         self.post_message(self.PageLoaded(chat_uid, messages, page.has_more, older=starting_after is not None))
 
-    @work(group="send", exit_on_error=False)
-    async def _send(self, chat_uid: str, local_uid: str, body: str) -> None:
-        try:
-            message = await self.api.send_message(chat_uid, body)
-        except PlowError as error:
-            self.post_message(self.SendFinished(chat_uid, local_uid, body, None, error))
-        else:
-            self.post_message(self.SendFinished(chat_uid, local_uid, body, message, None))
-
-    @work(group="reconcile", exit_on_error=False)
-    async def _reconcile(self, chat_uid: str, local_uid: str, body: str, resend: bool) -> None:
-        """Find out whether a send with an unknown outcome landed; resend only if it did not.
-
-        It landed if the newest page holds an outbound message with the same
-        text, from about when it was sent, that the conversation does not
-        show yet (so an earlier identical text is not mistaken for it).
-        """
-        try:
-            page = await self.api.messages(chat_uid, limit=PAGE_SIZE)
-        except PlowError as error:
-            if resend:
-                self.post_message(self.CheckFailed(chat_uid, local_uid, body, error))
-            else:
-                self.post_message(self.Failed("check whether your message was sent", error))
-            return
-        pane = self.pane(chat_uid)
-        shown = {e.uid for e in pane.conversation.entries} if pane is not None else set()
-        local = pane.conversation.get(local_uid) if pane is not None else None
-        since = local.at - RECONCILE_WINDOW if local is not None else None
-        landed = next(
-            (
-                m
-                for m in page.data
-                if isinstance(m, Message)
-                and m.is_outbound
-                and m.body == body
-                and m.uid not in shown
-                and (since is None or m.created_at is None or m.created_at >= since)
-            ),
-            None,
-        )
-        if landed is not None:
-            self.post_message(self.SendFinished(chat_uid, local_uid, body, landed, None))
-        elif resend:
-            await self._send(chat_uid, local_uid, body).wait()
-        else:
-            self.post_message(self.NotLanded(chat_uid, local_uid))
-
     @work(group="manage", exit_on_error=False)
     async def _resend_code(self, chat: Chat, member: Member) -> None:
         try:
@@ -458,8 +371,15 @@ class ChatsScreen(Screen[None]):
             return
         status.last_event = self.plow_app.now()
         if isinstance(event, ev.MessagesArrived):
-            self._messages_arrived(event.messages)
-        elif isinstance(event, ev.MessageStatusChanged):
+            # A burst comes as one event per message: gather what is queued and
+            # show it in one go (one list update, one repaint), so typing stays
+            # responsive. Any other event shows the gathered ones first, in order.
+            if not self._arrivals:
+                self.call_later(self._show_arrivals)
+            self._arrivals.extend(event.messages)
+            return
+        self._show_arrivals()
+        if isinstance(event, ev.MessageStatusChanged):
             self._status_changed(event.message)
         elif isinstance(event, ev.ParticipantVerified):
             self._member_verified(event.chat_uid, event.member)
@@ -474,62 +394,13 @@ class ChatsScreen(Screen[None]):
         elif isinstance(event, ev.ChatFailed):
             self._chat_failed(event)
 
-    @on(SendFinished)
-    def _send_finished(self, message: SendFinished) -> None:
-        pane = self.pane(message.chat_uid)
-        if pane is None:
-            return
-        conversation = pane.conversation
-        error = message.error
-        if message.message is not None:
-            self._unsent.pop(message.local_uid, None)
-            pane.show_notice(None)
-            real = message.message
-            shown = conversation.get(real.uid)
-            entry = message_entry(real, self.plow_app.now())
-            if shown is not None:
-                # The echo (and maybe a delivery update) came first: keep its state.
-                entry = replace(entry, state=later_state(entry.state, shown.state))
-            conversation.replace(message.local_uid, entry)
-            self._note_last(message.chat_uid, real)
-        elif isinstance(error, ChatNotReady):
-            conversation.remove_entry(message.local_uid)
-            self._unsent.pop(message.local_uid, None)
-            compose = pane.compose_box
-            compose.draft = message.body if not compose.draft else f"{message.body}\n{compose.draft}"
-            pane.show_notice("Not sent: this chat is waiting for its members to verify. Your text is back in the editor.")
-        elif isinstance(error, DeliveryUnknown):
-            conversation.update_state(message.local_uid, "unknown")
-            self._unsent[message.local_uid] = (message.chat_uid, message.body)
-            pane.show_notice("Not sure it was sent (?): checking with the server…")
-            self._reconcile(message.chat_uid, message.local_uid, message.body, resend=False)
-        elif error is not None:
-            conversation.update_state(message.local_uid, "failed")
-            self._unsent[message.local_uid] = (message.chat_uid, message.body)
-            if isinstance(error, NotSignedIn):
-                self._handle_error("send your message", error)
-            else:
-                pane.show_notice(f"Not sent (✗): {error} Select it and press r to send it again.")
+    @on(Outbox.Sent)
+    def _sent(self, message: Outbox.Sent) -> None:
+        self._note_last(message.chat_uid, message.message)
 
-    @on(NotLanded)
-    def _not_landed(self, message: NotLanded) -> None:
-        pane = self.pane(message.chat_uid)
-        if pane is None or message.local_uid not in self._unsent:
-            return
-        pane.conversation.update_state(message.local_uid, "failed")
-        pane.show_notice("It did not reach the server (✗). Select it and press r to send it again.")
-
-    @on(CheckFailed)
-    def _check_failed(self, message: CheckFailed) -> None:
-        if isinstance(message.error, NotSignedIn):
-            self._handle_error("check whether your message was sent", message.error)
-        pane = self.pane(message.chat_uid)
-        if pane is None:
-            return
-        # Not resent: without the history, a resend could make a duplicate.
-        self._unsent[message.local_uid] = (message.chat_uid, message.body)
-        pane.conversation.update_state(message.local_uid, "unknown")
-        pane.show_notice(f"Could not check whether it was sent: {message.error} Press r to try again.")
+    @on(Outbox.SignInRefused)
+    def _sign_in_refused(self, message: Outbox.SignInRefused) -> None:
+        self._handle_error("send your message", message.error)
 
     @on(ChatChanged)
     def _chat_changed(self, message: ChatChanged) -> None:
@@ -572,6 +443,11 @@ class ChatsScreen(Screen[None]):
         self.notify(f"Could not {what}: {error}", severity="error", timeout=8, markup=False)
 
     # -- reacting to the stream -------------------------------------------------------
+
+    def _show_arrivals(self) -> None:
+        arrivals, self._arrivals = self._arrivals, []
+        if arrivals:
+            self._messages_arrived(arrivals)
 
     def _messages_arrived(self, messages: Iterable[Message]) -> None:
         by_chat: dict[str, list[Message]] = {}
@@ -689,8 +565,9 @@ class ChatsScreen(Screen[None]):
                 chat,
                 codes=self._codes.setdefault(chat_uid, {}),
                 draft=self._drafts.get(chat_uid),
-                focus_editor=focus_editor,
+                api=lambda: self.api,
                 clock=self.plow_app.now,
+                focus_editor=focus_editor,
                 id=pane_id(chat_uid),
             )
             self._panes[chat_uid] = pane
@@ -724,14 +601,9 @@ class ChatsScreen(Screen[None]):
         pane = self.pane(self._open_uid or "")
         if pane is None:
             return
-        parts = split_body(message.text)
-        if len(parts) > 1:
-            self.notify(f"Long text: sending it as {len(parts)} messages.", timeout=5)
-        now = self.plow_app.now()
-        for body in parts:
-            local_uid = f"local-{next(self._local_ids)}"
-            pane.conversation.add_entries([Entry(local_uid, "you", body, now, True, "sending")])
-            self._send(pane.chat.uid, local_uid, body)
+        parts = pane.outbox.send(message.text)
+        if parts > 1:
+            self.notify(f"Long text: sending it as {parts} messages.", timeout=5)
         pane.compose_box.draft = ""
 
     # -- drafts -----------------------------------------------------------------------------
@@ -784,10 +656,7 @@ class ChatsScreen(Screen[None]):
 
     def _selected_unsent(self) -> str | None:
         pane = self.pane(self._open_uid or "")
-        if pane is None:
-            return None
-        uid = pane.conversation.selected_uid
-        return uid if uid in self._unsent else None
+        return pane.outbox.selected_unsent if pane is not None else None
 
     def action_next_unread(self) -> None:
         uid = self.query_one(ChatList).next_unread_uid()
@@ -819,15 +688,9 @@ class ChatsScreen(Screen[None]):
         self._load_chats()
 
     def action_retry_send(self) -> None:
-        local_uid = self._selected_unsent()
-        if local_uid is None:
-            return
-        chat_uid, body = self._unsent.pop(local_uid)
-        pane = self.pane(chat_uid)
+        pane = self.pane(self._open_uid or "")
         if pane is not None:
-            pane.conversation.update_state(local_uid, "sending")
-        # Reconcile first: a send whose outcome was unknown may have landed.
-        self._reconcile(chat_uid, local_uid, body, resend=True)
+            pane.outbox.retry_selected()
 
     def action_resend_code(self) -> None:
         chat = self._chats.get(self._open_uid or "")

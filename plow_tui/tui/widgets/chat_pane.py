@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,9 +19,13 @@ from textual.widgets import Static
 
 from plow_tui.client.models import Chat, Member
 from plow_tui.tui.widgets.compose import Compose
+from plow_tui.tui.widgets.outbox import Outbox
 from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.qr import QRCode, sms_uri
 from plow_tui.tui.widgets.text import format_number, literal
+
+if TYPE_CHECKING:
+    from plow_tui.client.http import PlowClient
 
 WAITING_FOR_MEMBERS = "waiting for members to verify: your draft is kept"
 
@@ -122,7 +127,10 @@ class VerificationPanel(Horizontal):
 
 
 class ChatPane(Vertical):
-    """Header, verification panel (pending), failure notice (failed), conversation, editor."""
+    """Header, verification panel (pending), failure notice (failed), conversation, notice, editor.
+
+    Its `outbox` sends what is written here and keeps failed texts for a retry.
+    """
 
     DEFAULT_CSS = """
     ChatPane {
@@ -141,8 +149,9 @@ class ChatPane(Vertical):
         *,
         codes: dict[str, Member],
         draft: str | None = None,
+        api: Callable[[], PlowClient],
+        clock: Callable[[], datetime],
         focus_editor: bool = False,
-        clock: Callable[[], datetime] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -155,6 +164,7 @@ class ChatPane(Vertical):
         # pane's children are mounted, and they must have somewhere to go.
         self.conversation = Conversation(id="conversation", clock=clock)
         self.compose_box = Compose(id="compose")
+        self.outbox = Outbox(api, clock)
         self.loaded = False  # the newest page has been fetched
         self.has_older = False
         self.loading_older = False
@@ -166,6 +176,7 @@ class ChatPane(Vertical):
         yield self.conversation
         yield Static("", id="notice")
         yield self.compose_box
+        yield self.outbox
 
     def on_mount(self) -> None:
         self.update_chat(self.chat)
