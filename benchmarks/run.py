@@ -1,0 +1,801 @@
+"""plow-tui benchmark suite (issue #8).
+
+    python benchmarks/run.py            # the full suite: every figure of issue #8 (~2-4 min on 2 cores)
+    python benchmarks/run.py --quick    # smaller baselines and fewer samples (< 1 min)
+    python benchmarks/run.py --only open,startup
+
+Prints one JSON object per figure, then a one-line summary:
+
+    {"name": ..., "ours": v, "baseline": v, "ratio": ours/baseline, "unit": "s"|"ms"|"MiB"|"msg/s",
+     "goal": "...", "met": true|false, ...}
+
+Every baseline runs in the same process and the same run as ours, so ratios
+hold on a noisy machine. Apps run headless with `run_test(size=(120, 40))`.
+
+What each figure measures
+-------------------------
+"Painted" always means: the text reached a compositor update handed to
+`App._display` (what Textual writes to the terminal), detected by
+`harness.PaintProbe`, which renders each update to its terminal bytes and looks
+for the markers (`m` + 7 digits) every message body carries. Ours and the
+baselines go through the same probe.
+
+open_10k      Mount a `Conversation` holding 10,000 entries in a running app →
+              the newest entry painted (s). Baseline: the naive equivalent, a
+              `VerticalScroll` of 10,000 `Static`s anchored to the bottom, same
+              entries, same end point. Goal ratio <= 0.05. (--quick: the baseline
+              has 1,000 Statics, said in "note"; the ratio then overstates ours.)
+open_100k     The same with 100,000 entries; baseline: ours at 10,000. Goal ratio <= 2.
+append_at_10k_p50 / _p99
+              The real app (PlowApp → ChatsScreen → ChatPane) against a sandbox
+              over loopback, chat open and the live stream connected, holding
+              10,000 entries (the newest page from the server plus older ones
+              put in with `prepend_older`). A member's phone texts the line via
+              `/sandbox/sms` from another thread, 30 ms apart; latency = text
+              painted − the moment its request left the phone (so it includes
+              the sandbox's handling, ~0.5 ms, and the socket). Baseline: the same
+              with 10 entries. Goal ratio <= 1.5 and p99 < 50 ms.
+burst_keys_p99
+              1,000 texts sent as fast as the sandbox takes them (4 phone
+              threads) while keys are typed into the editor every 20 ms;
+              keypress (key event posted to the driver) → the typed text painted.
+              Baseline: the same keys with no traffic (idle). Goal ratio <= 3.
+burst_shown   Messages per second from the first text sent to all 1,000 being in
+              the conversation, vs the rate the sandbox accepted them. "lost"
+              counts texts the sandbox accepted that never reached the
+              conversation (goal 0), "duplicates" uids shown twice (goal 0).
+chat_list_1k  Mount a `ChatList` of 1,000 chats → its top row painted, vs 10 chats.
+              Goal ratio <= 3.
+startup       `python -m plow_tui --api-url <sandbox>` with `PLOW_TOKEN` set, under a
+              pseudo-terminal of 120x40 → the first output holding the main
+              screen (its "Chats" sidebar title); baseline: a bare Textual
+              hello-world (`benchmarks/hello_app.py`) under the same pty → its
+              text in the output. Each process is killed at that point; median of
+              alternating runs. Goal ratio <= 1.5. `chat_row_s` adds the time
+              until the chat list shows the chat fetched from the sandbox.
+memory_100k   In a fresh child process: RSS (from /proc/self/statm, after
+              gc.collect()) once the app runs, then after creating 100,000
+              entries and mounting + painting a Conversation holding them; the
+              difference. Baseline: the same with an empty Conversation. Goal:
+              ours − baseline < 200 MiB.
+backfill_5k   The real app with its chat open and live; the sockets are dropped
+              and the client's next `ws_ticket` call is held (the network is
+              "down") while the phone sends 5,000 texts. Then the ticket is let
+              through: time from then to all 5,000 in the conversation and the
+              newest painted. Baseline: bare httpx fetching the same 5,000
+              messages (pages of 100, newest first, JSON decoded) in the same
+              process. Goal ratio <= 1.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import (  # noqa: E402
+    PaintProbe,
+    nicer,
+    ProbeMixin,
+    Texter,
+    first_paint_of,
+    marker,
+    percentile,
+    rss_mib,
+    until,
+)
+
+SIZE = (120, 40)
+NOW = datetime(2026, 9, 14, 12, 0, tzinfo=timezone.utc)
+# The sidebar title: in the main screen's first frame, before any data arrives.
+MAIN_SCREEN_TEXT = "Chats"
+WORDS = "the quick brown fox jumps over a lazy dog while plow texts arrive".split()
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each measurement is in one mode."""
+
+    open_n: int = 10_000
+    open_big: int = 100_000
+    open_baseline_n: int = 10_000
+    append_shown: int = 10_000
+    append_small: int = 10
+    append_samples: int = 100
+    burst: int = 1_000
+    keys_idle: int = 60
+    chats: int = 1_000
+    chats_small: int = 10
+    startup_runs: int = 5
+    memory_n: int = 100_000
+    backfill: int = 5_000
+    backfill_rounds: int = 5
+    timeout: float = 120.0
+
+
+MODES = {
+    "full": Sizes(),
+    "quick": Sizes(open_baseline_n=1_000, append_samples=30, burst=300, keys_idle=30, startup_runs=2, backfill=1_000,
+                   backfill_rounds=1),
+    # Only proves the suite runs (the smoke test): the figures mean nothing.
+    "tiny": Sizes(
+        open_n=300, open_big=3_000, open_baseline_n=30, append_shown=300, append_small=5, append_samples=3,
+        burst=20, keys_idle=3, chats=30, chats_small=3, startup_runs=1, memory_n=2_000, backfill=30, backfill_rounds=1, timeout=60.0,
+    ),
+}
+
+
+@dataclass
+class Result:
+    name: str
+    ours: float
+    baseline: float
+    unit: str
+    goal: str
+    met: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def line(self) -> str:
+        ratio = self.ours / self.baseline if self.baseline else float("inf")
+        record = {
+            "name": self.name,
+            "ours": round(self.ours, 4),
+            "baseline": round(self.baseline, 4),
+            "ratio": round(ratio, 4),
+            "unit": self.unit,
+            "goal": self.goal,
+            "met": self.met,
+            **self.extra,
+        }
+        return json.dumps(record, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def entries(count: int, *, first: int = 0, newest_at: datetime = NOW) -> list[Any]:
+    """`count` entries, oldest first, a minute apart; bodies of 1-12 words (some wrap)."""
+    from plow_tui.tui.widgets.conversation import Entry
+
+    made = []
+    for i in range(count):
+        n = first + i
+        words = " ".join(WORDS[: 1 + n % 12] * (1 + (n % 5 == 0) * 3))
+        made.append(
+            Entry(
+                uid=f"msg_bench{n}",
+                author="Sarah" if n % 3 else "you",
+                body=f"{marker(n)} {words}",
+                at=newest_at - timedelta(minutes=count - i),
+                outbound=n % 3 == 0,
+                state="delivered" if n % 3 == 0 else None,
+            )
+        )
+    return made
+
+
+def probed_app(compose_nothing: bool = True) -> Any:
+    """A bare Textual app (120x40) whose screen updates go through the paint probe."""
+    from textual.app import App
+
+    class BenchApp(ProbeMixin, App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.probe = PaintProbe()
+
+    return BenchApp()
+
+
+async def time_first_paint(make: Callable[[], Any], newest: str, timeout: float) -> float:
+    """Mount what `make()` builds in a running app; seconds until `newest` is painted."""
+    app = probed_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        gc.collect()
+        start = time.perf_counter()
+        widget = make()
+        await app.mount(widget)
+        painted = await first_paint_of(app, newest, timeout=timeout)
+        return painted - start
+
+
+# --------------------------------------------------------------------------- 1. open
+
+
+async def bench_open(sizes: Sizes) -> list[Result]:
+    from textual.containers import VerticalScroll
+    from textual.widgets import Static
+
+    from plow_tui.tui.widgets.conversation import Conversation
+
+    def conversation(n: int) -> tuple[Callable[[], Any], str]:
+        data = entries(n)
+        return (lambda: Conversation(data, clock=lambda: NOW)), marker(n - 1)
+
+    def statics(n: int) -> tuple[Callable[[], Any], str]:
+        data = entries(n)
+
+        def make() -> Any:
+            # The naive version: one Static per message, stuck to the bottom.
+            scroll = VerticalScroll(
+                *(Static(f"{e.at:%H:%M}  {e.author}  {e.body}", markup=False) for e in data)
+            )
+            scroll.anchor()
+            return scroll
+
+        return make, marker(n - 1)
+
+    ours = await time_first_paint(*conversation(sizes.open_n), sizes.timeout)
+    baseline = await time_first_paint(*statics(sizes.open_baseline_n), sizes.timeout * 3)
+    big = await time_first_paint(*conversation(sizes.open_big), sizes.timeout)
+    extra: dict[str, Any] = {"messages": sizes.open_n}
+    if sizes.open_baseline_n != sizes.open_n:
+        extra["note"] = f"baseline has only {sizes.open_baseline_n:,} Statics in this mode"
+    return [
+        Result("open_10k", ours, baseline, "s", "ratio <= 0.05", ours / baseline <= 0.05, extra),
+        Result("open_100k", big, ours, "s", "ratio to open_10k <= 2", big / ours <= 2, {"messages": sizes.open_big}),
+    ]
+
+
+# --------------------------------------------------------------------------- the real app against a sandbox
+
+
+class Sandbox:
+    """One sandbox process for the run; each measurement signs up its own account and phone."""
+
+    def __init__(self) -> None:
+        import subprocess
+
+        script = Path(__file__).resolve().parent / "sandbox_process.py"
+        self._process = subprocess.Popen(
+            [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, preexec_fn=nicer
+        )
+        assert self._process.stdout is not None
+        self.base_url = self._process.stdout.readline().strip()
+        if not self.base_url.startswith("http://"):
+            self.stop()
+            raise RuntimeError("the sandbox process did not start")
+        self._phones = 0
+
+    def new_phone(self) -> str:
+        self._phones += 1
+        return f"+1555777{self._phones:04d}"
+
+    async def sign_up(self, phone: str, name: str = "Ada") -> tuple[str, Any]:
+        """Activate by texting from `phone`, with a provisioned 1:1 chat: (token, chat)."""
+        from plow_tui.client.http import PlowClient
+
+        async with PlowClient(self.base_url) as api:
+            start = await api.activate(name=name, provision_chat=True)
+            Texter(self.base_url, phone, start.send_to).send_raw(start.text)
+            result = await api.redeem(start.activation_secret)
+        assert result.token and result.chat is not None, "sign-up failed"
+        return result.token, result.chat
+
+    def stop(self) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+        self._process.wait(timeout=30)
+
+
+def gated_client_factory(gate: asyncio.Event, waiting: list[int]) -> Callable[..., Any]:
+    """PlowClients whose `ws_ticket` waits for `gate`: holding it keeps the live socket down."""
+    from plow_tui.client.http import PlowClient
+
+    class GatedClient(PlowClient):
+        async def ws_ticket(self, chat_uid: str | None) -> str:
+            waiting[0] += 1
+            try:
+                await gate.wait()
+            finally:
+                waiting[0] -= 1
+            return await super().ws_ticket(chat_uid)
+
+    return GatedClient
+
+
+async def running_app(sandbox: Sandbox, token: str, client_factory: Callable[..., Any] | None = None) -> Any:
+    from plow_tui.client.http import PlowClient
+    from plow_tui.client.tokens import MemoryStore, TokenStore
+    from plow_tui.tui.app import AppConfig, PlowApp
+
+    class ProbedPlowApp(ProbeMixin, PlowApp):
+        pass
+
+    store = TokenStore([MemoryStore()], env={})
+    await store.save_token(sandbox.base_url, token)
+    app = ProbedPlowApp(
+        AppConfig(api_url=sandbox.base_url, name="Ada", sandbox=True, notifications=False),
+        token_store=store,
+        client_factory=client_factory or PlowClient,
+        now=lambda: NOW,
+        cursor_blink=False,
+        animation_level="none",
+    )
+    app.probe = PaintProbe()
+    return app
+
+
+async def open_live_chat(pilot: Any, chat_uid: str, timeout: float) -> Any:
+    """Wait for the main screen, open the chat, wait for its first page and the live stream."""
+    from plow_tui.tui.screens.chats import ChatsScreen
+
+    app = pilot.app
+    await until(lambda: isinstance(app.screen, ChatsScreen) and app.screen.chats_loaded, timeout=timeout, what="chats")
+    screen = app.screen
+    screen.open_chat(chat_uid)
+    pane = await until(lambda: screen.pane(chat_uid), timeout=timeout, what="the pane")
+    await until(lambda: pane.loaded and screen.stream_live, timeout=timeout, what="the open, live chat")
+    await pilot.pause()
+    return screen, pane
+
+
+def older_entries(count: int, newest_at: datetime) -> list[Any]:
+    # Markers from 5,000,000 up: never sent by a phone, so never confused with live texts.
+    return entries(count, first=5_000_000, newest_at=newest_at)
+
+
+async def append_latencies(sandbox: Sandbox, shown: int, samples: int, timeout: float) -> list[float]:
+    """ms from a text leaving the phone to it being painted, with `shown` entries in the chat."""
+    phone = sandbox.new_phone()
+    token, chat = await sandbox.sign_up(phone)
+    app = await running_app(sandbox, token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, pane = await open_live_chat(pilot, chat.uid, timeout)
+        conversation = pane.conversation
+        missing = shown - len(conversation.entries)
+        if missing > 0:
+            oldest = conversation.entries[0].at if conversation.entries else NOW
+            conversation.prepend_older(older_entries(missing, oldest))
+        await pilot.pause()
+        assert len(conversation.entries) == max(shown, len(conversation.entries))
+        texter = Texter(sandbox.base_url, phone, chat.number)
+        sent = texter.start(1_000_000 + shown, samples, gap=0.03)
+        await until(lambda: texter.done, timeout=timeout, what="the texts to be sent", step=0.01)
+        texter.finish()
+        probe: PaintProbe = app.probe
+        await until(lambda: all(m in probe.first_seen for m in sent), timeout=timeout, what="every text painted")
+        return [(probe.first_seen[m] - texter.sent_at[m]) * 1000 for m in sent]
+
+
+async def bench_append(sandbox: Sandbox, sizes: Sizes) -> list[Result]:
+    big = await append_latencies(sandbox, sizes.append_shown, sizes.append_samples, sizes.timeout)
+    small = await append_latencies(sandbox, sizes.append_small, sizes.append_samples, sizes.timeout)
+    results = []
+    for pct in (50, 99):
+        ours, baseline = percentile(big, pct), percentile(small, pct)
+        met = ours / baseline <= 1.5 and (pct != 99 or ours < 50)
+        goal = "ratio <= 1.5" + (" and ours < 50 ms" if pct == 99 else "")
+        results.append(
+            Result(
+                f"append_at_10k_p{pct}", ours, baseline, "ms", goal, met,
+                {"shown": sizes.append_shown, "baseline_shown": sizes.append_small, "samples": len(big)},
+            )
+        )
+    return results
+
+
+# --------------------------------------------------------------------------- 3. burst
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+async def key_latencies(app: Any, compose: Any, *, count: int | None, keep_going: Callable[[], bool], timeout: float) -> list[float]:
+    """Type into `compose` every 20 ms; ms from each key event to the typed text being painted."""
+    from textual import events
+
+    probe: PaintProbe = app.probe
+    latencies: list[float] = []
+    typed = 0
+    while (count is None or len(latencies) < count) and keep_going():
+        if len(compose.text) >= 30:  # stay on one line: the tail must be painted contiguously
+            compose.draft = ""
+            await asyncio.sleep(0.02)
+        char = _ALPHABET[typed % len(_ALPHABET)]
+        typed += 1
+        expected = (compose.text + char)[-8:]
+        probe.want(expected)
+        event = events.Key(char, char)
+        event.set_sender(app)
+        start = time.perf_counter()
+        app._driver.send_message(event)
+        painted = await until(lambda: probe.seen_at(expected), timeout=timeout, what="the typed key painted")
+        probe.forget(expected)
+        latencies.append((painted - start) * 1000)
+        await asyncio.sleep(0.02)
+    return latencies
+
+
+async def bench_burst(sandbox: Sandbox, sizes: Sizes) -> list[Result]:
+    phone = sandbox.new_phone()
+    token, chat = await sandbox.sign_up(phone)
+    app = await running_app(sandbox, token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, pane = await open_live_chat(pilot, chat.uid, sizes.timeout)
+        compose = pane.compose_box
+        compose.focus()
+        await pilot.pause()
+        idle = await key_latencies(app, compose, count=sizes.keys_idle, keep_going=lambda: True, timeout=sizes.timeout)
+
+        texter = Texter(sandbox.base_url, phone, chat.number)
+        start = time.perf_counter()
+        # Four connections at once: the sandbox's own pace is the limit.
+        sent = set(texter.start(2_000_000, sizes.burst, connections=4))
+        conversation = pane.conversation
+
+        before = len(conversation.entries)
+
+        def shown_markers() -> set[str]:
+            return {e.body for e in conversation.entries} & sent
+
+        busy = await key_latencies(app, compose, count=None, keep_going=lambda: not texter.done, timeout=sizes.timeout)
+        texter.finish()
+        accepted_done = max(texter.sent_at.values())
+        accepted = texter.accepted
+        with contextlib.suppress(TimeoutError):  # a shortfall is reported as "lost" below
+            # A cheap poll (it shares the measured loop); which texts arrived is checked after.
+            await until(lambda: len(conversation.entries) - before >= accepted, timeout=sizes.timeout, what="the burst")
+        done = time.perf_counter()
+        bodies = [e.body for e in conversation.entries]
+        uids = [e.uid for e in conversation.entries]
+        lost = accepted - len(shown_markers())
+        duplicates = len(uids) - len(set(uids))
+        # The sandbox's pace: texts accepted per second by the time the last was sent.
+        sandbox_rate = accepted / max(accepted_done - start, 1e-9)
+        shown_rate = len(shown_markers()) / (done - start)
+        newest_painted = bodies[-1] in app.probe.first_seen if bodies else False
+    ours, baseline = percentile(busy, 99), percentile(idle, 99)
+    return [
+        Result(
+            "burst_keys_p99", ours, baseline, "ms", "ratio <= 3 (keys during the burst vs idle)", ours / baseline <= 3,
+            {"keys_during_burst": len(busy), "keys_idle": len(idle), "busy_p50": round(percentile(busy, 50), 2)},
+        ),
+        Result(
+            "burst_shown", shown_rate, sandbox_rate, "msg/s", "all shown, none lost or twice",
+            lost == 0 and duplicates == 0 and newest_painted,
+            {"messages": accepted, "lost": lost, "duplicates": duplicates, "newest_painted": newest_painted},
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------- 4. chat list
+
+
+async def bench_chat_list(sizes: Sizes) -> list[Result]:
+    from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
+
+    def make_list(n: int) -> tuple[Callable[[], Any], str]:
+        summaries = [
+            ChatSummary(
+                uid=f"cht_bench{i}",
+                title=f"{marker(3_000_000 + i)} Sarah",
+                number=f"+1555{i:07d}",
+                status=("active", "pending", "failed")[i % 3],
+                failure_reason="carrier_rejected" if i % 3 == 2 else None,
+                preview=" ".join(WORDS[: 1 + i % 12]),
+                last_at=NOW - timedelta(minutes=i),
+                unread=i % 4,
+                connection_note="waiting for Sarah" if i % 3 == 1 else None,
+            )
+            for i in range(n)
+        ]
+        return (lambda: ChatList(summaries, clock=lambda: NOW)), marker(3_000_000)
+
+    ours = await time_first_paint(*make_list(sizes.chats), sizes.timeout)
+    baseline = await time_first_paint(*make_list(sizes.chats_small), sizes.timeout)
+    return [
+        Result("chat_list_1k", ours, baseline, "s", "ratio <= 3", ours / baseline <= 3,
+               {"chats": sizes.chats, "baseline_chats": sizes.chats_small})
+    ]
+
+
+# --------------------------------------------------------------------------- 5. startup
+
+
+def time_to_output(command: list[str], needle: str, env: dict[str, str], timeout: float) -> float:
+    """Seconds from spawning `command` on a 120x40 pty until `needle` appears in its output."""
+    import fcntl
+    import pty  # noqa: F401 - documents that this is pty territory; os.openpty does the work
+    import select
+    import signal
+    import struct
+    import subprocess
+    import termios
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True
+    )
+    os.close(slave)
+    output = b""
+    needle_bytes = needle.encode()
+    try:
+        while True:
+            left = timeout - (time.perf_counter() - start)
+            if left <= 0:
+                raise TimeoutError(f"{command[-1]!r}: {needle!r} not painted in {timeout:.0f}s; got {output[-400:]!r}")
+            ready, _, _ = select.select([master], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the pty
+                raise RuntimeError(f"{command[-1]!r} exited early: {output[-400:]!r}") from None
+            output += chunk
+            if needle_bytes in output:
+                return time.perf_counter() - start
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        os.close(master)
+
+
+async def bench_startup(sandbox: Sandbox, sizes: Sizes) -> list[Result]:
+    phone = sandbox.new_phone()
+    token, chat = await sandbox.sign_up(phone)
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(root),
+        "PLOW_TOKEN": token,
+        "XDG_STATE_HOME": "/tmp/plow-bench-state",  # the app's log file, not the user's
+    }
+    ours_command = [sys.executable, "-m", "plow_tui", "--api-url", sandbox.base_url]
+    hello_command = [sys.executable, str(Path(__file__).resolve().parent / "hello_app.py")]
+    ours, hello, rows = [], [], []
+    loop = asyncio.get_running_loop()
+    # Killing the app mid-request makes uvicorn log a ClientDisconnect traceback: not news here.
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    level = uvicorn_log.level
+    uvicorn_log.setLevel(logging.CRITICAL)
+    try:
+        for _ in range(sizes.startup_runs):
+            # Alternate, so drift on a shared machine hits both sides alike.
+            hello.append(await loop.run_in_executor(None, time_to_output, hello_command, "Hello, world", env, 60.0))
+            ours.append(await loop.run_in_executor(None, time_to_output, ours_command, MAIN_SCREEN_TEXT, env, 60.0))
+            rows.append(await loop.run_in_executor(None, time_to_output, ours_command, chat.title, env, 60.0))
+    finally:
+        uvicorn_log.setLevel(level)
+    ours_median, hello_median = median(ours), median(hello)
+    return [
+        Result(
+            "startup", ours_median, hello_median, "s", "ratio <= 1.5", ours_median / hello_median <= 1.5,
+            {"runs": len(ours), "painted": "the main screen's first frame", "chat_row_s": round(median(rows), 4)},
+        )
+    ]
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+# --------------------------------------------------------------------------- 6. memory
+
+
+async def memory_child(count: int) -> dict[str, float]:
+    """Run in a fresh process: RSS growth from creating and showing a `count`-entry Conversation."""
+    from plow_tui.tui.widgets.conversation import Conversation
+
+    app = probed_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        gc.collect()
+        before = rss_mib()
+        data = entries(count)
+        conversation = Conversation(data, clock=lambda: NOW)
+        del data
+        await app.mount(conversation)
+        if count:
+            await first_paint_of(app, marker(count - 1), timeout=120)
+        else:
+            await pilot.pause()
+        await pilot.pause()
+        gc.collect()
+        after = rss_mib()
+        assert len(conversation.entries) == count
+        return {"before": before, "after": after, "delta": after - before}
+
+
+def run_memory_child(count: int) -> dict[str, float]:
+    import subprocess
+
+    output = subprocess.run(
+        [sys.executable, __file__, "--memory-child", str(count)], capture_output=True, text=True, check=True, timeout=300
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+async def bench_memory(sizes: Sizes) -> list[Result]:
+    loop = asyncio.get_running_loop()
+    empty = await loop.run_in_executor(None, run_memory_child, 0)
+    full = await loop.run_in_executor(None, run_memory_child, sizes.memory_n)
+    extra = full["delta"] - empty["delta"]
+    return [
+        Result("memory_100k", full["delta"], empty["delta"], "MiB", "ours - baseline < 200 MiB", extra < 200,
+               {"messages": sizes.memory_n, "extra_mib": round(extra, 1), "how": "RSS from /proc/self/statm after gc.collect(), fresh process"})
+    ]
+
+
+# --------------------------------------------------------------------------- 7. backfill
+
+
+async def bench_backfill(sandbox: Sandbox, sizes: Sizes) -> list[Result]:
+    phone = sandbox.new_phone()
+    token, chat = await sandbox.sign_up(phone)
+    gate = asyncio.Event()
+    gate.set()
+    waiting = [0]
+    app = await running_app(sandbox, token, gated_client_factory(gate, waiting))
+    ours, baseline, duplicates = [], [], 0
+    async with app.run_test(size=SIZE) as pilot:
+        screen, pane = await open_live_chat(pilot, chat.uid, sizes.timeout)
+        for round_ in range(sizes.backfill_rounds):
+            first = 4_000_000 + round_ * sizes.backfill
+            ours.append(await backfill_once(sandbox, app, pilot, pane, gate, waiting, chat, phone, first, sizes))
+            uids = [e.uid for e in pane.conversation.entries]
+            duplicates += len(uids) - len(set(uids))
+            await pilot.pause()
+            baseline.append(await fetch_newest(sandbox.base_url, token, chat.uid, sizes.backfill, first))
+    ours_median, baseline_median = median(ours), median(baseline)
+    return [
+        Result(
+            "backfill_5k", ours_median, baseline_median, "s", "ratio <= 1.5",
+            ours_median / baseline_median <= 1.5 and duplicates == 0,
+            {"messages": sizes.backfill, "rounds": len(ours), "duplicates": duplicates},
+        )
+    ]
+
+
+async def backfill_once(
+    sandbox: Sandbox, app: Any, pilot: Any, pane: Any, gate: asyncio.Event, waiting: list[int],
+    chat: Any, phone: str, first: int, sizes: Sizes,
+) -> float:
+    """Drop the socket, hold the reconnect while `sizes.backfill` texts arrive; seconds from release to shown."""
+    import httpx
+
+    gate.clear()
+    async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
+        (await http.post("/sandbox/faults", json={"drop_sockets": True})).raise_for_status()
+    await until(lambda: waiting[0] > 0, timeout=sizes.timeout, what="the stream to wait for a ticket")
+    texter = Texter(sandbox.base_url, phone, chat.number)
+    missed = texter.start(first, sizes.backfill, connections=4)
+    await until(lambda: texter.done, timeout=sizes.timeout * 2, what="the missed texts sent", step=0.01)
+    texter.finish()
+    await pilot.pause()
+    conversation = pane.conversation
+    expected = len(conversation.entries) + len(missed)
+    gc.collect()
+    start = time.perf_counter()
+    gate.set()
+    # A cheap poll (it shares the measured loop); what arrived is checked after.
+    await until(lambda: len(conversation.entries) >= expected, timeout=sizes.timeout, what="the backfill")
+    # The phone used several connections, so the newest message is not the
+    # highest marker: the newest entry is what must reach the screen.
+    newest = conversation.entries[-1].body
+    shown = await first_paint_of(app, newest, timeout=sizes.timeout) - start
+    arrived = {e.body for e in conversation.entries[-len(missed) :]}
+    assert arrived == set(missed), f"{len(set(missed) - arrived)} missed texts not shown"
+    return shown
+
+
+async def fetch_newest(base_url: str, token: str, chat_uid: str, count: int, first: int) -> float:
+    """The baseline: bare httpx fetching the newest `count` messages (pages of 100, newest first)."""
+    import httpx
+
+    gc.collect()
+    fetched: list[dict[str, Any]] = []
+    # Like the app's client, one that is already open (creating one costs ~30 ms).
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as http:
+        start = time.perf_counter()
+        after = None
+        while len(fetched) < count:
+            params: dict[str, Any] = {"limit": 100}
+            if after:
+                params["starting_after"] = after
+            page = (await http.get(f"/v1/chats/{chat_uid}/messages", params=params)).json()
+            fetched.extend(page["data"])
+            after = page["data"][-1]["uid"]
+            if not page["has_more"]:
+                break
+        elapsed = time.perf_counter() - start
+    assert {m["body"] for m in fetched[:count]} == {marker(n) for n in range(first, first + count)}
+    return elapsed
+
+
+# --------------------------------------------------------------------------- main
+
+
+BENCHES = ("open", "append", "burst", "chat_list", "startup", "memory", "backfill")
+
+
+async def run(sizes: Sizes, only: set[str], emit: Callable[[Result], None]) -> None:
+    if "memory" in only:  # first: child processes, least disturbed by the rest
+        for result in await bench_memory(sizes):
+            emit(result)
+    if "open" in only:
+        for result in await bench_open(sizes):
+            emit(result)
+    if "chat_list" in only:
+        for result in await bench_chat_list(sizes):
+            emit(result)
+    if only & {"append", "burst", "startup", "backfill"}:
+        sandbox = Sandbox()
+        try:
+            for name, bench in (
+                ("append", bench_append),
+                ("burst", bench_burst),
+                ("backfill", bench_backfill),
+                ("startup", bench_startup),
+            ):
+                if name in only:
+                    for result in await bench(sandbox, sizes):
+                        emit(result)
+        finally:
+            sandbox.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller baselines and fewer samples (< 1 minute)")
+    parser.add_argument("--tiny", action="store_true", help="toy sizes: only proves the suite runs (for tests)")
+    parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated subset of {','.join(BENCHES)}")
+    parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.memory_child is not None:
+        print(json.dumps(asyncio.run(memory_child(args.memory_child))))
+        return 0
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    unknown = only - set(BENCHES)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}; pick from {', '.join(BENCHES)}")
+    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+    sizes = MODES[mode]
+
+    results: list[Result] = []
+
+    def emit(result: Result) -> None:
+        results.append(result)
+        print(result.line(), flush=True)
+
+    started = time.perf_counter()
+    asyncio.run(run(sizes, only, emit))
+    elapsed = time.perf_counter() - started
+    met = sum(r.met for r in results)
+    missed = [r.name for r in results if not r.met]
+    print(
+        f"summary: {met}/{len(results)} goals met"
+        + (f" (missed: {', '.join(missed)})" if missed else "")
+        + f"; mode={mode}; {elapsed:.1f}s; {os.cpu_count()} CPUs; Python {platform.python_version()}",
+        flush=True,
+    )
+    return 0 if not missed or mode == "tiny" else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
