@@ -260,7 +260,9 @@ class TokenStore:
     ) -> None:
         if not stores:
             raise ValueError("TokenStore needs at least one secret store.")
-        self._stores = list(stores)
+        self._chain: list[SecretStore] | None = list(stores)
+        # Builds (stores, reason) on first use when the chain is deferred (see `default`).
+        self._resolve: Callable[[], tuple[list[SecretStore], str | None]] | None = None
         self._broken: set[int] = set()
         self._env = os.environ if env is None else env
         self._timeout = timeout
@@ -282,10 +284,30 @@ class TokenStore:
         file_store = FileStore(file_path)
         if force_file:
             return cls([file_store], env, timeout=timeout, reason="--insecure-storage")
-        backend = _probe_with_timeout(timeout)
-        if backend is None:
-            return cls([file_store], env, timeout=timeout, reason="no system keyring")
-        return cls([KeyringStore(backend), file_store], env, timeout=timeout)
+
+        def resolve() -> tuple[list[SecretStore], str | None]:
+            backend = _probe_with_timeout(timeout)
+            if backend is None:
+                return [file_store], "no system keyring"
+            return [KeyringStore(backend), file_store], None
+
+        store = cls([file_store], env, timeout=timeout)
+        if store.env_token:
+            # The token comes from the environment: the stores only matter if it
+            # is refused, so the keyring (~100 ms to import and probe) is probed
+            # then rather than before the app's first paint.
+            store._chain, store._resolve = None, resolve
+        else:
+            store._chain, store._reason = resolve()
+        return store
+
+    @property
+    def _stores(self) -> list[SecretStore]:
+        if self._chain is None:
+            assert self._resolve is not None
+            self._chain, reason = self._resolve()
+            self._reason = self._reason or reason
+        return self._chain
 
     # -- where ---------------------------------------------------------------
 
