@@ -103,3 +103,27 @@ def test_tail_survives_dropped_sockets_without_loss_or_duplicates(airy_server: A
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == ExitCode.INTERRUPTED
+
+
+def test_tokens_never_leak_into_output_or_logs(airy_server: AiryServer, capsys) -> None:
+    import logging
+
+    from plow_tui.client.tokens import FileStore
+    from plow_tui.logs import default_log_path
+
+    # DEBUG everywhere: websockets and httpx then log every frame and request.
+    logging.getLogger().setLevel(logging.DEBUG)
+    try:
+        assert main(_airy(airy_server, "send", "one")) == ExitCode.OK
+        airy_server.fault(drop_sockets=True)
+        assert main(_airy(airy_server, "send", "--json", "two")) == ExitCode.OK
+    finally:
+        logging.getLogger().setLevel(logging.WARNING)
+    secrets = json.loads(FileStore().path.read_text())
+    (resume_token,) = [v for k, v in secrets.items() if k.startswith("airy:")]
+    assert len(resume_token) > 20
+    out = capsys.readouterr()
+    log_text = default_log_path().read_text()
+    assert "chatplugin.send" in log_text  # the log did record the traffic
+    for text in (out.out, out.err, log_text):
+        assert resume_token not in text

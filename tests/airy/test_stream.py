@@ -280,3 +280,34 @@ async def test_unreachable_instance_keeps_retrying_without_failing() -> None:
         await recorder.wait(lambda: recorder.states().count("offline") >= 2)
         assert not any(isinstance(e, AiryStreamFailed) for e in recorder.events)
         await recorder.close()
+
+
+async def test_tokens_stay_out_of_the_log_file_even_at_debug(airy_server: AiryServer, tmp_path) -> None:
+    import logging
+
+    from plow_tui.logs import configure_logging
+
+    root = logging.getLogger()
+    level = root.level
+    log_path = configure_logging(tmp_path / "plow-tui.log", level=logging.DEBUG)
+    try:
+        async with AiryClient(airy_server.base_url) as client:
+            store = _store()
+            conversation = AiryConversation(client, airy_server.channel_id, store=store)
+            recorder = Recorder(_stream(conversation))
+            await recorder.wait(lambda: recorder.connected_times() == 1)
+            await conversation.send("hello")
+            auth_token = client.token
+            resume_token = await store.get_secret(resume_token_key(airy_server.base_url, airy_server.channel_id))
+            await recorder.close()
+    finally:
+        for handler in list(root.handlers):
+            if getattr(handler, "baseFilename", None) == str(log_path):
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level)
+    text = log_path.read_text()
+    assert "> TEXT 43 4f 4e 4e 45 43 54" in text  # websockets logged the CONNECT frame itself
+    assert auth_token and resume_token
+    assert auth_token not in text and resume_token not in text
+    assert auth_token not in repr(client) and auth_token not in repr(conversation)

@@ -35,7 +35,11 @@ class AiryMessageUpdated:
 
 @dataclass(frozen=True, slots=True)
 class AiryConversationRestarted:
-    """The saved conversation was refused and a new one began: tell the user."""
+    """The saved conversation was refused and a new one began: tell the user.
+
+    The old conversation's messages stay in `AiryConversation.messages`; the
+    new one's follow them.
+    """
 
     notice: str
 

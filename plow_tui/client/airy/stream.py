@@ -118,7 +118,8 @@ class AiryStream:
                     elif reauthenticate:
                         await conversation.reauthenticate()
                     reauthenticate = False
-                    await self._session()
+                    if await self._session() == "restarted":
+                        continue  # a new conversation: connect again for it, at once
                     detail = "the connection closed"
                 except _Unauthorized:
                     detail = "the token was refused; signing in again"
@@ -159,7 +160,8 @@ class AiryStream:
 
     # -- one STOMP session ----------------------------------------------------------
 
-    async def _session(self) -> None:
+    async def _session(self) -> str:
+        """One connection, until it drops; "restarted" when a new conversation replaced ours."""
         from websockets.asyncio.client import connect
 
         conversation = self.conversation
@@ -179,11 +181,14 @@ class AiryStream:
                 stomp.encode_text(
                     stomp.Frame.build(
                         "CONNECT",
+                        # websockets logs a frame holding NUL as hex, first 16 and
+                        # last 8 bytes only, beyond the redactor's reach: keep the
+                        # token away from both ends.
                         {
                             "accept-version": "1.2",
+                            "Authorization": f"Bearer {token}",
                             "host": urlsplit(client.base_url).hostname or "",
                             "heart-beat": f"{cx},{cy}",
-                            "Authorization": f"Bearer {token}",
                         },
                     )
                 )
@@ -194,7 +199,15 @@ class AiryStream:
                 self.heartbeat_ms, stomp.parse_heartbeat(connected.header("heart-beat"))
             )
             beats = asyncio.create_task(self._heartbeats(ws, send_every)) if send_every else None
-            remove_listener = conversation.on_restart(lambda: asyncio.ensure_future(ws.close()))
+            restarted = False
+
+            def on_restart() -> None:
+                # A send re-authenticated into a new conversation: this socket is stale.
+                nonlocal restarted
+                restarted = True
+                asyncio.ensure_future(ws.close())
+
+            remove_listener = conversation.on_restart(on_restart)
             try:
                 receipt = f"{SUBSCRIPTION_ID}-ready"
                 await ws.send(
@@ -211,13 +224,18 @@ class AiryStream:
                 pending.clear()
                 # Subscribed: from here on nothing is missed, so fetch what was.
                 if await conversation.reauthenticate():
-                    return  # a new conversation: this socket belongs to the old one
+                    return "restarted"  # this socket belongs to the old conversation
                 self.connections += 1
                 self._emit_state("live")
                 # Twice the server's interval: one late beat on a slow link is not a drop.
                 timeout = 2 * expect_within if expect_within else None
                 while True:
-                    data = await asyncio.wait_for(ws.recv(), timeout)
+                    try:
+                        data = await asyncio.wait_for(ws.recv(), timeout)
+                    except Exception:
+                        if restarted:
+                            return "restarted"
+                        raise
                     self._handle_all(parser.feed(data))
             finally:
                 remove_listener()
