@@ -7,10 +7,8 @@ snapshot tests use the fakes here (fixed code, number, clock), because a sync
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from datetime import timezone
 from typing import Any
 
 import httpx
@@ -20,82 +18,23 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from plow_tui.client.http import PlowClient
-from plow_tui.client.models import ActivationStart, Chat, Redeem
-from plow_tui.client.phone import PhoneText, SandboxPhone, format_phone
+from plow_tui.client.models import Chat, Redeem
+from plow_tui.client.phone import SandboxPhone, format_phone
 from plow_tui.client.tokens import MemoryStore, SecretStoreError, TokenStore
 from plow_tui.tui.app import AppConfig, PlowApp
+from plow_tui.tui.demo_data import (  # noqa: F401 - re-exported: the fakes live in the package, shared with the screenshots
+    CODE,
+    FIXED_NOW,
+    LINE,
+    FakeClient,
+    FakePhone,
+    FixedClock,
+    activation_app,
+)
+from plow_tui.tui.screenshots import wait_for  # noqa: F401 - re-exported
 
-FIXED_NOW = datetime(2026, 9, 14, 12, 0, 0, tzinfo=timezone.utc)
 CANARY_SECRET = "act_CANARYSECRET0123456789"
 CANARY_TOKEN = "tok_CANARYTOKEN0123456789"
-CODE = "K7Q2D"
-LINE = "+15550000001"
-
-
-class FixedClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, now: datetime = FIXED_NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class FakeClient:
-    """A PlowClient stand-in: a fixed activation, and redeem answers from a script."""
-
-    def __init__(self, base_url: str, token: str | None = None, *, redeem: Callable[[], Redeem] | None = None) -> None:
-        self.base_url = base_url
-        self.token = token
-        self._redeem = redeem or (lambda: Redeem("pending"))
-
-    async def activate(self, name: str | None = None, provision_chat: bool = True) -> ActivationStart:
-        return ActivationStart(CODE, CANARY_SECRET, LINE, "ln_1")
-
-    async def redeem(self, secret: str) -> Redeem:
-        return self._redeem()
-
-    async def chats(self) -> list[Chat]:
-        return []
-
-    async def aclose(self) -> None:
-        pass
-
-    async def __aenter__(self) -> FakeClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        pass
-
-
-class FakePhone:
-    """A handset with a fixed inbox and a socket that stays open and quiet."""
-
-    def __init__(self, base_url: str, phone: str, texts: list[PhoneText] | None = None) -> None:
-        self.base_url = base_url
-        self.phone = phone
-        self._texts = texts or []
-        self.sent: list[tuple[str, str]] = []
-
-    async def texts(self) -> list[PhoneText]:
-        return list(self._texts)
-
-    async def send(self, to: str, text: str) -> str:
-        self.sent.append((to, text))
-        return "activated"
-
-    async def lines(self) -> list[str]:
-        return [LINE, "+15550000002"]
-
-    async def live(self, on_open: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[PhoneText]:
-        if on_open is not None:
-            await on_open()
-        await asyncio.Event().wait()
-        yield  # pragma: no cover - never reached: makes this an async generator
-
-    async def aclose(self) -> None:
-        pass
 
 
 class FailingStore:
@@ -175,35 +114,17 @@ def fake_app(
 ) -> PlowApp:
     """The app with a fake client and fixed clock: for snapshots and leak checks.
 
-    `redeem` scripts the server's answers to polling (default: pending).
+    `redeem` scripts the server's answers to polling (default: pending); the
+    activation secret is the canary, so leak checks can search for it.
     """
-    options: dict[str, Any] = {"api_url": "https://api.plow.co", "name": "Ada", "poll_interval": 0.05}
-    options.update(config)
-
-    def client_factory(base_url: str, token: str | None = None) -> FakeClient:
-        return FakeClient(base_url, token, redeem=redeem)
-
-    return LandingApp(
-        AppConfig(**options),
-        token_store=store or memory_store(),
-        client_factory=client_factory,
-        phone_factory=FakePhone,
-        now=clock or FixedClock(),
-        tz=timezone.utc,
-        cursor_blink=False,
-        animation_level="none",
+    return activation_app(
+        redeem=redeem,
+        clock=clock,
+        store=store or memory_store(),
+        app_class=LandingApp,
+        secret=CANARY_SECRET,
+        **config,
     )
-
-
-async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Pause the pilot until `condition()` is truthy; fail with `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def screen_text(app: Any) -> str:

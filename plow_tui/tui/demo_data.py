@@ -1,0 +1,331 @@
+"""Fixed data and in-memory stand-ins for a Plow server and a phone.
+
+The screenshots in `screenshots/` (`python -m plow_tui.tui.screenshots`) and
+the snapshot tests in `tests/tui/` both drive the real app against these, so
+both show exactly the same states and a changed screen changes both. Nothing
+here touches the network or a clock: every code, number, id and time is fixed,
+so rendering twice gives identical pictures.
+
+The live stream never connects (its ticket request waits forever), so the main
+screen shows exactly what `FakePlow` lists plus what a scene posts to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from plow_tui.client.errors import DeliveryUnknown, NotFound
+from plow_tui.client.models import ActivationStart, Chat, Line, Member, Message, Page, Redeem
+from plow_tui.client.phone import PhoneText
+from plow_tui.client.tokens import MemoryStore, TokenStore
+from plow_tui.tui.app import AppConfig, PhoneApp, PlowApp
+
+# -- activation and the phone ---------------------------------------------------
+
+FIXED_NOW = datetime(2026, 9, 14, 12, 0, 0, tzinfo=timezone.utc)
+CODE = "K7Q2D"
+LINE = "+15550000001"
+# A made-up credential: it must never be drawn (tests search the pictures for it).
+DEMO_ACTIVATION_SECRET = "act_DEMOSECRET0123456789"
+PHONE = "+15551230002"
+PHONE_INBOX = (
+    PhoneText(LINE, PHONE, "Welcome to Plow! Reply here to chat with Ada.", FIXED_NOW - timedelta(minutes=3)),
+    PhoneText(LINE, PHONE, "are we still on for 3? [bold]not markup[/bold]", FIXED_NOW - timedelta(minutes=1)),
+)
+
+
+class FixedClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class FakeClient:
+    """A PlowClient stand-in for activation: a fixed code, and redeem answers from a script.
+
+    `redeem` is called on each poll; it returns a `Redeem` or raises a
+    `PlowError` (default: always pending).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        redeem: Callable[[], Redeem] | None = None,
+        secret: str = DEMO_ACTIVATION_SECRET,
+    ) -> None:
+        self.base_url = base_url
+        self.token = token
+        self._redeem = redeem or (lambda: Redeem("pending"))
+        self._secret = secret
+
+    async def activate(self, name: str | None = None, provision_chat: bool = True) -> ActivationStart:
+        return ActivationStart(CODE, self._secret, LINE, "ln_1")
+
+    async def redeem(self, secret: str) -> Redeem:
+        return self._redeem()
+
+    async def chats(self) -> list[Chat]:
+        return []
+
+    async def aclose(self) -> None:
+        pass
+
+    async def __aenter__(self) -> FakeClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        pass
+
+
+class FakePhone:
+    """A handset with a fixed inbox and a socket that stays open and quiet."""
+
+    def __init__(self, base_url: str, phone: str, texts: list[PhoneText] | tuple[PhoneText, ...] | None = None) -> None:
+        self.base_url = base_url
+        self.phone = phone
+        self._texts = list(texts or [])
+        self.sent: list[tuple[str, str]] = []
+
+    async def texts(self) -> list[PhoneText]:
+        return list(self._texts)
+
+    async def send(self, to: str, text: str) -> str:
+        self.sent.append((to, text))
+        return "activated"
+
+    async def lines(self) -> list[str]:
+        return [LINE, "+15550000002"]
+
+    async def live(self, on_open: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[PhoneText]:
+        if on_open is not None:
+            await on_open()
+        await asyncio.Event().wait()
+        yield  # pragma: no cover - never reached: makes this an async generator
+
+    async def aclose(self) -> None:
+        pass
+
+
+def demo_phone(base_url: str, phone: str) -> FakePhone:
+    """A phone factory: every handset holds `PHONE_INBOX`."""
+    return FakePhone(base_url, phone, PHONE_INBOX)
+
+
+def display_options(clock: Callable[[], datetime]) -> dict[str, Any]:
+    """What makes rendering repeatable: the clock, UTC, no blinking cursor, no animation."""
+    return {"now": clock, "tz": timezone.utc, "cursor_blink": False, "animation_level": "none"}
+
+
+def activation_app(
+    *,
+    redeem: Callable[[], Redeem] | None = None,
+    clock: Callable[[], datetime] | None = None,
+    store: TokenStore | None = None,
+    app_class: type[PlowApp] = PlowApp,
+    secret: str = DEMO_ACTIVATION_SECRET,
+    **config: Any,
+) -> PlowApp:
+    """The app signed out, activating against `FakeClient` at `FIXED_NOW`.
+
+    `redeem` scripts the server's answers to polling (default: pending).
+    """
+    options: dict[str, Any] = {"api_url": "https://api.plow.co", "name": "Ada", "poll_interval": 0.05}
+    options.update(config)
+
+    def client_factory(base_url: str, token: str | None = None) -> FakeClient:
+        return FakeClient(base_url, token, redeem=redeem, secret=secret)
+
+    return app_class(
+        AppConfig(**options),
+        token_store=store or TokenStore([MemoryStore()], env={}),
+        client_factory=client_factory,
+        phone_factory=FakePhone,
+        **display_options(clock or FixedClock()),
+    )
+
+
+def phone_app(draft_text: str = f"Plow Activate: {CODE}") -> PhoneApp:
+    """`plow-tui phone` with `PHONE_INBOX` and a text ready to send to `LINE`."""
+    from plow_tui.tui.screens.phone import Draft
+
+    return PhoneApp(
+        "http://127.0.0.1:8765",
+        PHONE,
+        phone_factory=demo_phone,
+        draft=Draft(text=draft_text, to=LINE),
+        **display_options(FixedClock()),
+    )
+
+
+# -- the main screen --------------------------------------------------------------
+
+NOW = datetime(2026, 9, 14, 14, 2, tzinfo=timezone.utc)
+# Signed in with a made-up token; it must never be drawn either.
+TOKEN = "tok_SNAPSHOTTOKEN0123456789"
+LINE_ELM = {"uid": "ln_elm", "object": "line", "provider_type": "imessage", "provider_key": "+15550000001", "display_name": "Elm"}
+LINE_OAK = {"uid": "ln_oak", "object": "line", "provider_type": "imessage", "provider_key": "+15550000002", "display_name": "Oak"}
+
+
+def _at(minutes_ago: float) -> str:
+    return (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _member(uid: str, name: str, phone: str | None, *, owner: bool = False, code: str | None = None) -> dict[str, Any]:
+    member: dict[str, Any] = {
+        "type": "member",
+        "uid": uid,
+        "object": "chat_participant",
+        "status": "active" if phone else "pending_verification",
+        "display_name": name,
+        "role": "owner" if owner else "member",
+        "provider_key": phone,
+        "verified_at": _at(600) if phone else None,
+    }
+    if code:
+        member["verification_code"] = code
+    return member
+
+
+def _chat(uid: str, status: str, members: list[dict[str, Any]], line: dict[str, Any], **extra: Any) -> Chat:
+    return Chat.from_json(
+        {
+            "uid": uid,
+            "object": "chat",
+            "status": status,
+            "participants": [*members, {"type": "agent", "relationship": "self", "line": line}],
+            "created_at": _at(3000),
+            **extra,
+        }
+    )
+
+
+ADA = _chat("cht_ada", "active", [_member("cp_ada", "Ada", "+15551230002", owner=True)], LINE_ELM)
+TEAM = _chat(
+    "cht_team",
+    "pending",
+    [
+        _member("cp_ada2", "Ada", "+15551230002", owner=True),
+        _member("cp_patrick", "Patrick", "+15557770001"),
+        _member("cp_sarah", "Sarah", None, code="VERIFY-AB12CD"),
+    ],
+    LINE_OAK,
+)
+BOB = _chat("cht_bob", "active", [_member("cp_bob", "Bob", "+15557770002")], LINE_OAK)
+OLD = _chat("cht_old", "failed", [_member("cp_old", "Old friend", None)], LINE_ELM, failure_reason="code expired")
+
+
+def fake_message(uid: str, chat: Chat, body: str, minutes_ago: float, *, out: bool, status: str | None = None) -> Message:
+    """A message in `chat`, `minutes_ago` before `NOW`: ours (`out`) or its first member's."""
+    sender = (
+        {"type": "agent", "line": LINE_ELM}
+        if out
+        else {"type": "member", "uid": chat.members[0].uid, "display_name": chat.members[0].display_name}
+    )
+    return Message.from_json(
+        {
+            "uid": uid,
+            "object": "message",
+            "chat_uid": chat.uid,
+            "direction": "outbound" if out else "inbound",
+            "body": body,
+            "status": status or ("sent" if out else "received"),
+            "sender": sender,
+            "created_at": _at(minutes_ago),
+        }
+    )
+
+
+MESSAGES = {
+    "cht_ada": [  # newest first, as the API pages them
+        fake_message("msg_7", ADA, "this one bounced", 1, out=True, status="failed"),
+        fake_message("msg_6", ADA, "sure", 2, out=True, status="sent"),
+        fake_message("msg_5", ADA, "can you bring the charger? [b]not bold[/b]", 3, out=False),
+        fake_message("msg_4", ADA, "great", 4, out=False),
+        fake_message("msg_3", ADA, "yes! see you at the café", 5, out=True, status="delivered"),
+        fake_message("msg_2", ADA, "hey, are we still on for 3?", 6, out=False),
+        fake_message("msg_1", ADA, "last night was fun", 60 * 20, out=False),
+    ],
+    "cht_bob": [fake_message("msg_b1", BOB, "ping me when you land", 90, out=False)],
+    "cht_team": [],
+    "cht_old": [],
+}
+# What the live stream would deliver while Ada's chat is open: Bob's chat gets two unread.
+BOB_ARRIVALS = (
+    fake_message("msg_b2", BOB, "landed!", 0.5, out=False),
+    fake_message("msg_b3", BOB, "where are you?", 0.2, out=False),
+)
+
+
+class FakePlow:
+    """Answers the calls the main screen makes, from the fixed data above.
+
+    Sends of a body starting with "unknown" fail with an unknown outcome, and
+    from then on history requests never answer (so the message stays "?");
+    other sends never answer (they stay "sending").
+    """
+
+    def __init__(self, base_url: str, token: str | None = None) -> None:
+        self.base_url = base_url
+        self.token = token
+        self._outage = False
+
+    async def chats(self) -> list[Chat]:
+        return [ADA, TEAM, BOB, OLD]
+
+    async def chat(self, uid: str) -> Chat:
+        for chat in await self.chats():
+            if chat.uid == uid:
+                return chat
+        raise NotFound("No such chat.", status=404)
+
+    async def lines(self) -> list[Line]:
+        return [Line.from_json(LINE_ELM), Line.from_json(LINE_OAK)]
+
+    async def messages(self, chat_uid: str, limit: int = 20, starting_after: str | None = None) -> Page:
+        if self._outage:
+            await asyncio.Event().wait()
+        data = MESSAGES.get(chat_uid, [])
+        if starting_after is not None:
+            data = data[[m.uid for m in data].index(starting_after) + 1 :]
+        return Page(data=tuple(data[:limit]), has_more=len(data) > limit)
+
+    async def send_message(self, chat_uid: str, body: str) -> Message:
+        if body.startswith("unknown"):
+            self._outage = True
+            raise DeliveryUnknown("The server did not answer (503).", status=503)
+        await asyncio.Event().wait()
+        raise AssertionError("never answers")
+
+    async def create_chat(self, line_id: str, member_names: list[str] | tuple[str, ...]) -> Chat:
+        line = LINE_OAK if line_id == LINE_OAK["uid"] else LINE_ELM
+        members = [
+            _member(f"cp_new{n}", name, None, code=f"VERIFY-{n}{n}X{n}Q{n}") for n, name in enumerate(member_names, start=1)
+        ]
+        return _chat("cht_new", "pending", members, line)
+
+    async def resend_invitation(self, chat_uid: str, participant_uid: str) -> Member:
+        raise AssertionError("not used in snapshots")
+
+    async def ws_ticket(self, chat_uid: str | None) -> str:
+        await asyncio.Event().wait()  # the live stream never connects
+        raise AssertionError("never answers")
+
+    async def aclose(self) -> None:
+        pass
+
+
+def chats_app(**config: Any) -> PlowApp:
+    """The real app, signed in, against `FakePlow`, at `NOW` in UTC."""
+    store = TokenStore([MemoryStore()], env={"PLOW_TOKEN": TOKEN})  # signed in: straight to the chats
+    options: dict[str, Any] = {"api_url": "https://api.plow.co"}
+    options.update(config)
+    return PlowApp(AppConfig(**options), token_store=store, client_factory=FakePlow, **display_options(FixedClock(NOW)))
