@@ -32,6 +32,7 @@ from plow_tui.client.tokens import MemoryStore, TokenStore
 from plow_tui.sandbox import SandboxConfig, SandboxServer
 from plow_tui.tui.app import AppConfig, PlowApp
 from plow_tui.tui.screens.chats import ChatsScreen
+from plow_tui.tui.widgets.conversation import Conversation
 
 SEED = int(os.environ.get("PLOW_CHAOS_SEED", "7117"))
 MESSAGES = 400
@@ -105,11 +106,18 @@ async def send_through_faults(http: httpx.AsyncClient, headers: dict[str, str], 
     raise AssertionError("the injected failures never ran out")
 
 
-async def run_chaos(rng: random.Random, http: httpx.AsyncClient, token: str, chat: Any, phone: str) -> dict[str, int]:
-    """The traffic and the faults; returns how many of each fault were injected."""
+async def run_chaos(
+    rng: random.Random, http: httpx.AsyncClient, token: str, chat: Any, phone: str, open_chat: Any
+) -> dict[str, int]:
+    """The traffic and the faults; returns how many of each fault were injected.
+
+    The app opens the chat a quarter of the way in, while messages flow.
+    """
     headers = {"Authorization": f"Bearer {token}"}
     counts = dict.fromkeys(["drop", "fail", "delivery", "stale_ticket"], 0)
     for i in range(MESSAGES):
+        if i == MESSAGES // 4:
+            open_chat()
         if rng.random() < 0.5:
             assert await sms(http, phone, chat.number, f"in {i} {rng.random():.6f}") == "message"
         else:
@@ -164,9 +172,7 @@ async def test_chaos_transcripts_equal_the_server_history(monkeypatch: pytest.Mo
         ):
             screen = await until(pilot, lambda: isinstance(app.screen, ChatsScreen) and app.screen, "the main screen")
             await until(pilot, lambda: screen.chats_loaded, "the chat list")
-            screen.open_chat(chat.uid)
-            pane = await until(pilot, lambda: screen.pane(chat.uid), "the pane")
-            await until(pilot, lambda: pane.loaded and screen.stream_live, "the live stream")
+            await until(pilot, lambda: screen.stream_live, "the live stream")
 
             stream = ChaosStream(api, chat.uid, last_uid=NO_MESSAGES)
 
@@ -177,7 +183,8 @@ async def test_chaos_transcripts_equal_the_server_history(monkeypatch: pytest.Mo
 
             consumer = asyncio.create_task(consume())
             try:
-                counts = await run_chaos(rng, http, token, chat, phone)
+                counts = await run_chaos(rng, http, token, chat, phone, lambda: screen.open_chat(chat.uid))
+                pane = await until(pilot, lambda: screen.pane(chat.uid), "the pane")
                 headers = {"Authorization": f"Bearer {token}"}
                 expected: list[Row] = []
                 app_view: list[Row] = []
@@ -189,6 +196,10 @@ async def test_chaos_transcripts_equal_the_server_history(monkeypatch: pytest.Mo
 
                 deadline = time.monotonic() + 20
                 while time.monotonic() < deadline:
+                    if pane.has_older and not pane.loading_older:
+                        # What scrolling to the top does: the app shows history a page at a time.
+                        conversation = pane.conversation
+                        conversation.post_message(Conversation.NearTop(conversation, conversation.oldest_uid))
                     expected = server_view(await server_history(http, headers, chat.uid))
                     if settled():
                         break
@@ -214,7 +225,10 @@ def assert_same(seen: list[Row], expected: list[Row], who: str, context: str) ->
     missing = [row[0] for row in expected if row[0] not in set(uids)]
     assert not duplicates, f"{who}: duplicates {duplicates[:5]} ({context})"
     assert not missing, f"{who}: lost {len(missing)} messages, e.g. {missing[:5]} ({context})"
-    assert uids == [row[0] for row in expected], f"{who}: wrong order ({context})"
+    order = [row[0] for row in expected]
+    first = next((i for i, (a, b) in enumerate(zip(uids, order)) if a != b), None)
+    around = None if first is None else (seen[max(0, first - 1) : first + 3], expected[max(0, first - 1) : first + 3])
+    assert uids == order, f"{who}: wrong order from index {first} of {len(order)}: {around} ({context})"
     wrong = [(s, e) for s, e in zip(seen, expected) if s != e]
     assert not wrong, f"{who}: {len(wrong)} rows differ, e.g. {wrong[:3]} ({context})"
 

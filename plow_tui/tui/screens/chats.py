@@ -130,6 +130,10 @@ class ChatsScreen(Screen[None]):
         self._last: dict[str, Message] = {}  # newest message per chat, for previews
         self._empty: set[str] = set()  # chats known to have no messages yet
         self._arrivals: list[Message] = []  # from the stream, not shown yet (see `_stream_event`)
+        # Per chat: stream messages and status changes that came while its first page was
+        # loading. The page may have been read before they happened, so they are applied
+        # over it when it lands (else they would be lost, or a `delivered` missed).
+        self._early: dict[str, list[Message]] = {}
         self._unread: dict[str, int] = {}
         # Member codes from create/resend answers, per chat: the server never shows them again.
         self._codes: dict[str, dict[str, Member]] = {}
@@ -359,6 +363,12 @@ class ChatsScreen(Screen[None]):
             pane.conversation.add_entries(entries)
             if message.messages:
                 self._note_last(message.chat_uid, message.messages[0])
+            for early in self._early.pop(message.chat_uid, []):
+                shown = pane.conversation.get(early.uid)
+                if shown is None:
+                    self._add_newer(pane, [message_entry(early, now)])
+                elif shown.outbound:
+                    pane.conversation.update_state(early.uid, later_state(shown.state, early.status))
 
     @on(ChatFeed.Event)
     def _stream_event(self, message: ChatFeed.Event) -> None:
@@ -458,7 +468,9 @@ class ChatsScreen(Screen[None]):
         for chat_uid, batch in by_chat.items():
             pane = self.pane(chat_uid)
             if pane is not None and pane.loaded:
-                pane.conversation.add_entries(message_entry(m, now) for m in batch)
+                self._add_newer(pane, [message_entry(m, now) for m in batch])
+            elif pane is not None:
+                self._early.setdefault(chat_uid, []).extend(batch)
             inbound = sum(1 for m in batch if not m.is_outbound)
             if inbound and chat_uid != self._open_uid:
                 self._unread[chat_uid] = self._unread.get(chat_uid, 0) + inbound
@@ -468,9 +480,25 @@ class ChatsScreen(Screen[None]):
             if chat_uid not in self._chats:
                 self._load_chats()  # a chat we have not listed yet (created elsewhere)
 
+    @staticmethod
+    def _add_newer(pane: ChatPane, entries: list[Entry]) -> None:
+        """Append `entries`, except those older than the oldest shown while older pages exist.
+
+        A restarted stream may backfill messages from before the loaded page;
+        appended, they would show out of order. The older page brings them.
+        """
+        conversation = pane.conversation
+        if pane.has_older and conversation.entries:
+            oldest = conversation.entries[0].at
+            entries = [e for e in entries if e.at >= oldest or conversation.get(e.uid) is not None]
+        conversation.add_entries(entries)
+
     def _status_changed(self, message: Message) -> None:
         pane = self.pane(message.chat_uid or "")
         if pane is None:
+            return
+        if not pane.loaded:
+            self._early.setdefault(pane.chat.uid, []).append(message)
             return
         shown = pane.conversation.get(message.uid)
         if shown is not None:
