@@ -241,3 +241,30 @@ async def until(pilot: Any, condition: Any, what: str, timeout: float = 15.0) ->
             return value
         await pilot.pause(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_a_delivery_update_lost_in_a_drop_is_recovered() -> None:
+    """The one-fault version of the chaos: `delivered` happens while the socket is down."""
+    with SandboxServer(SandboxConfig(port=0, seed=3, delivery_delay_ms=300)) as sandbox:
+        token, chat = await sign_up(sandbox.base_url, new_phone())
+        async with (
+            PlowClient(sandbox.base_url, token, sleep=fast_sleep) as api,
+            httpx.AsyncClient(base_url=sandbox.base_url) as http,
+        ):
+            stream = ChatStream(api, chat.uid, last_uid=NO_MESSAGES, backoff_initial=0.5, backoff_max=0.5)
+            transcript = Transcript()
+            sent: Any = None
+
+            async def follow() -> None:
+                nonlocal sent
+                async with contextlib.aclosing(stream.events()) as events:
+                    async for event in events:
+                        transcript.apply(event)
+                        if sent is None and getattr(event, "state", None) == "live":
+                            sent = await api.send_message(chat.uid, "hello")
+                            # Down before the update (300 ms) and back only after it (500 ms).
+                            (await http.post("/sandbox/faults", json={"drop_sockets": True})).raise_for_status()
+                        if sent is not None and transcript.view() == [(sent.uid, "hello", True, "delivered")]:
+                            return
+
+            await asyncio.wait_for(follow(), 10)
