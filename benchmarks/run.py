@@ -1,49 +1,61 @@
 """plow-tui benchmark suite (issue #8).
 
-    python benchmarks/run.py            # the full suite: every figure of issue #8 (~2-4 min on 2 cores)
-    python benchmarks/run.py --quick    # smaller baselines and fewer samples (< 1 min)
+    python benchmarks/run.py            # every figure of issue #8 at its sizes (~1 min on 2 cores)
+    python benchmarks/run.py --quick    # smaller sizes and fewer samples (~15 s)
     python benchmarks/run.py --only open,startup
 
-Prints one JSON object per figure, then a one-line summary:
+Prints one JSON object per figure, then a one-line summary; exits 1 if a judged
+goal is missed:
 
     {"name": ..., "ours": v, "baseline": v, "ratio": ours/baseline, "unit": "s"|"ms"|"MiB"|"msg/s",
-     "goal": "...", "met": true|false, ...}
+     "goal": "...", "met": true|false|null, ...}
 
-Every baseline runs in the same process and the same run as ours, so ratios
-hold on a noisy machine. Apps run headless with `run_test(size=(120, 40))`.
+Baselines run in the same process and the same run as ours, interleaved with
+them where there are rounds, so ratios hold on a noisy machine. Apps run
+headless with `run_test(size=(120, 40))`. `--quick` shrinks some sizes below
+the issue's (open_10k's baseline, the burst, the backfill): those figures are
+printed with `"met": null` and a note, never judged. `--tiny` (the smoke test)
+judges nothing.
+
+Topology: the measured app runs in this process. The sandbox
+(`sandbox_process.py`) and the texting phones (`phone.py`) run in their own
+processes at lower CPU priority (nice 10): in real use the server and the
+phones are other machines, and sharing this process's GIL (or its CPU time)
+with them would add their pauses to every figure of the app.
 
 What each figure measures
 -------------------------
 "Painted" always means: the text reached a compositor update handed to
 `App._display` (what Textual writes to the terminal), detected by
-`harness.PaintProbe`, which renders each update to its terminal bytes and looks
-for the markers (`m` + 7 digits) every message body carries. Ours and the
-baselines go through the same probe.
+`harness.PaintProbe`, which renders each update to its terminal bytes (the
+work a real terminal run does) and looks for the markers (`m` + 7 digits)
+every message body carries. Ours and the baselines go through the same probe.
 
 open_10k      Mount a `Conversation` holding 10,000 entries in a running app →
               the newest entry painted (s). Baseline: the naive equivalent, a
               `VerticalScroll` of 10,000 `Static`s anchored to the bottom, same
-              entries, same end point. Goal ratio <= 0.05. (--quick: the baseline
-              has 1,000 Statics, said in "note"; the ratio then overstates ours.)
+              entries, same end point. Goal ratio <= 0.05.
 open_100k     The same with 100,000 entries; baseline: ours at 10,000. Goal ratio <= 2.
 append_at_10k_p50 / _p99
-              The real app (PlowApp → ChatsScreen → ChatPane) against a sandbox
-              over loopback, chat open and the live stream connected, holding
-              10,000 entries (the newest page from the server plus older ones
-              put in with `prepend_older`). A member's phone texts the line via
-              `/sandbox/sms` from another thread, 30 ms apart; latency = text
-              painted − the moment its request left the phone (so it includes
-              the sandbox's handling, ~0.5 ms, and the socket). Baseline: the same
-              with 10 entries. Goal ratio <= 1.5 and p99 < 50 ms.
+              The real app (PlowApp → ChatsScreen → ChatPane) against the
+              sandbox over loopback, chat open and the live stream connected,
+              holding 10,000 entries (the newest page from the server plus
+              older ones put in with `prepend_older`). The member's phone texts
+              the line via `/sandbox/sms`, 100 texts 30 ms apart; latency = text
+              painted − the moment its request left the phone (so it includes the
+              sandbox's handling and the socket). Baseline: the same with 10
+              entries. Goal ratio <= 1.5 and p99 < 50 ms.
 burst_keys_p99
-              1,000 texts sent as fast as the sandbox takes them (4 phone
-              threads) while keys are typed into the editor every 20 ms;
-              keypress (key event posted to the driver) → the typed text painted.
-              Baseline: the same keys with no traffic (idle). Goal ratio <= 3.
+              1,000 texts sent as fast as the sandbox takes them (4 connections)
+              while a key is typed into the editor every 20 ms; keypress (key
+              event posted to the driver) → the typed text painted. Baseline:
+              the same keys with no traffic. 3 rounds of idle keys then a burst,
+              samples pooled. Goal ratio <= 3.
 burst_shown   Messages per second from the first text sent to all 1,000 being in
-              the conversation, vs the rate the sandbox accepted them. "lost"
-              counts texts the sandbox accepted that never reached the
-              conversation (goal 0), "duplicates" uids shown twice (goal 0).
+              the conversation, vs the rate the sandbox accepted them (median of
+              the rounds). "lost" counts texts the sandbox accepted that never
+              reached the conversation, "duplicates" uids shown twice,
+              "newest_painted" that the newest reached the screen. Goal: 0, 0, true.
 chat_list_1k  Mount a `ChatList` of 1,000 chats → its top row painted, vs 10 chats.
               Goal ratio <= 3.
 startup       `python -m plow_tui --api-url <sandbox>` with `PLOW_TOKEN` set, under a
@@ -51,7 +63,7 @@ startup       `python -m plow_tui --api-url <sandbox>` with `PLOW_TOKEN` set, un
               screen (its "Chats" sidebar title); baseline: a bare Textual
               hello-world (`benchmarks/hello_app.py`) under the same pty → its
               text in the output. Each process is killed at that point; median of
-              alternating runs. Goal ratio <= 1.5. `chat_row_s` adds the time
+              5 alternating runs. Goal ratio <= 1.5. `chat_row_s` adds the time
               until the chat list shows the chat fetched from the sandbox.
 memory_100k   In a fresh child process: RSS (from /proc/self/statm, after
               gc.collect()) once the app runs, then after creating 100,000
@@ -62,9 +74,10 @@ backfill_5k   The real app with its chat open and live; the sockets are dropped
               and the client's next `ws_ticket` call is held (the network is
               "down") while the phone sends 5,000 texts. Then the ticket is let
               through: time from then to all 5,000 in the conversation and the
-              newest painted. Baseline: bare httpx fetching the same 5,000
-              messages (pages of 100, newest first, JSON decoded) in the same
-              process. Goal ratio <= 1.5.
+              newest painted. Baseline: bare httpx (a client already open)
+              fetching the same 5,000 messages (pages of 100, newest first, JSON
+              decoded) in this process. Median of 5 rounds, each followed by its
+              baseline. Goal ratio <= 1.5.
 """
 
 from __future__ import annotations
@@ -148,22 +161,27 @@ class Result:
     baseline: float
     unit: str
     goal: str
-    met: bool
+    met: bool | None  # None: not judged (sizes smaller than the issue's in this mode)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def line(self) -> str:
         ratio = self.ours / self.baseline if self.baseline else float("inf")
         record = {
             "name": self.name,
-            "ours": round(self.ours, 4),
-            "baseline": round(self.baseline, 4),
-            "ratio": round(ratio, 4),
+            "ours": _figure(self.ours),
+            "baseline": _figure(self.baseline),
+            "ratio": _figure(ratio),
             "unit": self.unit,
             "goal": self.goal,
             "met": self.met,
             **self.extra,
         }
         return json.dumps(record, ensure_ascii=False)
+
+
+def _figure(value: float) -> float:
+    """Five significant digits: enough for any of these figures, short to read."""
+    return float(f"{value:.5g}")
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -749,6 +767,8 @@ async def fetch_newest(base_url: str, token: str, chat_uid: str, count: int, fir
 # --------------------------------------------------------------------------- main
 
 
+# --quick shrinks these below the issue's sizes, so their goals are not judged there.
+QUICK_UNJUDGED = {"open_10k", "burst_keys_p99", "burst_shown", "backfill_5k"}
 BENCHES = ("open", "append", "burst", "chat_list", "startup", "memory", "backfill")
 
 
@@ -799,21 +819,26 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
 
     def emit(result: Result) -> None:
+        if mode == "tiny" or (mode == "quick" and result.name in QUICK_UNJUDGED):
+            result.met = None
+            result.extra.setdefault("note", f"sizes below issue #8's in {mode} mode: not judged")
         results.append(result)
         print(result.line(), flush=True)
 
     started = time.perf_counter()
     asyncio.run(run(sizes, only, emit))
     elapsed = time.perf_counter() - started
-    met = sum(r.met for r in results)
-    missed = [r.name for r in results if not r.met]
+    judged = [r for r in results if r.met is not None]
+    missed = [r.name for r in judged if not r.met]
+    unjudged = [r.name for r in results if r.met is None]
     print(
-        f"summary: {met}/{len(results)} goals met"
+        f"summary: {len(judged) - len(missed)}/{len(judged)} goals met"
         + (f" (missed: {', '.join(missed)})" if missed else "")
+        + (f"; not judged in this mode: {', '.join(unjudged)}" if unjudged else "")
         + f"; mode={mode}; {elapsed:.1f}s; {os.cpu_count()} CPUs; Python {platform.python_version()}",
         flush=True,
     )
-    return 0 if not missed or mode == "tiny" else 1
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
