@@ -36,6 +36,12 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="sign in without creating a chat with your phone",
     )
+    parser.add_argument(
+        "--no-bell",
+        dest="notifications",
+        action="store_false",
+        help="do not ring the terminal bell when a message arrives while the terminal is in the background",
+    )
     parser.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
 
 
@@ -105,6 +111,7 @@ def run_app(args: argparse.Namespace) -> int:
         name=args.name or _login_name(),
         provision_chat=args.provision_chat,
         sandbox=sandbox is not None,
+        notifications=args.notifications,
     )
     app = PlowApp(
         config,
