@@ -194,7 +194,10 @@ class AiryStream:
                 )
             )
             pending: list[stomp.Frame] = []
-            connected = await asyncio.wait_for(self._await_frame(ws, parser, "CONNECTED", pending), self.open_timeout)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
+            # cancellation that races a completed recv, and close() would hang.
+            async with asyncio.timeout(self.open_timeout):
+                connected = await self._await_frame(ws, parser, "CONNECTED", pending)
             send_every, expect_within = stomp.negotiate(
                 self.heartbeat_ms, stomp.parse_heartbeat(connected.header("heart-beat"))
             )
@@ -219,7 +222,8 @@ class AiryStream:
                     )
                 )
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._await_receipt(ws, parser, receipt, pending), self.receipt_wait)
+                    async with asyncio.timeout(self.receipt_wait):
+                        await self._await_receipt(ws, parser, receipt, pending)
                 self._handle_all(pending)
                 pending.clear()
                 # Subscribed: from here on nothing is missed, so fetch what was.
@@ -231,7 +235,8 @@ class AiryStream:
                 timeout = 2 * expect_within if expect_within else None
                 while True:
                     try:
-                        data = await asyncio.wait_for(ws.recv(), timeout)
+                        async with asyncio.timeout(timeout):
+                            data = await ws.recv()
                     except Exception:
                         if restarted:
                             return "restarted"

@@ -205,7 +205,9 @@ class AiryService:
             if heartbeat["expect"]:
                 timeout = min(timeout, 3 * heartbeat["expect"])
             try:
-                event = await asyncio.wait_for(websocket.receive(), timeout)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
+                async with asyncio.timeout(timeout):
+                    event = await websocket.receive()
             except asyncio.TimeoutError:
                 session.drop()
                 return
@@ -288,7 +290,8 @@ class AiryService:
     async def _write_frames(self, websocket: WebSocket, session: _StompSession, heartbeat: dict[str, float]) -> None:
         while True:
             try:
-                item = await asyncio.wait_for(session.outbox.get(), heartbeat["send"] or None)
+                async with asyncio.timeout(heartbeat["send"] or None):
+                    item = await session.outbox.get()
             except asyncio.TimeoutError:
                 item = b"\n"
             if item is None:
