@@ -1,8 +1,10 @@
 """An Airy sandbox on a loopback port for the tests of this directory.
 
-Until the main `SandboxServer` serves the Airy routes, the tests serve
-`AiryService` alone: a Starlette app under uvicorn in a daemon thread. Tests
-talk to it only over HTTP and WebSocket, as the client would.
+The main `SandboxServer` mounts these routes too (test_main_sandbox.py), but
+its config does not expose the STOMP heart-beat interval or the idle timeout,
+which these tests shorten; so they serve `AiryService` alone: a Starlette app
+under uvicorn in a daemon thread. Tests talk to it only over HTTP and
+WebSocket, as the client would.
 """
 
 from __future__ import annotations

@@ -109,6 +109,7 @@ class AiryStream:
         try:
             self._emit_state("connecting")
             failures = 0
+            restarts = 0
             reauthenticate = False
             while not self._closed:
                 connected_before = self.connections
@@ -119,8 +120,16 @@ class AiryStream:
                         await conversation.reauthenticate()
                     reauthenticate = False
                     if await self._session() == "restarted":
-                        continue  # a new conversation: connect again for it, at once
-                    detail = "the connection closed"
+                        # Counted only while no connection went live in between.
+                        restarts = 1 if self.connections > connected_before else restarts + 1
+                        if restarts == 1:
+                            continue  # a new conversation: connect again for it, at once
+                        # Restarting over and over means the server refuses its own
+                        # tokens: back off rather than open conversations in a loop.
+                        detail = "the conversation was restarted again"
+                    else:
+                        restarts = 0
+                        detail = "the connection closed"
                 except _Unauthorized:
                     detail = "the token was refused; signing in again"
                     if not reauthenticate:
