@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -51,6 +52,7 @@ LOAD_CHATS = "load your chats"
 PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
+ARRIVALS_INTERVAL = 1 / 30  # seconds: a burst of messages is shown at most this often
 _CONNECTION = {
     "connecting": Connection.CONNECTING,
     "live": Connection.LIVE,
@@ -130,6 +132,8 @@ class ChatsScreen(Screen[None]):
         self._last: dict[str, Message] = {}  # newest message per chat, for previews
         self._empty: set[str] = set()  # chats known to have no messages yet
         self._arrivals: list[Message] = []  # from the stream, not shown yet (see `_stream_event`)
+        self._arrivals_timer: Timer | None = None
+        self._arrivals_shown_at = 0.0  # time.monotonic() when arrivals were last shown
         # Per chat: stream messages and status changes that came while its first page was
         # loading. The page may have been read before they happened, so they are applied
         # over it when it lands (else they would be lost, or a `delivered` missed).
@@ -381,11 +385,16 @@ class ChatsScreen(Screen[None]):
             return
         status.last_event = self.plow_app.now()
         if isinstance(event, ev.MessagesArrived):
-            # A burst comes as one event per message: gather what is queued and
-            # show it in one go (one list update, one repaint), so typing stays
-            # responsive. Any other event shows the gathered ones first, in order.
+            # A burst comes as one event per message: gather them and show them
+            # at most every ARRIVALS_INTERVAL s (the first at once), each time in
+            # one go (one list update, one repaint), so typing stays responsive.
+            # Any other event shows the gathered ones first, in order.
             if not self._arrivals:
-                self.call_later(self._show_arrivals)
+                wait = self._arrivals_shown_at + ARRIVALS_INTERVAL - time.monotonic()
+                if wait > 0:
+                    self._arrivals_timer = self.set_timer(wait, self._show_arrivals)
+                else:
+                    self.call_later(self._show_arrivals)
             self._arrivals.extend(event.messages)
             return
         self._show_arrivals()
@@ -456,7 +465,11 @@ class ChatsScreen(Screen[None]):
 
     def _show_arrivals(self) -> None:
         arrivals, self._arrivals = self._arrivals, []
+        if self._arrivals_timer is not None:
+            self._arrivals_timer.stop()
+            self._arrivals_timer = None
         if arrivals:
+            self._arrivals_shown_at = time.monotonic()
             self._messages_arrived(arrivals)
 
     def _messages_arrived(self, messages: Iterable[Message]) -> None:
