@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -78,9 +77,6 @@ class TicketBurner:
         else:
             self._burnt_last = False
         return await connect(url, **options)
-
-
-Step = Callable[[], Awaitable[Any]]
 
 
 def pick(rng: random.Random, weighted: list[tuple[float, str]]) -> str:

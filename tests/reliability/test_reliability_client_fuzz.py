@@ -18,7 +18,6 @@ from contextlib import aclosing
 from typing import Any
 
 import httpx
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
