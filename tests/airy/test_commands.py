@@ -9,12 +9,15 @@ import subprocess
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import pytest
 
 from plow_tui.cli import main
 from plow_tui.commands import ExitCode
-from tests.airy.conftest import AiryServer
+
+if TYPE_CHECKING:
+    from tests.airy.conftest import AiryServer
 
 
 def _airy(server: AiryServer, *rest: str, channel: str | None = None) -> list[str]:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from websockets.asyncio.client import connect
 
 from plow_tui.client.airy import stomp
-from tests.airy.conftest import AiryServer
+
+if TYPE_CHECKING:
+    from tests.airy.conftest import AiryServer
 
 UNKNOWN_CHANNEL = "00000000-0000-4000-8000-000000000000"
 

@@ -7,13 +7,13 @@ import contextlib
 import random
 from collections import Counter
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from websockets.asyncio.server import serve
 
 from plow_tui.client.airy import stomp
-
 from plow_tui.client.airy.conversation import AiryConversation, resume_token_key
 from plow_tui.client.airy.errors import AiryChannelNotFound
 from plow_tui.client.airy.events import (
@@ -27,7 +27,9 @@ from plow_tui.client.airy.http import AiryClient
 from plow_tui.client.airy.stream import AiryStream
 from plow_tui.client.events import ConnectionChanged
 from plow_tui.client.tokens import MemoryStore, TokenStore
-from tests.airy.conftest import AiryServer
+
+if TYPE_CHECKING:
+    from tests.airy.conftest import AiryServer
 
 
 def _store() -> TokenStore:
