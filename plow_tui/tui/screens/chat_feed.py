@@ -28,6 +28,7 @@ from plow_tui.client.errors import NotFound, NotSignedIn, PlowError, ValidationF
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
+    from plow_tui.client.models import Message as PlowMessage
     from plow_tui.client.stream import ChatStream
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class ChatFeed(Widget):
         self._per_chat = False  # the server refused all-chats tickets
         self._last_request: tuple[dict[str, str | None], set[str]] = ({}, set())
         self._per_chat_following: set[str] = set()
+        self._gathered: list[PlowMessage] = []  # arrived messages not posted yet (see `_relay`)
 
     @property
     def per_chat(self) -> bool:
@@ -132,6 +134,14 @@ class ChatFeed(Widget):
         try:
             async with contextlib.aclosing(stream.events()) as events:
                 async for event in events:
+                    if isinstance(event, ev.MessagesArrived) and not event.backfill:
+                        # In a burst the stream yields faster than the screen takes
+                        # messages: post what gathered meanwhile as one event.
+                        if not self._gathered:
+                            self.call_later(self._post_gathered)
+                        self._gathered.extend(event.messages)
+                        continue
+                    self._post_gathered()  # first, to keep the order
                     self.post_message(self.Event(event))
         except NotFound as error:
             if stream.chat_uid is None:
@@ -140,6 +150,11 @@ class ChatFeed(Widget):
                 self.post_message(self.Gone(stream.chat_uid))
         except PlowError as error:
             self.post_message(self.Failed(error))
+
+    def _post_gathered(self) -> None:
+        gathered, self._gathered = self._gathered, []
+        if gathered:
+            self.post_message(self.Event(ev.MessagesArrived(tuple(gathered))))
 
     @on(_AllChatsRefused)
     def _all_chats_refused(self, message: _AllChatsRefused) -> None:
