@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from plow_tui.client.airy import stomp
@@ -239,3 +241,51 @@ async def test_disconnect_with_receipt(airy_server: AiryServer) -> None:
         (receipt,) = await _frames(ws, parser, 1)
         assert receipt.header("receipt-id") == "bye"
         await asyncio.wait_for(ws.wait_closed(), 3)
+
+
+def test_resume_token_on_behalf_of_the_user_with_the_system_token(airy_server_factory) -> None:
+    server = airy_server_factory(system_token="system-token-for-tests")
+    _auth(server)
+    conversation = server.only_conversation()
+    system = {"Authorization": "Bearer system-token-for-tests"}
+    url = server.base_url + "/chatplugin.resumeToken"
+    good = httpx.post(url, json={"channel_id": server.channel_id, "conversation_id": conversation}, headers=system)
+    assert good.status_code == 200
+    resumed = server.post("/chatplugin.authenticate", {"resume_token": good.json()["resume_token"]})
+    assert resumed.status_code == 200
+    for body in ({}, {"channel_id": server.channel_id, "conversation_id": ["x"]}, {"channel_id": "other", "conversation_id": conversation}):
+        assert httpx.post(url, json=body, headers=system).status_code == 400
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    max_leaves=8,
+)
+keys = st.sampled_from(["channel_id", "resume_token", "message", "text", "drop_sockets", "expire_tokens", "x"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(
+        ["/chatplugin.authenticate", "/chatplugin.resumeToken", "/chatplugin.send", "/sandbox/airy/conversations/x/messages"]
+    ),
+    body=st.one_of(json_values, st.dictionaries(keys, json_values, max_size=3)),
+    authorization=st.one_of(st.none(), st.from_regex(r"\A(Bearer )?[a-z]{1,8}\Z")),
+)
+def test_any_json_gets_an_answer_below_500(airy_server: AiryServer, path: str, body, authorization) -> None:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    response = httpx.post(airy_server.base_url + path, json=body, headers=headers)
+    assert response.status_code < 500
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(message=st.one_of(json_values, st.dictionaries(st.sampled_from(["text", "postbackData", "attachment"]), json_values)))
+def test_any_message_content_is_stored_or_refused_with_400(airy_server: AiryServer, message) -> None:
+    token = _auth(airy_server)
+    response = httpx.post(
+        airy_server.base_url + "/chatplugin.send", json={"message": message}, headers={"Authorization": token}
+    )
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.json()["content"] == message

@@ -176,7 +176,8 @@ class AiryWorld:
     def resume_token(self, authorization: str | None, body: JSON) -> JSON:
         token = bearer(authorization)
         if self.config.system_token and token == self.config.system_token:
-            conversation = self.conversations.get(body.get("conversation_id"))  # type: ignore[arg-type]
+            conversation_id = body.get("conversation_id")
+            conversation = self.conversations.get(conversation_id) if isinstance(conversation_id, str) else None
             if conversation is None or conversation.channel_id != body.get("channel_id"):
                 raise AiryHttpError(400, "channel_id and conversation_id must name a conversation")
         else:
