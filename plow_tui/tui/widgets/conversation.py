@@ -88,11 +88,17 @@ class _LineIndex:
         self.total = sum(heights)
 
     def append(self, height: int) -> None:
-        position = len(self._tree)
-        # The new node covers (position - lowbit, position]: the new height
-        # plus the heights already there in that range.
-        covered = self.start(position - 1) - self.start(position - (position & -position))
-        self._tree.append(height + covered)
+        tree = self._tree
+        position = len(tree)
+        # The new node covers (position - lowbit, position]: the new height plus
+        # the nodes that tile the rest of that range (one walk, not two sums).
+        value = height
+        child = position - 1
+        stop = position - (position & -position)
+        while child > stop:
+            value += tree[child]
+            child -= child & -child
+        tree.append(value)
         self.total += height
 
     def add(self, index: int, delta: int) -> None:
