@@ -63,7 +63,7 @@ class DraftFile:
         else:
             everything.pop(self.api_url, None)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             descriptor, temporary = tempfile.mkstemp(prefix=".drafts-", dir=self.path.parent)
             try:
                 os.fchmod(descriptor, 0o600)

@@ -646,6 +646,10 @@ class ChatsScreen(Screen[None]):
         if parts > 1:
             self.notify(f"Long text: sending it as {parts} messages.", timeout=5)
         pane.compose_box.draft = ""
+        # The text is now the outbox's: forget the draft on disk at once, so a
+        # process killed right after sending never offers it to be sent twice.
+        if self._drafts.pop(pane.chat.uid, None) is not None:
+            self._save_drafts()
 
     # -- drafts -----------------------------------------------------------------------------
 
