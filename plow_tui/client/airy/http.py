@@ -54,7 +54,7 @@ def websocket_url(base_url: str) -> str:
 def _server_message(response: httpx.Response) -> str | None:
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
     message = body.get("message") if isinstance(body, dict) else None
     return message.strip() if isinstance(message, str) and message.strip() else None
@@ -132,7 +132,7 @@ class AiryClient:
             raise error_from_response(response, action)
         try:
             return response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise AiryProtocolError(f"The Airy instance answered something that is not JSON ({action}).") from exc
 
     async def authenticate(

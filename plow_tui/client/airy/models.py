@@ -62,14 +62,14 @@ def _content(value: Any) -> JSON | str:
         if stripped.startswith("{"):
             try:
                 decoded = json.loads(stripped)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
                 return value
             if isinstance(decoded, dict):
                 return decoded
         return value
     if value is None:
         return ""
-    return json.dumps(value, ensure_ascii=False)
+    return _dump(value, ensure_ascii=False)
 
 
 def _attachment_line(attachment: Any) -> str | None:
@@ -121,7 +121,15 @@ def render_content(content: JSON | str) -> str:
         return "\n".join(parts)
     # Something this client does not know (rich cards, templates…): show it
     # rather than an empty bubble.
-    return json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _dump(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _dump(value: Any, **options: Any) -> str:
+    """`json.dumps`, or a placeholder for a value nested too deep to print."""
+    try:
+        return json.dumps(value, **options)
+    except (RecursionError, ValueError):  # RecursionError: absurdly deep nesting
+        return "[content nested too deeply to show]"
 
 
 @dataclass(frozen=True, slots=True)

@@ -289,7 +289,7 @@ class AiryStream:
     def _handle_message(self, frame: stomp.Frame) -> None:
         try:
             push = AiryPush.from_json(json.loads(frame.body))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # bad UTF-8 or JSON; RecursionError: absurdly deep nesting
             push = None
         if push is None:
             log.warning("skipping an Airy push that holds no message")
