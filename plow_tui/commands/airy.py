@@ -1,11 +1,11 @@
-"""`plow-tui airy URL --channel-id UUID send|tail`: the Airy Chat Plugin from a script.
+"""`plow-tui airy URL --channel-id UUID [send|tail]`: the Airy Chat Plugin, interactive or from a script.
 
-The conversation is resumed across runs: its resume token is kept in the
-secret store (key `airy:<url>#<channel>`), so `send` twice lands in one
-conversation and `tail` shows its history. Output is for people by default
-and for scripts with `--json`; errors are one sentence on stderr and an
-`ExitCode`. The interactive screen (no action) is not wired yet, so the
-action is required for now.
+Without an action it opens the Airy screen (the app's conversation pane and
+editor on this backend). The conversation is resumed across runs: its resume
+token is kept in the secret store (key `airy:<url>#<channel>`), so `send`
+twice lands in one conversation, `tail` shows its history, and the screen
+shows the whole conversation again. Output is for people by default and for
+scripts with `--json`; errors are one sentence on stderr and an `ExitCode`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("url", metavar="URL", help="the Airy instance, e.g. https://airy.example.com")
     parser.add_argument("--channel-id", required=True, type=_channel_id, metavar="UUID", help="the Chat Plugin channel")
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    parser.set_defaults(func=run_screen)  # no action: the interactive screen
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=False)
 
     send_parser = actions.add_parser("send", help="send one message", description="Send one message.")
     send_parser.add_argument("text", metavar="TEXT", help="the message, or - to read it from stdin")
@@ -77,6 +78,25 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
     return value
+
+
+def run_screen(args: argparse.Namespace) -> int:
+    """Open the Airy screen on the conversation (resumed when a resume token is saved)."""
+    from plow_tui.client.airy.http import normalize_instance_url
+    from plow_tui.client.tokens import TokenStore
+    from plow_tui.logs import configure_logging
+    from plow_tui.tui.app import AiryApp
+    from plow_tui.tui.clipboard import clipboard_commands
+
+    try:
+        url = normalize_instance_url(args.url)
+    except ValueError as error:
+        return _fail(str(error), ExitCode.USAGE)
+    configure_logging()  # the terminal belongs to the app: everything else goes to the private log
+    store = TokenStore.default(force_file=args.insecure_storage)
+    app = AiryApp(url, args.channel_id, token_store=store, clipboard_commands=clipboard_commands())
+    app.run()
+    return int(app.return_code or ExitCode.OK)
 
 
 # -- running a command ---------------------------------------------------------------

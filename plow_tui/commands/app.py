@@ -87,10 +87,13 @@ def run_app(args: argparse.Namespace) -> int:
     # The terminal belongs to the app: everything else goes to the private log.
     configure_logging()
     sandbox = None
+    airy_channel = None
     if args.sandbox:
         from plow_tui.sandbox import SandboxConfig, SandboxServer
 
-        sandbox = SandboxServer(SandboxConfig(port=0, seed=args.seed))
+        sandbox_config = SandboxConfig(port=0, seed=args.seed)
+        airy_channel = sandbox_config.airy_channel  # offered in the app (key a)
+        sandbox = SandboxServer(sandbox_config)
         try:
             api_url = sandbox.start()
         except (OSError, RuntimeError) as exc:
@@ -112,6 +115,7 @@ def run_app(args: argparse.Namespace) -> int:
         provision_chat=args.provision_chat,
         sandbox=sandbox is not None,
         notifications=args.notifications,
+        airy_channel=airy_channel,
     )
     app = PlowApp(
         config,

@@ -28,6 +28,7 @@ from plow_tui.tui.screens.help import KeysScreen, key_rows
 from plow_tui.client.phone import DEFAULT_PHONE
 
 if TYPE_CHECKING:
+    from plow_tui.client.airy.conversation import SecretStore
     from plow_tui.client.http import PlowClient
     from plow_tui.client.tokens import TokenStore
     from plow_tui.tui.screens.phone import Draft, PhoneFactory
@@ -48,6 +49,12 @@ def _is_phone(screen: Screen) -> bool:
     """
     phone = sys.modules.get("plow_tui.tui.screens.phone")
     return phone is not None and isinstance(screen, phone.PhoneScreen)
+
+
+def _is_airy(screen: Screen) -> bool:
+    """Whether `screen` is the Airy conversation (imported when first opened, like the phone)."""
+    airy = sys.modules.get("plow_tui.tui.screens.airy")
+    return airy is not None and isinstance(screen, airy.AiryScreen)
 
 
 def utc_now() -> datetime:
@@ -71,6 +78,8 @@ class AppConfig:
     notifications: bool = True
     poll_interval: float = 3.0
     phone_number: str = DEFAULT_PHONE
+    # The sandbox's Airy channel (`--sandbox` only): offered as the Airy screen.
+    airy_channel: str | None = None
 
 
 class PlowBaseApp(App[int]):
@@ -163,7 +172,7 @@ class PlowApp(PlowBaseApp):
     """The Plow client: activation first when there is no token, then the chats."""
 
     TITLE = "plow-tui"
-    BINDINGS = [Binding("p", "phone", "Phone (sandbox)")]
+    BINDINGS = [Binding("p", "phone", "Phone (sandbox)"), Binding("a", "airy", "Airy (sandbox)")]
 
     def __init__(
         self,
@@ -259,7 +268,12 @@ class PlowApp(PlowBaseApp):
     def _open_place(self, screen: Screen) -> None:
         # The first screen is pushed over the default one; after that, each
         # place replaces the last, so leaving it cancels its workers.
-        while isinstance(self.screen, KeysScreen) or _is_phone(self.screen) or getattr(self.screen, "is_modal", False):
+        while (
+            isinstance(self.screen, KeysScreen)
+            or _is_phone(self.screen)
+            or _is_airy(self.screen)
+            or getattr(self.screen, "is_modal", False)
+        ):
             self.pop_screen()
         if len(self.screen_stack) > 1:
             self.switch_screen(screen)
@@ -272,7 +286,21 @@ class PlowApp(PlowBaseApp):
         if action == "phone":
             # Only a sandbox has simulated phones; hide the key elsewhere.
             return self.config.sandbox and self.phone_factory is not None and not _is_phone(self.screen)
+        if action == "airy":
+            return self.config.airy_channel is not None and not _is_airy(self.screen)
         return True
+
+    def action_airy(self) -> None:
+        """Open the sandbox's Airy channel over the current screen (Escape comes back)."""
+        if not self.check_action("airy", ()) or self.config.airy_channel is None:
+            return
+        from plow_tui.tui.screens.airy import AiryScreen
+
+        while isinstance(self.screen, KeysScreen) or _is_phone(self.screen):
+            self.pop_screen()
+        self.push_screen(
+            AiryScreen(self.config.api_url, self.config.airy_channel, store=self.token_store, sandbox=self.config.sandbox)
+        )
 
     def action_phone(self) -> None:
         if not self.check_action("phone", ()) or self.phone_factory is None:
@@ -295,6 +323,8 @@ class PlowApp(PlowBaseApp):
         yield from super().get_system_commands(screen)
         if self.check_action("phone", ()):
             yield SystemCommand("Phone (sandbox)", "Open the simulated phone to text a line", self.action_phone)
+        if self.check_action("airy", ()):
+            yield SystemCommand("Airy channel (sandbox)", "Chat with the sandbox's Airy channel as a website visitor", self.action_airy)
 
 
 class PhoneApp(PlowBaseApp):
@@ -331,3 +361,30 @@ class PhoneApp(PlowBaseApp):
             )
         )
 
+
+class AiryApp(PlowBaseApp):
+    """`plow-tui airy URL --channel-id UUID`: one Airy Chat Plugin conversation, as a visitor."""
+
+    TITLE = "plow-tui airy"
+
+    def __init__(
+        self,
+        url: str,
+        channel_id: str,
+        *,
+        token_store: SecretStore | None,
+        screen_options: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.url = url
+        self.channel_id = channel_id
+        self.token_store = token_store
+        self._screen_options = screen_options or {}
+
+    def on_mount(self) -> None:
+        from plow_tui.tui.screens.airy import AiryScreen
+
+        self.push_screen(
+            AiryScreen(self.url, self.channel_id, store=self.token_store, standalone=True, **self._screen_options)
+        )

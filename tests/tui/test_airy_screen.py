@@ -1,0 +1,134 @@
+"""The Airy screen against a scripted conversation: what it shows for each thing the stream says."""
+
+from __future__ import annotations
+
+from airy_fakes import HISTORY, airy_message, fake_airy_app
+from app_fakes import screen_text, squash, wait_for
+
+from plow_tui.client.airy.errors import AiryChannelNotFound, AiryNetworkError
+from plow_tui.client.airy.events import AiryConversationRestarted, AiryMessagesArrived, AiryMessageUpdated, AiryStreamFailed
+from plow_tui.client.events import ConnectionChanged
+from plow_tui.tui.screens.airy import CHANNEL_GONE, CONNECTING, AiryScreen
+from plow_tui.tui.widgets.status_bar import Connection, StatusBar
+
+
+async def _open(pilot, history=HISTORY) -> AiryScreen:
+    app = pilot.app
+    screen = await wait_for(pilot, lambda: isinstance(app.screen, AiryScreen) and app.screen, what="the Airy screen")
+    await wait_for(pilot, lambda: len(screen.conversation.entries) == len(history), what="the history")
+    await wait_for(pilot, lambda: screen.compose_box.disabled_reason is None, what="sending allowed")
+    return screen
+
+
+async def _type(pilot, text: str) -> None:
+    for char in text:
+        await pilot.press("space" if char == " " else char)
+
+
+async def test_history_is_shown_with_who_wrote_it_literally() -> None:
+    app = fake_airy_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot)
+        entries = screen.conversation.entries
+        assert [e.uid for e in entries] == [m.id for m in HISTORY]
+        assert [(e.author, e.outbound) for e in entries[:2]] == [("you", True), ("Mia (Support)", False)]
+        assert entries[0].state == "delivered" and entries[1].state is None
+        text = squash(screen_text(app))
+        assert "[bold]tracking[/bold]" in text  # network text is never markup
+        assert "channel 5f1e7c2a-8b4d-4e6f-9a1c-3d2b0e4f6a70" in text
+        assert screen.query_one(StatusBar).connection is Connection.LIVE
+        assert "Back" not in text  # nothing to go back to when the screen is the app
+        assert not screen.check_action("back", ())
+
+
+async def test_a_send_shows_sending_at_once_then_becomes_the_one_real_message() -> None:
+    app = fake_airy_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot)
+        app.fake.release.clear()  # the server takes its time
+        await _type(pilot, "one more thing")
+        await pilot.press("enter")
+        last = screen.conversation.entries[-1]
+        assert (last.body, last.state, last.outbound) == ("one more thing", "sending", True)
+        assert screen.compose_box.draft == ""
+        app.fake.release.set()
+        await wait_for(pilot, lambda: screen.conversation.entries[-1].uid == "sent-1", what="the real message")
+        bodies = [e.body for e in screen.conversation.entries]
+        assert bodies.count("one more thing") == 1
+        assert screen.conversation.entries[-1].state == "delivered"
+
+
+async def test_the_echo_before_the_answer_is_still_one_message() -> None:
+    app = fake_airy_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot)
+        app.fake.echo_first = True
+        await _type(pilot, "echo")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not any(e.uid.startswith("local-") for e in screen.conversation.entries), what="the placeholder to go")
+        await pilot.pause(0.1)
+        assert [e.uid for e in screen.conversation.entries if e.body == "echo"] == ["sent-1"]
+
+
+async def test_a_failed_send_puts_the_text_back_with_the_reason() -> None:
+    app = fake_airy_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot)
+        app.fake.failure = AiryNetworkError("The Airy instance did not answer in time (send the message).")
+        await _type(pilot, "lost?")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.compose_box.draft == "lost?", what="the text back in the editor")
+        assert [e.uid for e in screen.conversation.entries] == [m.id for m in HISTORY]
+        assert "Not sent: The Airy instance did not answer in time" in squash(screen_text(app))
+
+
+async def test_updates_restart_notice_and_a_late_message_placed_by_time() -> None:
+    app = fake_airy_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot)
+        events = app.fake.events
+        events.put_nowait(AiryMessageUpdated(airy_message("m5", "Great, thank you!", 1, visitor=True, state="failed")))
+        # Missed while the socket was down: older than the newest shown.
+        events.put_nowait(AiryMessagesArrived((airy_message("m4b", "(late) one more detail", 3, visitor=False),), backfill=True))
+        events.put_nowait(AiryConversationRestarted("The saved Airy conversation could not be resumed; a new conversation has started."))
+        await wait_for(pilot, lambda: screen.conversation.get("m4b"), what="the late message")
+        uids = [e.uid for e in screen.conversation.entries]
+        assert uids == ["m1", "m2", "m3", "m4", "m4b", "m5"]
+        assert screen.conversation.get("m5").state == "failed"
+        assert screen.conversation.get("m4b").author == "agent"  # no sender named
+        await wait_for(pilot, lambda: "a new conversation has started" in squash(screen_text(app)), what="the notice")
+
+
+async def test_a_gone_channel_is_a_clear_error_and_the_draft_stays() -> None:
+    app = fake_airy_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot)
+        await _type(pilot, "my draft")
+        app.fake.events.put_nowait(AiryStreamFailed(AiryChannelNotFound("The Airy channel is unknown or no longer connected.", status=404)))
+        app.fake.events.put_nowait(ConnectionChanged("offline", reason="gone"))
+        await wait_for(pilot, lambda: screen.failed is not None, what="the failure")
+        await pilot.pause()
+        assert screen.compose_box.draft == "my draft"
+        assert screen.compose_box.disabled_reason == CHANNEL_GONE
+        text = squash(screen_text(app))
+        assert "The Airy channel is unknown or no longer connected. Press Ctrl+R to try again." in text
+        assert screen.query_one(StatusBar).connection is Connection.OFFLINE
+        await pilot.press("enter")
+        assert app.fake.sent == []  # Enter explains instead of sending
+        assert screen.check_action("reconnect", ())
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen.compose_box.disabled_reason is None, what="sending allowed again")
+        assert screen.failed is None and screen.compose_box.draft == "my draft"
+
+
+async def test_sending_waits_until_the_conversation_exists() -> None:
+    app = fake_airy_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, AiryScreen) and app.screen, what="the screen")
+        app.fake.started = False  # as if authenticate had not answered yet
+        screen._update_compose()
+        assert screen.compose_box.disabled_reason == CONNECTING
+        await _type(pilot, "too early")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.fake.sent == [] and screen.compose_box.draft == "too early"
