@@ -207,9 +207,8 @@ def test_sign_in_chat_reconnect_and_quit_in_tmux(newcomer: tuple[Sandbox, dict[s
         )
         screens.append(screen)
 
-        # 3. Enter opens the chat in the editor; type a message: the phone receives it.
-        terminal.press("Enter")
-        terminal.wait_for(lambda s: "Alt+Enter newline" in s and "Filter" not in s, "the editor's keys in the footer")
+        # 3. Signing in opens the new chat with the editor focused; type a message: the phone receives it.
+        terminal.wait_for(lambda s: "Ctrl+J newline" in s and "Filter" not in s, "the editor focused")
         terminal.type("hello from a real terminal")
         terminal.press("Enter")
         _wait_until(lambda: "hello from a real terminal" in sandbox.texts_to(PHONE), "the phone to get the message")

@@ -196,10 +196,11 @@ class ChatsScreen(Screen[None]):
         self._draft_file = DraftFile(self.plow_app.config.api_url)
         self._drafts = self._draft_file.load()
         self.query_one("#filter", Input).display = False
-        if self._provisioned is not None:
-            self.update_chat(self._provisioned)
-            self.open_chat(self._provisioned.uid)
         self.query_one(ChatList).focus()
+        if self._provisioned is not None:
+            # Just signed in with a new chat: the next thing to do is write in it.
+            self.update_chat(self._provisioned)
+            self.open_chat(self._provisioned.uid, focus_editor=True)
         # After the first paint: creating the API client imports httpx and
         # builds a TLS context (~80 ms) that should not delay the first frame.
         self.call_after_refresh(self._load_chats)

@@ -65,8 +65,8 @@ class NewChatScreen(ModalScreen[Chat | None]):
             yield Static("Loading lines…", id="lines-note", classes="muted")
             yield Label("Members", classes="field-label")
             with Vertical(id="members"):
-                yield Input(placeholder="member's name, e.g. Sarah", max_length=MAX_NAME, classes="member")
-            yield Button("+ add member", id="add", variant="default")
+                yield Input(placeholder="member's name, e.g. Sarah", max_length=MAX_NAME, classes="member", compact=True)
+            yield Button("+ add member", id="add", variant="default", compact=True)
             yield Static("", id="error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create", id="create", variant="primary", disabled=True)
@@ -120,7 +120,7 @@ class NewChatScreen(ModalScreen[Chat | None]):
         return [box.value.strip() for box in self.query(".member").results(Input) if box.value.strip()]
 
     async def action_add_member(self) -> None:
-        box = Input(placeholder="another member's name", max_length=MAX_NAME, classes="member")
+        box = Input(placeholder="another member's name", max_length=MAX_NAME, classes="member", compact=True)
         # Focus only once mounted: focusing a widget still being mounted does nothing.
         await self.query_one("#members", Vertical).mount(box)
         box.focus()

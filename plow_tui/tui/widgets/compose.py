@@ -6,7 +6,7 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
-PLACEHOLDER = "type a message (Enter send · Alt+Enter newline)"
+PLACEHOLDER = "type a message (Enter send · Ctrl+J newline)"
 
 # Terminals without the kitty keyboard protocol send Alt+Enter as a plain
 # Enter, so Ctrl+J is the newline key that works everywhere.
