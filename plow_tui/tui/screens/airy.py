@@ -111,6 +111,7 @@ class AiryScreen(Screen[None]):
     }
     """
 
+    AUTO_FOCUS = "#compose"
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "reconnect", "Reconnect", priority=True),
@@ -158,6 +159,7 @@ class AiryScreen(Screen[None]):
         self._local_ids = itertools.count(1)
         self._agent_lines = itertools.cycle(AGENT_LINES)
         self.failed: AiryError | None = None  # the stream stopped for good
+        self._sticky_notice = False
         # Made here, not in compose(): the stream's first events may come before mounting ends.
         self.conversation = Conversation(id="conversation", clock=self._now)
         self.compose_box = Compose(id="compose")
@@ -188,7 +190,6 @@ class AiryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.conversation.empty_text = "No messages yet. Say hello!"
         self.compose_box.disabled_reason = CONNECTING
-        self.compose_box.focus()
         self._follow()
 
     async def on_unmount(self) -> None:
@@ -245,7 +246,8 @@ class AiryScreen(Screen[None]):
         elif isinstance(event, AiryMessageUpdated):
             self.conversation.update_state(event.message.id, airy_entry(event.message, self._now()).state)
         elif isinstance(event, AiryConversationRestarted):
-            self._show_notice(f"{event.notice} Messages above this point belong to the old conversation.")
+            # Stays: it explains the history for as long as the screen is open.
+            self._show_notice(f"{event.notice} The messages before it belong to the old one.", sticky=True)
             self.notify(event.notice, title="New conversation", severity="warning", timeout=8, markup=False)
         elif isinstance(event, AiryStreamFailed):
             self._fail(event.error)
@@ -283,8 +285,14 @@ class AiryScreen(Screen[None]):
             reason = None
         self.compose_box.disabled_reason = reason
 
-    def _show_notice(self, text: str | None) -> None:
-        """A line above the editor that stays until it no longer applies (None hides it)."""
+    def _show_notice(self, text: str | None, *, sticky: bool = False) -> None:
+        """A line above the editor that stays until it no longer applies (None hides it).
+
+        A `sticky` notice (a restarted conversation) is not hidden by a later send.
+        """
+        if text is None and self._sticky_notice:
+            return
+        self._sticky_notice = sticky
         notice = self.query_one("#airy-notice", Static)
         notice.update(Text(literal(text or "", one_line=True)))
         notice.display = bool(text)
