@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from app_fakes import memory_store, sandbox_app, sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
 
+from plow_tui.client.airy.conversation import resume_token_key
 from plow_tui.client.airy.stream import AiryStream
 from plow_tui.commands import ExitCode
 from plow_tui.tui.app import AiryApp
@@ -99,6 +100,11 @@ async def test_send_agent_answer_quit_and_resume(sandbox_factory) -> None:
         await wait_for(pilot, lambda: len(screen.conversation.entries) == 2, what="the resumed history")
         assert [(e.uid, e.body) for e in screen.conversation.entries] == before
         assert list(await _conversations(base)) == [conversation_id]  # resumed, not a new one
+        resume_token = await store.get_secret(resume_token_key(base, CHANNEL))
+        auth_token = screen.airy.client.token
+        assert resume_token and auth_token
+        shown = screen_text(pilot.app)
+        assert resume_token not in shown and auth_token not in shown
 
 
 async def test_socket_drops_during_traffic_lose_and_double_nothing(sandbox_factory) -> None:
