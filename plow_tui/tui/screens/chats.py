@@ -53,6 +53,7 @@ PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
 ARRIVALS_INTERVAL = 1 / 30  # seconds: a burst of messages is shown at most this often
+ROW_INTERVAL = 0.25  # seconds: a chat's row follows its newest message at most this often
 _CONNECTION = {
     "connecting": Connection.CONNECTING,
     "live": Connection.LIVE,
@@ -134,6 +135,9 @@ class ChatsScreen(Screen[None]):
         self._arrivals: list[Message] = []  # from the stream, not shown yet (see `_stream_event`)
         self._arrivals_timer: Timer | None = None
         self._arrivals_shown_at = 0.0  # time.monotonic() when arrivals were last shown
+        self._stale_rows: set[str] = set()  # rows to redraw (see `_refresh_row_soon`)
+        self._rows_timer: Timer | None = None
+        self._rows_shown_at = 0.0
         # Per chat: stream messages and status changes that came while its first page was
         # loading. The page may have been read before they happened, so they are applied
         # over it when it lands (else they would be lost, or a `delivered` missed).
@@ -574,7 +578,27 @@ class ChatsScreen(Screen[None]):
         last = self._last.get(chat_uid)
         if last is None or last.created_at is None or (message.created_at or last.created_at) >= last.created_at:
             self._last[chat_uid] = message
-        self._refresh_row(chat_uid)
+        self._refresh_row_soon(chat_uid)
+
+    def _refresh_row_soon(self, chat_uid: str) -> None:
+        """Redraw a row whose preview changed, at most every ROW_INTERVAL s (the first at once).
+
+        Every message changes its chat's row; in a burst, redrawing the list
+        that often costs more than it shows.
+        """
+        self._stale_rows.add(chat_uid)
+        if self._rows_timer is None:
+            wait = self._rows_shown_at + ROW_INTERVAL - time.monotonic()
+            if wait > 0:
+                self._rows_timer = self.set_timer(wait, self._refresh_stale_rows)
+            else:
+                self._refresh_stale_rows()
+
+    def _refresh_stale_rows(self) -> None:
+        self._rows_timer = None
+        stale, self._stale_rows = self._stale_rows, set()
+        self._rows_shown_at = time.monotonic()
+        self._refresh_rows(stale)
 
     def _summary(self, chat: Chat) -> ChatSummary:
         return chat_summary(chat, last=self._last.get(chat.uid), unread=self._unread.get(chat.uid, 0))
