@@ -94,7 +94,11 @@ def run_screen(args: argparse.Namespace) -> int:
         return _fail(str(error), ExitCode.USAGE)
     configure_logging()  # the terminal belongs to the app: everything else goes to the private log
     store = TokenStore.default(force_file=args.insecure_storage)
-    app = AiryApp(url, args.channel_id, token_store=store, clipboard_commands=clipboard_commands())
+    # `plow-tui --no-bell airy ...`: the app's option, given before the command.
+    bell = getattr(args, "notifications", True)
+    app = AiryApp(
+        url, args.channel_id, token_store=store, screen_options={"bell": bell}, clipboard_commands=clipboard_commands()
+    )
     app.run()
     return int(app.return_code or ExitCode.OK)
 

@@ -299,7 +299,13 @@ class PlowApp(PlowBaseApp):
         while isinstance(self.screen, KeysScreen) or _is_phone(self.screen):
             self.pop_screen()
         self.push_screen(
-            AiryScreen(self.config.api_url, self.config.airy_channel, store=self.token_store, sandbox=self.config.sandbox)
+            AiryScreen(
+                self.config.api_url,
+                self.config.airy_channel,
+                store=self.token_store,
+                sandbox=self.config.sandbox,
+                bell=self.config.notifications,
+            )
         )
 
     def action_phone(self) -> None:

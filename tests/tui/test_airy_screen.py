@@ -132,3 +132,20 @@ async def test_sending_waits_until_the_conversation_exists() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert app.fake.sent == [] and screen.compose_box.draft == "too early"
+
+
+async def test_an_agent_answer_rings_the_bell_only_when_the_terminal_is_in_the_background() -> None:
+    app = fake_airy_app()
+    rings: list[int] = []
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot)
+        assert rings == []  # the history on opening does not ring
+        events = app.fake.events
+        events.put_nowait(AiryMessagesArrived((airy_message("a1", "still there?", 0, visitor=False),)))
+        await wait_for(pilot, lambda: screen.conversation.get("a1"), what="the answer")
+        assert rings == []  # the terminal has focus
+        app.app_focus = False
+        events.put_nowait(AiryMessagesArrived((airy_message("a2", "hello?", 0, visitor=False),)))
+        await wait_for(pilot, lambda: screen.conversation.get("a2"), what="the second answer")
+        assert rings == [1]

@@ -51,12 +51,6 @@ if TYPE_CHECKING:
 
 CONNECTING = "connecting to the Airy channel…"
 CHANNEL_GONE = "the Airy channel cannot be reached: your draft is kept"
-_CONNECTION = {
-    "connecting": Connection.CONNECTING,
-    "live": Connection.LIVE,
-    "reconnecting": Connection.RECONNECTING,
-    "offline": Connection.OFFLINE,
-}
 # What the sandbox's agent says when asked to (Ctrl+T), in turn.
 AGENT_LINES = (
     "Hi! Thanks for reaching out. How can I help?",
@@ -144,6 +138,7 @@ class AiryScreen(Screen[None]):
         store: SecretStore | None,
         sandbox: bool = False,
         standalone: bool = False,
+        bell: bool = True,
         conversation_factory: ConversationFactory = default_conversation,
         stream_factory: StreamFactory = default_stream,
     ) -> None:
@@ -152,6 +147,7 @@ class AiryScreen(Screen[None]):
         self.channel_id = channel_id
         self.sandbox = sandbox
         self.standalone = standalone
+        self.bell = bell
         self._store = store
         self._conversation_factory = conversation_factory
         self._stream_factory = stream_factory
@@ -238,11 +234,14 @@ class AiryScreen(Screen[None]):
         event = message.event
         status = self.query_one(StatusBar)
         if isinstance(event, ConnectionChanged):
-            retry = round(event.retry_in) if event.retry_in is not None else None
-            status.set_connection(_CONNECTION.get(event.state, Connection.OFFLINE), retry_in=retry)
+            # The stream's states (connecting, live, reconnecting, offline) are named like the bar's.
+            connection = Connection.__members__.get(event.state.upper(), Connection.OFFLINE)
+            status.set_connection(connection, retry_in=None if event.retry_in is None else round(event.retry_in))
         elif isinstance(event, AiryMessagesArrived):
             status.last_event = self._now()
             self._show(event.messages)
+            if self.bell and not event.backfill and not self.app.app_focus and any(not m.from_contact for m in event.messages):
+                self.app.bell()  # an agent answered while the terminal is in the background
         elif isinstance(event, AiryMessageUpdated):
             self.conversation.update_state(event.message.id, airy_entry(event.message, self._now()).state)
         elif isinstance(event, AiryConversationRestarted):
