@@ -52,7 +52,6 @@ LOAD_CHATS = "load your chats"
 PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
-ARRIVALS_INTERVAL = 1 / 30  # seconds: a burst of messages is shown at most this often
 ROW_INTERVAL = 0.25  # seconds: a chat's row follows its newest message at most this often
 _CONNECTION = {
     "connecting": Connection.CONNECTING,
@@ -133,8 +132,6 @@ class ChatsScreen(Screen[None]):
         self._last: dict[str, Message] = {}  # newest message per chat, for previews
         self._empty: set[str] = set()  # chats known to have no messages yet
         self._arrivals: list[Message] = []  # from the stream, not shown yet (see `_stream_event`)
-        self._arrivals_timer: Timer | None = None
-        self._arrivals_shown_at = 0.0  # time.monotonic() when arrivals were last shown
         self._stale_rows: set[str] = set()  # rows to redraw (see `_refresh_row_soon`)
         self._rows_timer: Timer | None = None
         self._rows_shown_at = 0.0
@@ -390,16 +387,12 @@ class ChatsScreen(Screen[None]):
             return
         status.last_event = self.plow_app.now()
         if isinstance(event, ev.MessagesArrived):
-            # A burst comes as one event per message: gather them and show them
-            # at most every ARRIVALS_INTERVAL s (the first at once), each time in
-            # one go (one list update, one repaint), so typing stays responsive.
-            # Any other event shows the gathered ones first, in order.
+            # A burst comes faster than it can be shown: gather what is queued
+            # and show it in one go (one list update, one repaint), so typing
+            # stays responsive. Any other event shows the gathered ones first.
+            # (Not on a timer: that made single messages wait for it.)
             if not self._arrivals:
-                wait = self._arrivals_shown_at + ARRIVALS_INTERVAL - time.monotonic()
-                if wait > 0:
-                    self._arrivals_timer = self.set_timer(wait, self._show_arrivals)
-                else:
-                    self.call_later(self._show_arrivals)
+                self.call_later(self._show_arrivals)
             self._arrivals.extend(event.messages)
             return
         self._show_arrivals()
@@ -470,11 +463,7 @@ class ChatsScreen(Screen[None]):
 
     def _show_arrivals(self) -> None:
         arrivals, self._arrivals = self._arrivals, []
-        if self._arrivals_timer is not None:
-            self._arrivals_timer.stop()
-            self._arrivals_timer = None
         if arrivals:
-            self._arrivals_shown_at = time.monotonic()
             self._messages_arrived(arrivals)
 
     def _messages_arrived(self, messages: Iterable[Message]) -> None:
