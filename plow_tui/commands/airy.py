@@ -11,25 +11,17 @@ scripts with `--json`; errors are one sentence on stderr and an `ExitCode`.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-import unicodedata
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from plow_tui.commands import ExitCode
+from plow_tui.commands.running import Command, Explanation, UsageError, fail, non_negative_int, run_command, safe_text
 
 if TYPE_CHECKING:
     from plow_tui.client.airy.conversation import AiryConversation
     from plow_tui.client.airy.models import AiryMessage
-
-Command = Callable[[argparse.Namespace], Awaitable[int]]
-
-
-class UsageError(Exception):
-    """Bad input the user can fix: exit code 2."""
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -58,7 +50,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Print the conversation's new messages as they arrive, until Ctrl+C. "
         "Dropped connections are rejoined without losing or repeating a message.",
     )
-    tail_parser.add_argument("-n", "--lines", type=_non_negative_int, default=0, help="first print the last N messages")
+    tail_parser.add_argument("-n", "--lines", type=non_negative_int, default=0, help="first print the last N messages")
     tail_parser.add_argument("--json", action="store_true", help="one JSON object per message, per line")
     tail_parser.set_defaults(func=lambda args: run(tail, args))
 
@@ -68,16 +60,6 @@ def _channel_id(text: str) -> str:
         return str(uuid.UUID(text.strip()))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a channel UUID: {text!r}") from None
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
 
 
 def run_screen(args: argparse.Namespace) -> int:
@@ -91,7 +73,7 @@ def run_screen(args: argparse.Namespace) -> int:
     try:
         url = normalize_instance_url(args.url)
     except ValueError as error:
-        return _fail(str(error), ExitCode.USAGE)
+        return fail(str(error), ExitCode.USAGE)
     configure_logging()  # the terminal belongs to the app: everything else goes to the private log
     store = TokenStore.default(force_file=args.insecure_storage)
     # `plow-tui --no-bell airy ...`: the app's option, given before the command.
@@ -108,6 +90,11 @@ def run_screen(args: argparse.Namespace) -> int:
 
 def run(command: Command, args: argparse.Namespace) -> int:
     """Run an async command; turn every failure into one sentence and an exit code."""
+    return run_command(command, args, _explain)
+
+
+def _explain(error: Exception, args: argparse.Namespace) -> Explanation | None:
+    """The Airy client's errors as an exit code and what the user can do about them."""
     from plow_tui.client.airy.errors import (
         AiryBadRequest,
         AiryChannelNotFound,
@@ -115,36 +102,18 @@ def run(command: Command, args: argparse.Namespace) -> int:
         AiryNetworkError,
         AiryUnauthorized,
     )
-    from plow_tui.client.tokens import SecretStoreError
-    from plow_tui.logs import configure_logging, redact
 
-    try:
-        configure_logging()
-    except OSError:
-        pass  # a read-only home must not stop a command; it just runs unlogged
-    try:
-        return asyncio.run(command(args))
-    except KeyboardInterrupt:
-        return ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        return ExitCode.OK  # `... tail | head`: the reader left
-    except UsageError as error:
-        return _fail(str(error), ExitCode.USAGE)
-    except AiryChannelNotFound as error:
-        return _fail(f"{redact(str(error))} Check --channel-id {args.channel_id}.", ExitCode.NOT_FOUND)
-    except AiryUnauthorized as error:
-        return _fail(redact(str(error)), ExitCode.NOT_SIGNED_IN)
-    except AiryNetworkError as error:
-        return _fail(redact(str(error)), ExitCode.NETWORK)
-    except AiryBadRequest as error:
-        return _fail(redact(str(error)), ExitCode.USAGE)
-    except (AiryError, SecretStoreError) as error:
-        return _fail(redact(str(error)), ExitCode.ERROR)
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"plow-tui: {message}", file=sys.stderr)
-    return code
+    if isinstance(error, AiryChannelNotFound):
+        return ExitCode.NOT_FOUND, f"Check --channel-id {args.channel_id}."
+    if isinstance(error, AiryUnauthorized):
+        return ExitCode.NOT_SIGNED_IN, ""
+    if isinstance(error, AiryNetworkError):
+        return ExitCode.NETWORK, ""
+    if isinstance(error, AiryBadRequest):
+        return ExitCode.USAGE, ""
+    if isinstance(error, AiryError):
+        return ExitCode.ERROR, ""
+    return None
 
 
 async def _conversation(args: argparse.Namespace, client: Any) -> AiryConversation:
@@ -177,21 +146,6 @@ def _print_notices(conversation: AiryConversation) -> None:
 
 
 # -- output -----------------------------------------------------------------------------
-
-
-def safe_text(text: str) -> str:
-    """Text with control characters made visible: a message must not drive the terminal."""
-    out = []
-    for char in text:
-        if char in "\n\r":
-            out.append(" ↵ ")
-        elif char == "\t":
-            out.append("    ")
-        elif unicodedata.category(char) in ("Cc", "Cf") and char != "\u200d":
-            out.append("\ufffd")
-        else:
-            out.append(char)
-    return "".join(out)
 
 
 def message_json(message: AiryMessage, conversation_id: str | None) -> dict[str, Any]:

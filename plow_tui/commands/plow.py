@@ -12,12 +12,12 @@ import argparse
 import asyncio
 import json
 import sys
-import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from plow_tui.commands import ExitCode
+from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command, safe_text
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -26,13 +26,6 @@ if TYPE_CHECKING:
 
 # Live clients split long texts themselves (PROTOCOL §5).
 MAX_BODY_CHARS = 4000
-
-Command = Callable[[argparse.Namespace], Awaitable[int]]
-
-
-class UsageError(Exception):
-    """Bad input the user can fix: exit code 2."""
-
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     def add(name: str, command: Command, help_text: str) -> argparse.ArgumentParser:
@@ -63,7 +56,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
     p = add("tail", tail, "Print a chat's new messages as they arrive, until Ctrl+C.")
     p.add_argument("chat_uid", metavar="CHAT_UID")
-    p.add_argument("-n", "--lines", type=_non_negative_int, default=0, help="first print the last N messages")
+    p.add_argument("-n", "--lines", type=non_negative_int, default=0, help="first print the last N messages")
     p.add_argument("--json", action="store_true", help="one JSON object per message, per line")
 
     add("logout", logout, "Forget the stored token (and any pending activation).")
@@ -71,19 +64,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
+    value = non_negative_int(text)
     if value == 0:
         raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
     return value
 
 
@@ -92,6 +75,11 @@ def _non_negative_int(text: str) -> int:
 
 def run(command: Command, args: argparse.Namespace) -> int:
     """Run an async command; turn every failure into one sentence and an exit code."""
+    return run_command(command, args, _explain)
+
+
+def _explain(error: Exception, args: argparse.Namespace) -> Explanation | None:
+    """The Plow client's errors as an exit code and what the user can do about them."""
     from plow_tui.client.errors import (
         ChatNotReady,
         DeliveryUnknown,
@@ -102,62 +90,20 @@ def run(command: Command, args: argparse.Namespace) -> int:
         RateLimited,
         ServerUnavailable,
     )
-    from plow_tui.client.tokens import SecretStoreError
-    from plow_tui.logs import configure_logging, redact
 
-    log_path = None
-    try:
-        log_path = configure_logging()
-    except OSError:
-        pass  # a read-only home must not stop a command; it just runs unlogged
-    try:
-        return asyncio.run(command(args))
-    except KeyboardInterrupt:
-        return ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        # `plow-tui tail | head`: the reader left; that is not an error.
-        _silence_stdout()
-        return ExitCode.OK
-    except UsageError as error:
-        return _fail(redact(str(error)), ExitCode.USAGE)
-    except NotSignedIn as error:
-        return _fail(f"{redact(str(error))} Run `plow-tui activate` to sign in.", ExitCode.NOT_SIGNED_IN)
-    except NotFound as error:
-        return _fail(redact(str(error)), ExitCode.NOT_FOUND)
-    except DeliveryUnknown as error:
-        return _fail(
-            f"{redact(str(error))} It may have been sent: check with `plow-tui history` before resending.",
-            ExitCode.NETWORK,
-        )
-    except ChatNotReady as error:
-        return _fail(f"{redact(str(error))} Every member must verify first.", ExitCode.ERROR)
-    except (NetworkError, ServerUnavailable, RateLimited) as error:
-        return _fail(redact(str(error)), ExitCode.NETWORK)
-    except PlowError as error:
-        return _fail(redact(str(error)), ExitCode.ERROR)
-    except SecretStoreError as error:
-        return _fail(redact(str(error)), ExitCode.ERROR)
-    except Exception as error:  # a bug: still no traceback on screen, but one in the (redacted) log
-        import logging
-
-        logging.getLogger(__name__).exception("unexpected error")
-        where = f"; details in {log_path}" if log_path else ""
-        return _fail(f"Unexpected error ({type(error).__name__}){where}.", ExitCode.ERROR)
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"plow-tui: {message}", file=sys.stderr)
-    return code
-
-
-def _silence_stdout() -> None:
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+    if isinstance(error, NotSignedIn):
+        return ExitCode.NOT_SIGNED_IN, "Run `plow-tui activate` to sign in."
+    if isinstance(error, NotFound):
+        return ExitCode.NOT_FOUND, ""
+    if isinstance(error, DeliveryUnknown):
+        return ExitCode.NETWORK, "It may have been sent: check with `plow-tui history` before resending."
+    if isinstance(error, ChatNotReady):
+        return ExitCode.ERROR, "Every member must verify first."
+    if isinstance(error, (NetworkError, ServerUnavailable, RateLimited)):
+        return ExitCode.NETWORK, ""
+    if isinstance(error, PlowError):
+        return ExitCode.ERROR, ""
+    return None
 
 
 def _api_url(args: argparse.Namespace) -> str:
@@ -207,21 +153,6 @@ async def _with_client(args: argparse.Namespace, body: Callable[[PlowClient], Aw
 
 
 # -- output helpers -----------------------------------------------------------------
-
-
-def safe_text(text: str) -> str:
-    """Text with control characters made visible: a message must not drive the terminal."""
-    out = []
-    for char in text:
-        if char in "\n\r":
-            out.append(" ↵ ")
-        elif char == "\t":
-            out.append("    ")
-        elif unicodedata.category(char) in ("Cc", "Cf") and char not in "\u200d":
-            out.append("\ufffd")
-        else:
-            out.append(char)
-    return "".join(out)
 
 
 def _iso(value: datetime | None) -> str | None:

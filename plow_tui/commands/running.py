@@ -1,0 +1,109 @@
+"""What every scriptable subcommand shares: running it, its failures, its output.
+
+`run_command` runs an async command and turns each failure into one sentence
+on stderr and an `ExitCode`, never a traceback, never a secret. The parts that
+differ by backend (which client error means which exit code, and what the user
+can do about it) come from the command module as an `explain` function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import unicodedata
+from collections.abc import Awaitable, Callable
+
+from plow_tui.commands import ExitCode
+
+Command = Callable[[argparse.Namespace], Awaitable[int]]
+
+# An error's exit code and an optional hint that follows its message.
+Explanation = tuple[int, str]
+Explain = Callable[[Exception, argparse.Namespace], "Explanation | None"]
+
+
+class UsageError(Exception):
+    """Bad input the user can fix: exit code 2."""
+
+
+def run_command(command: Command, args: argparse.Namespace, explain: Explain) -> int:
+    """Run an async command; turn every failure into one sentence and an exit code.
+
+    `explain` maps the backend's own errors to `(exit code, hint)`; an error it
+    does not know (None) is a bug, logged with its traceback.
+    """
+    from plow_tui.client.tokens import SecretStoreError
+    from plow_tui.logs import configure_logging, redact
+
+    log_path = None
+    try:
+        log_path = configure_logging()
+    except OSError:
+        pass  # a read-only home must not stop a command; it just runs unlogged
+    try:
+        return asyncio.run(command(args))
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # `plow-tui ... tail | head`: the reader left; that is not an error.
+        _silence_stdout()
+        return ExitCode.OK
+    except UsageError as error:
+        return fail(redact(str(error)), ExitCode.USAGE)
+    except SecretStoreError as error:
+        return fail(redact(str(error)), ExitCode.ERROR)
+    except Exception as error:
+        explained = explain(error, args)
+        if explained is not None:
+            code, hint = explained
+            return fail(f"{redact(str(error))} {hint}" if hint else redact(str(error)), code)
+        # A bug: still no traceback on screen, but one in the (redacted) log.
+        import logging
+
+        logging.getLogger(__name__).exception("unexpected error")
+        where = f"; details in {log_path}" if log_path else ""
+        return fail(f"Unexpected error ({type(error).__name__}){where}.", ExitCode.ERROR)
+
+
+def fail(message: str, code: int) -> int:
+    """Print `plow-tui: message` on stderr and return `code`."""
+    print(f"plow-tui: {message}", file=sys.stderr)
+    return code
+
+
+def _silence_stdout() -> None:
+    # Later writes (and the interpreter's final flush) must not raise again.
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def safe_text(text: str) -> str:
+    """Text with control characters made visible: a message must not drive the terminal."""
+    out = []
+    for char in text:
+        if char in "\n\r":
+            out.append(" ↵ ")
+        elif char == "\t":
+            out.append("    ")
+        elif unicodedata.category(char) in ("Cc", "Cf") and char != "\u200d":
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    return "".join(out)
