@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from plow_tui.client.models import parse_time as parse_iso_time
+
 JSON = dict[str, Any]
 
 # `sender_type` of the older page: the visitor is the "source contact".
@@ -21,7 +23,11 @@ _VISITOR_SENDER_TYPES = {"source_contact", "contact"}
 
 
 def parse_time(value: Any) -> datetime | None:
-    """ISO-8601 (`Z`, an offset, or naive meaning UTC) or epoch milliseconds, as aware UTC."""
+    """Plow's ISO-8601 reading, plus epoch milliseconds (some Airy versions send those), as aware UTC.
+
+    Java's `SSSZ` pattern writes offsets as `+0000`, which `fromisoformat`
+    reads since Python 3.11.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -29,21 +35,7 @@ def parse_time(value: Any) -> datetime | None:
             return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    # Java's `SSSZ` pattern writes `+0000`; fromisoformat wants `+00:00`.
-    if len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit() and ":" not in text[-5:]:
-        text = f"{text[:-2]}:{text[-2:]}"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    return parse_iso_time(value)
 
 
 def _str(obj: JSON, key: str) -> str | None:
