@@ -234,9 +234,7 @@ class AiryScreen(Screen[None]):
         event = message.event
         status = self.query_one(StatusBar)
         if isinstance(event, ConnectionChanged):
-            # The stream's states (connecting, live, reconnecting, offline) are named like the bar's.
-            connection = Connection.__members__.get(event.state.upper(), Connection.OFFLINE)
-            status.set_connection(connection, retry_in=None if event.retry_in is None else round(event.retry_in))
+            status.show_stream_state(event)
         elif isinstance(event, AiryMessagesArrived):
             status.last_event = self._now()
             self._show(event.messages)

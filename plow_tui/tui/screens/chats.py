@@ -53,12 +53,6 @@ PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
 ROW_INTERVAL = 0.25  # seconds: a chat's row follows its newest message at most this often
-_CONNECTION = {
-    "connecting": Connection.CONNECTING,
-    "live": Connection.LIVE,
-    "reconnecting": Connection.RECONNECTING,
-    "offline": Connection.OFFLINE,
-}
 
 
 class ChatsScreen(Screen[None]):
@@ -381,8 +375,7 @@ class ChatsScreen(Screen[None]):
         event = message.event
         status = self.query_one(StatusBar)
         if isinstance(event, ev.ConnectionChanged):
-            retry = round(event.retry_in) if event.retry_in is not None else None
-            status.set_connection(_CONNECTION.get(event.state, Connection.OFFLINE), retry_in=retry)
+            status.show_stream_state(event)
             self.stream_live = event.state == "live"
             return
         status.last_event = self.plow_app.now()

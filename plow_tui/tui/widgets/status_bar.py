@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from plow_tui.client.events import ConnectionChanged
 
 
 class Connection(enum.Enum):
@@ -34,6 +38,15 @@ class Connection(enum.Enum):
     @property
     def label(self) -> str:
         return self.value[1]
+
+
+# The live streams' states (Plow's and Airy's); anything else reads as offline.
+_STREAM_STATES = {
+    "connecting": Connection.CONNECTING,
+    "live": Connection.LIVE,
+    "reconnecting": Connection.RECONNECTING,
+    "offline": Connection.OFFLINE,
+}
 
 
 def api_host(url: str) -> str:
@@ -89,6 +102,11 @@ class StatusBar(Widget):
         """Set the state and, for `RECONNECTING`/`RETRYING`/`OFFLINE`, the seconds until the next try."""
         self.retry_in = retry_in
         self.connection = connection
+
+    def show_stream_state(self, event: ConnectionChanged) -> None:
+        """Show a live stream's `ConnectionChanged`, its wait rounded to whole seconds."""
+        retry_in = None if event.retry_in is None else round(event.retry_in)
+        self.set_connection(_STREAM_STATES.get(event.state, Connection.OFFLINE), retry_in=retry_in)
 
     def _style(self, name: str):  # noqa: ANN202 - a Rich Style
         return self.get_component_rich_style(f"status-bar--{name}", partial=True)
