@@ -41,6 +41,7 @@ from plow_tui.client.events import ConnectionChanged
 from plow_tui.tui.airy_views import airy_entry
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.conversation import Conversation, Entry
+from plow_tui.tui.widgets.notice import Notice
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar, api_host
 from plow_tui.tui.widgets.text import literal
 
@@ -100,7 +101,6 @@ class AiryScreen(Screen[None]):
         & > #airy-header { height: 1; padding: 0 1; background: $boost; }
         & > #airy-failure { height: auto; padding: 0 1; color: $text-error; text-style: bold; display: none; }
         & > Conversation { height: 1fr; }
-        & > #airy-notice { height: auto; padding: 0 1; color: $text-warning; display: none; }
         & > Compose { border-top: solid $panel; }
     }
     """
@@ -179,7 +179,7 @@ class AiryScreen(Screen[None]):
         yield Static(airy_header(self.url, self.channel_id), id="airy-header")
         yield Static("", id="airy-failure")
         yield self.conversation
-        yield Static("", id="airy-notice")
+        yield Notice(id="airy-notice")
         yield self.compose_box
         yield Footer()
 
@@ -290,9 +290,7 @@ class AiryScreen(Screen[None]):
         if text is None and self._sticky_notice:
             return
         self._sticky_notice = sticky
-        notice = self.query_one("#airy-notice", Static)
-        notice.update(Text(literal(text or "", one_line=True)))
-        notice.display = bool(text)
+        self.query_one("#airy-notice", Notice).show(text)
 
     @on(Compose.Submitted)
     def _submitted(self, message: Compose.Submitted) -> None:

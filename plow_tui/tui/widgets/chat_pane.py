@@ -21,6 +21,7 @@ from plow_tui.client.models import Chat, Member
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.outbox import Outbox
 from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.notice import Notice
 from plow_tui.tui.widgets.qr import QRCode, sms_uri
 from plow_tui.tui.widgets.text import format_number, literal
 
@@ -138,7 +139,6 @@ class ChatPane(Vertical):
         & > #header { height: 1; padding: 0 1; background: $boost; }
         & > #failure { height: auto; padding: 0 1; color: $text-error; display: none; }
         & > Conversation { height: 1fr; }
-        & > #notice { height: auto; padding: 0 1; color: $text-warning; display: none; }
         & > Compose { border-top: solid $panel; }
     }
     """
@@ -174,7 +174,7 @@ class ChatPane(Vertical):
         yield VerificationPanel()
         yield Static("", id="failure")
         yield self.conversation
-        yield Static("", id="notice")
+        yield Notice(id="notice")
         yield self.compose_box
         yield self.outbox
 
@@ -192,9 +192,7 @@ class ChatPane(Vertical):
         Unlike a toast it stays until it no longer applies, so someone who
         looked away still learns why their text is back in the editor.
         """
-        notice = self.query_one("#notice", Static)
-        notice.update(Text(literal(text or "", one_line=True)))  # Text: never markup
-        notice.display = bool(text)
+        self.query_one("#notice", Notice).show(text)
 
     def update_chat(self, chat: Chat) -> None:
         """Show `chat` as it is now (header, codes, failure, whether sending is possible)."""
