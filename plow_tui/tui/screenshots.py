@@ -43,6 +43,22 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], Any], timeout: flo
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def screen_text(app: App[Any]) -> str:
+    """Everything drawn on the current screen (with screens beneath), as plain text lines.
+
+    Rendered the way `export_screenshot()` renders, but exported as text so
+    tests can search it.
+    """
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True, color_system=None, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
 # -- scene steps (also the snapshot tests' `run_before`) --------------------------
 
 

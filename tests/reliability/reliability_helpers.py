@@ -1,4 +1,4 @@
-"""Helpers for the reliability tests: a seeded fault injector and wire-only shortcuts.
+"""Helpers for the reliability tests: a seeded fault injector, wire-only shortcuts, the app set up for tests.
 
 Everything here talks to the sandbox over loopback HTTP/WebSocket, never
 through its objects, so the faults are the ones a real network produces.
@@ -9,12 +9,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-from typing import Any
+from datetime import timezone
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from plow_tui.client.http import PlowClient
 from plow_tui.client.models import Chat
+from plow_tui.client.tokens import MemoryStore, TokenStore
+from plow_tui.tui.screenshots import screen_text, wait_for  # noqa: F401 - screen_text is re-exported
+
+if TYPE_CHECKING:
+    from plow_tui.tui.app import PlowApp
 
 _phones = itertools.count(1)
 
@@ -48,6 +54,32 @@ async def sign_up(base_url: str, phone: str, name: str = "Ada") -> tuple[str, Ch
         result = await api.redeem(start.activation_secret)
     assert result.token and result.chat is not None
     return result.token, result.chat
+
+
+async def until(pilot: Any, condition: Any, what: str = "condition", timeout: float = 20.0) -> Any:
+    """Pause the pilot until `condition()` is truthy (and return it); fail naming `what`."""
+    return await wait_for(pilot, condition, timeout, what)
+
+
+def app_on(base_url: str, store: TokenStore, **config: Any) -> PlowApp:
+    """The real app on the sandbox, steady for tests: the fast client, UTC, nothing blinking or animated."""
+    from plow_tui.tui.app import AppConfig, PlowApp
+
+    return PlowApp(
+        AppConfig(api_url=base_url, sandbox=True, **config),
+        token_store=store,
+        client_factory=fast_client,
+        tz=timezone.utc,
+        cursor_blink=False,
+        animation_level="none",
+    )
+
+
+async def memory_store_with(base_url: str, token: str) -> TokenStore:
+    """An in-memory secret store already holding `token` for `base_url`."""
+    store = TokenStore([MemoryStore()], env={})
+    await store.save_token(base_url, token)
+    return store
 
 
 class TicketBurner:

@@ -9,22 +9,17 @@ placeholders, never as styles, actions or terminal commands.
 
 from __future__ import annotations
 
-import io
 import json
 import random
-import time
-from datetime import timezone
 from typing import Any
 
 import httpx
 import pytest
-from reliability_helpers import fast_client, new_phone, sign_up, sms
+from reliability_helpers import app_on, memory_store_with, new_phone, screen_text, sign_up, sms, until
 
 import plow_tui.client.stream as stream_module
 from plow_tui.client.stream import ChatStream
-from plow_tui.client.tokens import MemoryStore, TokenStore
 from plow_tui.sandbox import SandboxConfig, SandboxServer
-from plow_tui.tui.app import AppConfig, PlowApp
 from plow_tui.tui.screens.chats import ChatsScreen
 from plow_tui.tui.widgets.text import literal
 
@@ -113,25 +108,6 @@ def garbling_stream(chat_uid_for_garbage: list[str]) -> type[ChatStream]:
     return GarblingStream
 
 
-def screen_text(app: Any) -> str:
-    from rich.console import Console
-
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True, color_system=None)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
-
-
-async def until(pilot: Any, condition: Any, what: str, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def test_garbage_frames_and_hostile_text(monkeypatch: pytest.MonkeyPatch) -> None:
     chat_holder: list[str] = []
     monkeypatch.setattr(stream_module, "ChatStream", garbling_stream(chat_holder))
@@ -140,16 +116,7 @@ async def test_garbage_frames_and_hostile_text(monkeypatch: pytest.MonkeyPatch) 
         phone = new_phone()
         token, chat = await sign_up(base, phone, name=HOSTILE_NAME)
         chat_holder.append(chat.uid)
-        store = TokenStore([MemoryStore()], env={})
-        await store.save_token(base, token)
-        app = PlowApp(
-            AppConfig(api_url=base, sandbox=True, notifications=False),
-            token_store=store,
-            client_factory=fast_client,
-            tz=timezone.utc,
-            cursor_blink=False,
-            animation_level="none",
-        )
+        app = app_on(base, await memory_store_with(base, token), notifications=False)
         async with app.run_test(size=(120, 40)) as pilot, httpx.AsyncClient(base_url=base) as http:
             screen = await until(pilot, lambda: isinstance(app.screen, ChatsScreen) and app.screen, "the main screen")
             await until(pilot, lambda: screen.chats_loaded, "the chat list")

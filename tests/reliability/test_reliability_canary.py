@@ -21,19 +21,17 @@ import stat
 import subprocess
 import sys
 import time
-from datetime import timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from reliability_helpers import fast_client, new_phone
+from reliability_helpers import app_on, new_phone, screen_text, until
 
 from plow_tui.client.tokens import FileStore, TokenStore
 from plow_tui.logs import configure_logging, write_crash_report
 from plow_tui.paths import config_dir
 from plow_tui.sandbox import SandboxConfig, SandboxServer
-from plow_tui.tui.app import AppConfig, PlowApp
 from plow_tui.tui.screens.activation import ActivationScreen
 from plow_tui.tui.screens.chats import ChatsScreen
 
@@ -54,27 +52,6 @@ def secrets_file() -> Path:
 
 def stored() -> dict[str, str]:
     return json.loads(secrets_file().read_text()) if secrets_file().exists() else {}
-
-
-def screen_text(app: Any) -> str:
-    import io
-
-    from rich.console import Console
-
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True, color_system=None)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
-
-
-async def until(pilot: Any, condition: Any, what: str, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def activate(base: str, phone: str, outputs: list[str]) -> str:
@@ -131,10 +108,7 @@ def tail_briefly(base: str, chat_uid: str, phone: str, number: str, outputs: lis
 async def drive_the_app(base: str, token: str, phone: str, number: str, chat_uid: str, dumps: list[str]) -> None:
     """The chat screens: open, send, receive, an unknown delivery, a crash report, a refused token."""
     store = TokenStore([FileStore()], env={})
-    app = PlowApp(
-        AppConfig(api_url=base, sandbox=True, notifications=False),
-        token_store=store, client_factory=fast_client, tz=timezone.utc, cursor_blink=False, animation_level="none",
-    )  # fmt: skip
+    app = app_on(base, store, notifications=False)
 
     def dump() -> None:
         dumps.append(app.export_screenshot())

@@ -17,20 +17,17 @@ import contextlib
 import os
 import random
 import time
-from datetime import timezone
 from typing import Any
 
 import httpx
 import pytest
-from reliability_helpers import TicketBurner, fast_client, fast_sleep, new_phone, pick, sign_up, sms
+from reliability_helpers import TicketBurner, app_on, fast_sleep, memory_store_with, new_phone, pick, sign_up, sms, until
 
 import plow_tui.client.stream as stream_module
 from plow_tui.client.events import MessagesArrived, MessageStatusChanged
 from plow_tui.client.http import PlowClient
 from plow_tui.client.stream import NO_MESSAGES, ChatStream
-from plow_tui.client.tokens import MemoryStore, TokenStore
 from plow_tui.sandbox import SandboxConfig, SandboxServer
-from plow_tui.tui.app import AppConfig, PlowApp
 from plow_tui.tui.screens.chats import ChatsScreen
 from plow_tui.tui.widgets.conversation import Conversation
 
@@ -154,16 +151,7 @@ async def test_chaos_transcripts_equal_the_server_history(monkeypatch: pytest.Mo
         base = sandbox.base_url
         phone = new_phone()
         token, chat = await sign_up(base, phone)
-        store = TokenStore([MemoryStore()], env={})
-        await store.save_token(base, token)
-        app = PlowApp(
-            AppConfig(api_url=base, sandbox=True, notifications=False),
-            token_store=store,
-            client_factory=fast_client,
-            tz=timezone.utc,
-            cursor_blink=False,
-            animation_level="none",
-        )
+        app = app_on(base, await memory_store_with(base, token), notifications=False)
         transcript = Transcript()
         async with (
             app.run_test(size=(100, 30)) as pilot,
@@ -231,16 +219,6 @@ def assert_same(seen: list[Row], expected: list[Row], who: str, context: str) ->
     assert uids == order, f"{who}: wrong order from index {first} of {len(order)}: {around} ({context})"
     wrong = [(s, e) for s, e in zip(seen, expected) if s != e]
     assert not wrong, f"{who}: {len(wrong)} rows differ, e.g. {wrong[:3]} ({context})"
-
-
-async def until(pilot: Any, condition: Any, what: str, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_a_delivery_update_lost_in_a_drop_is_recovered() -> None:

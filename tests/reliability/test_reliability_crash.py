@@ -15,43 +15,33 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from reliability_helpers import fast_client, new_phone, sign_up
+from reliability_helpers import app_on, new_phone, sign_up, until
 
 from plow_tui.client.tokens import FileStore, TokenStore
 from plow_tui.paths import config_dir
 from plow_tui.sandbox import SandboxConfig, SandboxServer
-from plow_tui.tui.app import AppConfig, PlowApp
+from plow_tui.tui.app import PlowApp
 from plow_tui.tui.screens.activation import ActivationScreen
 from plow_tui.tui.screens.chats import ChatsScreen
 
 # The app in a child process, headless; it prints what it reached, then waits to be killed.
 APP_SCRIPT = """
-import asyncio, sys, time
-from datetime import timezone
+import asyncio, sys
 sys.path.insert(0, {helpers!r})
-from reliability_helpers import fast_client
+from reliability_helpers import app_on, until
 from plow_tui.client.tokens import TokenStore
-from plow_tui.tui.app import AppConfig, PlowApp
 from plow_tui.tui.screens.activation import ActivationScreen
 from plow_tui.tui.screens.chats import ChatsScreen
 
 base, phase = sys.argv[1], sys.argv[2]
 
-async def until(pilot, condition):
-    deadline = time.monotonic() + 20
-    while not condition():
-        assert time.monotonic() < deadline
-        await pilot.pause(0.05)
-
 async def main():
-    app = PlowApp(AppConfig(api_url=base, sandbox=True, poll_interval=0.2), token_store=TokenStore.default(force_file=True),
-                  client_factory=fast_client, tz=timezone.utc, cursor_blink=False, animation_level="none")
+    app = app_on(base, TokenStore.default(force_file=True), poll_interval=0.2)
     async with app.run_test(size=(100, 30)) as pilot:
         if phase == "activation":
             await until(pilot, lambda: isinstance(app.screen, ActivationScreen) and app.screen.pending)
@@ -105,21 +95,8 @@ def file_store() -> TokenStore:
     return TokenStore([FileStore()], env={})
 
 
-def app_on(base: str) -> PlowApp:
-    return PlowApp(
-        AppConfig(api_url=base, sandbox=True, poll_interval=0.2), token_store=file_store(), client_factory=fast_client,
-        tz=timezone.utc, cursor_blink=False, animation_level="none",
-    )  # fmt: skip
-
-
-async def until(pilot: Any, condition: Any, what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+def file_store_app(base: str) -> PlowApp:
+    return app_on(base, file_store(), poll_interval=0.2)
 
 
 @pytest.fixture
@@ -135,7 +112,7 @@ async def test_app_killed_mid_activation_resumes_the_same_code(sandbox: Any, tmp
     kill(child)
     assert (await file_store().get_pending(base)).display_code == code  # type: ignore[union-attr]
 
-    app = app_on(base)
+    app = file_store_app(base)
     async with app.run_test(size=(100, 30)) as pilot, httpx.AsyncClient(base_url=base) as http:
         screen = await until(pilot, lambda: isinstance(app.screen, ActivationScreen) and app.screen.pending and app.screen, "a code")
         assert screen.pending.display_code == code  # resumed, not a new code
@@ -214,7 +191,7 @@ async def test_app_killed_mid_send_keeps_token_and_saved_draft(sandbox: Any, tmp
     read_until(child, "DRAFT SAVED")
     kill(child)  # killed with a saved draft
 
-    app = app_on(base)
+    app = file_store_app(base)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await until(pilot, lambda: isinstance(app.screen, ChatsScreen) and app.screen.chats_loaded and app.screen, "chats")
         screen.open_chat(chat.uid)
@@ -230,7 +207,7 @@ async def test_app_killed_mid_send_keeps_token_and_saved_draft(sandbox: Any, tmp
     read_until(child, "SENDING")
     kill(child)  # killed with a send in flight (or just answered)
     assert await file_store().get_token(base) == token
-    app = app_on(base)
+    app = file_store_app(base)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await until(pilot, lambda: isinstance(app.screen, ChatsScreen) and app.screen.chats_loaded and app.screen, "chats")
         screen.open_chat(chat.uid)

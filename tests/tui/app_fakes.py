@@ -31,7 +31,7 @@ from plow_tui.tui.demo_data import (  # noqa: F401 - re-exported: the fakes live
     FixedClock,
     activation_app,
 )
-from plow_tui.tui.screenshots import wait_for  # noqa: F401 - re-exported
+from plow_tui.tui.screenshots import screen_text, wait_for  # noqa: F401 - re-exported
 
 CANARY_SECRET = "act_CANARYSECRET0123456789"
 CANARY_TOKEN = "tok_CANARYTOKEN0123456789"
@@ -125,22 +125,6 @@ def fake_app(
         secret=CANARY_SECRET,
         **config,
     )
-
-
-def screen_text(app: Any) -> str:
-    """Everything drawn on the current screen (with screens beneath), as plain text lines.
-
-    Rendered the way `export_screenshot()` renders, but exported as text so
-    tests can search it.
-    """
-    import io
-
-    from rich.console import Console
-
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True, color_system=None, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
 
 
 def squash(text: str) -> str:
