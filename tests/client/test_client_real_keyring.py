@@ -9,13 +9,11 @@ must fall back to the 0600 file within the store's timeout, never hang.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from support import require_tools
 
 TOOLS = ("dbus-run-session", "gnome-keyring-daemon")
 UNLOCK = "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1"
@@ -92,11 +90,7 @@ os.kill(daemon, signal.SIGCONT)  # let it end with its bus
 
 
 def _run(tmp_path: Path, script: str, keyring_start: str) -> subprocess.CompletedProcess[str]:
-    if not all(shutil.which(tool) for tool in TOOLS):
-        message = "needs dbus-run-session and gnome-keyring-daemon (apt: dbus, gnome-keyring)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI installs the real keyring, but it is missing: {message}")
-        pytest.skip(message)
+    require_tools(*TOOLS, why="apt: dbus, gnome-keyring")
     (tmp_path / "script.py").write_text(script)
     shell = f'{keyring_start}; "{sys.executable}" script.py'
     return subprocess.run(

@@ -13,18 +13,15 @@ import os
 import re
 import selectors
 import shlex
-import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux (.ci/run installs it)")
+from support.tmux import Tmux
 
 PLOW_TUI = Path(sys.executable).with_name("plow-tui")
 PHONE = "+15557654321"  # the person signing in
@@ -99,62 +96,6 @@ class Sandbox:
             self.process.stdout.close()
 
 
-class Terminal:
-    """One tmux window of `width`x`height` on a private server, running `command`."""
-
-    def __init__(self, command: str, env: dict[str, str], width: int = 120, height: int = 40) -> None:
-        # Never the default socket: killing our server must not touch anyone's sessions.
-        self.socket = f"plow-tui-e2e-{uuid.uuid4().hex[:10]}"
-        self.env = env
-        self.socket_path: Path | None = None
-        try:
-            self.tmux("new-session", "-d", "-s", "e2e", "-x", str(width), "-y", str(height), command)
-            self.socket_path = Path(self.tmux("display-message", "-p", "#{socket_path}").strip())
-        except BaseException:
-            self.close()
-            raise
-
-    def tmux(self, *args: str) -> str:
-        result = subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            env=self.env,
-        )
-        if result.returncode:
-            raise AssertionError(f"tmux {args[0]} failed: {result.stderr.strip()}")
-        return result.stdout
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "e2e")
-
-    def flag(self, name: str) -> str:
-        """A tmux format variable of the pane, e.g. `alternate_on`."""
-        return self.tmux("display-message", "-p", "-t", "e2e", f"#{{{name}}}").strip()
-
-    def type(self, text: str) -> None:
-        self.tmux("send-keys", "-t", "e2e", "-l", text)
-
-    def press(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "e2e", *keys)
-
-    def wait_for(self, condition: Callable[[str], object], what: str, timeout: float = WAIT) -> str:
-        deadline = time.monotonic() + timeout
-        text = ""
-        while time.monotonic() < deadline:
-            text = self.screen()
-            if condition(text):
-                return text
-            time.sleep(0.15)
-        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{text}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10, env=self.env)
-        if self.socket_path is not None:
-            self.socket_path.unlink(missing_ok=True)  # tmux leaves the socket file behind
-
-
 def _e164(shown: str) -> str:
     """`+1 (555) 000-0001` as the screen shows it, back to `+15550000001`."""
     return "+" + re.sub(r"\D", "", shown)
@@ -190,7 +131,7 @@ def test_sign_in_chat_reconnect_and_quit_in_tmux(newcomer: tuple[Sandbox, dict[s
     sandbox, env, home = newcomer
     app = shlex.join([str(PLOW_TUI), "--api-url", sandbox.url, "--insecure-storage", "--name", "Ada"])
     # After the app exits the shell prints its exit code and keeps the pane open to be read.
-    terminal = Terminal(f"{app}; echo EXIT=$?; sleep 60", env)
+    terminal = Tmux(f"{app}; echo EXIT=$?; sleep 60", env, width=120, height=40)
     screens: list[str] = []
     try:
         # 1. The activation screen: the code and the number to text it to.
