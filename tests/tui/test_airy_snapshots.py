@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from airy_fakes import HISTORY, fake_airy_app
 from app_fakes import wait_for
@@ -11,13 +9,7 @@ from app_fakes import wait_for
 from plow_tui.tui.screens.airy import AiryScreen
 
 
-@pytest.fixture(autouse=True)
-def _utc_local_time(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 async def _conversation_shown(pilot) -> None:

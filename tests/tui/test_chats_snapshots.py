@@ -7,21 +7,13 @@ Each snapshot was looked at as a PNG before it was accepted.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from plow_tui.tui.demo_data import chats_app as snapshot_app
 from plow_tui.tui.screenshots import busy_main_screen, failed_chat, new_chat_dialog, pending_codes
 
 
-@pytest.fixture(autouse=True)
-def _utc_local_time(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def test_main_screen_100x30(snap_compare) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,14 +13,7 @@ NOW = datetime(2020, 9, 16, 12, 0, tzinfo=timezone.utc)  # a Wednesday
 SIZE = (100, 30)
 
 
-@pytest.fixture(autouse=True)
-def _utc_local_time(monkeypatch: pytest.MonkeyPatch):
-    # Times are shown in local time: pin it so the expected text is stable.
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def entry(n: int, *, at: datetime | None = None, body: str | None = None, **fields) -> Entry:
