@@ -13,7 +13,6 @@ import json
 
 import httpx
 import pytest
-from websockets.asyncio.server import serve
 
 from plow_tui.client.airy import stomp
 from plow_tui.client.airy.conversation import AiryConversation
@@ -22,6 +21,8 @@ from plow_tui.client.airy.events import AiryMessagesArrived, AiryStreamFailed
 from plow_tui.client.airy.http import AiryClient
 from plow_tui.client.airy.models import AiryMessage, render_content
 from plow_tui.client.airy.stream import AiryStream
+
+from .fake_instance import fake_airy_instance
 
 CHANNEL = "5f1e7c2a-8b4d-4e6f-9a1c-3d2b0e4f6a70"
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -75,22 +76,15 @@ async def test_a_deeply_nested_push_is_skipped_and_the_stream_goes_on() -> None:
             async for _ in ws:
                 pass
 
-    def http(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/chatplugin.authenticate":
-            return httpx.Response(200, json={"token": "auth-token-1234", "messages": []})
-        return httpx.Response(200, json={"resume_token": "resume-token-1234"})
-
-    async with serve(handler, "127.0.0.1", 0, subprotocols=["v12.stomp"]) as ws_server:
-        port = ws_server.sockets[0].getsockname()[1]
-        async with AiryClient(f"http://127.0.0.1:{port}", transport=httpx.MockTransport(http)) as client:
-            stream = AiryStream(AiryConversation(client, CHANNEL), heartbeat_ms=(0, 0), reconnect_delays=(0.05,))
-            arrived: list[str] = []
-            async with asyncio.timeout(5):
-                async for event in stream.events():
-                    assert not isinstance(event, AiryStreamFailed), event
-                    if isinstance(event, AiryMessagesArrived):
-                        arrived.extend(m.id for m in event.messages)
-                    if arrived:
-                        break
-            assert arrived == ["m-good"]
-            assert stream.connections == 1  # the bad push did not cost the connection
+    async with fake_airy_instance(handler) as client:
+        stream = AiryStream(AiryConversation(client, CHANNEL), heartbeat_ms=(0, 0), reconnect_delays=(0.05,))
+        arrived: list[str] = []
+        async with asyncio.timeout(5):
+            async for event in stream.events():
+                assert not isinstance(event, AiryStreamFailed), event
+                if isinstance(event, AiryMessagesArrived):
+                    arrived.extend(m.id for m in event.messages)
+                if arrived:
+                    break
+        assert arrived == ["m-good"]
+        assert stream.connections == 1  # the bad push did not cost the connection

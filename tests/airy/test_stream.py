@@ -9,9 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
-from websockets.asyncio.server import serve
 
 from plow_tui.client.airy import stomp
 from plow_tui.client.airy.conversation import AiryConversation, resume_token_key
@@ -27,6 +25,8 @@ from plow_tui.client.airy.http import AiryClient
 from plow_tui.client.airy.stream import AiryStream
 from plow_tui.client.events import ConnectionChanged
 from plow_tui.client.tokens import MemoryStore, TokenStore
+
+from .fake_instance import fake_airy_instance
 
 if TYPE_CHECKING:
     from tests.airy.conftest import AiryServer
@@ -240,22 +240,15 @@ async def test_a_server_that_stops_beating_is_left_and_rejoined() -> None:
             async for _ in ws:
                 pass
 
-    def http(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/chatplugin.authenticate":
-            return httpx.Response(200, json={"token": "auth-token-1234", "messages": []})
-        return httpx.Response(200, json={"resume_token": "resume-token-1234"})
-
-    async with serve(handler, "127.0.0.1", 0, subprotocols=["v12.stomp"]) as ws_server:
-        port = ws_server.sockets[0].getsockname()[1]
-        async with AiryClient(f"http://127.0.0.1:{port}", transport=httpx.MockTransport(http)) as client:
-            conversation = AiryConversation(client, "5f1e7c2a-8b4d-4e6f-9a1c-3d2b0e4f6a70")
-            stream = AiryStream(conversation, heartbeat_ms=(100, 100), reconnect_delays=(0.05,), receipt_wait=0.1)
-            recorder = Recorder(stream)
-            await recorder.wait(lambda: recorder.connected_times() >= 2)
-            changes = [e for e in recorder.events if isinstance(e, ConnectionChanged)]
-            assert any(e.reason == "the server went quiet" for e in changes)
-            assert sockets >= 2
-            await recorder.close()
+    async with fake_airy_instance(handler) as client:
+        conversation = AiryConversation(client, "5f1e7c2a-8b4d-4e6f-9a1c-3d2b0e4f6a70")
+        stream = AiryStream(conversation, heartbeat_ms=(100, 100), reconnect_delays=(0.05,), receipt_wait=0.1)
+        recorder = Recorder(stream)
+        await recorder.wait(lambda: recorder.connected_times() >= 2)
+        changes = [e for e in recorder.events if isinstance(e, ConnectionChanged)]
+        assert any(e.reason == "the server went quiet" for e in changes)
+        assert sockets >= 2
+        await recorder.close()
 
 
 async def test_disconnected_channel_is_a_clear_error(airy_server: AiryServer) -> None:
