@@ -7,26 +7,16 @@ from typing import Any
 
 import pytest
 from sandbox_helpers import Api
+from support.sandboxes import sandboxes
 
-from plow_tui.sandbox import SandboxConfig, SandboxServer
+from plow_tui.sandbox import SandboxServer
 
 
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
     """Start sandboxes with settings of the test's choosing; all stop at the end."""
-    started: list[SandboxServer] = []
-
-    def make(**settings: Any) -> SandboxServer:
-        settings.setdefault("seed", 11)
-        settings.setdefault("delivery_delay_ms", 30)
-        server = SandboxServer(SandboxConfig(port=0, **settings))
-        server.start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
+    with sandboxes(seed=11, delivery_delay_ms=30) as make:
+        yield make
 
 
 @pytest.fixture

@@ -139,20 +139,10 @@ def phase_of(app: PlowApp) -> Any:
 @pytest.fixture
 def sandbox_factory() -> Iterator[Callable[..., Any]]:
     """Start sandboxes with the given SandboxConfig settings; all stop after the test."""
-    from plow_tui.sandbox import SandboxConfig, SandboxServer
+    from support.sandboxes import sandboxes
 
-    servers: list[Any] = []
-
-    def make(**settings: Any) -> Any:
-        settings.setdefault("seed", 1)
-        server = SandboxServer(SandboxConfig(port=0, **settings))
-        server.start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+    with sandboxes(seed=1) as make:
+        yield make
 
 
 async def text_line(base_url: str, sender: str, to: str, text: str) -> str:
