@@ -99,6 +99,15 @@ def file_store_app(base: str) -> PlowApp:
     return app_on(base, file_store(), poll_interval=0.2)
 
 
+async def loaded_pane(pilot: Any, app: PlowApp, chat_uid: str) -> Any:
+    """The restarted app's pane of `chat_uid`, opened and with its messages loaded."""
+    screen = await until(pilot, lambda: isinstance(app.screen, ChatsScreen) and app.screen.chats_loaded and app.screen, "chats")
+    screen.open_chat(chat_uid)
+    pane = await until(pilot, lambda: screen.pane(chat_uid), "the pane")
+    await until(pilot, lambda: pane.loaded, "the messages")
+    return pane
+
+
 @pytest.fixture
 def sandbox() -> Any:
     with SandboxServer(SandboxConfig(port=0, seed=21, delivery_delay_ms=10)) as server:
@@ -193,10 +202,7 @@ async def test_app_killed_mid_send_keeps_token_and_saved_draft(sandbox: Any, tmp
 
     app = file_store_app(base)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await until(pilot, lambda: isinstance(app.screen, ChatsScreen) and app.screen.chats_loaded and app.screen, "chats")
-        screen.open_chat(chat.uid)
-        pane = await until(pilot, lambda: screen.pane(chat.uid), "the pane")
-        await until(pilot, lambda: pane.loaded, "the messages")
+        pane = await loaded_pane(pilot, app, chat.uid)
         assert pane.compose_box.draft == "keep"
 
     child = start_app(tmp_path, base, "send")
@@ -209,10 +215,7 @@ async def test_app_killed_mid_send_keeps_token_and_saved_draft(sandbox: Any, tmp
     assert await file_store().get_token(base) == token
     app = file_store_app(base)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await until(pilot, lambda: isinstance(app.screen, ChatsScreen) and app.screen.chats_loaded and app.screen, "chats")
-        screen.open_chat(chat.uid)
-        pane = await until(pilot, lambda: screen.pane(chat.uid), "the pane")
-        await until(pilot, lambda: pane.loaded, "the messages")
+        pane = await loaded_pane(pilot, app, chat.uid)
         async with httpx.AsyncClient(base_url=base) as http:
             page = (await http.get(f"/v1/chats/{chat.uid}/messages", headers={"Authorization": f"Bearer {token}"})).json()
         server = [m["uid"] for m in reversed(page["data"])]
