@@ -136,6 +136,14 @@ def phase_of(app: PlowApp) -> Any:
     return getattr(app.screen, "phase", None)
 
 
+def pending_of(app: PlowApp) -> Any:
+    """The activation screen's pending activation (its code), or None on any other screen."""
+    from plow_tui.tui.screens.activation import ActivationScreen
+
+    screen = app.screen
+    return screen.pending if isinstance(screen, ActivationScreen) else None
+
+
 @pytest.fixture
 def sandbox_factory() -> Iterator[Callable[..., Any]]:
     """Start sandboxes with the given SandboxConfig settings; all stop after the test."""

@@ -9,6 +9,7 @@ from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
     FailingStore,
     Landed,
     memory_store,
+    pending_of,
     sandbox_app,
     sandbox_factory,
     sandbox_post,
@@ -26,17 +27,12 @@ from plow_tui.tui.screens.help import KeysScreen
 OWNER_PHONE = "+15551230002"
 
 
-def _pending(app):
-    screen = app.screen
-    return screen.pending if isinstance(screen, ActivationScreen) else None
-
-
 async def test_pending_then_verified_stores_token_and_shows_chat(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     store = memory_store()
     app = sandbox_app(sandbox.base_url, store)
     async with app.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: _pending(app), what="a code")
+        pending = await wait_for(pilot, lambda: pending_of(app), what="a code")
         text = squash(screen_text(app))
         assert f"Plow Activate: {pending.display_code}" in text
         assert "+1 (555) 000-0001" in text  # formatted for reading
@@ -68,7 +64,7 @@ async def test_stored_token_goes_straight_to_chats(sandbox_factory) -> None:
     store = memory_store()
     first = sandbox_app(sandbox.base_url, store)
     async with first.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: _pending(first), what="a code")
+        pending = await wait_for(pilot, lambda: pending_of(first), what="a code")
         await text_line(sandbox.base_url, OWNER_PHONE, pending.send_to, pending.text)
         await wait_for(pilot, lambda: isinstance(first.screen, Landed), what="sign-in")
     [(token, _)] = first.handoffs
@@ -93,7 +89,7 @@ async def test_revoked_token_returns_to_activation(sandbox_factory) -> None:
     # The real main screen meets the 401 and hands back through PlowApp.sign_out().
     app = sandbox_app(sandbox.base_url, store, real_chats=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: _pending(app), timeout=15, what="activation after a 401")
+        await wait_for(pilot, lambda: pending_of(app), timeout=15, what="activation after a 401")
         assert app.screen.query("#activation-note")  # says why sign-in is asked again
         assert await store.get_token(sandbox.base_url) is None
 
@@ -102,14 +98,14 @@ async def test_expired_code_then_r_starts_over(sandbox_factory) -> None:
     sandbox = sandbox_factory(activation_ttl=0.5)
     app = sandbox_app(sandbox.base_url)
     async with app.run_test(size=(100, 30)) as pilot:
-        first = await wait_for(pilot, lambda: _pending(app), what="a code")
+        first = await wait_for(pilot, lambda: pending_of(app), what="a code")
         await wait_for(pilot, lambda: app.screen.phase is Phase.EXPIRED, what="expiry")
         text = squash(screen_text(app))
         assert "This code expired. Press r for a new one." in text
         assert "scan to open Messages" not in text  # a dead code is not scannable
 
         await pilot.press("r")
-        second = await wait_for(pilot, lambda: _pending(app), what="a fresh code")
+        second = await wait_for(pilot, lambda: pending_of(app), what="a fresh code")
         assert second.display_code != first.display_code
         assert f"Plow Activate: {second.display_code}" in screen_text(app)
 
@@ -135,7 +131,7 @@ async def test_server_failure_on_start_recovers_by_itself(sandbox_factory) -> No
         await wait_for(pilot, lambda: app.screen.phase is Phase.RETRYING, what="the failure")
         assert "failed (500" in screen_text(app)
         assert "↻ retrying in" in screen_text(app)
-        await wait_for(pilot, lambda: _pending(app), timeout=8, what="the retry")
+        await wait_for(pilot, lambda: pending_of(app), timeout=8, what="the retry")
 
 
 async def test_network_down_keeps_retrying_and_input_still_works() -> None:
@@ -161,13 +157,13 @@ async def test_pending_activation_survives_restart(sandbox_factory) -> None:
     store = memory_store()
     first = sandbox_app(sandbox.base_url, store)
     async with first.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: _pending(first), what="a code")
+        pending = await wait_for(pilot, lambda: pending_of(first), what="a code")
         await pilot.press("q")
     assert (await store.get_pending(sandbox.base_url)).display_code == pending.display_code
 
     second = sandbox_app(sandbox.base_url, store)
     async with second.run_test(size=(100, 30)) as pilot:
-        resumed = await wait_for(pilot, lambda: _pending(second), what="the resumed code")
+        resumed = await wait_for(pilot, lambda: pending_of(second), what="the resumed code")
         assert resumed.display_code == pending.display_code
         assert f"Plow Activate: {pending.display_code}" in screen_text(second)
         await text_line(sandbox.base_url, OWNER_PHONE, resumed.send_to, resumed.text)
@@ -180,7 +176,7 @@ async def test_keyring_failure_falls_back_to_private_file(sandbox_factory, tmp_p
     store = TokenStore([FailingStore(), FileStore(secrets)], env={})
     app = sandbox_app(sandbox.base_url, store)
     async with app.run_test(size=(200, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: _pending(app), what="a code")
+        pending = await wait_for(pilot, lambda: pending_of(app), what="a code")
         # The pending activation already had to go to the file: the screen says so.
         await wait_for(pilot, lambda: "keyring (Broken) failed" in squash(screen_text(app)), what="the warning")
         assert "secrets.json (0600)" in screen_text(app)
@@ -194,7 +190,7 @@ async def test_copy_keys_copy_text_and_e164_number(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     app = sandbox_app(sandbox.base_url)
     async with app.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: _pending(app), what="a code")
+        pending = await wait_for(pilot, lambda: pending_of(app), what="a code")
         await pilot.press("c")
         assert app.clipboard == f"Plow Activate: {pending.display_code}"
         await pilot.press("n")
@@ -208,7 +204,7 @@ async def test_every_action_has_a_palette_entry(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     app = sandbox_app(sandbox.base_url)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: _pending(app), what="a code")
+        await wait_for(pilot, lambda: pending_of(app), what="a code")
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Copy activation text", "Copy number", "New code", "Phone (sandbox)", "Keys", "Quit"} <= titles
         await pilot.press("question_mark")
@@ -223,7 +219,7 @@ async def test_network_lost_while_polling_says_so_and_keeps_the_code(sandbox_fac
     host = sandbox.base_url.removeprefix("http://")
     app = sandbox_app(sandbox.base_url)
     async with app.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: _pending(app), what="a code")
+        pending = await wait_for(pilot, lambda: pending_of(app), what="a code")
         sandbox.stop()
         await wait_for(pilot, lambda: app.screen.phase is Phase.RETRYING, what="the lost network")
         text = squash(screen_text(app))

@@ -7,6 +7,7 @@ from datetime import timezone
 import pytest
 from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
     Landed,
+    pending_of,
     sandbox_app,
     sandbox_factory,
     screen_text,
@@ -21,16 +22,11 @@ from plow_tui.tui.screens.activation import ActivationScreen
 from plow_tui.tui.screens.phone import NumberPrompt, PhoneScreen
 
 
-def _pending(app):
-    screen = app.screen
-    return screen.pending if isinstance(screen, ActivationScreen) else None
-
-
 async def test_p_opens_phone_prefilled_and_sending_signs_in(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     app = sandbox_app(sandbox.base_url)
     async with app.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: _pending(app), what="a code")
+        pending = await wait_for(pilot, lambda: pending_of(app), what="a code")
         await pilot.press("p")
         phone = await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen) and app.screen, what="the phone")
         await wait_for(pilot, lambda: "● live" in screen_text(app), what="the phone socket")
