@@ -364,13 +364,22 @@ class Conversation(ScrollView, can_focus=True):
         """
         anchor = self._anchor()
         arrivals = 0
+        entries, seq, heights, lines = self._entries, self._seq, self._heights, self._lines
+        # `_estimate` with the width worked out once, inlined: a backlog after
+        # a reconnect is thousands of entries, and this loop was most of its cost.
+        body_width = self._body_width(self._width) if self._width else 0
         for entry in batch:
-            index = self._index(entry.uid)
-            if index is None:
-                self._append(entry)
-                arrivals += not entry.outbound
-            else:
-                self._entries[index] = entry
+            position = seq.get(entry.uid)
+            if position is not None:
+                entries[position - self._base] = entry
+                continue
+            seq[entry.uid] = self._base + len(entries)
+            entries.append(entry)
+            if body_width:
+                height = 1 + len(entry.body) // body_width
+                heights.append(height)
+                lines.append(height)
+            arrivals += not entry.outbound
         if arrivals and not self._pinned:
             self._new_count += arrivals
         self._changed(anchor)
@@ -486,14 +495,6 @@ class Conversation(ScrollView, can_focus=True):
     def _index(self, uid: str) -> int | None:
         seq = self._seq.get(uid)
         return None if seq is None else seq - self._base
-
-    def _append(self, entry: Entry) -> None:
-        self._seq[entry.uid] = self._base + len(self._entries)
-        self._entries.append(entry)
-        if self._width:
-            height = self._estimate(entry)
-            self._heights.append(height)
-            self._lines.append(height)
 
     def _body_width(self, width: int, state_width: int = 2) -> int:
         return max(4, width - self._prefix_width(width) - state_width - 1)
