@@ -188,6 +188,18 @@ async def keys_of_main_screen(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def airy_conversation(pilot: Pilot[Any]) -> None:
+    """Steps: the Airy screen with its history shown, live, and a draft in the editor."""
+    from plow_tui.tui.screens.airy import AiryScreen
+
+    app = pilot.app
+    screen = await wait_for(pilot, lambda: isinstance(app.screen, AiryScreen) and app.screen, what="the Airy screen")
+    await wait_for(pilot, lambda: len(screen.conversation.entries) == len(demo_data.AIRY_HISTORY), what="the history")
+    await wait_for(pilot, lambda: screen.compose_box.disabled_reason is None, what="sending allowed")
+    screen.compose_box.draft = "Could you send the tracking link here too?"
+    await pilot.pause()
+
+
 # -- the pictures -------------------------------------------------------------------
 
 
@@ -241,6 +253,13 @@ SCENES: tuple[Scene, ...] = (
     ),
     Scene("phone", "The simulated phone (sandbox), with the activation text ready", demo_data.phone_app, phone_live),
     Scene("keys", "?: every key of the screen beneath", demo_data.chats_app, keys_of_main_screen),
+    Scene(
+        "airy",
+        "An Airy Core chat: the same conversation pane and editor on the second backend",
+        demo_data.fake_airy_app,
+        airy_conversation,
+        size=(100, 24),
+    ),
 )
 
 # Secrets the fakes hold; no picture may contain any of them.
