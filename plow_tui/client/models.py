@@ -191,7 +191,12 @@ class Chat:
         )
 
 
-@dataclass(frozen=True, slots=True)
+# Sender and Message are parsed by the thousand (a backlog after a reconnect),
+# so they are not `frozen=True`: a frozen dataclass sets every field through
+# `object.__setattr__`, which made parsing them ~40% slower (issue #8). Treat
+# them as immutable all the same (change one with `dataclasses.replace`);
+# `unsafe_hash` keeps them hashable like the frozen classes here.
+@dataclass(slots=True, unsafe_hash=True)
 class Sender:
     """Who wrote a message: a member (has uid) or the agent/line (has no uid)."""
 
@@ -223,9 +228,9 @@ class Sender:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: see Sender
 class Message:
-    """One text in a chat."""
+    """One text in a chat (immutable by convention: use `dataclasses.replace`)."""
 
     uid: str
     chat_uid: str | None = None
