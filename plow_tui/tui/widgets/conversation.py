@@ -39,7 +39,12 @@ GLYPHS = {"sending": "…", "sent": "✓", "delivered": "✓✓", "failed": "✗
 _MAX_STATE_WIDTH = 12
 
 
-@dataclass(frozen=True, slots=True)
+# Not `frozen=True`: a frozen dataclass sets every field through
+# `object.__setattr__`, which made building the entries of a 5,000-message
+# backlog more than twice as slow (issue #8). Entries are immutable all the
+# same (the block cache tells them apart by identity): change one with
+# `dataclasses.replace`. `unsafe_hash` keeps them hashable as before.
+@dataclass(slots=True, unsafe_hash=True)
 class Entry:
     """One message as the conversation shows it (backend-neutral view model).
 
