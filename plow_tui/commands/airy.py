@@ -28,7 +28,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "airy",
         parents=[common],
-        help="chat with an Airy Core instance as a website visitor (Chat Plugin)",
+        help="Chat with an Airy Core instance as a website visitor (Chat Plugin).",
         description=(
             "Talk to an Airy Core instance's Chat Plugin channel as a website visitor does. "
             "The conversation is resumed across runs (its resume token is kept in the secret store)."

@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     phone = subparsers.add_parser(
         "phone",
         parents=[common],
-        help="a simulated phone for a sandbox, in its own terminal",
+        help="Be a simulated phone for a sandbox, in its own terminal.",
         description="Be a phone against a sandbox: read what lines text it, and text a line. "
         f"--api-url defaults to {DEFAULT_SANDBOX_URL} (where `plow-tui sandbox` listens).",
     )

@@ -13,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "sandbox",
         parents=[common],
-        help="run a local Plow sandbox server (for demos and tests)",
+        help="Run a local Plow sandbox server (for demos and tests).",
         description=(
             "Serve a local stand-in for Plow: the /v1 API over HTTP and WebSocket, plus /sandbox "
             "routes that play people's phones (POST /sandbox/sms) and network faults."
