@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -72,4 +71,3 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-PLOW_TUI = [sys.executable, "-m", "plow_tui"]

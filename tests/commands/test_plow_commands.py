@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PLOW_TUI  # type: ignore[import-not-found]
+from support import PLOW_TUI
 from plow_tui.commands import ExitCode
 from plow_tui.commands.plow import message_line, missing_endpoints, safe_text, sms_uri, split_body
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 
 import pytest
 
@@ -22,3 +23,7 @@ def require_tools(*names: str, why: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI installs it, but it is missing: {message}")
     pytest.skip(message)
+
+
+# `plow-tui` as a subprocess, with this interpreter (no PATH lookup).
+PLOW_TUI = [sys.executable, "-m", "plow_tui"]

@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from plow_tui.client import events as ev
-from plow_tui.client.errors import NotFound, NotSignedIn, PlowError, ValidationFailed
+from plow_tui.client.errors import NotFound, PlowError, ValidationFailed
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
