@@ -37,7 +37,7 @@ from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.outbox import Outbox
-from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.conversation import Conversation, Entry
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:

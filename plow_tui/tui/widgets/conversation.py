@@ -318,11 +318,6 @@ class Conversation(ScrollView, can_focus=True):
     def oldest_uid(self) -> str | None:
         return self._entries[0].uid if self._entries else None
 
-    def get(self, uid: str) -> Entry | None:
-        """The entry shown for `uid`, if any."""
-        index = self._index(uid)
-        return None if index is None else self._entries[index]
-
     @property
     def selected_uid(self) -> str | None:
         """The uid of the selected message, if any."""
