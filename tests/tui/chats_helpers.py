@@ -7,6 +7,9 @@ the sandbox's objects, so the app and the server really talk to each other.
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -33,6 +36,53 @@ async def sign_up(base_url: str, phone: str, name: str = "Ada") -> tuple[str, Ch
         result = await api.redeem(start.activation_secret)
     assert result.token and result.chat is not None
     return result.token, result.chat
+
+
+@dataclass
+class SignedUp:
+    """An account signed up from `phone` in a sandbox at `base`, with its provisioned chat."""
+
+    base: str
+    phone: str
+    token: str
+    chat: Chat
+
+
+async def signed_up(sandbox_factory: Callable[..., Any], **sandbox_options: Any) -> SignedUp:
+    """Start a sandbox with `sandbox_options` and sign up a fresh phone in it."""
+    base = sandbox_factory(**sandbox_options).base_url
+    phone = new_phone()
+    token, chat = await sign_up(base, phone)
+    return SignedUp(base, phone, token, chat)
+
+
+@dataclass
+class ChatSession(SignedUp):
+    """A running app on the main screen with the account's chat open in `pane`."""
+
+    app: Any
+    pilot: Any
+    screen: ChatsScreen
+    pane: ChatPane
+
+
+@asynccontextmanager
+async def opened_chat(account: SignedUp, size: tuple[int, int] = (100, 30)) -> AsyncIterator[ChatSession]:
+    """Run the app signed in as `account`, with its chat open and loaded."""
+    app = await chats_app(account.base, account.token)
+    async with app.run_test(size=size) as pilot:
+        screen = await main_screen(pilot)
+        pane = await open_chat(pilot, screen, account.chat.uid)
+        yield ChatSession(account.base, account.phone, account.token, account.chat, app, pilot, screen, pane)
+
+
+@asynccontextmanager
+async def signed_in_chat(
+    sandbox_factory: Callable[..., Any], size: tuple[int, int] = (100, 30), **sandbox_options: Any
+) -> AsyncIterator[ChatSession]:
+    """A fresh sandbox and account, and the app running with its chat open."""
+    async with opened_chat(await signed_up(sandbox_factory, **sandbox_options), size) as session:
+        yield session
 
 
 async def sms(base_url: str, sender: str, to: str, text: str) -> str:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from app_fakes import memory_store, sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
+    ChatSession,
     chats_app,
     fault,
     history,
     main_screen,
     new_phone,
     open_chat,
+    opened_chat,
     phone_texts,
     shown_uids,
     sign_up,
+    signed_in_chat,
+    signed_up,
     sms,
 )
 
@@ -92,33 +96,26 @@ async def test_inbound_to_another_chat_bumps_unread_and_ctrl_u_opens_it(sandbox_
 
 
 async def test_socket_drops_during_traffic_lose_and_repeat_nothing(sandbox_factory) -> None:
-    sandbox = sandbox_factory(delivery_delay_ms=5)
-    base = sandbox.base_url
-    phone = new_phone()
-    token, chat = await sign_up(base, phone)
-    app = await chats_app(base, token)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, chat.uid)
-        await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
+    async with signed_in_chat(sandbox_factory, delivery_delay_ms=5) as s:
+        await wait_for(s.pilot, lambda: s.screen.stream_live, what="the live stream")
         for round_ in range(3):
-            await sms(base, phone, chat.number, f"before drop {round_}")
-            await fault(base, drop_sockets=True)
-            await sms(base, phone, chat.number, f"while down {round_}")  # only backfill can bring this
-            pane.compose_box.draft = f"sent {round_}"
-            pane.compose_box.focus()
-            await pilot.press("enter")
-        on_server = [m.uid for m in await history(base, token, chat.uid)]
+            await sms(s.base, s.phone, s.chat.number, f"before drop {round_}")
+            await fault(s.base, drop_sockets=True)
+            await sms(s.base, s.phone, s.chat.number, f"while down {round_}")  # only backfill can bring this
+            s.pane.compose_box.draft = f"sent {round_}"
+            s.pane.compose_box.focus()
+            await s.pilot.press("enter")
+        on_server = [m.uid for m in await history(s.base, s.token, s.chat.uid)]
         assert len(on_server) == 9
-        await wait_for(pilot, lambda: len(pane.conversation.entries) >= 9, what="all nine messages")
-        await wait_for(pilot, lambda: screen.stream_live, what="the stream to come back")
-        await pilot.pause(0.3)
-        shown = shown_uids(pane)
+        await wait_for(s.pilot, lambda: len(s.pane.conversation.entries) >= 9, what="all nine messages")
+        await wait_for(s.pilot, lambda: s.screen.stream_live, what="the stream to come back")
+        await s.pilot.pause(0.3)
+        shown = shown_uids(s.pane)
         assert len(shown) == len(set(shown)) == 9  # nothing twice, no placeholder left
         assert set(shown) == set(on_server)  # nothing lost
         # Entries appear in the order they reached the screen: a text of ours sent
         # while a backfilled one was still on its way shows above it.
-        inbound = [m.uid for m in await history(base, token, chat.uid) if not m.is_outbound]
+        inbound = [m.uid for m in await history(s.base, s.token, s.chat.uid) if not m.is_outbound]
         assert [uid for uid in shown if uid in inbound] == inbound
 
 
@@ -154,24 +151,18 @@ async def test_chat_not_ready_keeps_the_draft_and_explains(sandbox_factory) -> N
 
 
 async def test_delivery_failure_is_shown_and_the_text_kept(sandbox_factory) -> None:
-    sandbox = sandbox_factory(delivery_delay_ms=10)
-    base = sandbox.base_url
-    phone = new_phone()
-    token, chat = await sign_up(base, phone)
-    await fault(base, delivery="failed")
-    app = await chats_app(base, token)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, chat.uid)
-        pane.compose_box.draft = "will not arrive"
-        pane.compose_box.focus()
-        await pilot.press("enter")
+    account = await signed_up(sandbox_factory, delivery_delay_ms=10)
+    await fault(account.base, delivery="failed")
+    async with opened_chat(account) as s:
+        s.pane.compose_box.draft = "will not arrive"
+        s.pane.compose_box.focus()
+        await s.pilot.press("enter")
         failed = await wait_for(
-            pilot, lambda: [e for e in pane.conversation.entries if e.state == "failed"], what="a failed message"
+            s.pilot, lambda: [e for e in s.pane.conversation.entries if e.state == "failed"], what="a failed message"
         )
         assert [e.body for e in failed] == ["will not arrive"]
-        assert "✗" in screen_text(app)
-        assert "will not arrive" not in await phone_texts(base, phone)
+        assert "✗" in screen_text(s.app)
+        assert "will not arrive" not in await phone_texts(s.base, s.phone)
 
 
 async def wait_until_consumed(pilot, base: str) -> None:
@@ -187,80 +178,68 @@ async def wait_until_consumed(pilot, base: str) -> None:
     raise AssertionError("the injected failure was never used")
 
 
-async def _send_during_outage(pilot, base, screen, pane, failures: int, body: str) -> None:
-    await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
-    await pilot.pause(0.2)  # previews and catch-up done: the next /v1 requests are ours
-    await fault(base, fail_next={"status": 503, "count": failures})
-    pane.compose_box.draft = body
-    pane.compose_box.focus()
-    await pilot.press("enter")
+async def _send_during_outage(s: ChatSession, failures: int, body: str) -> None:
+    await wait_for(s.pilot, lambda: s.screen.stream_live, what="the live stream")
+    await s.pilot.pause(0.2)  # previews and catch-up done: the next /v1 requests are ours
+    await fault(s.base, fail_next={"status": 503, "count": failures})
+    s.pane.compose_box.draft = body
+    s.pane.compose_box.focus()
+    await s.pilot.press("enter")
 
 
-async def _retry_once(pilot, base, token, chat, pane, local_uid: str, body: str, phone: str) -> None:
-    pane.conversation.focus()
-    pane.conversation.select(local_uid)
-    await pilot.press("r")
+async def _retry_once(s: ChatSession, local_uid: str, body: str) -> None:
+    s.pane.conversation.focus()
+    s.pane.conversation.select(local_uid)
+    await s.pilot.press("r")
     await wait_for(
-        pilot,
-        lambda: [e.state for e in pane.conversation.entries] == ["delivered"],
+        s.pilot,
+        lambda: [e.state for e in s.pane.conversation.entries] == ["delivered"],
         what="the retried message delivered",
     )
-    await pilot.press("r")  # nothing to retry any more
-    await pilot.pause(0.3)
-    on_server = await history(base, token, chat.uid)
+    await s.pilot.press("r")  # nothing to retry any more
+    await s.pilot.pause(0.3)
+    on_server = await history(s.base, s.token, s.chat.uid)
     assert [m.body for m in on_server] == [body]
-    assert shown_uids(pane) == [m.uid for m in on_server]
-    assert (await phone_texts(base, phone)).count(body) == 1
+    assert shown_uids(s.pane) == [m.uid for m in on_server]
+    assert (await phone_texts(s.base, s.phone)).count(body) == 1
 
 
 async def test_delivery_unknown_stays_unknown_until_checked_then_retry_sends_once(sandbox_factory) -> None:
-    sandbox = sandbox_factory(delivery_delay_ms=10)
-    base = sandbox.base_url
-    phone = new_phone()
-    token, chat = await sign_up(base, phone)
-    app = await chats_app(base, token)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, chat.uid)
+    async with signed_in_chat(sandbox_factory, delivery_delay_ms=10) as s:
         # The send answers 503 and so does the automatic check: nobody knows.
-        await _send_during_outage(pilot, base, screen, pane, 2, "did it go?")
+        await _send_during_outage(s, 2, "did it go?")
         [unknown] = await wait_for(
-            pilot, lambda: [e for e in pane.conversation.entries if e.state == "unknown"], what="an unknown send"
+            s.pilot, lambda: [e for e in s.pane.conversation.entries if e.state == "unknown"], what="an unknown send"
         )
         assert unknown.body == "did it go?"
-        await pilot.pause(0.3)
-        assert pane.conversation.get(unknown.uid).state == "unknown"
-        assert "?" in screen_text(app)
-        assert await history(base, token, chat.uid) == []
-        assert "Could not check whether it was sent" in squash(screen_text(app))
+        await s.pilot.pause(0.3)
+        assert s.pane.conversation.get(unknown.uid).state == "unknown"
+        assert "?" in screen_text(s.app)
+        assert await history(s.base, s.token, s.chat.uid) == []
+        assert "Could not check whether it was sent" in squash(screen_text(s.app))
         # A retry whose history check fails does not resend: still unknown, still retryable.
-        await fault(base, fail_next={"status": 503, "count": 1})
-        pane.conversation.focus()
-        pane.conversation.select(unknown.uid)
-        await pilot.press("r")
-        await wait_until_consumed(pilot, base)  # the retry's check met the 503
-        await wait_for(pilot, lambda: pane.conversation.get(unknown.uid).state == "unknown", what="the failed check")
-        assert await history(base, token, chat.uid) == []
-        await _retry_once(pilot, base, token, chat, pane, unknown.uid, "did it go?", phone)
+        await fault(s.base, fail_next={"status": 503, "count": 1})
+        s.pane.conversation.focus()
+        s.pane.conversation.select(unknown.uid)
+        await s.pilot.press("r")
+        await wait_until_consumed(s.pilot, s.base)  # the retry's check met the 503
+        await wait_for(
+            s.pilot, lambda: s.pane.conversation.get(unknown.uid).state == "unknown", what="the failed check"
+        )
+        assert await history(s.base, s.token, s.chat.uid) == []
+        await _retry_once(s, unknown.uid, "did it go?")
 
 
 async def test_delivery_unknown_checked_as_not_sent_then_retry_sends_once(sandbox_factory) -> None:
-    sandbox = sandbox_factory(delivery_delay_ms=10)
-    base = sandbox.base_url
-    phone = new_phone()
-    token, chat = await sign_up(base, phone)
-    app = await chats_app(base, token)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, chat.uid)
-        await _send_during_outage(pilot, base, screen, pane, 1, "second try")
+    async with signed_in_chat(sandbox_factory, delivery_delay_ms=10) as s:
+        await _send_during_outage(s, 1, "second try")
         # The automatic check finds it is not on the server: shown as not sent, nothing resent.
         [entry] = await wait_for(
-            pilot, lambda: [e for e in pane.conversation.entries if e.state == "failed"], what="the check"
+            s.pilot, lambda: [e for e in s.pane.conversation.entries if e.state == "failed"], what="the check"
         )
-        await wait_for(pilot, lambda: "did not reach the server" in squash(screen_text(app)), what="the notice")
-        assert await history(base, token, chat.uid) == []
-        await _retry_once(pilot, base, token, chat, pane, entry.uid, "second try", phone)
+        await wait_for(s.pilot, lambda: "did not reach the server" in squash(screen_text(s.app)), what="the notice")
+        assert await history(s.base, s.token, s.chat.uid) == []
+        await _retry_once(s, entry.uid, "second try")
 
 
 async def test_a_text_to_an_idle_chat_while_the_socket_is_down_still_arrives(sandbox_factory) -> None:
@@ -329,27 +308,20 @@ async def test_no_token_or_ticket_in_logs_screens_or_drafts(sandbox_factory, cap
     from plow_tui.tui.drafts import default_path
 
     caplog.set_level(logging.DEBUG)
-    sandbox = sandbox_factory(delivery_delay_ms=5)
-    base = sandbox.base_url
-    phone = new_phone()
-    token, chat = await sign_up(base, phone)
-    app = await chats_app(base, token)
     screens: list[str] = []
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, chat.uid)
-        await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
-        await fault(base, drop_sockets=True)
-        await sms(base, phone, chat.number, "hello again")
-        await wait_for(pilot, lambda: len(pane.conversation.entries) == 1)
-        await wait_for(pilot, lambda: screen.stream_live, what="the stream back")
-        pane.compose_box.focus()
+    async with signed_in_chat(sandbox_factory, delivery_delay_ms=5) as s:
+        await wait_for(s.pilot, lambda: s.screen.stream_live, what="the live stream")
+        await fault(s.base, drop_sockets=True)
+        await sms(s.base, s.phone, s.chat.number, "hello again")
+        await wait_for(s.pilot, lambda: len(s.pane.conversation.entries) == 1)
+        await wait_for(s.pilot, lambda: s.screen.stream_live, what="the stream back")
+        s.pane.compose_box.focus()
         for char in "draft":
-            await pilot.press(char)
-        await wait_for(pilot, lambda: default_path().exists(), what="the drafts file")
-        screens.append(screen_text(app))
+            await s.pilot.press(char)
+        await wait_for(s.pilot, lambda: default_path().exists(), what="the drafts file")
+        screens.append(screen_text(s.app))
     logged = caplog.text
     assert logged  # something was logged, so the search means something
     for place in (logged, *screens, default_path().read_text()):
-        assert token not in place
+        assert s.token not in place
         assert "ticket=" not in place
