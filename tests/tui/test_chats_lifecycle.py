@@ -14,8 +14,11 @@ from chats_helpers import (
     main_screen,
     new_phone,
     open_chat,
+    opened_chat,
     shown_uids,
     sign_up,
+    signed_in_chat,
+    signed_up,
     sms,
 )
 from textual.strip import Strip
@@ -101,28 +104,24 @@ async def test_resend_gives_a_fresh_code_and_the_old_one_dies(sandbox_factory) -
 
 
 async def test_delete_asks_first_then_removes_the_chat(sandbox_factory) -> None:
-    sandbox = sandbox_factory()
-    base = sandbox.base_url
-    token, chat = await sign_up(base, new_phone())
-    app = await chats_app(base, token)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, chat.uid)
-        pane.compose_box.draft = "never sent"
-        await wait_for(pilot, lambda: default_path().exists(), what="the draft saved")
-        pane.conversation.focus()
-        await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
-        await pilot.press("n")  # changed my mind
-        await pilot.pause(0.2)
-        assert screen.query_one(ChatList).get_chat(chat.uid) is not None
-        await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
-        await pilot.press("y")
-        await wait_for(pilot, lambda: screen.query_one(ChatList).get_chat(chat.uid) is None, what="the chat gone")
-        assert screen.open_uid is None
+    async with signed_in_chat(sandbox_factory) as s:
+        s.pane.compose_box.draft = "never sent"
+        await wait_for(s.pilot, lambda: default_path().exists(), what="the draft saved")
+        s.pane.conversation.focus()
+        await s.pilot.press("d")
+        await wait_for(s.pilot, lambda: isinstance(s.app.screen, ConfirmScreen), what="the question")
+        await s.pilot.press("n")  # changed my mind
+        await s.pilot.pause(0.2)
+        assert s.screen.query_one(ChatList).get_chat(s.chat.uid) is not None
+        await s.pilot.press("d")
+        await wait_for(s.pilot, lambda: isinstance(s.app.screen, ConfirmScreen), what="the question")
+        await s.pilot.press("y")
+        await wait_for(
+            s.pilot, lambda: s.screen.query_one(ChatList).get_chat(s.chat.uid) is None, what="the chat gone"
+        )
+        assert s.screen.open_uid is None
         assert json.loads(default_path().read_text()) == {}  # its draft went with it
-        async with PlowClient(base, token) as api:
+        async with PlowClient(s.base, s.token) as api:
             assert await api.chats() == []
 
 
@@ -167,79 +166,62 @@ def _visible_text(conversation) -> list[str]:
 
 
 async def test_older_pages_load_on_scroll_up_without_jumping(sandbox_factory) -> None:
-    sandbox = sandbox_factory()
-    base = sandbox.base_url
-    phone = new_phone()
-    token, chat = await sign_up(base, phone)
+    account = await signed_up(sandbox_factory)
     for n in range(130):
-        await sms(base, phone, chat.number, f"message {n:03d}")
-    app = await chats_app(base, token)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, chat.uid)
-        conversation = pane.conversation
+        await sms(account.base, account.phone, account.chat.number, f"message {n:03d}")
+    async with opened_chat(account) as s:
+        conversation = s.pane.conversation
         assert len(conversation.entries) == 50
         conversation.focus()
-        await pilot.press("g")  # to the oldest loaded: the next page starts loading
-        await wait_for(pilot, lambda: len(conversation.entries) == 100, what="the second page")
-        await pilot.pause(0.1)
+        await s.pilot.press("g")  # to the oldest loaded: the next page starts loading
+        await wait_for(s.pilot, lambda: len(conversation.entries) == 100, what="the second page")
+        await s.pilot.pause(0.1)
         before = _visible_text(conversation)
         assert any("message 080" in line for line in before), before
-        await pilot.press("up")  # stays steady while the cursor moves within the page
-        await pilot.press("g")
-        await wait_for(pilot, lambda: len(conversation.entries) == 130, what="the third page")
-        await pilot.pause(0.1)
+        await s.pilot.press("up")  # stays steady while the cursor moves within the page
+        await s.pilot.press("g")
+        await wait_for(s.pilot, lambda: len(conversation.entries) == 130, what="the third page")
+        await s.pilot.pause(0.1)
         assert any("message 030" in line for line in _visible_text(conversation))
-        assert not pane.has_older
-        assert shown_uids(pane) == [m.uid for m in await history(base, token, chat.uid)]
+        assert not s.pane.has_older
+        assert shown_uids(s.pane) == [m.uid for m in await history(s.base, s.token, s.chat.uid)]
 
 
 async def test_prepending_a_page_keeps_what_is_on_screen(sandbox_factory) -> None:
-    sandbox = sandbox_factory()
-    base = sandbox.base_url
-    phone = new_phone()
-    token, chat = await sign_up(base, phone)
+    account = await signed_up(sandbox_factory)
     for n in range(70):
-        await sms(base, phone, chat.number, f"message {n:03d}")
-    app = await chats_app(base, token)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, chat.uid)
-        conversation = pane.conversation
-        await pilot.pause(0.1)
+        await sms(account.base, account.phone, account.chat.number, f"message {n:03d}")
+    async with opened_chat(account) as s:
+        conversation = s.pane.conversation
+        await s.pilot.pause(0.1)
         conversation.scroll_to(y=0, animate=False)  # the reader scrolls to the top
-        await pilot.pause(0.05)
+        await s.pilot.pause(0.05)
         before = _visible_text(conversation)
-        await wait_for(pilot, lambda: len(conversation.entries) == 70, what="the older page")
-        await pilot.pause(0.1)
+        await wait_for(s.pilot, lambda: len(conversation.entries) == 70, what="the older page")
+        await s.pilot.pause(0.1)
         assert _visible_text(conversation) == before  # the same lines, where they were
         assert conversation.scroll_y > 0
 
 
 async def test_draft_survives_a_restart_and_is_private(sandbox_factory) -> None:
-    sandbox = sandbox_factory()
-    base = sandbox.base_url
-    token, chat = await sign_up(base, new_phone())
-    first = await chats_app(base, token)
-    async with first.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, chat.uid)
-        pane.compose_box.focus()
+    account = await signed_up(sandbox_factory)
+    base, chat = account.base, account.chat
+    async with opened_chat(account) as first:
+        first.pane.compose_box.focus()
         for char in "half a thought":
-            await pilot.press("space" if char == " " else char)
+            await first.pilot.press("space" if char == " " else char)
         path = default_path()
-        await wait_for(pilot, lambda: path.exists() and "half a thought" in path.read_text(), what="the draft saved")
+        await wait_for(
+            first.pilot, lambda: path.exists() and "half a thought" in path.read_text(), what="the draft saved"
+        )
         # Saved while the app runs (debounced), not only on a clean exit.
         assert json.loads(path.read_text()) == {base: {chat.uid: "half a thought"}}
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
-    second = await chats_app(base, token)
-    async with second.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, chat.uid)
-        assert pane.compose_box.draft == "half a thought"
-        pane.compose_box.focus()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(pane.conversation.entries) == 1, what="the draft sent")
-        await wait_for(pilot, lambda: chat.uid not in json.loads(default_path().read_text()).get(base, {}))
-    assert [m.body for m in await history(base, token, chat.uid)] == ["half a thought"]
+    async with opened_chat(account) as second:  # a new app: what it knows comes from the drafts file
+        assert second.pane.compose_box.draft == "half a thought"
+        second.pane.compose_box.focus()
+        await second.pilot.press("enter")
+        await wait_for(second.pilot, lambda: len(second.pane.conversation.entries) == 1, what="the draft sent")
+        await wait_for(second.pilot, lambda: chat.uid not in json.loads(default_path().read_text()).get(base, {}))
+    assert [m.body for m in await history(base, account.token, chat.uid)] == ["half a thought"]
