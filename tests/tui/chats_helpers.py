@@ -57,23 +57,36 @@ async def signed_up(sandbox_factory: Callable[..., Any], **sandbox_options: Any)
 
 
 @dataclass
-class ChatSession(SignedUp):
-    """A running app on the main screen with the account's chat open in `pane`."""
+class MainScreenSession(SignedUp):
+    """The app running signed in as the account, on the main screen with its chat list loaded."""
 
     app: Any
     pilot: Any
     screen: ChatsScreen
+
+
+@dataclass
+class ChatSession(MainScreenSession):
+    """A `MainScreenSession` with the account's chat open and loaded in `pane`."""
+
     pane: ChatPane
+
+
+@asynccontextmanager
+async def on_main_screen(account: SignedUp, size: tuple[int, int] = (100, 30)) -> AsyncIterator[MainScreenSession]:
+    """Run the app signed in as `account` and wait for the main screen."""
+    app = await chats_app(account.base, account.token)
+    async with app.run_test(size=size) as pilot:
+        screen = await main_screen(pilot)
+        yield MainScreenSession(account.base, account.phone, account.token, account.chat, app, pilot, screen)
 
 
 @asynccontextmanager
 async def opened_chat(account: SignedUp, size: tuple[int, int] = (100, 30)) -> AsyncIterator[ChatSession]:
     """Run the app signed in as `account`, with its chat open and loaded."""
-    app = await chats_app(account.base, account.token)
-    async with app.run_test(size=size) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, account.chat.uid)
-        yield ChatSession(account.base, account.phone, account.token, account.chat, app, pilot, screen, pane)
+    async with on_main_screen(account, size) as s:
+        pane = await open_chat(s.pilot, s.screen, account.chat.uid)
+        yield ChatSession(s.base, s.phone, s.token, s.chat, s.app, s.pilot, s.screen, pane)
 
 
 @asynccontextmanager

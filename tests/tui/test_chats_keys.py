@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from app_fakes import sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
-from chats_helpers import chats_app, history, main_screen, new_phone, open_chat, sign_up, sms
+from chats_helpers import (
+    chats_app,
+    history,
+    main_screen,
+    new_phone,
+    on_main_screen,
+    open_chat,
+    sign_up,
+    signed_in_chat,
+    signed_up,
+    sms,
+)
 
 from plow_tui.tui.plow_views import MAX_BODY
 from plow_tui.tui.screens.activation import ActivationScreen
@@ -50,32 +61,26 @@ async def test_tab_cycles_list_messages_editor_and_slash_filters(sandbox_factory
 
 
 async def test_a_long_text_goes_as_several_messages_with_a_notice(sandbox_factory) -> None:
-    sandbox = sandbox_factory(delivery_delay_ms=5)
-    base = sandbox.base_url
-    token, chat = await sign_up(base, new_phone())
-    app = await chats_app(base, token)
     words = " ".join(f"word{n:05d}" for n in range(1000))  # 9,999 characters
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        pane = await open_chat(pilot, screen, chat.uid)
-        pane.compose_box.draft = words
-        pane.compose_box.focus()
-        await pilot.press("enter")
+    async with signed_in_chat(sandbox_factory, delivery_delay_ms=5) as s:
+        s.pane.compose_box.draft = words
+        s.pane.compose_box.focus()
+        await s.pilot.press("enter")
         # A toast (it wraps on screen, so read it from the app's notifications).
-        assert any("as 3 messages" in note.message for note in app._notifications)
+        assert any("as 3 messages" in note.message for note in s.app._notifications)
         await wait_for(
-            pilot, lambda: [e.state for e in pane.conversation.entries] == ["delivered"] * 3, what="three messages"
+            s.pilot,
+            lambda: [e.state for e in s.pane.conversation.entries] == ["delivered"] * 3,
+            what="three messages",
         )
-    bodies = [m.body for m in await history(base, token, chat.uid)]
+    bodies = [m.body for m in await history(s.base, s.token, s.chat.uid)]
     assert all(len(body) <= MAX_BODY for body in bodies)
     assert " ".join(bodies) == words
 
 
 async def test_bell_rings_for_inbound_only_when_the_terminal_is_not_focused(sandbox_factory) -> None:
-    sandbox = sandbox_factory()
-    base = sandbox.base_url
-    phone = new_phone()
-    token, chat = await sign_up(base, phone)
+    account = await signed_up(sandbox_factory)
+    base, phone, token, chat = account.base, account.phone, account.token, account.chat
     rings: list[str] = []
     for notifications in (True, False):
         app = await chats_app(base, token, notifications=notifications)
@@ -95,28 +100,22 @@ async def test_bell_rings_for_inbound_only_when_the_terminal_is_not_focused(sand
 
 
 async def test_palette_offers_the_open_chat_actions_and_sign_out(sandbox_factory) -> None:
-    sandbox = sandbox_factory()
-    base = sandbox.base_url
-    phone = new_phone()
-    token, chat = await sign_up(base, phone)
-    app = await chats_app(base, token)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
-        titles = [command.title for command in app.get_system_commands(screen)]
+    async with on_main_screen(await signed_up(sandbox_factory)) as s:
+        titles = [command.title for command in s.app.get_system_commands(s.screen)]
         for title in ("New chat", "Next unread", "Filter chats", "Reload chats", "Sign out"):
             assert title in titles
         assert "Delete chat" not in titles  # no chat open
-        pane = await open_chat(pilot, screen, chat.uid)
-        await sms(base, phone, chat.number, "see https://example.com")
-        await wait_for(pilot, lambda: len(pane.conversation.entries) == 1)
+        pane = await open_chat(s.pilot, s.screen, s.chat.uid)
+        await sms(s.base, s.phone, s.chat.number, "see https://example.com")
+        await wait_for(s.pilot, lambda: len(pane.conversation.entries) == 1)
         pane.conversation.select(pane.conversation.entries[0].uid)
         pane.compose_box.focus()  # the palette offers actions whatever has focus
-        titles = [command.title for command in app.get_system_commands(screen)]
+        titles = [command.title for command in s.app.get_system_commands(s.screen)]
         for title in ("Delete chat", "Copy message", "Open link"):
             assert title in titles
         assert "Recreate chat" not in titles and "Resend codes" not in titles
-        [sign_out] = [c for c in app.get_system_commands(screen) if c.title == "Sign out"]
+        [sign_out] = [c for c in s.app.get_system_commands(s.screen) if c.title == "Sign out"]
         sign_out.callback()
-        await wait_for(pilot, lambda: isinstance(app.screen, ActivationScreen), what="the activation screen")
-        assert await app.token_store.get_token(base) is None
-        assert token not in screen_text(app)
+        await wait_for(s.pilot, lambda: isinstance(s.app.screen, ActivationScreen), what="the activation screen")
+        assert await s.app.token_store.get_token(s.base) is None
+        assert s.token not in screen_text(s.app)

@@ -14,6 +14,7 @@ from chats_helpers import (
     main_screen,
     new_phone,
     open_chat,
+    on_main_screen,
     opened_chat,
     shown_uids,
     sign_up,
@@ -46,12 +47,8 @@ async def _new_chat(pilot, names: list[str]) -> None:
 
 
 async def test_new_chat_shows_codes_then_turns_active_as_members_verify(sandbox_factory) -> None:
-    sandbox = sandbox_factory()
-    base = sandbox.base_url
-    token, _ = await sign_up(base, new_phone())
-    app = await chats_app(base, token)
-    async with app.run_test(size=(110, 32)) as pilot:
-        screen = await main_screen(pilot)
+    async with on_main_screen(await signed_up(sandbox_factory), size=(110, 32)) as s:
+        base, app, pilot, screen = s.base, s.app, s.pilot, s.screen
         await _new_chat(pilot, ["Sarah", "Patrick"])
         pane = await wait_for(
             pilot, lambda: screen.open_uid and screen.pane(screen.open_uid), what="the new chat's pane"
@@ -83,12 +80,8 @@ async def test_new_chat_shows_codes_then_turns_active_as_members_verify(sandbox_
 
 
 async def test_resend_gives_a_fresh_code_and_the_old_one_dies(sandbox_factory) -> None:
-    sandbox = sandbox_factory()
-    base = sandbox.base_url
-    token, _ = await sign_up(base, new_phone())
-    app = await chats_app(base, token)
-    async with app.run_test(size=(110, 32)) as pilot:
-        screen = await main_screen(pilot)
+    async with on_main_screen(await signed_up(sandbox_factory), size=(110, 32)) as s:
+        base, app, pilot, screen = s.base, s.app, s.pilot, s.screen
         await _new_chat(pilot, ["Sarah"])
         pane = await wait_for(pilot, lambda: screen.open_uid and screen.pane(screen.open_uid), what="the pane")
         [old] = CODE.findall(squash(screen_text(app)))
