@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from app_fakes import memory_store, sandbox_app, wait_for
+from app_fakes import memory_store, sandbox_app, text_line, wait_for
 
 from plow_tui.client.http import PlowClient
 from plow_tui.client.models import Chat, Message
@@ -98,11 +98,20 @@ async def signed_in_chat(
         yield session
 
 
-async def sms(base_url: str, sender: str, to: str, text: str) -> str:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        response = await http.post("/sandbox/sms", json={"from": sender, "to": to, "text": text})
-        response.raise_for_status()
-        return response.json()["effect"]
+sms = text_line  # the shorter name these tests use: a phone texts a line, returns the sandbox's `effect`
+
+
+async def numbered_texts(account: SignedUp, count: int) -> None:
+    """The account's phone texts its chat `count` times: "message 000", "message 001", …"""
+    for n in range(count):
+        await sms(account.base, account.phone, account.chat.number, f"message {n:03d}")
+
+
+async def pending_chat(base_url: str, token: str, members: list[str]) -> Chat:
+    """A new chat on the account's first line, waiting for `members` to verify."""
+    async with PlowClient(base_url, token) as api:
+        line = (await api.lines())[0]
+        return await api.create_chat(line.uid, members)
 
 
 async def phone_texts(base_url: str, phone: str) -> list[str]:

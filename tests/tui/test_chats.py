@@ -12,6 +12,7 @@ from chats_helpers import (
     new_phone,
     open_chat,
     opened_chat,
+    pending_chat,
     phone_texts,
     shown_uids,
     sign_up,
@@ -125,10 +126,7 @@ async def test_chat_not_ready_keeps_the_draft_and_explains(sandbox_factory) -> N
     sandbox = sandbox_factory()
     base = sandbox.base_url
     token, _ = await sign_up(base, new_phone())
-
-    async with PlowClient(base, token) as api:
-        line = (await api.lines())[0]
-        pending = await api.create_chat(line.uid, ["Sarah"])
+    pending = await pending_chat(base, token, ["Sarah"])
     app = await chats_app(base, token)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await main_screen(pilot)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_fakes import sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
+from app_fakes import sandbox_factory, screen_text, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
     chats_app,
     history,

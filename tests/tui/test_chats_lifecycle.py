@@ -13,9 +13,11 @@ from chats_helpers import (
     history,
     main_screen,
     new_phone,
+    numbered_texts,
     open_chat,
     on_main_screen,
     opened_chat,
+    pending_chat,
     shown_uids,
     sign_up,
     signed_in_chat,
@@ -122,9 +124,7 @@ async def test_failed_chat_shows_why_and_recreates_with_the_same_members(sandbox
     sandbox = sandbox_factory()
     base = sandbox.base_url
     token, _ = await sign_up(base, new_phone())
-    async with PlowClient(base, token) as api:
-        line = (await api.lines())[0]
-        doomed = await api.create_chat(line.uid, ["Sarah", "Patrick"])
+    doomed = await pending_chat(base, token, ["Sarah", "Patrick"])
     app = await chats_app(base, token)
     async with app.run_test(size=(110, 32)) as pilot:
         screen = await main_screen(pilot)
@@ -160,8 +160,7 @@ def _visible_text(conversation) -> list[str]:
 
 async def test_older_pages_load_on_scroll_up_without_jumping(sandbox_factory) -> None:
     account = await signed_up(sandbox_factory)
-    for n in range(130):
-        await sms(account.base, account.phone, account.chat.number, f"message {n:03d}")
+    await numbered_texts(account, 130)
     async with opened_chat(account) as s:
         conversation = s.pane.conversation
         assert len(conversation.entries) == 50
@@ -182,8 +181,7 @@ async def test_older_pages_load_on_scroll_up_without_jumping(sandbox_factory) ->
 
 async def test_prepending_a_page_keeps_what_is_on_screen(sandbox_factory) -> None:
     account = await signed_up(sandbox_factory)
-    for n in range(70):
-        await sms(account.base, account.phone, account.chat.number, f"message {n:03d}")
+    await numbered_texts(account, 70)
     async with opened_chat(account) as s:
         conversation = s.pane.conversation
         await s.pilot.pause(0.1)
