@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 import pytest
@@ -74,6 +74,16 @@ def _stream(conversation: AiryConversation) -> AiryStream:
     return AiryStream(conversation, heartbeat_ms=(200, 200), reconnect_delays=(0.05, 0.1), receipt_wait=1.0)
 
 
+@contextlib.asynccontextmanager
+async def _connected(server: AiryServer) -> AsyncIterator[tuple[AiryConversation, Recorder]]:
+    """A new conversation on `server` whose recorded stream has come live once."""
+    async with AiryClient(server.base_url) as client:
+        conversation = AiryConversation(client, server.channel_id, store=_store())
+        recorder = Recorder(_stream(conversation))
+        await recorder.wait(lambda: recorder.connected_times() == 1)
+        yield conversation, recorder
+
+
 async def test_new_then_resumed_conversation(airy_server: AiryServer) -> None:
     store = _store()
     async with AiryClient(airy_server.base_url) as client:
@@ -99,10 +109,7 @@ async def test_new_then_resumed_conversation(airy_server: AiryServer) -> None:
 
 
 async def test_send_and_echo_are_one_message_and_agent_messages_are_pushed(airy_server: AiryServer) -> None:
-    async with AiryClient(airy_server.base_url) as client:
-        conversation = AiryConversation(client, airy_server.channel_id, store=_store())
-        recorder = Recorder(_stream(conversation))
-        await recorder.wait(lambda: recorder.connected_times() == 1)
+    async with _connected(airy_server) as (conversation, recorder):
         sent = await conversation.send({"text": "Yes", "postbackData": "yes"})
         conversation_id = await asyncio.to_thread(airy_server.only_conversation)
         agent = await asyncio.to_thread(airy_server.agent_says, conversation_id, "Great!")
@@ -132,10 +139,7 @@ async def test_expired_auth_token_re_authenticates_in_the_same_conversation(airy
 
 
 async def test_refused_resume_token_starts_a_new_conversation_and_says_so(airy_server: AiryServer) -> None:
-    async with AiryClient(airy_server.base_url) as client:
-        conversation = AiryConversation(client, airy_server.channel_id, store=_store())
-        recorder = Recorder(_stream(conversation))
-        await recorder.wait(lambda: recorder.connected_times() == 1)
+    async with _connected(airy_server) as (conversation, recorder):
         before = await conversation.send("before")
         await asyncio.to_thread(airy_server.fault, expire_tokens=True)
         after = await conversation.send("after")
@@ -151,10 +155,7 @@ async def test_refused_resume_token_starts_a_new_conversation_and_says_so(airy_s
 
 
 async def test_socket_refused_with_401_re_authenticates(airy_server: AiryServer) -> None:
-    async with AiryClient(airy_server.base_url) as client:
-        conversation = AiryConversation(client, airy_server.channel_id, store=_store())
-        recorder = Recorder(_stream(conversation))
-        await recorder.wait(lambda: recorder.connected_times() == 1)
+    async with _connected(airy_server) as (conversation, recorder):
         # Old tokens die and the socket drops: CONNECT with the old token gets ERROR 401.
         await asyncio.to_thread(airy_server.fault, expire_tokens=True, drop_sockets=True)
         await recorder.wait(lambda: recorder.connected_times() == 2)
@@ -164,10 +165,7 @@ async def test_socket_refused_with_401_re_authenticates(airy_server: AiryServer)
 
 async def test_dropped_sockets_during_traffic_lose_and_double_nothing(airy_server: AiryServer) -> None:
     rng = random.Random(7)
-    async with AiryClient(airy_server.base_url) as client:
-        conversation = AiryConversation(client, airy_server.channel_id, store=_store())
-        recorder = Recorder(_stream(conversation))
-        await recorder.wait(lambda: recorder.connected_times() == 1)
+    async with _connected(airy_server) as (conversation, recorder):
         conversation_id = await asyncio.to_thread(airy_server.only_conversation)
 
         def agent_traffic() -> list[str]:
@@ -252,10 +250,7 @@ async def test_a_server_that_stops_beating_is_left_and_rejoined() -> None:
 
 
 async def test_disconnected_channel_is_a_clear_error(airy_server: AiryServer) -> None:
-    async with AiryClient(airy_server.base_url) as client:
-        conversation = AiryConversation(client, airy_server.channel_id, store=_store())
-        recorder = Recorder(_stream(conversation))
-        await recorder.wait(lambda: recorder.connected_times() == 1)
+    async with _connected(airy_server) as (conversation, recorder):
         await asyncio.to_thread(airy_server.fault, disconnect_channel=airy_server.channel_id, drop_sockets=True)
         await recorder.wait(lambda: any(is_final(e) for e in recorder.events))
         (failed,) = [e for e in recorder.events if isinstance(e, AiryStreamFailed)]
