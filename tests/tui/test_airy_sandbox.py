@@ -68,6 +68,14 @@ async def _send(pilot, screen: AiryScreen, text: str) -> None:
     await pilot.press("enter")
 
 
+async def _first_message(pilot, screen: AiryScreen, base_url: str, text: str) -> str:
+    """Send the conversation's first message and wait until it is settled; the conversation's id."""
+    await _send(pilot, screen, text)
+    await wait_for(pilot, lambda: _settled(screen) and len(screen.conversation.entries) == 1, what="the first message")
+    (conversation_id,) = await _conversations(base_url)
+    return conversation_id
+
+
 def _bodies(screen: AiryScreen) -> list[str]:
     return [e.body for e in screen.conversation.entries]
 
@@ -111,9 +119,7 @@ async def test_socket_drops_during_traffic_lose_and_double_nothing(sandbox_facto
     base = sandbox_factory(airy_channel=CHANNEL).base_url
     async with _app(base, memory_store()).run_test(size=(100, 30)) as pilot:
         screen = await _open(pilot)
-        await _send(pilot, screen, "first")
-        await wait_for(pilot, lambda: _settled(screen) and len(screen.conversation.entries) == 1, what="the first message")
-        (conversation_id,) = await _conversations(base)
+        conversation_id = await _first_message(pilot, screen, base, "first")
         for round_ in range(3):
             await _send(pilot, screen, f"visitor {round_}")
             await _sandbox_post(base, "/sandbox/airy/faults", {"drop_sockets": True})
@@ -134,9 +140,7 @@ async def test_expired_tokens_keep_working_in_a_new_conversation_with_a_notice(s
     base = sandbox_factory(airy_channel=CHANNEL).base_url
     async with _app(base, memory_store()).run_test(size=(100, 30)) as pilot:
         screen = await _open(pilot)
-        await _send(pilot, screen, "before expiry")
-        await wait_for(pilot, lambda: _settled(screen) and len(screen.conversation.entries) == 1, what="the first message")
-        (old_id,) = await _conversations(base)
+        old_id = await _first_message(pilot, screen, base, "before expiry")
         await _sandbox_post(base, "/sandbox/airy/faults", {"expire_tokens": True})
         await _send(pilot, screen, "after expiry")
         await wait_for(pilot, lambda: _settled(screen) and len(screen.conversation.entries) == 2, what="the second message")
