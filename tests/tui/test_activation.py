@@ -27,6 +27,12 @@ from plow_tui.tui.screens.help import KeysScreen
 OWNER_PHONE = "+15551230002"
 
 
+async def _text_the_code(pilot, base_url: str, pending) -> None:
+    """The owner texts the shown activation code: it activates and the app hands off to the chats."""
+    assert await text_line(base_url, OWNER_PHONE, pending.send_to, pending.text) == "activated"
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, Landed), what="the hand-off to the chats")
+
+
 async def test_pending_then_verified_stores_token_and_shows_chat(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     store = memory_store()
@@ -40,8 +46,7 @@ async def test_pending_then_verified_stores_token_and_shows_chat(sandbox_factory
         await wait_for(pilot, lambda: "checked" in screen_text(app), what="a first poll")
         assert "● polling" in screen_text(app)
 
-        assert await text_line(sandbox.base_url, OWNER_PHONE, pending.send_to, pending.text) == "activated"
-        await wait_for(pilot, lambda: isinstance(app.screen, Landed), what="the hand-off to the chats")
+        await _text_the_code(pilot, sandbox.base_url, pending)
         [(handed_token, chat)] = app.handoffs
         assert chat is not None and chat.status == "active"
         assert "Landed: Ada · +1 (555) 000-0001" in screen_text(app)
@@ -65,8 +70,7 @@ async def test_stored_token_goes_straight_to_chats(sandbox_factory) -> None:
     first = sandbox_app(sandbox.base_url, store)
     async with first.run_test(size=(100, 30)) as pilot:
         pending = await wait_for(pilot, lambda: pending_of(first), what="a code")
-        await text_line(sandbox.base_url, OWNER_PHONE, pending.send_to, pending.text)
-        await wait_for(pilot, lambda: isinstance(first.screen, Landed), what="sign-in")
+        await _text_the_code(pilot, sandbox.base_url, pending)
     [(token, _)] = first.handoffs
 
     second = sandbox_app(sandbox.base_url, store)
@@ -166,8 +170,7 @@ async def test_pending_activation_survives_restart(sandbox_factory) -> None:
         resumed = await wait_for(pilot, lambda: pending_of(second), what="the resumed code")
         assert resumed.display_code == pending.display_code
         assert f"Plow Activate: {pending.display_code}" in screen_text(second)
-        await text_line(sandbox.base_url, OWNER_PHONE, resumed.send_to, resumed.text)
-        await wait_for(pilot, lambda: isinstance(second.screen, Landed), what="sign-in")
+        await _text_the_code(pilot, sandbox.base_url, resumed)
 
 
 async def test_keyring_failure_falls_back_to_private_file(sandbox_factory, tmp_path) -> None:
@@ -180,8 +183,7 @@ async def test_keyring_failure_falls_back_to_private_file(sandbox_factory, tmp_p
         # The pending activation already had to go to the file: the screen says so.
         await wait_for(pilot, lambda: "keyring (Broken) failed" in squash(screen_text(app)), what="the warning")
         assert "secrets.json (0600)" in screen_text(app)
-        await text_line(sandbox.base_url, OWNER_PHONE, pending.send_to, pending.text)
-        await wait_for(pilot, lambda: isinstance(app.screen, Landed), what="sign-in")
+        await _text_the_code(pilot, sandbox.base_url, pending)
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
     assert await store.get_token(sandbox.base_url)
 
