@@ -7,7 +7,8 @@ snapshot tests use the fakes here (fixed code, number, clock), because a sync
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from datetime import timezone
 from typing import Any
 
@@ -142,6 +143,17 @@ def pending_of(app: PlowApp) -> Any:
 
     screen = app.screen
     return screen.pending if isinstance(screen, ActivationScreen) else None
+
+
+@asynccontextmanager
+async def showing_a_code(
+    base_url: str, store: TokenStore | None = None, size: tuple[int, int] = (100, 30)
+) -> AsyncIterator[tuple[PlowApp, Any, Any]]:
+    """The app running against the sandbox, once its activation screen shows a code: (app, pilot, pending)."""
+    app = sandbox_app(base_url, store)
+    async with app.run_test(size=size) as pilot:
+        pending = await wait_for(pilot, lambda: pending_of(app), what="a code")
+        yield app, pilot, pending
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
     sandbox_app,
     sandbox_factory,
     sandbox_post,
+    showing_a_code,
     screen_text,
     squash,
     text_line,
@@ -36,9 +37,7 @@ async def _text_the_code(pilot, base_url: str, pending) -> None:
 async def test_pending_then_verified_stores_token_and_shows_chat(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     store = memory_store()
-    app = sandbox_app(sandbox.base_url, store)
-    async with app.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: pending_of(app), what="a code")
+    async with showing_a_code(sandbox.base_url, store) as (app, pilot, pending):
         text = squash(screen_text(app))
         assert f"Plow Activate: {pending.display_code}" in text
         assert "+1 (555) 000-0001" in text  # formatted for reading
@@ -67,9 +66,7 @@ async def test_pending_then_verified_stores_token_and_shows_chat(sandbox_factory
 async def test_stored_token_goes_straight_to_chats(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     store = memory_store()
-    first = sandbox_app(sandbox.base_url, store)
-    async with first.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: pending_of(first), what="a code")
+    async with showing_a_code(sandbox.base_url, store) as (first, pilot, pending):
         await _text_the_code(pilot, sandbox.base_url, pending)
     [(token, _)] = first.handoffs
 
@@ -100,9 +97,7 @@ async def test_revoked_token_returns_to_activation(sandbox_factory) -> None:
 
 async def test_expired_code_then_r_starts_over(sandbox_factory) -> None:
     sandbox = sandbox_factory(activation_ttl=0.5)
-    app = sandbox_app(sandbox.base_url)
-    async with app.run_test(size=(100, 30)) as pilot:
-        first = await wait_for(pilot, lambda: pending_of(app), what="a code")
+    async with showing_a_code(sandbox.base_url) as (app, pilot, first):
         await wait_for(pilot, lambda: app.screen.phase is Phase.EXPIRED, what="expiry")
         text = squash(screen_text(app))
         assert "This code expired. Press r for a new one." in text
@@ -159,9 +154,7 @@ async def test_network_down_keeps_retrying_and_input_still_works() -> None:
 async def test_pending_activation_survives_restart(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     store = memory_store()
-    first = sandbox_app(sandbox.base_url, store)
-    async with first.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: pending_of(first), what="a code")
+    async with showing_a_code(sandbox.base_url, store) as (first, pilot, pending):
         await pilot.press("q")
     assert (await store.get_pending(sandbox.base_url)).display_code == pending.display_code
 
@@ -177,9 +170,7 @@ async def test_keyring_failure_falls_back_to_private_file(sandbox_factory, tmp_p
     sandbox = sandbox_factory()
     secrets = tmp_path / "config" / "secrets.json"
     store = TokenStore([FailingStore(), FileStore(secrets)], env={})
-    app = sandbox_app(sandbox.base_url, store)
-    async with app.run_test(size=(200, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: pending_of(app), what="a code")
+    async with showing_a_code(sandbox.base_url, store, size=(200, 30)) as (app, pilot, pending):
         # The pending activation already had to go to the file: the screen says so.
         await wait_for(pilot, lambda: "keyring (Broken) failed" in squash(screen_text(app)), what="the warning")
         assert "secrets.json (0600)" in screen_text(app)
@@ -190,9 +181,7 @@ async def test_keyring_failure_falls_back_to_private_file(sandbox_factory, tmp_p
 
 async def test_copy_keys_copy_text_and_e164_number(sandbox_factory) -> None:
     sandbox = sandbox_factory()
-    app = sandbox_app(sandbox.base_url)
-    async with app.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: pending_of(app), what="a code")
+    async with showing_a_code(sandbox.base_url) as (app, pilot, pending):
         await pilot.press("c")
         assert app.clipboard == f"Plow Activate: {pending.display_code}"
         await pilot.press("n")
@@ -204,9 +193,7 @@ async def test_copy_keys_copy_text_and_e164_number(sandbox_factory) -> None:
 
 async def test_every_action_has_a_palette_entry(sandbox_factory) -> None:
     sandbox = sandbox_factory()
-    app = sandbox_app(sandbox.base_url)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: pending_of(app), what="a code")
+    async with showing_a_code(sandbox.base_url) as (app, pilot, _):
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Copy activation text", "Copy number", "New code", "Phone (sandbox)", "Keys", "Quit"} <= titles
         await pilot.press("question_mark")
@@ -219,9 +206,7 @@ async def test_every_action_has_a_palette_entry(sandbox_factory) -> None:
 async def test_network_lost_while_polling_says_so_and_keeps_the_code(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     host = sandbox.base_url.removeprefix("http://")
-    app = sandbox_app(sandbox.base_url)
-    async with app.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: pending_of(app), what="a code")
+    async with showing_a_code(sandbox.base_url) as (app, pilot, pending):
         sandbox.stop()
         await wait_for(pilot, lambda: app.screen.phase is Phase.RETRYING, what="the lost network")
         text = squash(screen_text(app))

@@ -7,10 +7,9 @@ from datetime import timezone
 import pytest
 from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
     Landed,
-    pending_of,
-    sandbox_app,
     sandbox_factory,
     screen_text,
+    showing_a_code,
     squash,
     wait_for,
 )
@@ -24,9 +23,7 @@ from plow_tui.tui.screens.phone import NumberPrompt, PhoneScreen
 
 async def test_p_opens_phone_prefilled_and_sending_signs_in(sandbox_factory) -> None:
     sandbox = sandbox_factory()
-    app = sandbox_app(sandbox.base_url)
-    async with app.run_test(size=(100, 30)) as pilot:
-        pending = await wait_for(pilot, lambda: pending_of(app), what="a code")
+    async with showing_a_code(sandbox.base_url) as (app, pilot, pending):
         await pilot.press("p")
         phone = await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen) and app.screen, what="the phone")
         await wait_for(pilot, lambda: "● live" in screen_text(app), what="the phone socket")
