@@ -54,6 +54,22 @@ def _segment(value: str, what: str) -> str:
     return quote(value.strip(), safe="")
 
 
+def _transport_failure(error: httpx.HTTPError, base_url: str) -> tuple[str, str | None]:
+    """What to say when a request got no answer, and, if a send may still have committed, what to say then."""
+    if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout)):
+        # Nothing reached the server: not even a send can have committed.
+        return f"Could not reach {base_url}.", None
+    if isinstance(error, httpx.TimeoutException):
+        return (
+            f"{base_url} did not answer in time.",
+            "The server did not answer in time; the message may have been sent.",
+        )
+    return (
+        f"The connection to {base_url} failed.",
+        "The connection broke during the send; the message may have been sent.",
+    )
+
+
 def _list_data(payload: Any) -> list[Any]:
     # The list envelope (§1), tolerating a bare JSON array.
     if isinstance(payload, dict):
@@ -151,24 +167,12 @@ class PlowClient:
             last = attempt == attempts - 1
             try:
                 response = await self._http.request(method, path, json=json, params=params, headers=headers)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                # Nothing reached the server: not even a send can have committed.
-                if last:
-                    raise NetworkError(f"Could not reach {self._base_url}.") from exc
-                await self._sleep(self._backoff(attempt))
-                continue
-            except httpx.TimeoutException as exc:
-                if is_send:
-                    raise DeliveryUnknown("The server did not answer in time; the message may have been sent.") from exc
-                if last:
-                    raise NetworkError(f"{self._base_url} did not answer in time.") from exc
-                await self._sleep(self._backoff(attempt))
-                continue
             except httpx.HTTPError as exc:
-                if is_send:
-                    raise DeliveryUnknown("The connection broke during the send; the message may have been sent.") from exc
+                failed, maybe_sent = _transport_failure(exc, self._base_url)
+                if is_send and maybe_sent:
+                    raise DeliveryUnknown(maybe_sent) from exc
                 if last:
-                    raise NetworkError(f"The connection to {self._base_url} failed.") from exc
+                    raise NetworkError(failed) from exc
                 await self._sleep(self._backoff(attempt))
                 continue
             log.debug("%s %s -> %s", method, path, response.status_code)
