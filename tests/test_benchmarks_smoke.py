@@ -26,8 +26,11 @@ FIGURES = {
     "startup",
     "memory_100k",
     "backfill_5k",
+    "cli_chats",
+    "cli_send",
+    "idle_cpu",
 }
-UNITS = {"s", "ms", "MiB", "msg/s"}
+UNITS = {"s", "ms", "MiB", "msg/s", "%"}
 
 
 def test_tiny_run_prints_every_figure_and_a_summary() -> None:
@@ -35,7 +38,7 @@ def test_tiny_run_prints_every_figure_and_a_summary() -> None:
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--tiny"],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -53,6 +56,11 @@ def test_tiny_run_prints_every_figure_and_a_summary() -> None:
     assert burst["lost"] == 0 and burst["duplicates"] == 0 and burst["newest_painted"], burst
     backfill = next(r for r in records if r["name"] == "backfill_5k")
     assert backfill["duplicates"] == 0, backfill
+    for name in ("cli_chats", "cli_send"):  # whole processes: their CPU time is read too
+        cli = next(r for r in records if r["name"] == name)
+        assert cli["runs"] == 1 and cli["cpu_s"] > 0 and cli["baseline_cpu_s"] > 0, cli
+    idle = next(r for r in records if r["name"] == "idle_cpu")
+    assert idle["chats"] == 3 and idle["window_s"] > 0, idle
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
 
 
