@@ -29,7 +29,6 @@ from plow_tui.client import events as ev
 from plow_tui.client.errors import NotFound, NotSignedIn, PlowError
 from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES
-from plow_tui.paths import styles_dir
 from plow_tui.tui.drafts import DraftFile
 from plow_tui.tui.plow_views import account_label, chat_summary, later_state, message_entry
 from plow_tui.tui.screens.chat_feed import ChatFeed
@@ -58,7 +57,7 @@ ROW_INTERVAL = 0.25  # seconds: a chat's row follows its newest message at most 
 class ChatsScreen(Screen[None]):
     """Chat list, conversation and editor, fed by one live stream for every chat."""
 
-    CSS_PATH = [str(styles_dir() / "chats.tcss")]
+    # chats.tcss is loaded with PlowApp's stylesheets (see PlowApp.CSS_PATH).
     BINDINGS = [
         Binding("ctrl+n", "new_chat", "New chat"),
         # Priority: the editor (a TextArea) would take Ctrl+U as "delete to line start".
