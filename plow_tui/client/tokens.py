@@ -17,11 +17,14 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from plow_tui.client.activation import PendingActivation
 from plow_tui.client.urls import normalize_base_url
 from plow_tui.logs import register_secret
+
+if TYPE_CHECKING:
+    # Loaded when a pending activation is read: its dataclasses are not needed to read a token.
+    from plow_tui.client.activation import PendingActivation
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +266,7 @@ class TokenStore:
         self._chain: list[SecretStore] | None = list(stores)
         # Builds (stores, reason) on first use when the chain is deferred (see `default`).
         self._resolve: Callable[[], tuple[list[SecretStore], str | None]] | None = None
+        self._resolving = threading.Lock()
         self._broken: set[int] = set()
         self._env = os.environ if env is None else env
         self._timeout = timeout
@@ -279,35 +283,43 @@ class TokenStore:
     ) -> TokenStore:
         """Keyring plus file fallback when a keyring works, else the file alone.
 
-        Probing the keyring blocks for at most `timeout` seconds.
+        Probing the keyring (100 ms or more to import keyring and ask the
+        backend) never holds up the caller: it starts here in a thread of its
+        own, and the first read or write of a secret waits for it, off the
+        event loop, for at most `timeout` seconds. When `PLOW_TOKEN` is set
+        the stores only matter if that token is refused, so the probe waits
+        until then.
         """
         file_store = FileStore(file_path)
         if force_file:
             return cls([file_store], env, timeout=timeout, reason="--insecure-storage")
+        store = cls([file_store], env, timeout=timeout)
+        probe = None if store.env_token else _KeyringProbe()
 
         def resolve() -> tuple[list[SecretStore], str | None]:
-            backend = _probe_with_timeout(timeout)
+            backend = (probe or _KeyringProbe()).result(timeout)
             if backend is None:
                 return [file_store], "no system keyring"
             return [KeyringStore(backend), file_store], None
 
-        store = cls([file_store], env, timeout=timeout)
-        if store.env_token:
-            # The token comes from the environment: the stores only matter if it
-            # is refused, so the keyring (~100 ms to import and probe) is probed
-            # then rather than before the app's first paint.
-            store._chain, store._resolve = None, resolve
-        else:
-            store._chain, store._reason = resolve()
+        store._chain, store._resolve = None, resolve
         return store
 
     @property
     def _stores(self) -> list[SecretStore]:
         if self._chain is None:
-            assert self._resolve is not None
-            self._chain, reason = self._resolve()
-            self._reason = self._reason or reason
+            with self._resolving:
+                if self._chain is None:
+                    assert self._resolve is not None
+                    chain, reason = self._resolve()
+                    self._reason = self._reason or reason
+                    self._chain = chain
         return self._chain
+
+    async def _resolve_stores(self) -> None:
+        """Settle a deferred chain in a thread: the keyring probe blocks, the event loop must not."""
+        if self._chain is None:
+            await run_blocking(lambda: self._stores, timeout=2 * self._timeout)
 
     # -- where ---------------------------------------------------------------
 
@@ -353,6 +365,7 @@ class TokenStore:
         A failing store is skipped (and marked broken); if the last store
         fails too, its error is raised rather than pretending nothing is saved.
         """
+        await self._resolve_stores()
         last = len(self._stores) - 1
         for index in range(len(self._stores)):
             if index in self._broken:
@@ -372,6 +385,7 @@ class TokenStore:
     async def save_secret(self, key: str, value: str) -> None:
         """Store `value` in the first store that works; remove stale copies further down."""
         register_secret(value)
+        await self._resolve_stores()
         for index in range(len(self._stores)):
             if index in self._broken:
                 continue
@@ -393,6 +407,7 @@ class TokenStore:
     async def forget_secret(self, key: str) -> None:
         """Delete `key` from every store (a copy left anywhere would come back)."""
         errors: list[SecretStoreError] = []
+        await self._resolve_stores()
         for index in range(len(self._stores)):
             try:
                 await self._call(index, "delete", key)
@@ -420,6 +435,8 @@ class TokenStore:
     # -- the pending activation -------------------------------------------------
 
     async def get_pending(self, base_url: str) -> PendingActivation | None:
+        from plow_tui.client.activation import PendingActivation
+
         text = await self.get_secret(normalize_base_url(base_url) + _ACTIVATION_SUFFIX)
         if text is None:
             return None
@@ -436,19 +453,23 @@ class TokenStore:
         await self.forget_secret(normalize_base_url(base_url) + _ACTIVATION_SUFFIX)
 
 
-def _probe_with_timeout(timeout: float) -> Any | None:
-    """`usable_keyring_backend()` in a daemon thread, None if it fails or hangs."""
-    result: list[Any] = []
+class _KeyringProbe:
+    """`usable_keyring_backend()`, started at once in a daemon thread (a hung probe must not keep the process alive)."""
 
-    def target() -> None:
+    def __init__(self) -> None:
+        self._backend: list[Any] = []
+        self._thread = threading.Thread(target=self._run, name="plow-tui-keyring-probe", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
         try:
-            result.append(usable_keyring_backend())
+            self._backend.append(usable_keyring_backend())
         except Exception as exc:
             log.info("system keyring probe failed: %s", type(exc).__name__)
 
-    thread = threading.Thread(target=target, name="plow-tui-keyring-probe", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive() or not result:
-        return None
-    return result[0]
+    def result(self, timeout: float) -> Any | None:
+        """The usable backend, or None if there is none or the probe took more than `timeout` s more."""
+        self._thread.join(timeout)
+        if self._thread.is_alive() or not self._backend:
+            return None
+        return self._backend[0]

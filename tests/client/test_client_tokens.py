@@ -202,3 +202,43 @@ def test_default_file_path_is_under_config_dir() -> None:
     store = FileStore()
     assert str(store.path).startswith(os.environ["XDG_CONFIG_HOME"])
     assert store.description == "file ~/.config/plow-tui/secrets.json (0600)"
+
+
+async def test_default_probes_the_keyring_in_the_background(monkeypatch: pytest.MonkeyPatch, secrets_path: Path) -> None:
+    # The probe (100 ms or more) must not hold up the app's first frame (issue #19),
+    # and waiting for it must not block the event loop.
+    import asyncio
+
+    from plow_tui.client import tokens
+
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_probe() -> None:
+        started.set()
+        release.wait(10)
+        finished.set()
+        return None  # no usable keyring: the file store
+
+    monkeypatch.setattr(tokens, "usable_keyring_backend", slow_probe)
+    store = TokenStore.default(env={}, file_path=secrets_path, timeout=30)
+    assert not finished.is_set()  # default() did not wait for the probe...
+    assert started.wait(10)  # ...which is under way
+    read = asyncio.ensure_future(store.get_token(BASE))
+    ticked = asyncio.Event()
+    asyncio.get_running_loop().call_soon(ticked.set)
+    await asyncio.wait_for(ticked.wait(), 10)  # the loop runs while the read waits for the probe
+    assert not read.done()
+    release.set()
+    assert await asyncio.wait_for(read, 10) is None
+    assert store.location.endswith("(0600) — no system keyring")
+
+
+async def test_default_with_plow_token_probes_only_when_needed(monkeypatch: pytest.MonkeyPatch, secrets_path: Path) -> None:
+    from plow_tui.client import tokens
+
+    probes: list[int] = []
+    monkeypatch.setattr(tokens, "usable_keyring_backend", lambda: probes.append(1))
+    store = TokenStore.default(env={"PLOW_TOKEN": "plw_env"}, file_path=secrets_path)
+    assert await store.get_token(BASE) == "plw_env" and probes == []
+    await store.forget_token(BASE)  # the token was refused: now the stores matter
+    assert probes == [1]
