@@ -76,3 +76,10 @@ def test_keyring_picks_the_same_backend_without_running_find_library() -> None:
     backend, calls = _run(probe.format(extra=", plow_tui"))
     assert calls == []
     assert backend == plain_backend
+
+
+def test_httpcore_finds_sniffio() -> None:
+    # Missing, httpcore searched sys.path for it four times per request (issue #19).
+    import importlib.util
+
+    assert importlib.util.find_spec("sniffio") is not None, "pyproject.toml lists sniffio"
