@@ -1,0 +1,69 @@
+"""What keeps start-up light (issue #19): imports skipped, the cyclic GC kept out of loading."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def _run(code: str) -> list:
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120)
+    return json.loads(out.stdout)
+
+
+def test_httpx_command_line_client_is_not_loaded() -> None:
+    # httpx's own CLI (click, rich.console, pygments) was ~40 % of `import httpx` (issue #19).
+    loaded = _run(
+        "import json, sys\n"
+        "import plow_tui.client.http\n"
+        "print(json.dumps([m for m in ('click', 'pygments', 'rich') if m in sys.modules]))"
+    )
+    assert loaded == []
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="the Keychain bindings are the real backend there")
+def test_keyring_picks_the_same_backend_without_running_find_library() -> None:
+    # keyring's macOS bindings ran gcc and ldconfig (ctypes.util.find_library) on every start.
+    probe = (
+        "import ctypes.util, json{extra}\n"
+        "calls = []\n"
+        "real = ctypes.util.find_library\n"
+        "ctypes.util.find_library = lambda name: calls.append(name) or real(name)\n"
+        "import keyring\n"
+        "print(json.dumps([type(keyring.get_keyring()).__module__, calls]))"
+    )
+    plain_backend, _ = _run(probe.format(extra=""))
+    backend, calls = _run(probe.format(extra=", plow_tui"))
+    assert calls == []
+    assert backend == plain_backend
+
+
+def test_httpcore_finds_sniffio() -> None:
+    # Missing, httpcore searched sys.path for it four times per request (issue #19).
+    import importlib.util
+
+    assert importlib.util.find_spec("sniffio") is not None, "pyproject.toml lists sniffio"
+
+
+def test_commands_start_with_what_loaded_frozen_and_the_gc_on() -> None:
+    # Collecting while the commands load walked the same long-lived objects over and over.
+    seen = _run(
+        "import gc, json\n"
+        "from plow_tui import cli\n"
+        "seen = {}\n"
+        "def command(args):\n"
+        "    seen.update(enabled=gc.isenabled(), frozen=gc.get_freeze_count())\n"
+        "    return 0\n"
+        "build = cli.build_parser\n"
+        "def patched():\n"
+        "    parser = build()\n"
+        "    parser.set_defaults(func=command)\n"
+        "    return parser\n"
+        "cli.build_parser = patched\n"
+        "cli.main([])\n"
+        "print(json.dumps(seen))"
+    )
+    assert seen["enabled"] and seen["frozen"] > 10_000, seen
