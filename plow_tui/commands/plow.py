@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from plow_tui.commands import ExitCode
+from plow_tui.commands import ExitCode, options
 from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command, safe_text
 
 if TYPE_CHECKING:
@@ -27,16 +27,15 @@ if TYPE_CHECKING:
 # Live clients split long texts themselves (PROTOCOL §5).
 MAX_BODY_CHARS = 4000
 
-def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    def add(name: str, command: Command, help_text: str) -> argparse.ArgumentParser:
-        parser = subparsers.add_parser(name, parents=[common], help=help_text, description=help_text)
+def register(subparsers: Any) -> None:
+    def add(name: str, command: Command, help_text: str, *more: str) -> argparse.ArgumentParser:
+        parser = subparsers.add_parser(name, help=help_text, description=help_text)
+        options.add(parser, *options.PLOW, *more)
         parser.set_defaults(func=lambda args: run(command, args))
         return parser
 
-    p = add("activate", activate, "Sign in by sending one text from your phone.")
-    p.add_argument("--name", help="your name, as others in a chat will see it")
-    p.add_argument("--no-chat", action="store_true", help="do not create a 1:1 chat with the line")
-    p.add_argument("--interval", type=float, default=3.0, help=argparse.SUPPRESS)
+    p = add("activate", activate, "Sign in by sending one text from your phone.", "name", "provision_chat")
+    p.add_argument("--interval", dest="poll_interval", type=float, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     p = add("chats", chats, "List your chats.")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -118,7 +117,7 @@ def _api_url(args: argparse.Namespace) -> str:
 def _store(args: argparse.Namespace) -> TokenStore:
     from plow_tui.client.tokens import TokenStore
 
-    return TokenStore.default(force_file=args.insecure_storage)
+    return TokenStore.default(force_file=args.insecure_storage, env=getattr(args, "env", None))
 
 
 async def _signed_in(args: argparse.Namespace) -> tuple[PlowClient, TokenStore, str]:
@@ -251,12 +250,12 @@ async def activate(args: argparse.Namespace) -> int:
         # answers 410 at once): then start over right away, once.
         for _ in range(2):
             if not resumed:
-                pending = await start_activation(api, args.name, provision_chat=not args.no_chat)
+                pending = await start_activation(api, args.name, provision_chat=args.provision_chat)
                 await store.save_pending(url, pending)
             assert pending is not None
             _show_instructions(pending, resumed)
             waiting_said = False
-            async for outcome in poll_activation(api, pending, interval=args.interval):
+            async for outcome in poll_activation(api, pending, interval=args.poll_interval):
                 if isinstance(outcome, Pending) and not waiting_said:
                     print("Waiting for your text… (Ctrl+C stops; `plow-tui activate` resumes.)", flush=True)
                     waiting_said = True
