@@ -20,7 +20,7 @@ from plow_tui import __version__
 from plow_tui.commands import EXIT_CODES_HELP, ExitCode, options
 
 # Modules under plow_tui.commands, each with register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("sandbox", "app", "plow", "airy", "config", "completion")
+COMMAND_MODULES: tuple[str, ...] = ("sandbox", "app", "plow", "chat", "airy", "config", "completion")
 
 GLOBAL_OPTIONS_HELP = """\
 options such as --api-url, --insecure-storage, --name and --no-bell may come
@@ -84,7 +84,11 @@ def main(
     stderr: IO[str] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> int:
-    """Run `plow-tui` with `argv`; tests pass their own streams and environment."""
+    """Run `plow-tui` with `argv`; tests pass their own streams and environment.
+
+    The streams are bound process-wide (sys.stdout and friends) for the run, so
+    run one command at a time per process when passing them.
+    """
     with contextlib.ExitStack() as stack:
         # Commands print to sys.stdout/sys.stderr and read sys.stdin: bind them for this run.
         if stdout is not None:

@@ -42,7 +42,7 @@ def run_config(args: argparse.Namespace) -> int:
         print(json.dumps({"path": str(resolved.path), "settings": settings}, indent=2))
         return ExitCode.OK
     rows = [[s.key, _shown(resolved[s.key]), resolved.sources[s.key]] for s in SETTINGS]
-    table(["SETTING", "VALUE", "SOURCE"], rows)
+    table(["SETTING", "VALUE", "SOURCE"], rows, env=args.env)
     if sys.stdout.isatty():
         state = "" if resolved.path.exists() else " (not created yet)"
         print(f"\nconfig file: {resolved.path}{state}")

@@ -41,7 +41,7 @@ def color_enabled(stream: IO[str] | None = None, env: Mapping[str, str] | None =
 
 
 def paint(text: str, style: str, on: bool) -> str:
-    return f"{style}{text}{RESET}" if on and text else text
+    return f"{style}{text}{RESET}" if on and text and style else text
 
 
 def width(text: str) -> int:

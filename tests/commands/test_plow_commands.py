@@ -34,7 +34,7 @@ def test_send_history_and_chats(account, cli_env) -> None:
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout.startswith("Sent msg_")
     piped = run(["send", account.chat_uid, "-", "--json", *url], env, stdin="line one\nline two\n")
-    assert json.loads(piped.stdout)["body"] == "line one\nline two"
+    assert json.loads(piped.stdout)["messages"][0]["body"] == "line one\nline two"
     account.text("a reply")
     history = run(["history", account.chat_uid, "--json", *url], env)
     bodies = [m["body"] for m in json.loads(history.stdout)]
@@ -67,7 +67,9 @@ async def _read_json_lines(stream: asyncio.StreamReader, count: int) -> list[dic
     while len(out) < count:
         line = await asyncio.wait_for(stream.readline(), 20)
         assert line, "tail exited early"
-        out.append(json.loads(line))
+        event = json.loads(line)
+        if event["type"] == "message":
+            out.append(event["message"])
     return out
 
 
