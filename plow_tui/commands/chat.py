@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
 from plow_tui.commands import ExitCode, options
 from plow_tui.commands.naming import resolve_chat
 from plow_tui.commands.plow import CHAT_HELP, _with_client, chat_json, run
-from plow_tui.commands.running import Command, UsageError, safe_text
+from plow_tui.commands.running import Command, UsageError
+from plow_tui.terminal_text import safe_json, safe_line
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -75,11 +75,11 @@ def member_json(member: Member) -> dict[str, Any]:
 
 
 def _print_codes(chat: Chat, members: tuple[Member, ...] | list[Member]) -> None:
-    number = safe_text(chat.number or "the chat's line")
+    number = safe_line(chat.number or "the chat's line")
     for member in members:
         if member.verification_code:
-            who = safe_text(member.display_name or member.uid)
-            print(f"  {who}: text {safe_text(member.verification_code)} to {number} from their own phone")
+            who = safe_line(member.display_name or member.uid)
+            print(f"  {who}: text {safe_line(member.verification_code)} to {number} from their own phone")
 
 
 async def _find_line(api: PlowClient, name: str) -> str:
@@ -92,8 +92,8 @@ async def _find_line(api: PlowClient, name: str) -> str:
     if len(found) == 1:
         return found[0].uid
     if not found:
-        raise UsageError(f"No line is named {safe_text(name)!r}; `plow-tui lines` lists them.")
-    raise UsageError(f"{safe_text(name)!r} could mean {len(found)} lines: {', '.join(ln.uid for ln in found)}.")
+        raise UsageError(f"No line is named {safe_line(name)!r}; `plow-tui lines` lists them.")
+    raise UsageError(f"{safe_line(name)!r} could mean {len(found)} lines: {', '.join(ln.uid for ln in found)}.")
 
 
 async def new(args: argparse.Namespace) -> int:
@@ -104,7 +104,7 @@ async def new(args: argparse.Namespace) -> int:
     async def body(api: PlowClient) -> int:
         chat = await api.create_chat(await _find_line(api, args.line), names)
         if args.json:
-            print(json.dumps({**chat_json(chat), "members": [member_json(m) for m in chat.members]}, ensure_ascii=False, indent=2))
+            print(safe_json({**chat_json(chat), "members": [member_json(m) for m in chat.members]}, ensure_ascii=False, indent=2))
         else:
             print(f"Created chat {chat.uid} ({chat.status or 'pending'}). Each member verifies by texting their code:")
             _print_codes(chat, chat.members)
@@ -124,13 +124,13 @@ async def _wait_until_active(api: PlowClient, chat: Chat, interval: float, quiet
         for member in chat.members:
             if member.is_verified and member.uid not in verified:
                 verified.add(member.uid)
-                print(f"{safe_text(member.display_name or member.uid)} verified.", file=sys.stderr, flush=True)
+                print(f"{safe_line(member.display_name or member.uid)} verified.", file=sys.stderr, flush=True)
         if chat.status == "active":
             if not quiet:
                 print(f"Chat {chat.uid} is active.", flush=True)
             return ExitCode.OK
         if chat.status == "failed":
-            reason = safe_text(chat.failure_reason or "no reason given")
+            reason = safe_line(chat.failure_reason or "no reason given")
             print(f"plow-tui: chat {chat.uid} failed: {reason}.", file=sys.stderr)
             return ExitCode.ERROR
 
@@ -139,18 +139,18 @@ async def show(args: argparse.Namespace) -> int:
     async def body(api: PlowClient) -> int:
         chat = await api.chat(await resolve_chat(api, args.chat))
         if args.json:
-            print(json.dumps(chat_json(chat), ensure_ascii=False, indent=2))
+            print(safe_json(chat_json(chat), ensure_ascii=False, indent=2))
             return ExitCode.OK
-        print(f"{chat.uid}  {safe_text(chat.title)}")
-        print(f"status:  {safe_text(chat.status or '?')}")
+        print(f"{chat.uid}  {safe_line(chat.title)}")
+        print(f"status:  {safe_line(chat.status or '?')}")
         if chat.failure_reason:
-            print(f"reason:  {safe_text(chat.failure_reason)}")
-        print(f"number:  {safe_text(chat.number or '-')}")
+            print(f"reason:  {safe_line(chat.failure_reason)}")
+        print(f"number:  {safe_line(chat.number or '-')}")
         print("members:")
         for member in chat.members:
             state = "verified" if member.is_verified else "waiting for their code"
             owner = ", owner" if member.is_owner else ""
-            print(f"  {safe_text(member.display_name or '?')}  {member.uid}  {state}{owner}")
+            print(f"  {safe_line(member.display_name or '?')}  {member.uid}  {state}{owner}")
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -164,14 +164,14 @@ async def resend(args: argparse.Namespace) -> int:
             m for m in chat.members if (m.display_name or "").casefold() == wanted.casefold()
         ]
         if not found:
-            raise UsageError(f"{chat.uid} has no member named {safe_text(wanted)!r}; `plow-tui chat show` lists them.")
+            raise UsageError(f"{chat.uid} has no member named {safe_line(wanted)!r}; `plow-tui chat show` lists them.")
         if len(found) > 1:
-            raise UsageError(f"{safe_text(wanted)!r} could mean {len(found)} members: {', '.join(m.uid for m in found)}.")
+            raise UsageError(f"{safe_line(wanted)!r} could mean {len(found)} members: {', '.join(m.uid for m in found)}.")
         member = await api.resend_invitation(chat.uid, found[0].uid)
         if args.json:
-            print(json.dumps(member_json(member), ensure_ascii=False, indent=2))
+            print(safe_json(member_json(member), ensure_ascii=False, indent=2))
         else:
-            print(f"New code for {safe_text(member.display_name or member.uid)} (the old one no longer works):")
+            print(f"New code for {safe_line(member.display_name or member.uid)} (the old one no longer works):")
             _print_codes(chat, [member])
         return ExitCode.OK
 
@@ -185,7 +185,7 @@ async def delete(args: argparse.Namespace) -> int:
             if not (sys.stdin.isatty() and sys.stdout.isatty()):
                 raise UsageError(f"Not deleting {uid} without --yes (not on a terminal, so nobody can be asked).")
             chat = await api.chat(uid)
-            answer = input(f"Delete chat {uid} ({safe_text(chat.title)})? It cannot be undone. [y/N] ")
+            answer = input(f"Delete chat {uid} ({safe_line(chat.title)})? It cannot be undone. [y/N] ")
             if answer.strip().casefold() not in ("y", "yes"):
                 print("Not deleted.")
                 return ExitCode.ERROR
@@ -206,7 +206,7 @@ async def recreate(args: argparse.Namespace) -> int:
         chat = await api.create_chat(line_uid, [m.display_name or "Member" for m in old.members])
         await api.delete_chat(old.uid)
         if args.json:
-            print(json.dumps({**chat_json(chat), "members": [member_json(m) for m in chat.members]}, ensure_ascii=False, indent=2))
+            print(safe_json({**chat_json(chat), "members": [member_json(m) for m in chat.members]}, ensure_ascii=False, indent=2))
         else:
             print(f"Recreated {old.uid} as {chat.uid} ({chat.status or 'pending'}); the old chat is deleted. Codes:")
             _print_codes(chat, chat.members)

@@ -8,7 +8,6 @@ prints is what `plow-tui chats` or the app would use with the same options.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -32,6 +31,7 @@ def register(subparsers: Any) -> None:
 def run_config(args: argparse.Namespace) -> int:
     from plow_tui.commands.output import table
     from plow_tui.settings import SETTINGS
+    from plow_tui.terminal_text import safe_json, safe_line
 
     resolved = args.settings
     if args.path:
@@ -39,9 +39,9 @@ def run_config(args: argparse.Namespace) -> int:
         return ExitCode.OK
     if args.json:
         settings = {s.key: {"value": resolved[s.key], "source": resolved.sources[s.key]} for s in SETTINGS}
-        print(json.dumps({"path": str(resolved.path), "settings": settings}, indent=2))
+        print(safe_json({"path": str(resolved.path), "settings": settings}, indent=2))
         return ExitCode.OK
-    rows = [[s.key, _shown(resolved[s.key]), resolved.sources[s.key]] for s in SETTINGS]
+    rows = [[s.key, safe_line(_shown(resolved[s.key])), safe_line(resolved.sources[s.key])] for s in SETTINGS]
     table(["SETTING", "VALUE", "SOURCE"], rows, env=args.env)
     if sys.stdout.isatty():
         state = "" if resolved.path.exists() else " (not created yet)"

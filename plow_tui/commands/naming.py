@@ -16,7 +16,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from plow_tui.commands.running import UsageError, safe_text
+from plow_tui.commands.running import UsageError
+from plow_tui.terminal_text import safe_line
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -56,7 +57,7 @@ def match_chats(name: str, chats: Sequence[Chat]) -> list[Chat]:
 
 
 def describe(chat: Chat) -> str:
-    return f"{chat.uid} ({safe_text(chat.title)}, {chat.status or '?'}, {safe_text(chat.number or '-')})"
+    return f"{chat.uid} ({safe_line(chat.title)}, {chat.status or '?'}, {safe_line(chat.number or '-')})"
 
 
 async def resolve_chat(api: PlowClient, name: str) -> str:
@@ -71,7 +72,7 @@ async def resolve_chat(api: PlowClient, name: str) -> str:
     if len(found) == 1:
         return found[0].uid
     if not found:
-        raise NotFound(f"No chat is named {safe_text(name)!r} (by uid, title or number); `plow-tui chats` lists them.", status=404)
+        raise NotFound(f"No chat is named {safe_line(name)!r} (by uid, title or number); `plow-tui chats` lists them.", status=404)
     listed = "; ".join(describe(chat) for chat in found[:10])
     more = f"; and {len(found) - 10} more" if len(found) > 10 else ""
-    raise UsageError(f"{safe_text(name)!r} could mean {len(found)} chats: {listed}{more}. Name one by its uid.")
+    raise UsageError(f"{safe_line(name)!r} could mean {len(found)} chats: {listed}{more}. Name one by its uid.")

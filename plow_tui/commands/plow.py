@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from plow_tui.commands import ExitCode, options
 from plow_tui.commands.naming import resolve_chat
 from plow_tui.commands.output import GREEN, RED, YELLOW, table
+from plow_tui.terminal_text import safe_json, safe_line
 from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command, safe_text
 
 if TYPE_CHECKING:
@@ -226,7 +227,7 @@ def line_json(line: Line) -> dict[str, Any]:
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
+    print(safe_json(value, indent=2))
 
 
 # `chats` on a terminal: a status's colour.
@@ -340,7 +341,7 @@ async def chats(args: argparse.Namespace) -> int:
         else:
             table(
                 ["CHAT", "STATUS", "NUMBER", "TITLE"],
-                [[safe_text(c.uid), safe_text(c.status or "?"), safe_text(c.number or "-"), safe_text(c.title)] for c in found],
+                [[safe_line(c.uid), safe_line(c.status or "?"), safe_line(c.number or "-"), safe_line(c.title)] for c in found],
                 styles=[{}, STATUS_COLOURS],
                 env=getattr(args, "env", None),
             )
@@ -366,7 +367,7 @@ async def lines(args: argparse.Namespace) -> int:
             table(
                 ["LINE", "TYPE", "NUMBER", "NAME"],
                 [
-                    [safe_text(ln.uid), safe_text(ln.provider_type or "?"), safe_text(ln.provider_key or "-"), safe_text(ln.display_name or "")]
+                    [safe_line(ln.uid), safe_line(ln.provider_type or "?"), safe_line(ln.provider_key or "-"), safe_line(ln.display_name or "")]
                     for ln in found
                 ],
                 env=getattr(args, "env", None),
@@ -431,7 +432,7 @@ async def send(args: argparse.Namespace) -> int:
             message = await api.send_message(chat_uid, part)
             sent.append(message)
             if not args.json:
-                print(f"Sent {message.uid} ({safe_text(message.status or 'accepted')}).", flush=True)
+                print(f"Sent {safe_line(message.uid)} ({safe_line(message.status or 'accepted')}).", flush=True)
         if args.json:
             # One shape however many texts it took (a script need not check).
             _print_json({"chat_uid": chat_uid, "messages": [message_json(m) for m in sent]})
@@ -458,7 +459,7 @@ async def tail(args: argparse.Namespace) -> int:
 
     def emit(message: Message) -> None:
         if args.json:
-            print(json.dumps({"type": "message", "message": message_json(message)}, ensure_ascii=False), flush=True)
+            print(safe_json({"type": "message", "message": message_json(message)}), flush=True)
         else:
             print(message_line(message), flush=True)
 
@@ -467,20 +468,20 @@ async def tail(args: argparse.Namespace) -> int:
         if isinstance(event, MessageStatusChanged):
             m = event.message
             record = {"type": "status", "message": message_json(m)}
-            text = f"* {m.uid} is now {safe_text(m.status or '?')}: {safe_text(m.body[:40])}"
+            text = f"* {m.uid} is now {safe_line(m.status or '?')}: {safe_line(m.body[:40])}"
         elif isinstance(event, ParticipantVerified):
             member = event.member
             record = {"type": "member_verified", "chat_uid": event.chat_uid, "member": {"uid": member.uid, "display_name": member.display_name}}
-            text = f"* {safe_text(member.display_name or member.uid)} verified"
+            text = f"* {safe_line(member.display_name or member.uid)} verified"
         elif isinstance(event, ChatActivated):
             record = {"type": "chat_active", "chat": chat_json(event.chat)}
             text = "* the chat is active"
         elif isinstance(event, ChatFailed):
             record = {"type": "chat_failed", "chat_uid": event.chat_uid, "reason": event.reason}
-            text = f"* the chat failed: {safe_text(event.reason or 'no reason given')}"
+            text = f"* the chat failed: {safe_line(event.reason or 'no reason given')}"
         else:
             return
-        print(json.dumps(record, ensure_ascii=False) if args.json else text, flush=True)
+        print(safe_json(record) if args.json else text, flush=True)
 
     async def body(api: PlowClient) -> int:
         # The newest message anchors the stream: anything after it is new, even

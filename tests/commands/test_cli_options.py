@@ -44,6 +44,8 @@ def _flag(dest: str) -> list[str]:
 def _accepting() -> list[tuple[tuple[str, ...], str]]:
     out = []
     for path, parser in _commands(build_parser()):
+        if any(isinstance(a, argparse._SubParsersAction) and a.required for a in parser._actions):
+            continue  # a group (`chat`): its commands (`chat show`) are the runnable ones
         accepted = parser.get_default("_options") or frozenset()
         out += [(path, dest) for dest in sorted(accepted) if dest in VALUES]
     return out
@@ -71,7 +73,8 @@ def test_every_command_takes_its_options_before_and_after(path: tuple[str, ...],
     argv = _argv_fixed(path)
     after = parse([*argv, *_flag(dest)], env={})
     assert getattr(after, dest) == VALUES[dest]
-    if len(path) == 1:  # before the command: on the top-level parser
+    top_level = build_parser().get_default("_options")
+    if dest in top_level and (path[0],) in {p for p, d in _accepting() if d == dest} | {("chat",)}:
         before = parse([*_flag(dest), *argv], env={})
         assert getattr(before, dest) == VALUES[dest]
         assert before.func.__qualname__ == after.func.__qualname__
@@ -82,6 +85,7 @@ def test_every_command_takes_its_options_before_and_after(path: tuple[str, ...],
 def test_the_check_has_teeth() -> None:
     accepting = {path for path, _ in _accepting()}
     assert {("chats",), ("send",), ("logout",), ("doctor",), ("airy",), ("airy", "send"), ("phone",), ("config",)} <= accepting
+    assert {("chat", "new"), ("chat", "show"), ("chat", "delete")} <= accepting
     assert ("activate",) in {p for p, d in _accepting() if d == "name"}
 
 
@@ -147,3 +151,44 @@ def test_logout_before_the_command_clears_that_urls_token_only() -> None:
     assert main(["--api-url", URL, "--insecure-storage", "logout"], stdout=out, stderr=io.StringIO(), env={}) == 0
     assert f"Signed out of {URL}" in out.getvalue()
     assert json.loads(secrets.read_text()) == {"https://api.plow.co": "tok-live-0000"}
+
+
+def test_the_chats_path_imports_little() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from plow_tui.cli import parse; parse(['chats'], env={});"
+        "import plow_tui.commands.plow, plow_tui.commands.chat, plow_tui.commands.output;"
+        "heavy = [m for m in ('textual', 'rich', 'uvicorn', 'websockets', 'starlette', 'shtab', 'keyring') if m in sys.modules];"
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_come_from_the_parser(shell: str) -> None:
+    out = io.StringIO()
+    assert main(["completion", shell], stdout=out, env={}) == 0
+    script = out.getvalue()
+    for word in ("chats", "send", "--api-url", "--insecure-storage", "recreate", "--no-split"):
+        assert word.lstrip("-") in script, (shell, word)  # fish writes `-l api-url`
+    assert main(["completion", "tcsh"], stdout=io.StringIO(), stderr=io.StringIO(), env={}) == ExitCode.USAGE
+
+
+def test_bash_completion_loads_and_completes_a_command(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("bash") is None:
+        pytest.skip("needs bash")
+    out = io.StringIO()
+    main(["completion", "bash"], stdout=out, env={})
+    (tmp_path / "plow-tui.bash").write_text(out.getvalue())
+    probe = (
+        f"source {tmp_path / 'plow-tui.bash'}; COMP_WORDS=(plow-tui cha); COMP_CWORD=1; COMP_LINE='plow-tui cha'; "
+        "COMP_POINT=${#COMP_LINE}; _shtab_plow_tui plow-tui cha plow-tui; printf '%s\\n' \"${COMPREPLY[@]}\""
+    )
+    result = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30)
+    assert set(result.stdout.split()) >= {"chats", "chat"}, result.stdout + result.stderr
