@@ -115,7 +115,7 @@ def test_configuration_section_lists_every_setting() -> None:
     from plow_tui.settings import ALIASES, SETTINGS
 
     section = _section("Configuration")
-    keys = set(re.findall(r"`([a-z_]+)`", section))
+    keys = set(re.findall(r"`([a-z_]+)[` ]", section))
     assert {setting.key for setting in SETTINGS} <= keys
     assert set(ALIASES) <= keys
     assert "config.toml" in section and "plow-tui config" in section
