@@ -6,8 +6,9 @@ tiers, and the first tier with any match decides: the exact uid; then the exact
 title (case-insensitive) or number (digits compared, a missing leading 1
 tolerated); then a uid prefix, then a title prefix. Two matches in that tier
 are ambiguous: exit 2, listing the candidates. A full uid is used as given,
-without listing chats first (one request saved, and a failed chat, which the
-server does not list, can still be named).
+without listing chats first (one request saved), and so is any `cht_` name
+that matches no listed chat: a failed chat, which the server does not list,
+can still be named, and the server says whether it exists.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ async def resolve_chat(api: PlowClient, name: str) -> str:
     found = match_chats(name, await api.chats())
     if len(found) == 1:
         return found[0].uid
+    if not found and name.startswith("cht_"):
+        return name
     if not found:
         raise NotFound(f"No chat is named {safe_line(name)!r} (by uid, title or number); `plow-tui chats` lists them.", status=404)
     listed = "; ".join(describe(chat) for chat in found[:10])

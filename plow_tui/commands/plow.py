@@ -420,13 +420,13 @@ async def send(args: argparse.Namespace) -> int:
         raise UsageError("The message is empty.")
 
     parts = split_body(text)
-    if len(parts) > 1:
-        if args.no_split:
-            raise UsageError(f"The text is {len(text)} characters, over {MAX_BODY_CHARS}; not sent (--no-split).")
-        print(f"plow-tui: the text is {len(text)} characters: it goes as {len(parts)} texts.", file=sys.stderr, flush=True)
+    if len(parts) > 1 and args.no_split:
+        raise UsageError(f"The text is {len(text)} characters, over {MAX_BODY_CHARS}; not sent (--no-split).")
 
     async def body(api: PlowClient) -> int:
         chat_uid = await resolve_chat(api, args.chat)
+        if len(parts) > 1:
+            print(f"plow-tui: the text is {len(text)} characters: it goes as {len(parts)} texts.", file=sys.stderr, flush=True)
         sent = []
         for part in parts:
             message = await api.send_message(chat_uid, part)
