@@ -200,3 +200,28 @@ def test_tail_prints_delivery_changes(account) -> None:
     assert [e["type"] for e in events] == ["message", "status"]
     assert events[0]["message"]["body"] == "watch me" and events[1]["message"]["status"] == "delivered"
     assert result == [ExitCode.NOT_SIGNED_IN]
+
+
+def test_chat_delete_asks_on_a_terminal(account) -> None:
+    env = {"PLOW_TOKEN": account.token, "PLOW_API_URL": account.base_url}
+    other = _second_chat(account)
+    out = Terminal()
+    code = main(["chat", "delete", other], stdin=Terminal("n\n"), stdout=out, stderr=io.StringIO(), env=env)
+    assert code == ExitCode.ERROR and "[y/N]" in out.getvalue() and "Not deleted." in out.getvalue()
+    assert run(account, ["chat", "show", other])[0] == 0
+    out = Terminal()
+    assert main(["chat", "delete", other], stdin=Terminal("y\n"), stdout=out, stderr=io.StringIO(), env=env) == 0
+    assert f"Deleted chat {other}." in out.getvalue()
+    assert run(account, ["chat", "show", other])[0] == ExitCode.NOT_FOUND
+
+
+def test_a_failed_chat_is_named_by_uid_shown_and_recreated(account) -> None:
+    failed = _second_chat(account)
+    httpx.post(f"{account.base_url}/sandbox/chats/{failed}/fail", json={"reason": "carrier \x1b[31mrejected"}).raise_for_status()
+    _, listed, _ = run(account, ["chats"])
+    assert failed not in listed  # the server never lists it
+    code, out, _ = run(account, ["chat", "show", failed])
+    assert code == 0 and "status:  failed" in out
+    assert "reason:  carrier ␛[31mrejected" in out and "\x1b" not in out  # sanitised
+    code, out, _ = run(account, ["chat", "recreate", failed])
+    assert code == 0 and "Recreated" in out
