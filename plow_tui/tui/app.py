@@ -207,6 +207,11 @@ class PlowApp(PlowBaseApp):
         return self.client_factory(self.config.api_url, token)
 
     def on_mount(self) -> None:
+        from plow_tui.client.urls import plain_http_warning
+
+        insecure = plain_http_warning(self.config.api_url)
+        if insecure:
+            self.notify(insecure, title="Not encrypted", severity="warning", timeout=15, markup=False)
         self._open_first_screen()
 
     @work(exclusive=True, group="startup", exit_on_error=False)

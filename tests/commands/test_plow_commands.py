@@ -58,7 +58,7 @@ def test_errors_are_one_sentence_and_an_exit_code(account, cli_env) -> None:
     assert_clean_failure(run(["lines", *url], cli_env), ExitCode.NOT_SIGNED_IN)
     account.fault(fail_next={"status": 500, "count": 1})
     unknown = run(["send", account.chat_uid, "maybe", *url], env)
-    assert_clean_failure(unknown, ExitCode.NETWORK, account.token)
+    assert_clean_failure(unknown, ExitCode.MAYBE_SENT, account.token)
     assert "may have been sent" in unknown.stderr
 
 

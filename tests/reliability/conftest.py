@@ -1,0 +1,16 @@
+"""Fixtures of the reliability tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from support.hostile import HostileServer
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileServer]:
+    """A fake Plow server on a loopback port that misbehaves as the test tells it (tests/support/hostile.py)."""
+    with HostileServer() as server:
+        yield server
