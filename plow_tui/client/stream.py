@@ -76,9 +76,10 @@ _MAX_QUEUE = 4096  # frames websockets may buffer while the REST catch-up runs
 _OPEN_DELIVERY_LIMIT = 1000
 _STATUS_LOOKBACK = 500
 # One catch-up per chat reads at most this many messages above what the
-# consumer holds, in at most this many pages (a server may send short pages).
-CATCH_UP_MESSAGES = 1000
-CATCH_UP_PAGES = 20
+# consumer holds (as many as the stream can deduplicate), in at most this many
+# pages (100 full pages, and some slack for a server that sends short ones).
+CATCH_UP_MESSAGES = _SEEN_LIMIT
+CATCH_UP_PAGES = 120
 # Statuses after which a message's delivery changes no more (PROTOCOL §5).
 _SETTLED = frozenset({"delivered", "failed", "received"})
 

@@ -523,12 +523,14 @@ async def doctor(args: argparse.Namespace) -> int:
         if ok is False:
             verdicts.append(failure)
 
+    insecure = plain_http_warning(url)
+    if insecure:
+        verdict(None, "encryption", insecure)
     store = _store(args)
     async with PlowClient(url, max_retries=1) as api:
         try:
             spec = await api.openapi()
-            insecure = plain_http_warning(url)
-            verdict(None if insecure else True, "API", insecure or f"{url} answers")
+            verdict(True, "API", f"{url} answers")
             missing = missing_endpoints(spec)
             verdict(not missing, "OpenAPI", "all 8 seed endpoints listed" if not missing else "missing " + ", ".join(missing))
         except NetworkError as error:

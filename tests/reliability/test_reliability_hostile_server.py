@@ -23,7 +23,7 @@ import pytest
 from plow_tui.client.errors import DeliveryUnknown, NetworkError, ServerUnavailable
 from plow_tui.client.events import ConnectionChanged, MessagesArrived, MessagesSkipped
 from plow_tui.client.http import PlowClient
-from plow_tui.client.stream import CATCH_UP_PAGES, ChatStream
+from plow_tui.client.stream import CATCH_UP_MESSAGES, CATCH_UP_PAGES, ChatStream
 from plow_tui.commands import ExitCode
 from support import PLOW_TUI
 from support.hostile import (
@@ -89,7 +89,7 @@ async def test_an_endless_history_caps_the_catch_up_and_goes_live(hostile: Hosti
     skipped = [e for e in seen if isinstance(e, MessagesSkipped)]
     delivered = [m for e in seen if isinstance(e, MessagesArrived) for m in e.messages]
     assert skipped == [MessagesSkipped(CHAT)]
-    assert 0 < len(delivered) <= 1000
+    assert 0 < len(delivered) <= CATCH_UP_MESSAGES
     assert hostile.count("GET", MESSAGES) <= CATCH_UP_PAGES
 
 
@@ -263,3 +263,12 @@ def test_tail_does_not_repeat_old_messages_when_the_anchor_is_missing(hostile: H
 
 async def _drain(walk: Any) -> list[Any]:
     return [m async for m in walk]
+
+
+def test_plain_http_to_another_host_is_warned_about_and_doctor_says_warn(tmp_path: Any) -> None:
+    # 0.0.0.0 is not loopback (so it is warned about) yet refuses at once here.
+    env = {**os.environ, "PLOW_TOKEN": TOKEN, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    chats = subprocess.run(PLOW_TUI + ["chats", "--api-url", "http://0.0.0.0:9"], env=env, capture_output=True, text=True, timeout=60)
+    assert chats.stderr.startswith("plow-tui: warning: ") and "plain http" in chats.stderr
+    doctor = subprocess.run(PLOW_TUI + ["doctor", "--api-url", "http://0.0.0.0:9"], env=env, capture_output=True, text=True, timeout=60)
+    assert "warn  encryption: " in doctor.stdout and "plain http" in doctor.stdout

@@ -191,3 +191,21 @@ def test_an_unreadable_state_file_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "state file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_listening_on_every_interface_warns_and_shows_a_reachable_url() -> None:
+    import httpx
+
+    process = SandboxProcess("--host", "0.0.0.0")
+    try:
+        assert process.base_url.startswith("http://127.0.0.1:")
+        assert httpx.get(f"{process.base_url}/openapi.json", timeout=10).status_code == 200
+        code, out, err = process.interrupt()
+    finally:
+        if process.proc.poll() is None:
+            process.proc.kill()
+            process.proc.wait()
+    assert code == 0
+    assert "0.0.0.0:" not in out
+    assert "WARNING" in err and "/sandbox routes" in err and "every network interface" in err
+    assert "from other machines: http://" in out

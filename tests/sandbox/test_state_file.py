@@ -62,3 +62,21 @@ def test_a_corrupt_state_file_is_refused_at_construction(tmp_path: Path) -> None
     path.write_text("[]")
     with pytest.raises(StateFileError):
         SandboxServer(SandboxConfig(port=0, state_file=str(path)))
+
+
+def test_a_restart_after_a_crash_never_reuses_ids(tmp_path: Path) -> None:
+    # Ids handed out after the last save are lost with a crash (SIGKILL); the
+    # restored world must not hand them out again, even with the same seed.
+    from plow_tui.sandbox.persistence import load, restore, save, snapshot
+    from plow_tui.sandbox.world import World
+
+    path = tmp_path / "world.json"
+    config = SandboxConfig(port=0, seed=3, state_file=str(path))
+    first = World(config)
+    save(path, snapshot(first))
+    lost = {first.new_id("msg") for _ in range(20)}  # acknowledged, then the process died unsaved
+    restarted = World(config)
+    data = load(path)
+    assert data is not None
+    restore(restarted, data)
+    assert not lost & {restarted.new_id("msg") for _ in range(20)}

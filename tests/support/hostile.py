@@ -170,9 +170,24 @@ def websocket(*frames: dict[str, Any], hold: bool = True) -> Behaviour:
             head = bytes([0x81, len(data)]) if len(data) < 126 else bytes([0x81, 126]) + len(data).to_bytes(2, "big")
             writer.write(head + data)
         if hold:
-            await reader.read()
+            await _until_close(reader, writer)
 
     return behave
+
+
+async def _until_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Read the client's frames until it closes; answer its close frame so it need not time out."""
+    while True:
+        head = await reader.readexactly(2)
+        length = head[1] & 0x7F
+        if length == 126:
+            length = int.from_bytes(await reader.readexactly(2), "big")
+        elif length == 127:
+            length = int.from_bytes(await reader.readexactly(8), "big")
+        await reader.readexactly(length + (4 if head[1] & 0x80 else 0))  # mask key and payload
+        if head[0] & 0x0F == 0x8:
+            writer.write(b"\x88\x02\x03\xe8")  # close 1000
+            return
 
 
 def sequence(*behaviours: Behaviour) -> Behaviour:
