@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from support.hostile import HostileServer
+from support.hostile_server import HostileServer
 
 
 @pytest.fixture
 def hostile() -> Iterator[HostileServer]:
-    """A fake Plow server on a loopback port that misbehaves as the test tells it (tests/support/hostile.py)."""
+    """A fake Plow server on a loopback port that misbehaves as the test tells it (tests/support/hostile_server.py)."""
     with HostileServer() as server:
         yield server

@@ -1,6 +1,6 @@
 """The client, the stream and the commands against a server that misbehaves on purpose.
 
-Every test here talks to `HostileServer` (tests/support/hostile.py) over real
+Every test here talks to `HostileServer` (tests/support/hostile_server.py) over real
 loopback sockets: looping history, dripping and silent answers, huge and
 garbled bodies, impossible timestamps, redirects to another origin, a
 handshake cut in the middle. The client must stay bounded in time and
@@ -26,7 +26,7 @@ from plow_tui.client.http import PlowClient
 from plow_tui.client.stream import CATCH_UP_MESSAGES, CATCH_UP_PAGES, ChatStream
 from plow_tui.commands import ExitCode
 from support import PLOW_TUI
-from support.hostile import (
+from support.hostile_server import (
     TICKET,
     HostileServer,
     drip,
