@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
 import signal
 import subprocess
+import threading
 import time
 from contextlib import aclosing
 from typing import Any
@@ -277,3 +279,35 @@ def test_plain_http_to_another_host_is_warned_about_and_doctor_says_warn(tmp_pat
     assert chats.stderr.startswith("plow-tui: warning: ") and "plain http" in chats.stderr
     doctor = subprocess.run(PLOW_TUI + ["doctor", "--api-url", "http://0.0.0.0:9"], env=env, capture_output=True, text=True, timeout=60)
     assert "warn  encryption: " in doctor.stdout and "plain http" in doctor.stdout
+
+
+def test_tail_says_older_messages_were_skipped_and_goes_live(hostile: HostileServer) -> None:
+    # The sentinel waits in the socket while the catch-up runs: printed last, once live.
+    sentinel = message(CHAT, "msg_sentinel", "live at last", created_at="2030-01-01T00:00:00Z")
+    # Short pages: the page cap ends this catch-up (600 messages), quickly.
+    hostile.plow(CHAT).route("GET", MESSAGES, looping_pages(CHAT, fresh=True, size=5))
+    hostile.route("GET", "/v1/ws", websocket({"type": "connected"}, {"type": "message_received", "message": sentinel}))
+    env = {**os.environ, "PLOW_TOKEN": TOKEN, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    process = subprocess.Popen(
+        PLOW_TUI + ["tail", CHAT, "--json", "--api-url", hostile.base_url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()  # type: ignore[union-attr]
+    printed = 0
+    try:
+        while True:
+            body = json.loads(lines.get(timeout=60))["body"]  # queue.Empty: never went live
+            printed += 1
+            if body == "live at last":
+                break
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert printed <= 5 * CATCH_UP_PAGES + 1
+    assert "older messages were skipped" in err
+    assert hostile.count("GET", MESSAGES) <= 1 + CATCH_UP_PAGES
