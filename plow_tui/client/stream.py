@@ -194,6 +194,10 @@ class ChatStream:
         when = message.created_at
         if chat_uid is None or when is None:
             return
+        from datetime import datetime, timedelta, timezone
+
+        if when > datetime.now(timezone.utc) + timedelta(days=1):
+            return  # a clock far ahead must not hide every later catch-up
         floor = self._floors.get(chat_uid)
         if floor is None or when > floor:
             self._floors[chat_uid] = when
