@@ -96,7 +96,8 @@ def _explain(error: Exception, args: argparse.Namespace) -> Explanation | None:
     if isinstance(error, NotFound):
         return ExitCode.NOT_FOUND, ""
     if isinstance(error, DeliveryUnknown):
-        return ExitCode.MAYBE_SENT, "Check with `plow-tui history` before resending."
+        said = "may have been sent" in error.message  # the client's own words say it already
+        return ExitCode.MAYBE_SENT, ("C" if said else "It may have been sent: c") + "heck with `plow-tui history` before resending."
     if isinstance(error, ChatNotReady):
         return ExitCode.ERROR, "Every member must verify first."
     if isinstance(error, (NetworkError, ServerUnavailable, RateLimited)):
