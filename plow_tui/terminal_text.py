@@ -35,6 +35,9 @@ The rule, one character at a time:
   U+E007F: the flags of England, Scotland, Wales), and only that: tags
   anywhere else can smuggle invisible ASCII.
 
+Errors are shown through `error_text`: secrets are redacted first (the
+patterns and registered values of `plow_tui.logs`), then the text is made safe.
+
 `safe_json` applies the same rule to JSON output, escaping as ``\\uXXXX``
 instead of drawing a placeholder, so the data survives a round trip.
 """
@@ -46,7 +49,7 @@ import re
 import unicodedata
 from typing import Any
 
-__all__ = ["safe_text", "safe_line", "safe_json"]
+__all__ = ["safe_text", "safe_line", "safe_json", "error_text"]
 
 TAB = "    "
 DEL_PICTURE = "\u2421"  # ␡
@@ -185,6 +188,17 @@ def safe_line(text: str, *, line_break: str = " ") -> str:
     titles and names use the default space.
     """
     return line_break.join(safe_text(text).split("\n"))
+
+
+def error_text(error: BaseException | str) -> str:
+    """An error as one line for the app or the CLI: secrets redacted, then made safe.
+
+    Redaction comes first, on the text as the error holds it: a sanitised or
+    reworded message could hide a token from the patterns.
+    """
+    from plow_tui.logs import redact
+
+    return safe_line(redact(str(error)))
 
 
 def _escape(char: str) -> str:

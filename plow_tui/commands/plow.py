@@ -17,7 +17,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from plow_tui.commands import ExitCode
-from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command, safe_text
+from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command
+from plow_tui.terminal_text import error_text, safe_json, safe_line
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -185,8 +186,8 @@ def message_line(message: Message) -> str:
         who = "you"
     else:
         who = message.sender.display_name or message.sender.provider_key or "someone"
-    status = f"  [{message.status}]" if message.is_outbound and message.status else ""
-    return f"{when}  {safe_text(who)}: {safe_text(message.body)}{status}"
+    status = f"  [{safe_line(message.status)}]" if message.is_outbound and message.status else ""
+    return f"{when}  {safe_line(who)}: {safe_line(message.body, line_break=' ↵ ')}{status}"
 
 
 def chat_json(chat: Chat) -> dict[str, Any]:
@@ -216,10 +217,11 @@ def line_json(line: Line) -> dict[str, Any]:
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
+    print(safe_json(value, indent=2))
 
 
 def _table(rows: list[list[str]]) -> None:
+    rows = [[safe_line(cell) for cell in row] for row in rows]  # every cell may come from the network
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
@@ -262,7 +264,7 @@ async def activate(args: argparse.Namespace) -> int:
                     waiting_said = True
                 elif isinstance(outcome, PollFailed):
                     print(
-                        f"Could not check ({outcome.error}); trying again in {outcome.retry_in:.0f} s.",
+                        f"Could not check ({error_text(outcome.error)}); trying again in {outcome.retry_in:.0f} s.",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -272,7 +274,10 @@ async def activate(args: argparse.Namespace) -> int:
                     print(f"Signed in. The token is kept in {store.location}.")
                     if outcome.chat is not None:
                         chat = outcome.chat
-                        print(f"Your chat: {safe_text(chat.title)} — text {chat.number} (chat {chat.uid}).")
+                        print(
+                            f"Your chat: {safe_line(chat.title)} — text {safe_line(chat.number or '?')}"
+                            f" (chat {safe_line(chat.uid)})."
+                        )
                     return ExitCode.OK
                 elif isinstance(outcome, AlreadyRedeemed):
                     await store.clear_pending(url)
@@ -308,8 +313,8 @@ def _show_instructions(pending: Any, resumed: bool) -> None:
     expires = pending.expires_at.astimezone().strftime("%H:%M")
     if resumed:
         print("Resuming the activation you started earlier.")
-    print(f"From your phone, text exactly:  {pending.text}")
-    print(f"To:                             {pending.send_to}")
+    print(f"From your phone, text exactly:  {safe_line(pending.text)}")
+    print(f"To:                             {safe_line(pending.send_to)}")
     print(f"The code is good until {expires}.")
     if sys.stdout.isatty():
         import segno
@@ -331,7 +336,7 @@ async def chats(args: argparse.Namespace) -> int:
             print("No chats yet.")
         else:
             _table([["CHAT", "STATUS", "NUMBER", "TITLE"]] + [
-                [c.uid, c.status or "?", c.number or "-", safe_text(c.title)] for c in found
+                [c.uid, c.status or "?", c.number or "-", c.title] for c in found
             ])
         return ExitCode.OK
 
@@ -347,7 +352,7 @@ async def lines(args: argparse.Namespace) -> int:
             print("No lines.")
         else:
             _table([["LINE", "TYPE", "NUMBER", "NAME"]] + [
-                [ln.uid, ln.provider_type or "?", ln.provider_key or "-", safe_text(ln.display_name or "")]
+                [ln.uid, ln.provider_type or "?", ln.provider_key or "-", ln.display_name or ""]
                 for ln in found
             ])
         return ExitCode.OK
@@ -402,7 +407,7 @@ async def send(args: argparse.Namespace) -> int:
             message = await api.send_message(args.chat_uid, part)
             sent.append(message)
             if not args.json:
-                print(f"Sent {message.uid} ({message.status or 'accepted'}).", flush=True)
+                print(f"Sent {safe_line(message.uid)} ({safe_line(message.status or 'accepted')}).", flush=True)
         if args.json:
             _print_json([message_json(m) for m in sent] if len(sent) > 1 else message_json(sent[0]))
         return ExitCode.OK
@@ -421,7 +426,7 @@ async def tail(args: argparse.Namespace) -> int:
 
     def emit(message: Message) -> None:
         if args.json:
-            print(json.dumps(message_json(message), ensure_ascii=False), flush=True)
+            print(safe_json(message_json(message)), flush=True)
         else:
             print(message_line(message), flush=True)
 
@@ -444,7 +449,7 @@ async def tail(args: argparse.Namespace) -> int:
                         emit(message)
                 elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
                     wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in is not None else ""
-                    print(f"[{event.state}: {event.reason}{wait}]", file=sys.stderr, flush=True)
+                    print(f"[{event.state}: {error_text(event.reason)}{wait}]", file=sys.stderr, flush=True)
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -504,7 +509,7 @@ async def doctor(args: argparse.Namespace) -> int:
 
     def verdict(ok: bool | None, what: str, detail: str, failure: int = ExitCode.ERROR) -> None:
         mark = {True: "ok  ", False: "FAIL", None: "warn"}[ok]
-        print(f"{mark}  {what}: {safe_text(detail)}", flush=True)
+        print(f"{mark}  {what}: {safe_line(detail)}", flush=True)
         if ok is False:
             verdicts.append(failure)
 
@@ -516,10 +521,10 @@ async def doctor(args: argparse.Namespace) -> int:
             missing = missing_endpoints(spec)
             verdict(not missing, "OpenAPI", "all 8 seed endpoints listed" if not missing else "missing " + ", ".join(missing))
         except NetworkError as error:
-            verdict(False, "API", str(error), ExitCode.NETWORK)
+            verdict(False, "API", error_text(error), ExitCode.NETWORK)
         except PlowError as error:
             verdict(True, "API", f"{url} answers")
-            verdict(False, "OpenAPI", f"/openapi.json: {error}")
+            verdict(False, "OpenAPI", f"/openapi.json: {error_text(error)}")
         # A file store works, but deserves a warning: it is only as safe as the disk.
         private = store.env_token is not None or store.location.startswith("system keyring")
         verdict(True if private else None, "secret store", store.location)
@@ -537,7 +542,7 @@ async def doctor(args: argparse.Namespace) -> int:
                 verdict(False, "token", "rejected by the server: run `plow-tui activate`", ExitCode.NOT_SIGNED_IN)
                 verdict(None, "WebSocket", "not checked without a valid token")
             except PlowError as error:
-                verdict(False, "token", f"could not check ({error})", ExitCode.NETWORK)
+                verdict(False, "token", f"could not check ({error_text(error)})", ExitCode.NETWORK)
     return verdicts[0] if verdicts else ExitCode.OK
 
 
@@ -551,7 +556,7 @@ async def _check_websocket(api: PlowClient) -> tuple[bool, str, str, int]:
     try:
         ticket = await api.ws_ticket(None)
     except PlowError as error:
-        return False, "WebSocket", f"no ticket ({error})", ExitCode.NETWORK
+        return False, "WebSocket", f"no ticket ({error_text(error)})", ExitCode.NETWORK
     try:
         async with connect(api.ws_url(ticket), open_timeout=10, ping_interval=None) as ws:
             frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
