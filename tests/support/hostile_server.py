@@ -41,9 +41,18 @@ def _json(status: int, body: Any) -> httpx.Response:
 class HostileServer:
     """REST answers built from hostile `fields`; `failing` turns every answer into an error."""
 
-    def __init__(self, fields: dict[str, str], *, failing: int | None = None) -> None:
+    def __init__(
+        self,
+        fields: dict[str, str],
+        *,
+        failing: int | None = None,
+        code: str = "ABCDE",
+        ticket_limit: int | None = 1,
+    ) -> None:
         self.f = fields
         self.failing = failing
+        self.code = code  # the activation code it hands out
+        self.ticket_limit = ticket_limit  # after these, tickets are refused (404): a stream ends
         self.tickets = 0
 
     # -- resources ---------------------------------------------------------------
@@ -94,7 +103,7 @@ class HostileServer:
         if path == "/openapi.json":
             return _json(200, {"paths": {self.f["openapi_path"]: {"get": {}}}})
         if path == "/v1/auth/activate":
-            return _json(200, {"display_code": "ABCDE", "activation_secret": SECRET,
+            return _json(200, {"display_code": self.code, "activation_secret": SECRET,
                                              "send_to": "+15550000001", "line_id": self.f["line_uid"]})  # fmt: skip
         if path == "/v1/auth/activate/redeem":
             return _json(200, {"status": "verified", "token": TOKEN, "chat": self.chat()})
@@ -104,7 +113,7 @@ class HostileServer:
             return _json(200, self.listing([self.chat(), self.chat(titled=False)]))
         if path == "/v1/ws/ticket":
             self.tickets += 1
-            if self.tickets > 1:
+            if self.ticket_limit is not None and self.tickets > self.ticket_limit:
                 return self.error(404)  # ends a stream: its reason is hostile too
             return _json(200, {"object": "ws_ticket", "ticket": "tkt_HOSTILETICKET0123456789"})
         if path.endswith("/messages") and method == "POST":
@@ -141,18 +150,27 @@ class HostileServer:
 class FakeSocket:
     """A WebSocket for `ChatStream(connect=...)`: `connected`, then `frames`, then silence or a close."""
 
-    def __init__(self, frames: list[str], *, stay_open: bool) -> None:
-        self._frames = [json.dumps({"type": "connected"}), *frames]
+    # `recv` serves the handshake's `connected`; iteration serves the rest.
+
+    def __init__(self, frames: list[str], *, stay_open: bool, gate: asyncio.Event | None = None) -> None:
+        self._connected = json.dumps({"type": "connected"})
+        self._frames = list(frames)
         self._stay_open = stay_open
+        self._gate = gate
         self.close_code: int | None = None
 
     async def recv(self) -> str:
+        if self._connected:
+            connected, self._connected = self._connected, ""
+            return connected
         return await self.__anext__()
 
     def __aiter__(self) -> FakeSocket:
         return self
 
     async def __anext__(self) -> str:
+        if self._gate is not None:
+            await self._gate.wait()
         if self._frames:
             return self._frames.pop(0)
         if self._stay_open:
@@ -164,10 +182,13 @@ class FakeSocket:
         pass
 
 
-def connect_to(server: HostileServer, *, stay_open: bool):  # noqa: ANN201 - a `connect` for ChatStream
-    """A `connect` that hands out a `FakeSocket` playing `server.frames()`."""
+def connect_to(server: HostileServer, *, stay_open: bool, gate: asyncio.Event | None = None):  # noqa: ANN201
+    """A `connect` for `ChatStream` that hands out a `FakeSocket` playing `server.frames()`.
+
+    With `gate`, the frames after `connected` wait until it is set.
+    """
 
     async def connect(url: str, **options: Any) -> FakeSocket:
-        return FakeSocket(server.frames(), stay_open=stay_open)
+        return FakeSocket(server.frames(), stay_open=stay_open, gate=gate)
 
     return connect
