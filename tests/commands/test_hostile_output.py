@@ -148,3 +148,45 @@ def test_an_echoed_token_is_redacted_before_the_message_is_capitalised() -> None
         code, out, err = run(["chats"])
     assert code != 0 and "[redacted]" in err
     assert TOKEN[1:] not in err, err
+
+
+AIRY_CHANNEL = "5d8a3e2f-0c4b-4f7e-9a1d-2b6c8e0f1a3b"
+
+
+@settings(max_examples=4, deadline=None, phases=QUICK, suppress_health_check=[HealthCheck.too_slow])
+@given(fields=hostile_fields, failing=st.sampled_from([None, 400, 404, 500]))
+def test_airy_send_prints_hostile_fields_safely(fields: dict[str, str], failing: int | None) -> None:
+    import httpx
+
+    import plow_tui.client.airy.http as airy_http
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if failing is not None:
+            return httpx.Response(failing, content=json.dumps({"message": fields["error_message"]}).encode())
+        if request.url.path == "/chatplugin.authenticate":
+            return httpx.Response(200, json={"token": "airy-auth-HOSTILE1234", "messages": []})
+        if request.url.path == "/chatplugin.resumeToken":
+            return httpx.Response(200, json={"resume_token": "airy-resume-HOSTILE1234"})
+        message = {"id": fields["message_uid"] + "0", "content": {"text": fields["message_body"]},
+                   "delivery_state": fields["message_status"], "from_contact": False,
+                   "sender": {"id": fields["member_uid"], "name": fields["sender_name"]},
+                   "sent_at": "2026-09-14T12:00:00Z"}  # fmt: skip
+        return httpx.Response(200, content=json.dumps(message).encode())
+
+    class Client(airy_http.AiryClient):
+        def __init__(self, url: str, **options: object) -> None:
+            super().__init__(url, transport=httpx.MockTransport(answer), **options)  # type: ignore[arg-type]
+
+    base = ["airy", "http://airy.test", "--insecure-storage", "--channel-id", AIRY_CHANNEL, "send", "hi"]
+    with mock.patch.object(airy_http, "AiryClient", Client), mock.patch.dict(os.environ, {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}):
+        for args in (base, [*base, "--json"]):
+            code, out, err = run(args)
+            assert_safe(args, out, err)
+            assert (code != 0) == (failing is not None), (args, code, err)
+            shown_as_text = failing is None and fields["message_body"].strip()  # else the content is shown as JSON
+            if shown_as_text and "--json" in args:
+                assert json.loads(out)["text"] == fields["message_body"]
+            elif shown_as_text:
+                assert safe_line(fields["message_body"], line_break=" ↵ ") in out
+            for secret in ("airy-auth-HOSTILE1234", "airy-resume-HOSTILE1234"):
+                assert secret not in out + err
