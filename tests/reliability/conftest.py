@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from support.hostile_server import HostileServer
+from support.rogue_server import RogueServer
 
 
 @pytest.fixture
-def hostile() -> Iterator[HostileServer]:
-    """A fake Plow server on a loopback port that misbehaves as the test tells it (tests/support/hostile_server.py)."""
-    with HostileServer() as server:
+def hostile() -> Iterator[RogueServer]:
+    """A fake Plow server on a loopback port that misbehaves as the test tells it (tests/support/rogue_server.py)."""
+    with RogueServer() as server:
         yield server

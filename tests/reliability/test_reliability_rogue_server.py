@@ -1,6 +1,6 @@
 """The client, the stream and the commands against a server that misbehaves on purpose.
 
-Every test here talks to `HostileServer` (tests/support/hostile_server.py) over real
+Every test here talks to `RogueServer` (tests/support/rogue_server.py) over real
 loopback sockets: looping history, dripping and silent answers, huge and
 garbled bodies, impossible timestamps, redirects to another origin, a
 handshake cut in the middle. The client must stay bounded in time and
@@ -28,9 +28,9 @@ from plow_tui.client.http import PlowClient
 from plow_tui.client.stream import CATCH_UP_MESSAGES, CATCH_UP_PAGES, ChatStream
 from plow_tui.commands import ExitCode
 from support import PLOW_TUI
-from support.hostile_server import (
+from support.rogue_server import (
     TICKET,
-    HostileServer,
+    RogueServer,
     drip,
     history,
     huge,
@@ -49,7 +49,7 @@ MESSAGES = f"/v1/chats/{CHAT}/messages"
 TOKEN = "tok_HOSTILE_CANARY_0123456789"
 
 
-def client(server: HostileServer, **options: Any) -> PlowClient:
+def client(server: RogueServer, **options: Any) -> PlowClient:
     return PlowClient(server.base_url, TOKEN, **options)
 
 
@@ -72,7 +72,7 @@ async def until_live(events: Any, timeout: float = 30.0) -> list[Any]:
     return seen
 
 
-def run_cli(args: list[str], server: HostileServer, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(args: list[str], server: RogueServer, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PLOW_TOKEN": TOKEN, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     return subprocess.run(
         PLOW_TUI + [*args, "--api-url", server.base_url], env=env, capture_output=True, text=True, timeout=timeout
@@ -82,7 +82,7 @@ def run_cli(args: list[str], server: HostileServer, timeout: float = 60) -> subp
 # -- item 4: a looping server ---------------------------------------------------------------
 
 
-async def test_an_endless_history_caps_the_catch_up_and_goes_live(hostile: HostileServer) -> None:
+async def test_an_endless_history_caps_the_catch_up_and_goes_live(hostile: RogueServer) -> None:
     hostile.plow(CHAT).route("GET", MESSAGES, looping_pages(CHAT, fresh=True))
     async with client(hostile) as api:
         live = stream(api, last_uid="msg_the_one_we_hold")
@@ -95,7 +95,7 @@ async def test_an_endless_history_caps_the_catch_up_and_goes_live(hostile: Hosti
     assert hostile.count("GET", MESSAGES) <= CATCH_UP_PAGES
 
 
-async def test_a_cursor_that_never_advances_ends_the_walk(hostile: HostileServer) -> None:
+async def test_a_cursor_that_never_advances_ends_the_walk(hostile: RogueServer) -> None:
     hostile.plow(CHAT).route("GET", MESSAGES, looping_pages(CHAT, fresh=False, size=3))
     async with client(hostile) as api:
         walked = await asyncio.wait_for(_drain(api.history(CHAT)), 20)
@@ -106,7 +106,7 @@ async def test_a_cursor_that_never_advances_ends_the_walk(hostile: HostileServer
     assert MessagesSkipped(CHAT) in seen
 
 
-def test_history_prints_each_message_once_when_the_cursor_sticks(hostile: HostileServer) -> None:
+def test_history_prints_each_message_once_when_the_cursor_sticks(hostile: RogueServer) -> None:
     hostile.plow(CHAT).route("GET", MESSAGES, looping_pages(CHAT, fresh=False, size=3))
     done = run_cli(["history", CHAT, "--limit", "50", "--json"], hostile)
     assert done.returncode == 0, done.stderr
@@ -116,7 +116,7 @@ def test_history_prints_each_message_once_when_the_cursor_sticks(hostile: Hostil
 # -- item 5: deadlines -----------------------------------------------------------------------
 
 
-async def test_a_dripping_answer_hits_the_request_deadline(hostile: HostileServer) -> None:
+async def test_a_dripping_answer_hits_the_request_deadline(hostile: RogueServer) -> None:
     # Each byte comes well within the per-read timeout (1 s); the whole body would take 20 s.
     hostile.route("GET", "/v1/chats", drip(b'{"data": []}' + b" " * 28, every=0.5))
     async with client(hostile, timeout=1.0, deadline=2.0, budget=3.0) as api:
@@ -126,7 +126,7 @@ async def test_a_dripping_answer_hits_the_request_deadline(hostile: HostileServe
     assert time.monotonic() - started < 3.0 + 2.0  # the budget, plus slack for a busy machine
 
 
-async def test_a_silent_server_costs_the_read_budget_not_every_retry(hostile: HostileServer) -> None:
+async def test_a_silent_server_costs_the_read_budget_not_every_retry(hostile: RogueServer) -> None:
     hostile.route("GET", "/v1/chats", silent())
     async with client(hostile, timeout=1.0, deadline=2.0, budget=2.5, max_retries=3) as api:
         started = time.monotonic()
@@ -137,7 +137,7 @@ async def test_a_silent_server_costs_the_read_budget_not_every_retry(hostile: Ho
     assert hostile.count("GET", "/v1/chats") <= 3
 
 
-async def test_a_huge_answer_is_refused_without_being_read(hostile: HostileServer) -> None:
+async def test_a_huge_answer_is_refused_without_being_read(hostile: RogueServer) -> None:
     hostile.route("GET", "/v1/chats", huge(40 * 1024 * 1024))
     async with client(hostile) as api:
         with pytest.raises(ServerUnavailable, match="larger than"):
@@ -147,14 +147,14 @@ async def test_a_huge_answer_is_refused_without_being_read(hostile: HostileServe
 # -- item 10: a send answered 2xx with garbage -------------------------------------------------
 
 
-async def test_a_garbled_answer_to_a_send_may_have_been_sent(hostile: HostileServer) -> None:
+async def test_a_garbled_answer_to_a_send_may_have_been_sent(hostile: RogueServer) -> None:
     hostile.route("POST", MESSAGES, raw(b"<html>OK</html>", 201, "text/html"))
     async with client(hostile) as api:
         with pytest.raises(DeliveryUnknown, match="may have been sent"):
             await api.send_message(CHAT, "hello")
 
 
-def test_send_says_may_have_been_sent_with_its_own_exit_code(hostile: HostileServer) -> None:
+def test_send_says_may_have_been_sent_with_its_own_exit_code(hostile: RogueServer) -> None:
     hostile.route("POST", MESSAGES, raw(b"{not json", 200))
     done = run_cli(["send", CHAT, "hello"], hostile)
     assert done.returncode == ExitCode.MAYBE_SENT, done.stderr
@@ -164,7 +164,7 @@ def test_send_says_may_have_been_sent_with_its_own_exit_code(hostile: HostileSer
 # -- item 12: impossible timestamps, a handshake cut short -----------------------------------------
 
 
-def test_history_survives_a_timestamp_at_the_end_of_time(hostile: HostileServer) -> None:
+def test_history_survives_a_timestamp_at_the_end_of_time(hostile: RogueServer) -> None:
     far = message(CHAT, "msg_far", "from the far future", created_at="9999-12-31T23:59:59-23:59")
     hostile.plow(CHAT).route("GET", MESSAGES, history([far]))
     done = run_cli(["history", CHAT], hostile)
@@ -172,7 +172,7 @@ def test_history_survives_a_timestamp_at_the_end_of_time(hostile: HostileServer)
     assert "from the far future" in done.stdout and "????-??-??" in done.stdout
 
 
-async def test_a_handshake_cut_mid_ticket_reconnects(hostile: HostileServer) -> None:
+async def test_a_handshake_cut_mid_ticket_reconnects(hostile: RogueServer) -> None:
     # An 8 MB ticket makes the handshake request too big to send at once; the
     # server reads a little of it and hangs up (ConnectionClosedError in websockets).
     hostile.plow(CHAT)
@@ -189,8 +189,8 @@ async def test_a_handshake_cut_mid_ticket_reconnects(hostile: HostileServer) -> 
 # -- item 13: redirects to another origin ------------------------------------------------------------
 
 
-async def test_the_socket_never_follows_a_redirect_to_another_origin(hostile: HostileServer) -> None:
-    with HostileServer() as elsewhere:
+async def test_the_socket_never_follows_a_redirect_to_another_origin(hostile: RogueServer) -> None:
+    with RogueServer() as elsewhere:
         elsewhere.route("GET", "/v1/ws", websocket())
         target = elsewhere.base_url.replace("http://", "ws://") + f"/v1/ws?ticket={TICKET}"
         hostile.plow(CHAT).route("GET", "/v1/ws", redirect(target)).route("GET", MESSAGES, history([]))
@@ -213,8 +213,8 @@ async def test_the_socket_never_follows_a_redirect_to_another_origin(hostile: Ho
         assert any("redirected" in (e.reason or "") for e in states)
 
 
-def test_doctor_does_not_report_a_redirected_socket_as_connected(hostile: HostileServer) -> None:
-    with HostileServer() as elsewhere:
+def test_doctor_does_not_report_a_redirected_socket_as_connected(hostile: RogueServer) -> None:
+    with RogueServer() as elsewhere:
         elsewhere.route("GET", "/v1/ws", websocket())
         target = elsewhere.base_url.replace("http://", "ws://") + f"/v1/ws?ticket={TICKET}"
         hostile.plow(CHAT).route("GET", "/v1/ws", redirect(target))
@@ -228,7 +228,7 @@ def test_doctor_does_not_report_a_redirected_socket_as_connected(hostile: Hostil
 # -- item 14: tail after a reconnect when the newest uid is missing from the REST history ----------------
 
 
-def test_tail_does_not_repeat_old_messages_when_the_anchor_is_missing(hostile: HostileServer) -> None:
+def test_tail_does_not_repeat_old_messages_when_the_anchor_is_missing(hostile: RogueServer) -> None:
     old = [
         message(CHAT, f"msg_{i}", f"old {i}", created_at=f"2026-09-14T12:0{i}:00Z") for i in range(5, 0, -1)
     ]  # newest first
@@ -281,7 +281,7 @@ def test_plain_http_to_another_host_is_warned_about_and_doctor_says_warn(tmp_pat
     assert "warn  encryption: " in doctor.stdout and "plain http" in doctor.stdout
 
 
-def test_tail_says_older_messages_were_skipped_and_goes_live(hostile: HostileServer) -> None:
+def test_tail_says_older_messages_were_skipped_and_goes_live(hostile: RogueServer) -> None:
     # The sentinel waits in the socket while the catch-up runs: printed last, once live.
     sentinel = message(CHAT, "msg_sentinel", "live at last", created_at="2030-01-01T00:00:00Z")
     # Short pages: the page cap ends this catch-up (600 messages), quickly.
