@@ -44,7 +44,7 @@ from support.rogue_server import (
     websocket,
 )
 
-CHAT = "cht_hostile"
+CHAT = "cht_ROGUEchat0000000000001"
 MESSAGES = f"/v1/chats/{CHAT}/messages"
 TOKEN = "tok_HOSTILE_CANARY_0123456789"
 
@@ -259,7 +259,7 @@ def test_tail_does_not_repeat_old_messages_when_the_anchor_is_missing(hostile: R
             line = process.stdout.readline()
             if not line:
                 break
-            lines.append(json.loads(line)["body"])
+            lines.append(json.loads(line)["message"]["body"])
             if lines[-1] == "after the reconnect":
                 break
     finally:
@@ -301,7 +301,7 @@ def test_tail_says_older_messages_were_skipped_and_goes_live(hostile: RogueServe
     printed = 0
     try:
         while True:
-            body = json.loads(lines.get(timeout=60))["body"]  # queue.Empty: never went live
+            body = json.loads(lines.get(timeout=60))["message"]["body"]  # queue.Empty: never went live
             printed += 1
             if body == "live at last":
                 break

@@ -234,7 +234,7 @@ class RogueServer:
         self.routes[(method.upper(), path)] = behaviour
         return self
 
-    def plow(self, chat_uid: str = "cht_hostile") -> RogueServer:
+    def plow(self, chat_uid: str = "cht_ROGUEchat0000000000001") -> RogueServer:
         """The well-behaved basics a client needs before the hostile part: chats, a ticket, a socket."""
         self.route("GET", "/v1/chats", reply({"object": "list", "data": [{"uid": chat_uid, "status": "active"}]}))
         self.route("POST", "/v1/ws/ticket", reply({"ticket": TICKET}))
