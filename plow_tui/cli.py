@@ -17,7 +17,7 @@ from plow_tui.commands import EXIT_CODES_HELP, ExitCode
 DEFAULT_API_URL = "https://api.plow.co"
 
 # Modules under plow_tui.commands, each with register(subparsers, common).
-COMMAND_MODULES: tuple[str, ...] = ("sandbox", "app", "plow", "airy")
+COMMAND_MODULES: tuple[str, ...] = ("sandbox", "app", "plow", "search", "airy")
 
 
 def default_api_url() -> str:

@@ -59,7 +59,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("-n", "--lines", type=non_negative_int, default=0, help="first print the last N messages")
     p.add_argument("--json", action="store_true", help="one JSON object per message, per line")
 
-    add("logout", logout, "Forget the stored token (and any pending activation).")
+    p = add("logout", logout, "Forget the stored token (and any pending activation).")
+    p.add_argument("--forget", action="store_true", help="also delete this account's local message history")
     add("doctor", doctor, "Check the API, the secret store, the token and the live connection.")
 
 
@@ -454,15 +455,22 @@ async def tail(args: argparse.Namespace) -> int:
 
 
 async def logout(args: argparse.Namespace) -> int:
+    from plow_tui.commands.search import forget_history, history_note
+
     url = _api_url(args)
     store = _store(args)
-    had_token = await store.get_secret(url) is not None
+    secret = await store.get_secret(url)
+    had_token = secret is not None
     await store.forget_token(url)
     await store.clear_pending(url)
     if had_token:
         print(f"Signed out of {url}: the token was removed.")
     else:
         print(f"No stored token for {url}.")
+    # The history belongs to the account, found through the token (read before it went).
+    note = await (forget_history if args.forget else history_note)(args, store.env_token or secret)
+    if note:
+        print(note)
     if store.env_token:
         print("Note: PLOW_TOKEN is still set in your environment and will keep being used.")
     return ExitCode.OK
@@ -523,6 +531,9 @@ async def doctor(args: argparse.Namespace) -> int:
         # A file store works, but deserves a warning: it is only as safe as the disk.
         private = store.env_token is not None or store.location.startswith("system keyring")
         verdict(True if private else None, "secret store", store.location)
+        from plow_tui.commands.search import search_check
+
+        verdict(*search_check())
         token = await store.get_token(url)
         if not token:
             verdict(False, "token", "none stored: run `plow-tui activate`", ExitCode.NOT_SIGNED_IN)
