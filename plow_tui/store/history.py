@@ -545,6 +545,8 @@ def _connect(path: Path | None, fts: bool) -> sqlite3.Connection:
         db.create_function("later_state", 2, _later_state_sql, deterministic=True)
         db.create_function("fold", 1, _fold_sql, deterministic=True)
         db.execute("PRAGMA busy_timeout = 5000")
+        # Deleted text (a deleted chat, `logout --forget` racing a write) is overwritten, not left in free pages.
+        db.execute("PRAGMA secure_delete = ON")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreUnusable(f"it is from a newer plow-tui, schema version {version}")

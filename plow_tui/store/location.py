@@ -131,3 +131,31 @@ class HistoryLocation:
         current = index.get("current")
         self._save_index({"tokens": tokens, **({"current": current} if current not in (None, account) else {})})
         return removed
+
+
+class Histories:
+    """Opens the right account's store for the app (in memory for a sandbox run).
+
+    `open_known(token)` answers at once from what an earlier run learnt;
+    `open_for(token, chats)` learns the account from a chat list.
+    """
+
+    def __init__(self, api_url: str, *, root: Path | None = None, memory: bool = False) -> None:
+        self.location = HistoryLocation(api_url, root)
+        self.memory = memory
+
+    def open_known(self, token: str):  # noqa: ANN201 - HistoryStore | None (imported lazily)
+        from plow_tui.store.history import HistoryStore
+
+        if self.memory:
+            return HistoryStore.open(None)
+        account = self.location.account_for(token)
+        return None if account is None else HistoryStore.open(self.location.remember(token, account))
+
+    def open_for(self, token: str, chats: Iterable[Chat]):  # noqa: ANN201 - HistoryStore | None
+        from plow_tui.store.history import HistoryStore
+
+        account = account_of(chats)
+        if account is None:
+            return None
+        return HistoryStore.open(self.location.remember(token, account))

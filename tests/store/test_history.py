@@ -211,3 +211,28 @@ def test_location_maps_tokens_to_accounts_and_forgets(tmp_path: Path) -> None:
     assert path in removed and not any(where.directory.glob("*.sqlite3*"))
     assert where.account_for(None) is None and where.account_for("tok-1") is None
     assert os.listdir(where.directory) == ["accounts.json"]
+
+
+def test_a_sandbox_history_lives_in_memory(tmp_path: Path) -> None:
+    from plow_tui.store.location import Histories
+
+    histories = Histories("http://127.0.0.1:1234", root=tmp_path, memory=True)
+    store = histories.open_known("tok")
+    assert store is not None and store.path is None
+    store.add_messages([msg(1)])
+    store.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_app_opens_the_store_of_the_account_its_token_belongs_to(tmp_path: Path) -> None:
+    from plow_tui.store.location import Histories
+
+    histories = Histories("http://127.0.0.1:1234", root=tmp_path)
+    assert histories.open_known("tok") is None  # never seen: wait for the chat list
+    assert histories.open_for("tok", [Chat(uid="c")]) is None  # no owner shown
+    first = histories.open_for("tok", [chat()])
+    assert first is not None and first.path == histories.location.path("15551230002")
+    first.close()
+    again = histories.open_known("tok")
+    assert again is not None and again.path == first.path
+    again.close()

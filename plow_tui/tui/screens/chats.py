@@ -42,6 +42,8 @@ from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
+    from plow_tui.store.history import HistoryStore
+    from plow_tui.store.writer import StoreWriter
     from plow_tui.tui.app import PlowApp
     from plow_tui.tui.screens.phone import Draft
 
@@ -144,6 +146,10 @@ class ChatsScreen(Screen[None]):
         self._draft_file: DraftFile | None = None
         self._drafts: dict[str, str] = {}  # chat uid -> unsent text, persisted (debounced)
         self._draft_timer: Timer | None = None
+        # The account's local history (None: none kept). Every write goes through
+        # its one background thread; `last_known` while the list shown came from it.
+        self._history: StoreWriter | None = None
+        self.last_known = False
 
     @property
     def plow_app(self) -> PlowApp:
@@ -192,16 +198,21 @@ class ChatsScreen(Screen[None]):
         self._drafts = self._draft_file.load()
         self.query_one("#filter", Input).display = False
         self.query_one(ChatList).focus()
+        reopen = self._paint_from_history()
         if self._provisioned is not None:
             # Just signed in with a new chat: the next thing to do is write in it.
             self.update_chat(self._provisioned)
             self.open_chat(self._provisioned.uid, focus_editor=True)
+        elif reopen is not None:
+            self.open_chat(reopen)
         # After the first paint: creating the API client imports httpx and
         # builds a TLS context (~80 ms) that should not delay the first frame.
         self.call_after_refresh(self._load_chats)
 
     async def on_unmount(self) -> None:
         self._save_drafts()
+        if self._history is not None:
+            self._history.close()  # after what is queued has been written
         if self._api is not None:
             await self._api.aclose()
 
@@ -258,15 +269,35 @@ class ChatsScreen(Screen[None]):
 
     @work(group="history", exit_on_error=False)
     async def _load_page(self, chat_uid: str, starting_after: str | None) -> None:
+        """A page of a chat: from the local store as far as it goes, the rest from the server.
+
+        The store holds an unbroken run of each chat's newest messages (the stream
+        catches up from the newest one stored), so only what is older than its
+        oldest is ever asked for.
+        """
+        older = starting_after is not None
+        stored: list[Message] = []
+        if self._history is not None:
+            history = self._history
+            stored = await history.call(history.store.messages, chat_uid, limit=PAGE_SIZE, before=starting_after)
+            if len(stored) == PAGE_SIZE:
+                self.post_message(self.PageLoaded(chat_uid, stored, True, older=older))
+                return
         try:
-            page = await self.api.messages(chat_uid, limit=PAGE_SIZE, starting_after=starting_after)
+            page = await self.api.messages(
+                chat_uid, limit=PAGE_SIZE - len(stored), starting_after=stored[-1].uid if stored else starting_after
+            )
         except PlowError as error:
-            self.post_message(self.Failed("load messages", error))
+            if stored:  # offline: what is stored is what can be shown
+                self.post_message(self.PageLoaded(chat_uid, stored, True, older=older))
+            else:
+                self.post_message(self.Failed("load messages", error))
             if isinstance(error, NotFound):
                 self.post_message(self.ChatRemoved(chat_uid, "This chat no longer exists."))
             return
-        messages = [m for m in page.data if isinstance(m, Message)]
-        self.post_message(self.PageLoaded(chat_uid, messages, page.has_more, older=starting_after is not None))
+        fetched = [m for m in page.data if isinstance(m, Message)]
+        self._write("add_messages", fetched)
+        self.post_message(self.PageLoaded(chat_uid, stored + fetched, page.has_more, older=older))
 
     @work(group="manage", exit_on_error=False)
     async def _resend_code(self, chat: Chat, member: Member) -> None:
@@ -314,9 +345,12 @@ class ChatsScreen(Screen[None]):
     @on(ChatsLoaded)
     def _chats_loaded(self, message: ChatsLoaded) -> None:
         self.chats_loaded = True
+        if self._history is None:
+            self._start_history(message.chats)
+        self._write("save_chats", list(message.chats), complete=True)
         listed = {chat.uid for chat in message.chats}
         for chat in message.chats:
-            self.update_chat(chat, refresh_row=False)
+            self.update_chat(chat, refresh_row=False, persist=False)
         for uid in list(self._chats):
             # Failed and deleted chats are not listed (PROTOCOL §4): keep a
             # failed one we know about so its reason stays visible.
@@ -339,6 +373,7 @@ class ChatsScreen(Screen[None]):
 
     @on(PreviewsLoaded)
     def _previews_loaded(self, message: PreviewsLoaded) -> None:
+        self._write("add_messages", [m for m in message.newest.values() if m is not None])
         fresh = [uid for uid, m in message.newest.items() if m is not None and uid not in self._last and uid in self._chats]
         for uid in fresh:
             self._last[uid] = message.newest[uid]  # type: ignore[assignment]
@@ -377,6 +412,8 @@ class ChatsScreen(Screen[None]):
         if isinstance(event, ev.ConnectionChanged):
             status.show_stream_state(event)
             self.stream_live = event.state == "live"
+            if self.stream_live and self.last_known:
+                self.last_known = status.last_known = False  # caught up: what is shown is current
             return
         status.last_event = self.plow_app.now()
         if isinstance(event, ev.MessagesArrived):
@@ -406,6 +443,7 @@ class ChatsScreen(Screen[None]):
 
     @on(Outbox.Sent)
     def _sent(self, message: Outbox.Sent) -> None:
+        self._write("add_messages", [message.message])
         self._note_last(message.chat_uid, message.message)
 
     @on(Outbox.SignInRefused)
@@ -416,6 +454,7 @@ class ChatsScreen(Screen[None]):
     def _chat_changed(self, message: ChatChanged) -> None:
         codes = self._codes.setdefault(message.chat.uid, {})
         codes.update((member.uid, member) for member in message.codes if member.verification_code)
+        self._write("save_codes", message.chat.uid, list(message.codes))
         if message.open_it and message.chat.uid not in self._chats:
             self._empty.add(message.chat.uid)  # just created: nothing to backfill but what comes
         self.update_chat(message.chat)
@@ -460,6 +499,8 @@ class ChatsScreen(Screen[None]):
             self._messages_arrived(arrivals)
 
     def _messages_arrived(self, messages: Iterable[Message]) -> None:
+        messages = list(messages)
+        self._write("add_messages", messages)  # the whole burst: one transaction, off this thread
         by_chat: dict[str, list[Message]] = {}
         for message in messages:
             if message.chat_uid:
@@ -494,6 +535,7 @@ class ChatsScreen(Screen[None]):
         conversation.add_entries(entries)
 
     def _status_changed(self, message: Message) -> None:
+        self._write("set_status", message.uid, message.status)
         pane = self.pane(message.chat_uid or "")
         if pane is None:
             return
@@ -522,6 +564,70 @@ class ChatsScreen(Screen[None]):
             f"{chat.title} failed: {event.reason or event.message or 'no reason given'}", severity="error", markup=False
         )
 
+    # -- the local history -------------------------------------------------------------
+
+    def _write(self, method: str, *args: object, **kwargs: object) -> None:
+        """Queue `HistoryStore.method(*args)` on the store's thread (nothing without a store)."""
+        if self._history is not None:
+            self._history.submit(getattr(self._history.store, method), *args, **kwargs)
+
+    def _paint_from_history(self) -> str | None:
+        """Show the chats as the last run left them, before the server answers; the chat to reopen.
+
+        Reading happens here, on the UI thread, because nothing is queued yet
+        and the first paint should already show them (a few ms for 1,000 chats).
+        """
+        histories = self.plow_app.histories
+        if histories is None:
+            return None
+        try:
+            store = histories.open_known(self._token)
+        except OSError as error:
+            self.notify(f"The local message history is unavailable: {error}", severity="warning", markup=False)
+            return None
+        if store is None:
+            return None  # the account is learnt from the first chat list
+        self._use_history(store)
+        chats = store.chats()
+        if not chats:
+            return None
+        for chat_uid, members in store.codes().items():
+            self._codes.setdefault(chat_uid, {}).update(members)
+        self._last.update(store.newest())
+        for chat in chats:
+            self._chats[chat.uid] = chat
+        self._refresh_rows(self._chats)
+        status = self.query_one(StatusBar)
+        status.account = account_label(chats)
+        self.last_known = status.last_known = True
+        self.query_one("#no-chat", Static).update("Pick a chat on the left (Enter), or press Ctrl+N for a new one.")
+        reopen = store.get_meta("open_chat")
+        return reopen if reopen in self._chats else None
+
+    def _start_history(self, chats: Iterable[Chat]) -> None:
+        """First chat list of an account not seen before: open its store and write what is known."""
+        histories = self.plow_app.histories
+        if histories is None:
+            return
+        try:
+            store = histories.open_for(self._token, chats)
+        except OSError as error:
+            log.warning("no local history (%s)", type(error).__name__)
+            return
+        if store is None:
+            return
+        self._use_history(store)
+        self._write("add_messages", list(self._last.values()))
+        for chat_uid, codes in self._codes.items():
+            self._write("save_codes", chat_uid, list(codes.values()))
+
+    def _use_history(self, store: HistoryStore) -> None:
+        from plow_tui.store.writer import StoreWriter
+
+        self._history = StoreWriter(store)
+        if store.notice:
+            self.notify(store.notice, severity="warning", timeout=12, markup=False)
+
     # -- bookkeeping ---------------------------------------------------------------------
 
     def pane(self, chat_uid: str) -> ChatPane | None:
@@ -529,9 +635,11 @@ class ChatsScreen(Screen[None]):
         # A dict, not a DOM query: a pane just added is still being mounted.
         return self._panes.get(chat_uid)
 
-    def update_chat(self, chat: Chat, *, refresh_row: bool = True) -> None:
-        """Add `chat` to the list or update its row and pane."""
+    def update_chat(self, chat: Chat, *, refresh_row: bool = True, persist: bool = True) -> None:
+        """Add `chat` to the list or update its row and pane (and the store, unless `persist=False`)."""
         self._chats[chat.uid] = chat
+        if persist:
+            self._write("save_chat", chat)
         if refresh_row:
             self._refresh_row(chat.uid)
         pane = self.pane(chat.uid)
@@ -539,6 +647,7 @@ class ChatsScreen(Screen[None]):
             pane.update_chat(chat)
 
     def _remove_chat(self, chat_uid: str) -> None:
+        self._write("remove_chat", chat_uid)
         self._chats.pop(chat_uid, None)
         self._last.pop(chat_uid, None)
         self._empty.discard(chat_uid)
@@ -627,6 +736,8 @@ class ChatsScreen(Screen[None]):
             switcher.current = pane.id
             if focus_editor:
                 pane.compose_box.focus()
+        if self._open_uid != chat_uid:
+            self._write("set_meta", "open_chat", chat_uid)  # reopened at the next start
         self._open_uid = chat_uid
         self._unread.pop(chat_uid, None)
         self._refresh_row(chat_uid)
