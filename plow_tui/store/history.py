@@ -402,6 +402,16 @@ class HistoryStore:
             )
         return [_message_from_row(row) for row in rows]
 
+    def messages_from(self, chat_uid: str, uid: str) -> list[Message]:
+        """Message `uid` and every newer one of its chat, newest first (to open a chat at a search hit)."""
+        rows = self._read(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages m, messages b WHERE b.uid = ? AND m.chat_uid = ?"
+            " AND (m.created_at > b.created_at OR (m.created_at = b.created_at AND m.id >= b.id))"
+            " ORDER BY m.created_at DESC, m.id DESC",
+            (uid, chat_uid),
+        )
+        return [_message_from_row(row) for row in rows]
+
     def newest(self) -> dict[str, Message]:
         """The newest stored message of every chat that has one: previews and catch-up anchors."""
         rows = self._read(

@@ -66,6 +66,9 @@ class ChatsScreen(Screen[None]):
         # Priority: the editor (a TextArea) would take Ctrl+U as "delete to line start".
         Binding("ctrl+u", "next_unread", "Next unread", priority=True),
         Binding("slash", "filter", "Filter"),
+        # Priority: they work from the editor too (neither key means anything in it).
+        Binding("ctrl+f", "find", "Find in chat", priority=True),
+        Binding("ctrl+g", "search_all", "Search all", priority=True),
         Binding("ctrl+r", "reload", "Reload"),
         Binding("r", "retry_send", "Retry send"),
         Binding("s", "resend_code", "Resend code"),
@@ -107,6 +110,16 @@ class ChatsScreen(Screen[None]):
             self.chat = chat
             self.codes = tuple(codes)
             self.open_it = open_it
+
+    class JumpLoaded(TextualMessage):
+        """A chat's messages from a search hit to the newest, to show it at `target`."""
+
+        def __init__(self, chat_uid: str, messages: list[Message], target: str, query: str) -> None:
+            super().__init__()
+            self.chat_uid = chat_uid
+            self.messages = messages
+            self.target = target
+            self.query = query
 
     class ChatRemoved(TextualMessage):
         def __init__(self, chat_uid: str, why: str) -> None:
@@ -389,11 +402,14 @@ class ChatsScreen(Screen[None]):
             return
         now = self.plow_app.now()
         entries = [message_entry(m, now) for m in reversed(message.messages)]
-        pane.has_older = message.has_more
         pane.loading_older = False
         if message.older:
+            pane.has_older = message.has_more
             pane.conversation.prepend_older(entries)
+        elif pane.loaded:
+            self._add_newer(pane, entries)  # a search hit opened the chat first: keep its order
         else:
+            pane.has_older = message.has_more
             pane.loaded = True
             pane.conversation.add_entries(entries)
             if message.messages:
@@ -810,6 +826,11 @@ class ChatsScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         typing = isinstance(self.focused, (Compose, Input))
+        if action == "find":
+            # In the chat filter, Ctrl+F keeps the box's own meaning (delete a word).
+            return self.pane(self._open_uid or "") is not None and self.focused is not self.query_one("#filter", Input)
+        if action == "search_all":
+            return self._history is not None
         if action in ("resend_code", "delete_chat", "recreate_chat", "filter"):
             # In the editor or the filter box these keys are characters.
             return self._possible(action) and not typing
@@ -829,6 +850,9 @@ class ChatsScreen(Screen[None]):
             self.open_chat(uid)
 
     def action_filter(self) -> None:
+        if isinstance(self.focused, Conversation):
+            self.action_find()  # `/` in the messages searches them; in the list it filters chats
+            return
         box = self.query_one("#filter", Input)
         box.display = True
         box.focus()
@@ -846,6 +870,61 @@ class ChatsScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
         self.query_one(ChatList).focus()
+
+    def action_find(self) -> None:
+        pane = self.pane(self._open_uid or "")
+        if pane is not None:
+            pane.find_bar.open(pane.find_bar.query_one(Input).value if pane.find_bar.is_open else "")
+
+    def action_search_all(self) -> None:
+        from plow_tui.tui.screens.search import SearchScreen
+
+        history = self._history
+        if history is None:
+            return
+
+        async def search(query: str) -> list:  # noqa: ANN202 - list[SearchHit]
+            return await history.call(history.store.search, query, limit=200)
+
+        def chosen(choice: tuple | None) -> None:  # noqa: ANN001
+            if choice is not None:
+                hit, query = choice
+                self._jump(hit.chat_uid, hit.message_uid, query)
+
+        self.app.push_screen(
+            SearchScreen(search, mode=history.store.search_mode, local_time=self.plow_app.local_time), chosen
+        )
+
+    @work(group="history", exit_on_error=False)
+    async def _jump(self, chat_uid: str, message_uid: str, query: str) -> None:
+        history = self._history
+        if history is None or chat_uid not in self._chats:
+            self.notify("That chat is no longer in your list.", timeout=4)
+            return
+        messages = await history.call(history.store.messages_from, chat_uid, message_uid)
+        self.post_message(self.JumpLoaded(chat_uid, messages, message_uid, query))
+
+    @on(JumpLoaded)
+    def _jump_loaded(self, message: JumpLoaded) -> None:
+        """Open the chat with everything from the hit to the newest message, the hit selected and the query highlighted."""
+        self.open_chat(message.chat_uid)
+        pane = self.pane(message.chat_uid)
+        if pane is None:
+            return
+        now = self.plow_app.now()
+        shown = {entry.uid: entry for entry in pane.conversation.entries}
+        entries = [message_entry(m, now) for m in reversed(message.messages)]
+        # Newer entries already shown (sending, or just arrived) stay after them.
+        known = {entry.uid for entry in entries}
+        newest = entries[-1].at if entries else None
+        later = [e for e in shown.values() if e.uid not in known and (newest is None or e.at >= newest)]
+        pane.loaded = True
+        pane.has_older = True
+        pane.loading_older = False
+        pane.conversation.set_entries(entries + later)
+        pane.find_bar.open(message.query)
+        pane.conversation.select(message.target)
+        pane.conversation.focus()
 
     def action_reload(self) -> None:
         self._load_chats()
@@ -922,6 +1001,10 @@ class ChatsScreen(Screen[None]):
         yield SystemCommand("New chat", "Create a chat on one of your lines", self.action_new_chat)
         yield SystemCommand("Next unread", "Open the next chat with unread messages", self.action_next_unread)
         yield SystemCommand("Filter chats", "Show only chats matching a text", self.action_filter)
+        if self.check_action("search_all", ()):
+            yield SystemCommand("Search all chats", "Find a message in every stored chat", self.action_search_all)
+        if self.pane(self._open_uid or "") is not None:
+            yield SystemCommand("Find in chat", "Search this conversation as you type (n / N: next / previous)", self.action_find)
         yield SystemCommand("Reload chats", "Fetch the chat list again", self.action_reload)
         if self._possible("retry_send"):
             yield SystemCommand("Retry send", "Send the selected message again (after checking it did not land)", self.action_retry_send)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
@@ -21,6 +22,7 @@ from plow_tui.client.models import Chat, Member
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.outbox import Outbox
 from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.find_bar import FindBar
 from plow_tui.tui.widgets.notice import Notice
 from plow_tui.tui.widgets.qr import QRCode, sms_uri
 from plow_tui.tui.widgets.text import format_number, literal
@@ -133,6 +135,9 @@ class ChatPane(Vertical):
     Its `outbox` sends what is written here and keeps failed texts for a retry.
     """
 
+    # Esc from the messages closes an open search (the bar's own Esc covers its box).
+    BINDINGS = [Binding("escape", "close_find", "Close search", show=False)]
+
     DEFAULT_CSS = """
     ChatPane {
         height: 1fr;
@@ -163,6 +168,7 @@ class ChatPane(Vertical):
         # Made here, not in compose(): workers' answers may arrive before the
         # pane's children are mounted, and they must have somewhere to go.
         self.conversation = Conversation(id="conversation", clock=clock)
+        self.find_bar = FindBar(self.conversation)
         self.compose_box = Compose(id="compose")
         self.outbox = Outbox(api, clock)
         self.loaded = False  # the newest page has been fetched
@@ -173,6 +179,7 @@ class ChatPane(Vertical):
         yield Static("", id="header")
         yield VerificationPanel()
         yield Static("", id="failure")
+        yield self.find_bar
         yield self.conversation
         yield Notice(id="notice")
         yield self.compose_box
@@ -185,6 +192,14 @@ class ChatPane(Vertical):
         if self._focus_editor:
             # After the switcher has shown this pane: hidden widgets can't take focus.
             self.call_after_refresh(self.compose_box.focus)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_find":
+            return self.find_bar.is_open
+        return True
+
+    def action_close_find(self) -> None:
+        self.find_bar.close()
 
     def show_notice(self, text: str | None) -> None:
         """A line above the editor about this chat's sending (None hides it).
