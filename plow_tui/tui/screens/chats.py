@@ -67,8 +67,8 @@ class ChatsScreen(Screen[None]):
         Binding("ctrl+u", "next_unread", "Next unread", priority=True),
         Binding("slash", "filter", "Filter"),
         # Priority: they work from the editor too (neither key means anything in it).
-        Binding("ctrl+f", "find", "Find in chat", priority=True),
-        Binding("ctrl+g", "search_all", "Search all", priority=True),
+        Binding("ctrl+f", "find", "Find in chat", priority=True, show=False),
+        Binding("ctrl+g", "search_all", "Search all chats", priority=True, show=False),
         Binding("ctrl+r", "reload", "Reload"),
         Binding("r", "retry_send", "Retry send"),
         Binding("s", "resend_code", "Resend code"),
