@@ -34,6 +34,8 @@ def scan_words(query: str) -> list[str]:
 
 def fold(text: str) -> str:
     """Lower case with combining accents removed, as the tokenizer compares."""
+    if text.isascii():  # most text: nothing to decompose (and this runs per word of every hit)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -65,7 +67,7 @@ def match_spans(text: str, words: list[str]) -> list[tuple[int, int]]:
             if folded.startswith(word):
                 # The matched part of the original word: as many characters as
                 # needed for its fold to cover the query word.
-                end = found.start()
+                end = found.start() + len(word) if found.group().isascii() else found.start()
                 while end < found.end() and len(fold(text[found.start() : end])) < len(word):
                     end += 1
                 spans.append((found.start(), end))

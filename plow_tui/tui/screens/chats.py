@@ -217,7 +217,8 @@ class ChatsScreen(Screen[None]):
             self.update_chat(self._provisioned)
             self.open_chat(self._provisioned.uid, focus_editor=True)
         elif reopen is not None:
-            self.open_chat(reopen)
+            # After the list's first frame: a pane costs more than the list it follows.
+            self.call_after_refresh(self.open_chat, reopen)
         # After the first paint: creating the API client imports httpx and
         # builds a TLS context (~80 ms) that should not delay the first frame.
         self.call_after_refresh(self._load_chats)
