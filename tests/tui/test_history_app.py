@@ -168,3 +168,53 @@ async def test_a_canary_body_is_only_in_the_store_and_gone_after_logout_forget(s
     # In a thread: the command runs its own event loop, as from a shell.
     assert await asyncio.to_thread(main, ["logout", "--forget", "--api-url", account.base]) == 0
     assert _files_with(home, canary.encode()) == []
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_an_offline_start_goes_live_on_its_own_when_the_server_is_back(tmp_path: Path) -> None:
+    from chats_helpers import new_phone, sign_up
+
+    from plow_tui.sandbox import SandboxConfig, SandboxServer
+    from plow_tui.tui.widgets.status_bar import Connection
+
+    # One server, stopped and started again on the same port with the same world.
+    config = SandboxConfig(port=_free_port(), seed=5, state_file=tmp_path / "world.json")
+    server = SandboxServer(config)
+    base = server.start()
+    try:
+        phone = new_phone()
+        token, chat = await sign_up(base, phone)
+        await sms(base, phone, chat.number, "before the outage")
+        histories = Histories(base, root=tmp_path / "history")
+        app = await history_app(base, token, histories)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await main_screen(pilot)
+            screen.open_chat(chat.uid)
+            await wait_for(pilot, lambda: bodies(screen, chat.uid) == ["before the outage"], what="the text")
+    finally:
+        server.stop()
+
+    offline = await history_app(base, token, histories)
+    async with offline.run_test(size=(100, 30)) as pilot:
+        screen = await painted(pilot)
+        await wait_for(pilot, lambda: bodies(screen, chat.uid) == ["before the outage"], what="the stored text")
+        status = screen.query_one(StatusBar)
+        await wait_for(pilot, lambda: status.connection is Connection.OFFLINE, what="offline, retrying")
+        server = SandboxServer(config)
+        server.start()
+        try:
+            await sms(base, phone, chat.number, "after the outage")
+            await wait_for(
+                pilot, lambda: bodies(screen, chat.uid) == ["before the outage", "after the outage"],
+                timeout=40, what="caught up once the server was back",
+            )
+            await wait_for(pilot, lambda: screen.stream_live and not status.last_known, timeout=20, what="live")
+        finally:
+            server.stop()

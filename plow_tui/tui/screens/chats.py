@@ -26,7 +26,7 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from plow_tui.client import events as ev
-from plow_tui.client.errors import NotFound, NotSignedIn, PlowError
+from plow_tui.client.errors import NetworkError, NotFound, NotSignedIn, PlowError, RateLimited, ServerUnavailable
 from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.paths import styles_dir
@@ -55,6 +55,7 @@ PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
 ROW_INTERVAL = 0.25  # seconds: a chat's row follows its newest message at most this often
+LOAD_RETRY_MAX = 30.0  # seconds: the longest wait between tries to load the chats while the server is unreachable
 
 
 class ChatsScreen(Screen[None]):
@@ -163,6 +164,7 @@ class ChatsScreen(Screen[None]):
         # its one background thread; `last_known` while the list shown came from it.
         self._history: StoreWriter | None = None
         self.last_known = False
+        self._load_failures = 0  # tries to load the chats that failed in a row (server unreachable)
 
     @property
     def plow_app(self) -> PlowApp:
@@ -359,6 +361,7 @@ class ChatsScreen(Screen[None]):
     @on(ChatsLoaded)
     def _chats_loaded(self, message: ChatsLoaded) -> None:
         self.chats_loaded = True
+        self._load_failures = 0
         if self._history is None:
             self._start_history(message.chats)
         self._write("save_chats", list(message.chats), complete=True)
@@ -496,10 +499,24 @@ class ChatsScreen(Screen[None]):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
+        unreachable = isinstance(message.error, (NetworkError, ServerUnavailable, RateLimited))
+        if message.what == LOAD_CHATS and unreachable and not self.chats_loaded:
+            # Offline (what is stored still shows): try again, less and less often, and
+            # say so once, not at every try. When the server is back, the list, the
+            # stream and its catch-up follow on their own.
+            self._load_failures += 1
+            wait = min(LOAD_RETRY_MAX, 2.0 ** self._load_failures)
+            self.set_timer(wait, self._load_chats)
+            self.query_one(StatusBar).set_connection(Connection.OFFLINE, retry_in=round(wait))
+            if self._load_failures > 1:
+                return
         self._handle_error(message.what, message.error)
         if message.what == LOAD_CHATS and not self.chats_loaded:
             self.query_one("#no-chat", Static).update(
-                Text(f"Could not load your chats: {message.error} Press Ctrl+R to try again.")
+                Text(
+                    f"Could not load your chats: {message.error} "
+                    + ("Trying again on its own; Ctrl+R tries now." if unreachable else "Press Ctrl+R to try again.")
+                )
             )
 
     def _handle_error(self, what: str, error: PlowError) -> None:
