@@ -434,6 +434,9 @@ class ChatsScreen(Screen[None]):
             self.stream_live = event.state == "live"
             if self.stream_live and self.last_known:
                 self.last_known = status.last_known = False  # caught up: what is shown is current
+            if self.stream_live:
+                for pane in self._panes.values():
+                    pane.outbox.flush()  # texts typed while the server was unreachable
             return
         status.last_event = self.plow_app.now()
         if isinstance(event, ev.MessagesArrived):

@@ -35,7 +35,7 @@ from plow_tui.tui.widgets.text import clipboard_text, day_label, first_url, lite
 # How many lines from the top count as "near the top" for loading older pages.
 NEAR_TOP_LINES = 3
 
-GLYPHS = {"sending": "…", "sent": "✓", "delivered": "✓✓", "failed": "✗", "unknown": "?"}
+GLYPHS = {"sending": "…", "waiting": "◷", "sent": "✓", "delivered": "✓✓", "failed": "✗", "unknown": "?"}
 _MAX_STATE_WIDTH = 12
 
 

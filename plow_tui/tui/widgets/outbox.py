@@ -11,6 +11,10 @@ a chat's texts, retries and notices stay with that chat. The rules:
 - Delivery unknown (408/424/5xx): marked `?`; the history is checked at once,
   and a retry checks it again first, so a retry never duplicates a text that
   did land. If the check itself fails, nothing is resent.
+- The server cannot be reached (nothing got through, so nothing can have
+  been sent): marked waiting (`◷`), and every later text of the chat waits
+  behind it; `flush()` (called when the connection is live again) sends them
+  in order, each once.
 - Any other failure: marked `✗`; the text stays, and `r` sends it again.
 """
 
@@ -26,7 +30,7 @@ from textual import on, work
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
 
-from plow_tui.client.errors import ChatNotReady, DeliveryUnknown, NotSignedIn, PlowError
+from plow_tui.client.errors import ChatNotReady, DeliveryUnknown, NetworkError, NotSignedIn, PlowError
 from plow_tui.client.models import Message
 from plow_tui.tui.plow_views import later_state, message_entry, split_body
 from plow_tui.tui.widgets.conversation import Entry
@@ -87,6 +91,7 @@ class Outbox(Widget):
         self._clock = clock
         self._local_ids = count(1)
         self._unsent: dict[str, str] = {}  # local uid -> body, of sends that may be retried
+        self._waiting: list[tuple[str, str]] = []  # (local uid, body) kept for the server, oldest first
 
     @property
     def pane(self) -> ChatPane:
@@ -104,20 +109,38 @@ class Outbox(Widget):
         now = self._clock()
         for body in parts:
             local_uid = f"local-{next(self._local_ids)}"
+            if self._waiting:  # behind the texts already waiting: the order is kept
+                self.pane.conversation.add_entries([Entry(local_uid, "you", body, now, True, "waiting")])
+                self._waiting.append((local_uid, body))
+                self._say_waiting()
+                continue
             self.pane.conversation.add_entries([Entry(local_uid, "you", body, now, True, "sending")])
             self._send(local_uid, body)
         return len(parts)
 
     @property
+    def waiting(self) -> list[str]:
+        """The bodies waiting for the server, in the order they will go."""
+        return [body for _, body in self._waiting]
+
+    def flush(self) -> None:
+        """The server is reachable again: send the waiting texts, in order."""
+        if self._waiting:
+            self._send_waiting()
+
+    @property
     def selected_unsent(self) -> str | None:
         """The selected message, if it is one that may be retried."""
         uid = self.pane.conversation.selected_uid
-        return uid if uid in self._unsent else None
+        return uid if uid in self._unsent or any(uid == waiting for waiting, _ in self._waiting) else None
 
     def retry_selected(self) -> None:
         """Send the selected failed or unknown text again, after checking it did not land."""
         local_uid = self.selected_unsent
         if local_uid is None:
+            return
+        if local_uid not in self._unsent:  # a waiting one: try the queue now, in order
+            self.flush()
             return
         body = self._unsent.pop(local_uid)
         self.pane.conversation.update_state(local_uid, "sending")
@@ -133,6 +156,30 @@ class Outbox(Widget):
             self.post_message(self._Finished(local_uid, body, None, error))
         else:
             self.post_message(self._Finished(local_uid, body, message, None))
+
+    @work(exclusive=True, group="flush", exit_on_error=False)
+    async def _send_waiting(self) -> None:
+        """One at a time, oldest first; stop at the first that cannot get through (it stays first)."""
+        while self._waiting:
+            local_uid, body = self._waiting[0]
+            self.pane.conversation.update_state(local_uid, "sending")
+            try:
+                message = await self._api().send_message(self.chat_uid, body)
+            except NetworkError:
+                self.pane.conversation.update_state(local_uid, "waiting")
+                return
+            except PlowError as error:
+                self._waiting.pop(0)
+                self.post_message(self._Finished(local_uid, body, None, error))
+                continue
+            self._waiting.pop(0)
+            self.post_message(self._Finished(local_uid, body, message, None))
+
+    def _say_waiting(self) -> None:
+        count = len(self._waiting)
+        self.pane.show_notice(
+            f"Offline: {count} text{'s' if count != 1 else ''} waiting (◷); they go out in order when the server is back."
+        )
 
     @work(group="reconcile", exit_on_error=False)
     async def _reconcile(self, local_uid: str, body: str, resend: bool) -> None:
@@ -189,6 +236,8 @@ class Outbox(Widget):
                 entry = replace(entry, state=later_state(entry.state, shown.state))
             conversation.replace(message.local_uid, entry)
             self.post_message(self.Sent(self.chat_uid, real))
+            if self._waiting:
+                self._say_waiting()
         elif isinstance(error, ChatNotReady):
             conversation.remove_entry(message.local_uid)
             self._unsent.pop(message.local_uid, None)
@@ -200,6 +249,12 @@ class Outbox(Widget):
             self._unsent[message.local_uid] = message.body
             pane.show_notice("Not sure it was sent (?): checking with the server…")
             self._reconcile(message.local_uid, message.body, resend=False)
+        elif isinstance(error, NetworkError):
+            # Nothing reached the server: it waits (ahead of anything sent later) for `flush`.
+            conversation.update_state(message.local_uid, "waiting")
+            self._waiting.append((message.local_uid, message.body))
+            self._waiting.sort(key=lambda item: int(item[0].rpartition("-")[2]))
+            self._say_waiting()
         elif error is not None:
             conversation.update_state(message.local_uid, "failed")
             self._unsent[message.local_uid] = message.body
