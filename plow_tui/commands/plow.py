@@ -531,9 +531,6 @@ async def doctor(args: argparse.Namespace) -> int:
         # A file store works, but deserves a warning: it is only as safe as the disk.
         private = store.env_token is not None or store.location.startswith("system keyring")
         verdict(True if private else None, "secret store", store.location)
-        from plow_tui.commands.search import search_check
-
-        verdict(*search_check())
         token = await store.get_token(url)
         if not token:
             verdict(False, "token", "none stored: run `plow-tui activate`", ExitCode.NOT_SIGNED_IN)
@@ -549,6 +546,9 @@ async def doctor(args: argparse.Namespace) -> int:
                 verdict(None, "WebSocket", "not checked without a valid token")
             except PlowError as error:
                 verdict(False, "token", f"could not check ({error})", ExitCode.NETWORK)
+    from plow_tui.commands.search import search_check
+
+    verdict(*search_check())  # the local history: works offline, so checked whatever the server said
     return verdicts[0] if verdicts else ExitCode.OK
 
 
