@@ -798,8 +798,7 @@ async def run(sizes: Sizes, only: set[str], emit: Callable[[Result], None]) -> N
     if "store" in only:  # issue #16's figures live in their own module (benchmarks/store_bench.py)
         import store_bench
 
-        for result in await store_bench.bench_store(sizes, sys.modules[__name__]):
-            emit(result)
+        await store_bench.bench_store(sizes, sys.modules[__name__], emit)
     if only & {"append", "burst", "startup", "backfill"}:
         sandbox = Sandbox()
         try:

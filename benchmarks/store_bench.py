@@ -92,10 +92,15 @@ def _p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
 
 
-async def bench_store(sizes: Any, run: Any) -> list[Any]:
-    """Every store figure; `run` is benchmarks/run.py (its Result, helpers and the sandbox)."""
+async def bench_store(sizes: Any, run: Any, emit: Any) -> None:
+    """Every store figure, each emitted as soon as it is measured; `run` is benchmarks/run.py (its Result, helpers and the sandbox)."""
     Result = run.Result
-    results: list[Any] = []
+
+    class _Emitting(list):  # each figure printed the moment it is measured
+        def append(self, result: Any) -> None:
+            emit(result)
+
+    results: list[Any] = _Emitting()
     count = sizes.open_big  # 100,000 in the full run
     scratch = Path(tempfile.mkdtemp(prefix="plow-bench-store-"))
     try:
@@ -116,7 +121,6 @@ async def bench_store(sizes: Any, run: Any) -> list[Any]:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     results.append(await _bench_burst_with_store(sizes, run))
-    return results
 
 
 def _bench_search(path: Path, count: int, Result: Any) -> Any:
