@@ -24,11 +24,14 @@ if TYPE_CHECKING:
 _MARK_ON, _MARK_OFF = "\x1b[7m", "\x1b[27m"
 
 
-def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+def register(subparsers: Any) -> None:
+    from plow_tui.commands import options
+
     help_text = "Search the local message history (no network needed)."
-    p = subparsers.add_parser("search", parents=[common], help=help_text, description=help_text)
+    p = subparsers.add_parser("search", help=help_text, description=help_text)
+    options.add(p, *options.PLOW)
     p.add_argument("query", metavar="QUERY", help="words; each must start a word of the message (case and accents ignored)")
-    p.add_argument("--chat", metavar="CHAT", help="only this chat (its uid, or its exact title)")
+    p.add_argument("--chat", metavar="CHAT", help="only this chat: a uid, the start of one, a title or a number")
     p.add_argument("--limit", type=_positive_int, default=50, help="at most this many results, newest first (default 50)")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(func=lambda args: run_command(search, args, lambda error, args: None))
@@ -100,17 +103,16 @@ async def search(args: argparse.Namespace) -> int:
 
 
 def _chat_uid(store: HistoryStore, wanted: str | None) -> str | None:
+    """CHAT as every command names it (plow_tui.commands.naming), among the stored chats."""
+    from plow_tui.commands.naming import describe, match_chats
+
     if wanted is None:
         return None
-    chats = store.chats()
-    for chat in chats:
-        if chat.uid == wanted:
-            return chat.uid
-    named = [chat for chat in chats if chat.title.casefold() == wanted.casefold()]
-    if len(named) == 1:
-        return named[0].uid
-    if len(named) > 1:
-        raise UsageError(f"More than one chat is called {wanted!r}: use its uid.")
+    found = match_chats(wanted, store.chats())
+    if len(found) == 1:
+        return found[0].uid
+    if found:
+        raise UsageError(f"{wanted!r} could be: " + "; ".join(describe(chat) for chat in found))
     raise UsageError(f"No stored chat {wanted!r}.")
 
 
