@@ -30,6 +30,7 @@ from plow_tui.client.errors import NetworkError, NotFound, NotSignedIn, PlowErro
 from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.paths import styles_dir
+from plow_tui.terminal_text import error_text
 from plow_tui.tui.drafts import DraftFile
 from plow_tui.tui.plow_views import account_label, chat_summary, later_state, message_entry
 from plow_tui.tui.screens.chat_feed import ChatFeed
@@ -517,7 +518,7 @@ class ChatsScreen(Screen[None]):
         if message.what == LOAD_CHATS and not self.chats_loaded:
             self.query_one("#no-chat", Static).update(
                 Text(
-                    f"Could not load your chats: {message.error} "
+                    f"Could not load your chats: {error_text(message.error)} "
                     + ("Trying again on its own; Ctrl+R tries now." if unreachable else "Press Ctrl+R to try again.")
                 )
             )
@@ -526,7 +527,7 @@ class ChatsScreen(Screen[None]):
         if isinstance(error, NotSignedIn):
             self.run_worker(self.plow_app.sign_out("Your sign-in was refused. Sign in again by text."))
             return
-        self.notify(f"Could not {what}: {error}", severity="error", timeout=8, markup=False)
+        self.notify(f"Could not {what}: {error_text(error)}", severity="error", timeout=8, markup=False)
 
     # -- reacting to the stream -------------------------------------------------------
 
