@@ -22,7 +22,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from plow_tui.store.search import SearchHit
-from plow_tui.tui.widgets.text import literal
+from plow_tui.terminal_text import safe_line
 
 Search = Callable[[str], Awaitable[list[SearchHit]]]
 
@@ -30,15 +30,15 @@ Search = Callable[[str], Awaitable[list[SearchHit]]]
 def hit_text(hit: SearchHit, when: str) -> Text:
     """One result: `Chat · 12 Nov 14:02` on the first line, `author: …snippet…` with matches marked on the second."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(literal(hit.chat_title, one_line=True), "bold")
+    text.append(safe_line(hit.chat_title), "bold")
     text.append(f" · {when}\n", "dim")
-    text.append(literal(hit.author, one_line=True) + ": ", "italic")
+    text.append(safe_line(hit.author) + ": ", "italic")
     at = 0
     for start, end in hit.spans:
-        text.append(literal(hit.snippet[at:start], one_line=True))
-        text.append(literal(hit.snippet[start:end], one_line=True), "bold reverse")
+        text.append(safe_line(hit.snippet[at:start]))
+        text.append(safe_line(hit.snippet[start:end]), "bold reverse")
         at = end
-    text.append(literal(hit.snippet[at:], one_line=True))
+    text.append(safe_line(hit.snippet[at:]))
     return text
 
 
