@@ -91,6 +91,8 @@ class VerificationPanel(Horizontal):
 
     def __init__(self) -> None:
         super().__init__()
+        self._chat: Chat | None = None
+        self._codes: dict[str, Member] = {}
         self._qr_data = ""
 
     def compose(self) -> ComposeResult:
@@ -99,7 +101,19 @@ class VerificationPanel(Horizontal):
             yield QRCode(id="verify-qr")
             yield Static("", id="verify-qr-caption")
 
+    def on_mount(self) -> None:
+        self._render_state()
+
     def show(self, chat: Chat, codes: dict[str, Member]) -> None:
+        """Show `chat`'s members and `codes`; before mount, once mounted."""
+        self._chat, self._codes = chat, codes
+        if self.is_mounted:
+            self._render_state()
+
+    def _render_state(self) -> None:
+        chat, codes = self._chat, self._codes
+        if chat is None:
+            return
         number = format_number(chat.number) if chat.number else "the chat's number"
         text = Text.assemble(
             ("Waiting for members to verify. ", "bold"),
@@ -165,6 +179,7 @@ class ChatPane(Vertical):
         self.conversation = Conversation(id="conversation", clock=clock)
         self.compose_box = Compose(id="compose")
         self.outbox = Outbox(api, clock)
+        self.notice = Notice(id="notice")
         self.loaded = False  # the newest page has been fetched
         self.has_older = False
         self.loading_older = False
@@ -174,12 +189,12 @@ class ChatPane(Vertical):
         yield VerificationPanel()
         yield Static("", id="failure")
         yield self.conversation
-        yield Notice(id="notice")
+        yield self.notice
         yield self.compose_box
         yield self.outbox
 
     def on_mount(self) -> None:
-        self.update_chat(self.chat)
+        self._render_state()
         if self._initial_draft:
             self.compose_box.draft = self._initial_draft
         if self._focus_editor:
@@ -192,13 +207,21 @@ class ChatPane(Vertical):
         Unlike a toast it stays until it no longer applies, so someone who
         looked away still learns why their text is back in the editor.
         """
-        self.query_one("#notice", Notice).show(text)
+        self.notice.show(text)
 
     def update_chat(self, chat: Chat) -> None:
         """Show `chat` as it is now (header, codes, failure, whether sending is possible)."""
         if chat.status == "active" and self.chat.status != "active":
             self.show_notice(None)  # whatever held sending back is over
         self.chat = chat
+        if self.is_mounted:
+            self._render_state()
+
+    def _render_state(self) -> None:
+        """Draw `chat`. The screen tells a pane things as soon as it adds it, before
+        `compose()` has made the children that show them: until the pane is
+        mounted `update_chat` only keeps the chat, and `on_mount` draws it."""
+        chat = self.chat
         self.query_one("#header", Static).update(chat_header(chat))
         pending = chat.status == "pending"
         panel = self.query_one(VerificationPanel)
