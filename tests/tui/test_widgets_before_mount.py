@@ -25,15 +25,17 @@ class Host(App[None]):
         yield ContentSwitcher(id="panes")
 
 
-def _pane(chat=TEAM) -> ChatPane:
+def _pane(chat=TEAM, draft: str | None = None) -> ChatPane:
     api = FakePlow("http://fake")
-    return ChatPane(chat, codes={m.uid: m for m in chat.members}, api=lambda: api, clock=lambda: NOW, id="pane")
+    codes = {m.uid: m for m in chat.members}
+    return ChatPane(chat, codes=codes, draft=draft, api=lambda: api, clock=lambda: NOW, id="pane")
 
 
 async def test_a_pane_told_about_its_chat_while_mounting_shows_the_latest() -> None:
     app = Host()
     async with app.run_test(size=(100, 30)) as pilot:
-        pane = _pane(TEAM)
+        pane = _pane(TEAM, draft="half a thought")
+        assert pane.compose_box.draft == "half a thought"  # the restored draft is there at once
         app.query_one(ContentSwitcher).add_content(pane, set_current=True)
         # At once, before compose() has run: what the chats screen does on a stream event.
         pane.update_chat(replace(TEAM, status="failed", failure_reason="a member never verified"))
@@ -45,6 +47,7 @@ async def test_a_pane_told_about_its_chat_while_mounting_shows_the_latest() -> N
         assert "Not sent: the chat failed." in text
         assert "VERIFY-AB12CD" not in text  # the panel of the pending chat it was is hidden
         assert "failed" in str(pane.query_one("#header", Static).render())
+        assert pane.compose_box.draft == "half a thought"
 
 
 async def test_a_verification_panel_shown_before_mount_draws_its_codes() -> None:

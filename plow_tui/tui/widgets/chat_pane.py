@@ -8,7 +8,7 @@ code until they verify; a failed chat shows why and what to do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from plow_tui.client.models import Chat, Member
+from plow_tui.tui.drafts import Unsent
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.outbox import Outbox
 from plow_tui.tui.widgets.conversation import Conversation
@@ -163,13 +164,13 @@ class ChatPane(Vertical):
         *,
         codes: dict[str, Member],
         draft: str | None = None,
+        unsent: Sequence[Unsent] = (),
         api: Callable[[], PlowClient],
         clock: Callable[[], datetime],
         focus_editor: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self._initial_draft = draft
         self._focus_editor = focus_editor
         self.chat = chat
         # member uid -> the member as a create/resend answer showed it, with its code.
@@ -178,7 +179,9 @@ class ChatPane(Vertical):
         # pane's children are mounted, and they must have somewhere to go.
         self.conversation = Conversation(id="conversation", clock=clock)
         self.compose_box = Compose(id="compose")
-        self.outbox = Outbox(api, clock)
+        if draft:
+            self.compose_box.draft = draft  # now, not on mount: it may be read before that
+        self.outbox = Outbox(api, clock, restored=unsent)  # `unsent`: saved before a restart
         self.notice = Notice(id="notice")
         self.loaded = False  # the newest page has been fetched
         self.has_older = False
@@ -195,8 +198,6 @@ class ChatPane(Vertical):
 
     def on_mount(self) -> None:
         self._render_state()
-        if self._initial_draft:
-            self.compose_box.draft = self._initial_draft
         if self._focus_editor:
             # After the switcher has shown this pane: hidden widgets can't take focus.
             self.call_after_refresh(self.compose_box.focus)
