@@ -696,8 +696,6 @@ class ChatsScreen(Screen[None]):
 
     def _save_drafts(self) -> None:
         """Write every chat's draft and unsent texts (see `plow_tui.tui.drafts`)."""
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
         self._draft_timer = None
         if self._draft_file is not None:
             unsent: dict[str, Sequence[Unsent]] = dict(self._restored)
