@@ -16,7 +16,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from plow_tui.commands import ExitCode
+from plow_tui.commands import ExitCode, options
+from plow_tui.commands.naming import resolve_chat
+from plow_tui.commands.output import GREEN, RED, YELLOW, table
+from plow_tui.terminal_text import safe_json, safe_line
 from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command, safe_text
 
 if TYPE_CHECKING:
@@ -24,40 +27,48 @@ if TYPE_CHECKING:
     from plow_tui.client.models import Chat, Line, Message
     from plow_tui.client.tokens import TokenStore
 
+CHAT_HELP = "the chat: its uid, the start of its uid, its title or its number"
+
 # Live clients split long texts themselves (PROTOCOL §5).
 MAX_BODY_CHARS = 4000
 
-def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    def add(name: str, command: Command, help_text: str) -> argparse.ArgumentParser:
-        parser = subparsers.add_parser(name, parents=[common], help=help_text, description=help_text)
+def register(subparsers: Any) -> None:
+    def add(name: str, command: Command, help_text: str, *more: str) -> argparse.ArgumentParser:
+        parser = subparsers.add_parser(name, help=help_text, description=help_text)
+        options.add(parser, *options.PLOW, *more)
         parser.set_defaults(func=lambda args: run(command, args))
         return parser
 
-    p = add("activate", activate, "Sign in by sending one text from your phone.")
-    p.add_argument("--name", help="your name, as others in a chat will see it")
-    p.add_argument("--no-chat", action="store_true", help="do not create a 1:1 chat with the line")
-    p.add_argument("--interval", type=float, default=3.0, help=argparse.SUPPRESS)
+    p = add("activate", activate, "Sign in by sending one text from your phone.", "name", "provision_chat")
+    p.add_argument("--interval", dest="poll_interval", type=float, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     p = add("chats", chats, "List your chats.")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--all", action="store_true", help="say what is not listed: the server never lists failed chats")
 
     p = add("lines", lines, "List the lines (numbers) you can text through.")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("send", send, "Send a text to a chat.")
-    p.add_argument("chat_uid", metavar="CHAT_UID")
+    p.add_argument("chat", metavar="CHAT", help=CHAT_HELP)
     p.add_argument("text", metavar="TEXT", help="the message, or - to read it from stdin")
-    p.add_argument("--json", action="store_true", help="print the sent message(s) as JSON")
+    p.add_argument("--json", action="store_true", help='print {"chat_uid": …, "messages": [the texts sent]}')
+    p.add_argument("--no-split", action="store_true", help=f"refuse a text over {MAX_BODY_CHARS} characters instead of sending it as several")
 
     p = add("history", history, "Print a chat's messages, oldest first.")
-    p.add_argument("chat_uid", metavar="CHAT_UID")
+    p.add_argument("chat", metavar="CHAT", help=CHAT_HELP)
     p.add_argument("--limit", type=_positive_int, default=50, help="how many recent messages (default 50)")
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
     p = add("tail", tail, "Print a chat's new messages as they arrive, until Ctrl+C.")
-    p.add_argument("chat_uid", metavar="CHAT_UID")
+    p.add_argument("chat", metavar="CHAT", help=CHAT_HELP)
     p.add_argument("-n", "--lines", type=non_negative_int, default=0, help="first print the last N messages")
-    p.add_argument("--json", action="store_true", help="one JSON object per message, per line")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON event per line: {"type": "message"|"status", "message": {…}}, '
+        '{"type": "member_verified", …}, {"type": "chat_active"|"chat_failed", …}',
+    )
 
     add("logout", logout, "Forget the stored token (and any pending activation).")
     add("doctor", doctor, "Check the API, the secret store, the token and the live connection.")
@@ -118,7 +129,7 @@ def _api_url(args: argparse.Namespace) -> str:
 def _store(args: argparse.Namespace) -> TokenStore:
     from plow_tui.client.tokens import TokenStore
 
-    return TokenStore.default(force_file=args.insecure_storage)
+    return TokenStore.default(force_file=args.insecure_storage, env=getattr(args, "env", None))
 
 
 async def _signed_in(args: argparse.Namespace) -> tuple[PlowClient, TokenStore, str]:
@@ -216,13 +227,11 @@ def line_json(line: Line) -> dict[str, Any]:
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
+    print(safe_json(value, indent=2))
 
 
-def _table(rows: list[list[str]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+# `chats` on a terminal: a status's colour.
+STATUS_COLOURS = {"active": GREEN, "pending": YELLOW, "failed": RED}
 
 
 # -- activate -------------------------------------------------------------------------
@@ -251,12 +260,12 @@ async def activate(args: argparse.Namespace) -> int:
         # answers 410 at once): then start over right away, once.
         for _ in range(2):
             if not resumed:
-                pending = await start_activation(api, args.name, provision_chat=not args.no_chat)
+                pending = await start_activation(api, args.name, provision_chat=args.provision_chat)
                 await store.save_pending(url, pending)
             assert pending is not None
             _show_instructions(pending, resumed)
             waiting_said = False
-            async for outcome in poll_activation(api, pending, interval=args.interval):
+            async for outcome in poll_activation(api, pending, interval=args.poll_interval):
                 if isinstance(outcome, Pending) and not waiting_said:
                     print("Waiting for your text… (Ctrl+C stops; `plow-tui activate` resumes.)", flush=True)
                     waiting_said = True
@@ -327,12 +336,21 @@ async def chats(args: argparse.Namespace) -> int:
         found = await api.chats()
         if args.json:
             _print_json([chat_json(chat) for chat in found])
-        elif not found:
+        elif not found and sys.stdout.isatty():
             print("No chats yet.")
         else:
-            _table([["CHAT", "STATUS", "NUMBER", "TITLE"]] + [
-                [c.uid, c.status or "?", c.number or "-", safe_text(c.title)] for c in found
-            ])
+            table(
+                ["CHAT", "STATUS", "NUMBER", "TITLE"],
+                [[safe_line(c.uid), safe_line(c.status or "?"), safe_line(c.number or "-"), safe_line(c.title)] for c in found],
+                styles=[{}, STATUS_COLOURS],
+                env=getattr(args, "env", None),
+            )
+        if args.all:
+            print(
+                "plow-tui: the server lists pending and active chats only; failed and deleted chats are not "
+                "listed (PROTOCOL §4). `plow-tui chat show CHAT_UID` reads a failed chat by its uid.",
+                file=sys.stderr,
+            )
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -343,13 +361,17 @@ async def lines(args: argparse.Namespace) -> int:
         found = await api.lines()
         if args.json:
             _print_json([line_json(line) for line in found])
-        elif not found:
+        elif not found and sys.stdout.isatty():
             print("No lines.")
         else:
-            _table([["LINE", "TYPE", "NUMBER", "NAME"]] + [
-                [ln.uid, ln.provider_type or "?", ln.provider_key or "-", safe_text(ln.display_name or "")]
-                for ln in found
-            ])
+            table(
+                ["LINE", "TYPE", "NUMBER", "NAME"],
+                [
+                    [safe_line(ln.uid), safe_line(ln.provider_type or "?"), safe_line(ln.provider_key or "-"), safe_line(ln.display_name or "")]
+                    for ln in found
+                ],
+                env=getattr(args, "env", None),
+            )
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -357,8 +379,9 @@ async def lines(args: argparse.Namespace) -> int:
 
 async def history(args: argparse.Namespace) -> int:
     async def body(api: PlowClient) -> int:
+        chat_uid = await resolve_chat(api, args.chat)
         newest_first: list[Message] = []
-        async for message in api.history(args.chat_uid, page_size=min(args.limit, 100)):
+        async for message in api.history(chat_uid, page_size=min(args.limit, 100)):
             newest_first.append(message)
             if len(newest_first) >= args.limit:
                 break
@@ -396,15 +419,23 @@ async def send(args: argparse.Namespace) -> int:
     if not text.strip():
         raise UsageError("The message is empty.")
 
+    parts = split_body(text)
+    if len(parts) > 1 and args.no_split:
+        raise UsageError(f"The text is {len(text)} characters, over {MAX_BODY_CHARS}; not sent (--no-split).")
+
     async def body(api: PlowClient) -> int:
+        chat_uid = await resolve_chat(api, args.chat)
+        if len(parts) > 1:
+            print(f"plow-tui: the text is {len(text)} characters: it goes as {len(parts)} texts.", file=sys.stderr, flush=True)
         sent = []
-        for part in split_body(text):
-            message = await api.send_message(args.chat_uid, part)
+        for part in parts:
+            message = await api.send_message(chat_uid, part)
             sent.append(message)
             if not args.json:
-                print(f"Sent {message.uid} ({message.status or 'accepted'}).", flush=True)
+                print(f"Sent {safe_line(message.uid)} ({safe_line(message.status or 'accepted')}).", flush=True)
         if args.json:
-            _print_json([message_json(m) for m in sent] if len(sent) > 1 else message_json(sent[0]))
+            # One shape however many texts it took (a script need not check).
+            _print_json({"chat_uid": chat_uid, "messages": [message_json(m) for m in sent]})
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -416,32 +447,62 @@ async def send(args: argparse.Namespace) -> int:
 async def tail(args: argparse.Namespace) -> int:
     from contextlib import aclosing
 
-    from plow_tui.client.events import ConnectionChanged, MessagesArrived
+    from plow_tui.client.events import (
+        ChatActivated,
+        ChatFailed,
+        ConnectionChanged,
+        MessagesArrived,
+        MessageStatusChanged,
+        ParticipantVerified,
+    )
     from plow_tui.client.stream import NO_MESSAGES, ChatStream
 
     def emit(message: Message) -> None:
         if args.json:
-            print(json.dumps(message_json(message), ensure_ascii=False), flush=True)
+            print(safe_json({"type": "message", "message": message_json(message)}), flush=True)
         else:
             print(message_line(message), flush=True)
+
+    def emit_change(event: object) -> None:
+        """A change to what was printed: a delivery status, a member verified, the chat active or failed."""
+        if isinstance(event, MessageStatusChanged):
+            m = event.message
+            record = {"type": "status", "message": message_json(m)}
+            text = f"* {m.uid} is now {safe_line(m.status or '?')}: {safe_line(m.body[:40])}"
+        elif isinstance(event, ParticipantVerified):
+            member = event.member
+            record = {"type": "member_verified", "chat_uid": event.chat_uid, "member": {"uid": member.uid, "display_name": member.display_name}}
+            text = f"* {safe_line(member.display_name or member.uid)} verified"
+        elif isinstance(event, ChatActivated):
+            record = {"type": "chat_active", "chat": chat_json(event.chat)}
+            text = "* the chat is active"
+        elif isinstance(event, ChatFailed):
+            record = {"type": "chat_failed", "chat_uid": event.chat_uid, "reason": event.reason}
+            text = f"* the chat failed: {safe_line(event.reason or 'no reason given')}"
+        else:
+            return
+        print(safe_json(record) if args.json else text, flush=True)
 
     async def body(api: PlowClient) -> int:
         # The newest message anchors the stream: anything after it is new, even
         # if it arrives before the socket is up.
+        chat_uid = await resolve_chat(api, args.chat)
         recent: list[Message] = []
-        async for message in api.history(args.chat_uid, page_size=min(max(1, args.lines), 100)):
+        async for message in api.history(chat_uid, page_size=min(max(1, args.lines), 100)):
             recent.append(message)
             if len(recent) >= max(1, args.lines):
                 break
         for message in reversed(recent[: args.lines]):
             emit(message)
-        stream = ChatStream(api, args.chat_uid, last_uid=recent[0].uid if recent else NO_MESSAGES)
+        stream = ChatStream(api, chat_uid, last_uid=recent[0].uid if recent else NO_MESSAGES)
         chatty = sys.stderr.isatty()
         async with aclosing(stream.events()) as events:
             async for event in events:
                 if isinstance(event, MessagesArrived):
                     for message in event.messages:
                         emit(message)
+                elif isinstance(event, (MessageStatusChanged, ParticipantVerified, ChatActivated, ChatFailed)):
+                    emit_change(event)
                 elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
                     wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in is not None else ""
                     print(f"[{event.state}: {event.reason}{wait}]", file=sys.stderr, flush=True)

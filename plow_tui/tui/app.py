@@ -80,6 +80,8 @@ class AppConfig:
     phone_number: str = DEFAULT_PHONE
     # The sandbox's Airy channel (`--sandbox` only): offered as the Airy screen.
     airy_channel: str | None = None
+    # A Textual theme (config.toml `theme`); None keeps Textual's default.
+    theme: str | None = None
 
 
 class PlowBaseApp(App[int]):
@@ -186,6 +188,7 @@ class PlowApp(PlowBaseApp):
         cursor_blink: bool = True,
         animation_level: str | None = None,
         clipboard_commands: Sequence[Sequence[str]] = (),
+        save_theme: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(
             now=now,
@@ -195,6 +198,7 @@ class PlowApp(PlowBaseApp):
             clipboard_commands=clipboard_commands,
         )
         self.config = config
+        self._save_theme = save_theme
         self._gc_threshold: tuple[int, int, int] | None = None  # the default, while `_quiet_gc` applies
         self.token_store = token_store
         self.client_factory = client_factory
@@ -207,7 +211,19 @@ class PlowApp(PlowBaseApp):
         return self.client_factory(self.config.api_url, token)
 
     def on_mount(self) -> None:
+        self._apply_theme()
         self._open_first_screen()
+
+    def _apply_theme(self) -> None:
+        """Start in the configured theme; remember one picked later (in the palette) through `save_theme`."""
+        theme = self.config.theme
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        elif theme:
+            self.notify(f"Unknown theme in config.toml: {theme!r}; using the default.", severity="warning", markup=False)
+        if self._save_theme is not None:
+            save = self._save_theme
+            self.theme_changed_signal.subscribe(self, lambda new: save(new.name))
 
     @work(exclusive=True, group="startup", exit_on_error=False)
     async def _open_first_screen(self) -> None:
