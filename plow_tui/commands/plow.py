@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from plow_tui.commands import ExitCode, options
 from plow_tui.commands.naming import resolve_chat
 from plow_tui.commands.output import GREEN, RED, YELLOW, table
-from plow_tui.terminal_text import safe_json, safe_line
-from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command, safe_text
+from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command
+from plow_tui.terminal_text import error_text, safe_json, safe_line
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -196,8 +196,8 @@ def message_line(message: Message) -> str:
         who = "you"
     else:
         who = message.sender.display_name or message.sender.provider_key or "someone"
-    status = f"  [{message.status}]" if message.is_outbound and message.status else ""
-    return f"{when}  {safe_text(who)}: {safe_text(message.body)}{status}"
+    status = f"  [{safe_line(message.status)}]" if message.is_outbound and message.status else ""
+    return f"{when}  {safe_line(who)}: {safe_line(message.body, line_break=' ↵ ')}{status}"
 
 
 def chat_json(chat: Chat) -> dict[str, Any]:
@@ -271,7 +271,7 @@ async def activate(args: argparse.Namespace) -> int:
                     waiting_said = True
                 elif isinstance(outcome, PollFailed):
                     print(
-                        f"Could not check ({outcome.error}); trying again in {outcome.retry_in:.0f} s.",
+                        f"Could not check ({error_text(outcome.error)}); trying again in {outcome.retry_in:.0f} s.",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -281,7 +281,10 @@ async def activate(args: argparse.Namespace) -> int:
                     print(f"Signed in. The token is kept in {store.location}.")
                     if outcome.chat is not None:
                         chat = outcome.chat
-                        print(f"Your chat: {safe_text(chat.title)} — text {chat.number} (chat {chat.uid}).")
+                        print(
+                            f"Your chat: {safe_line(chat.title)} — text {safe_line(chat.number or '?')}"
+                            f" (chat {safe_line(chat.uid)})."
+                        )
                     return ExitCode.OK
                 elif isinstance(outcome, AlreadyRedeemed):
                     await store.clear_pending(url)
@@ -317,8 +320,8 @@ def _show_instructions(pending: Any, resumed: bool) -> None:
     expires = pending.expires_at.astimezone().strftime("%H:%M")
     if resumed:
         print("Resuming the activation you started earlier.")
-    print(f"From your phone, text exactly:  {pending.text}")
-    print(f"To:                             {pending.send_to}")
+    print(f"From your phone, text exactly:  {safe_line(pending.text)}")
+    print(f"To:                             {safe_line(pending.send_to)}")
     print(f"The code is good until {expires}.")
     if sys.stdout.isatty():
         import segno
@@ -468,7 +471,7 @@ async def tail(args: argparse.Namespace) -> int:
         if isinstance(event, MessageStatusChanged):
             m = event.message
             record = {"type": "status", "message": message_json(m)}
-            text = f"* {m.uid} is now {safe_line(m.status or '?')}: {safe_line(m.body[:40])}"
+            text = f"* {safe_line(m.uid)} is now {safe_line(m.status or '?')}: {safe_line(m.body[:40])}"
         elif isinstance(event, ParticipantVerified):
             member = event.member
             record = {"type": "member_verified", "chat_uid": event.chat_uid, "member": {"uid": member.uid, "display_name": member.display_name}}
@@ -505,7 +508,7 @@ async def tail(args: argparse.Namespace) -> int:
                     emit_change(event)
                 elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
                     wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in is not None else ""
-                    print(f"[{event.state}: {event.reason}{wait}]", file=sys.stderr, flush=True)
+                    print(f"[{event.state}: {error_text(event.reason)}{wait}]", file=sys.stderr, flush=True)
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -565,7 +568,7 @@ async def doctor(args: argparse.Namespace) -> int:
 
     def verdict(ok: bool | None, what: str, detail: str, failure: int = ExitCode.ERROR) -> None:
         mark = {True: "ok  ", False: "FAIL", None: "warn"}[ok]
-        print(f"{mark}  {what}: {safe_text(detail)}", flush=True)
+        print(f"{mark}  {what}: {safe_line(detail)}", flush=True)
         if ok is False:
             verdicts.append(failure)
 
@@ -577,10 +580,10 @@ async def doctor(args: argparse.Namespace) -> int:
             missing = missing_endpoints(spec)
             verdict(not missing, "OpenAPI", "all 8 seed endpoints listed" if not missing else "missing " + ", ".join(missing))
         except NetworkError as error:
-            verdict(False, "API", str(error), ExitCode.NETWORK)
+            verdict(False, "API", error_text(error), ExitCode.NETWORK)
         except PlowError as error:
             verdict(True, "API", f"{url} answers")
-            verdict(False, "OpenAPI", f"/openapi.json: {error}")
+            verdict(False, "OpenAPI", f"/openapi.json: {error_text(error)}")
         # A file store works, but deserves a warning: it is only as safe as the disk.
         private = store.env_token is not None or store.location.startswith("system keyring")
         verdict(True if private else None, "secret store", store.location)
@@ -598,7 +601,7 @@ async def doctor(args: argparse.Namespace) -> int:
                 verdict(False, "token", "rejected by the server: run `plow-tui activate`", ExitCode.NOT_SIGNED_IN)
                 verdict(None, "WebSocket", "not checked without a valid token")
             except PlowError as error:
-                verdict(False, "token", f"could not check ({error})", ExitCode.NETWORK)
+                verdict(False, "token", f"could not check ({error_text(error)})", ExitCode.NETWORK)
     return verdicts[0] if verdicts else ExitCode.OK
 
 
@@ -612,7 +615,7 @@ async def _check_websocket(api: PlowClient) -> tuple[bool, str, str, int]:
     try:
         ticket = await api.ws_ticket(None)
     except PlowError as error:
-        return False, "WebSocket", f"no ticket ({error})", ExitCode.NETWORK
+        return False, "WebSocket", f"no ticket ({error_text(error)})", ExitCode.NETWORK
     try:
         async with connect(api.ws_url(ticket), open_timeout=10, ping_interval=None) as ws:
             frame = json.loads(await asyncio.wait_for(ws.recv(), 10))

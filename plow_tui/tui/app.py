@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.screen import Screen
 
 from plow_tui.client.models import Chat
 from plow_tui.client.tokens import SecretStoreError
 from plow_tui.paths import styles_dir
+from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.clipboard import copy_with_command
 from plow_tui.tui.screens.help import KeysScreen, key_rows
 from plow_tui.client.phone import DEFAULT_PHONE
@@ -133,6 +135,25 @@ class PlowBaseApp(App[int]):
         self._exit_renderables.append(Text(f"{report}\nplow-tui closed after an unexpected error. {where}"))
         self._close_messages_no_wait()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a toast, always literally: no markup, and safe for the terminal.
+
+        Toasts here carry names, titles, reasons and errors from the network,
+        so none is read as markup (a `[@click=app.quit]` in a code must stay
+        text, and a stray `[/]` must not raise MarkupError), whatever a caller
+        passes: the one rule for every toast, `markup` is accepted and ignored.
+        Widgets and screens notify through the app, so this covers them too.
+        """
+        super().notify(safe_text(message), title=safe_line(title), severity=severity, timeout=timeout, markup=False)
+
     def local_time(self, moment: datetime) -> datetime:
         """`moment` in the display time zone (the machine's unless one was injected)."""
         return moment.astimezone(self._tz) if self._tz is not None else moment.astimezone()
@@ -230,7 +251,7 @@ class PlowApp(PlowBaseApp):
         try:
             token = await self.token_store.get_token(self.config.api_url)
         except SecretStoreError as exc:
-            self.notify(f"Could not read the saved token: {exc}", severity="warning", timeout=8)
+            self.notify(f"Could not read the saved token: {error_text(exc)}", severity="warning", timeout=8)
             token = None
         if token:
             self.show_chats(token)
@@ -284,7 +305,7 @@ class PlowApp(PlowBaseApp):
         try:
             await self.token_store.forget_token(self.config.api_url)
         except SecretStoreError as exc:
-            self.notify(f"Could not remove the refused token: {exc}", severity="warning")
+            self.notify(f"Could not remove the refused token: {error_text(exc)}", severity="warning")
         self.show_activation(note=reason)
 
     def _open_place(self, screen: Screen) -> None:

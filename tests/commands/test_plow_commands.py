@@ -13,7 +13,7 @@ import pytest
 
 from support import PLOW_TUI
 from plow_tui.commands import ExitCode
-from plow_tui.commands.plow import message_line, missing_endpoints, safe_text, sms_uri, split_body
+from plow_tui.commands.plow import message_line, missing_endpoints, sms_uri, split_body
 
 
 def run(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -217,13 +217,14 @@ def test_split_body(text: str, parts: list[str]) -> None:
 
 
 def test_output_helpers() -> None:
-    assert safe_text("hi\x1b[2Jthere\nnext") == "hi\ufffd[2Jthere ↵ next"
     assert sms_uri("+15550000001", "Plow Activate: ABCDE") == "sms:+15550000001?&body=Plow%20Activate%3A%20ABCDE"
     spec = {"paths": {"/v1/chats/{chat_id}": {"get": {}}, "/v1/lines": {"get": {}}}}
     assert "GET /v1/chats/{}" not in missing_endpoints(spec) and "POST /v1/ws/ticket" in missing_endpoints(spec)
     from plow_tui.client.models import Message
 
     assert message_line(Message.from_json({"uid": "m", "body": "x", "sender": {"display_name": "Ada"}})).endswith("Ada: x")
+    line = message_line(Message.from_json({"uid": "m", "body": "hi\x1b[2Jthere\nnext", "sender": {"display_name": "A"}}))
+    assert line.endswith("A: hi␛[2Jthere ↵ next")
 
 
 def test_unexpected_errors_go_to_the_log_not_the_screen(capsys) -> None:
