@@ -207,28 +207,14 @@ async def test_an_offline_start_goes_live_on_its_own_when_the_server_is_back(tmp
         await wait_for(pilot, lambda: bodies(screen, chat.uid) == ["before the outage"], what="the stored text")
         status = screen.query_one(StatusBar)
         await wait_for(pilot, lambda: status.connection is Connection.OFFLINE, what="offline, retrying")
-        # Typed while the server is down: they wait, in order.
-        pane = screen.pane(chat.uid)
-        pane.compose_box.focus()
-        for text in ("typed offline 1", "typed offline 2"):
-            pane.compose_box.draft = text
-            await pilot.press("enter")
-        await wait_for(pilot, lambda: pane.outbox.waiting == ["typed offline 1", "typed offline 2"], what="waiting")
-        assert [e.state for e in pane.conversation.entries][-2:] == ["waiting", "waiting"]
-        assert "◷" in screen_text(offline)
         server = SandboxServer(config)
         server.start()
         try:
             await sms(base, phone, chat.number, "after the outage")
             await wait_for(pilot, lambda: screen.stream_live and not status.last_known, timeout=40, what="live again")
-            await wait_for(pilot, lambda: not pane.outbox.waiting, timeout=20, what="the waiting texts sent")
-            mine = ["typed offline 1", "typed offline 2"]
             await wait_for(
-                pilot, lambda: sorted(bodies(screen, chat.uid)) == sorted(["before the outage", "after the outage", *mine]),
-                timeout=20, what="everything shown once",
+                pilot, lambda: bodies(screen, chat.uid) == ["before the outage", "after the outage"],
+                timeout=20, what="caught up",
             )
-            on_server = [m.body for m in await history(base, token, chat.uid) if m.is_outbound]
-            assert on_server == mine  # in order, each once
-            assert all(e.state != "waiting" for e in pane.conversation.entries)
         finally:
             server.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.paths import styles_dir
 from plow_tui.terminal_text import error_text
-from plow_tui.tui.drafts import DraftFile
+from plow_tui.tui.drafts import DraftFile, Unsent
 from plow_tui.tui.plow_views import account_label, chat_summary, later_state, message_entry
 from plow_tui.tui.screens.chat_feed import ChatFeed
 from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
@@ -159,7 +159,10 @@ class ChatsScreen(Screen[None]):
         self.chats_loaded = False  # the first `GET /v1/chats` has answered
         self.stream_live = False  # the live stream is connected and caught up
         self._draft_file: DraftFile | None = None
-        self._drafts: dict[str, str] = {}  # chat uid -> unsent text, persisted (debounced)
+        self._drafts: dict[str, str] = {}  # chat uid -> the editor's text, persisted (debounced)
+        # chat uid -> texts not known to be on the server, saved before a restart, for
+        # chats not opened since (an opened chat's are its outbox's `unsent`).
+        self._restored: dict[str, list[Unsent]] = {}
         self._draft_timer: Timer | None = None
         # The account's local history (None: none kept). Every write goes through
         # its one background thread; `last_known` while the list shown came from it.
@@ -211,7 +214,7 @@ class ChatsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._draft_file = DraftFile(self.plow_app.config.api_url)
-        self._drafts = self._draft_file.load()
+        self._drafts, self._restored = self._draft_file.load()
         self.query_one("#filter", Input).display = False
         self.query_one(ChatList).focus()
         reopen = self._paint_from_history()
@@ -361,6 +364,8 @@ class ChatsScreen(Screen[None]):
 
     @on(ChatsLoaded)
     def _chats_loaded(self, message: ChatsLoaded) -> None:
+        if not self.chats_loaded:
+            self._tell_about_unsent(message.chats)
         self.chats_loaded = True
         self._load_failures = 0
         if self._history is None:
@@ -425,6 +430,7 @@ class ChatsScreen(Screen[None]):
                     self._add_newer(pane, [message_entry(early, now)])
                 elif shown.outbound:
                     pane.conversation.update_state(early.uid, later_state(shown.state, early.status))
+            pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
 
     @on(ChatFeed.Event)
     def _stream_event(self, message: ChatFeed.Event) -> None:
@@ -435,9 +441,6 @@ class ChatsScreen(Screen[None]):
             self.stream_live = event.state == "live"
             if self.stream_live and self.last_known:
                 self.last_known = status.last_known = False  # caught up: what is shown is current
-            if self.stream_live:
-                for pane in self._panes.values():
-                    pane.outbox.flush()  # texts typed while the server was unreachable
             return
         status.last_event = self.plow_app.now()
         if isinstance(event, ev.MessagesArrived):
@@ -692,8 +695,8 @@ class ChatsScreen(Screen[None]):
         self._unread.pop(chat_uid, None)
         self._codes.pop(chat_uid, None)
         self._feed.forget(chat_uid)
-        if self._drafts.pop(chat_uid, None) is not None:
-            self._save_drafts()  # a deleted chat's draft has nowhere to go
+        if self._drafts.pop(chat_uid, None) is not None or self._restored.pop(chat_uid, None):
+            self._save_drafts()  # a deleted chat's draft and unsent texts have nowhere to go
         self.query_one(ChatList).remove_chat(chat_uid)
         pane = self._panes.pop(chat_uid, None)
         if pane is not None:
@@ -760,6 +763,7 @@ class ChatsScreen(Screen[None]):
                 chat,
                 codes=self._codes.setdefault(chat_uid, {}),
                 draft=self._drafts.get(chat_uid),
+                unsent=self._restored.pop(chat_uid, ()),
                 api=lambda: self.api,
                 clock=self.plow_app.now,
                 focus_editor=focus_editor,
@@ -802,10 +806,11 @@ class ChatsScreen(Screen[None]):
         if parts > 1:
             self.notify(f"Long text: sending it as {parts} messages.", timeout=5)
         pane.compose_box.draft = ""
-        # The text is now the outbox's: forget the draft on disk at once, so a
-        # process killed right after sending never offers it to be sent twice.
-        if self._drafts.pop(pane.chat.uid, None) is not None:
-            self._save_drafts()
+        # The text is now the outbox's: it moves from the draft to the unsent
+        # texts on disk in one write, now, before it goes out. A process killed
+        # at any moment after leaves it in one place, never both, never neither.
+        self._drafts.pop(pane.chat.uid, None)
+        self._save_drafts()
 
     # -- drafts -----------------------------------------------------------------------------
 
@@ -821,15 +826,40 @@ class ChatsScreen(Screen[None]):
             self._drafts[pane.chat.uid] = text
         else:
             self._drafts.pop(pane.chat.uid, None)
+        self._save_drafts_soon()
+
+    @on(Outbox.Changed)
+    def _outbox_changed(self) -> None:
+        # Soon is enough: a text's state after it went out is only a hint on
+        # disk (a restart checks the history for any that was not refused).
+        self._save_drafts_soon()
+
+    def _save_drafts_soon(self) -> None:
         # Debounced: typing writes the file at most about twice a second.
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_SAVE_DELAY, self._save_drafts)
 
     def _save_drafts(self) -> None:
+        """Write every chat's draft and unsent texts (see `plow_tui.tui.drafts`)."""
         self._draft_timer = None
         if self._draft_file is not None:
-            self._draft_file.save(self._drafts)
+            unsent: dict[str, Sequence[Unsent]] = dict(self._restored)
+            unsent.update((uid, pane.outbox.unsent) for uid, pane in self._panes.items())
+            self._draft_file.save(self._drafts, unsent)
+
+    def _tell_about_unsent(self, chats: list[Chat]) -> None:
+        """After a restart, say where texts wait that did not go out (they show when their chat opens)."""
+        titles = [chat.title for chat in chats if self._restored.get(chat.uid)]
+        count = sum(len(self._restored.get(chat.uid, ())) for chat in chats)
+        if count:
+            where = ", ".join(titles[:3]) + (" and more" if len(titles) > 3 else "")
+            self.notify(
+                f"{count} text{'s' if count > 1 else ''} from before the restart not sent yet, in {where}. "
+                "Open the chat to see or send again.",
+                timeout=10,
+                markup=False,
+            )
 
     # -- actions ---------------------------------------------------------------------------
 

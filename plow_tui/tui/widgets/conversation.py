@@ -899,6 +899,8 @@ class Conversation(ScrollView, can_focus=True):
 
     def _scroll_to_index(self, index: int) -> None:
         """Scroll just enough to show entry `index` whole (or its top, if taller)."""
+        if not self._width:
+            return  # not laid out yet: nothing is measured, and the first layout shows the newest
         self._measure(index)
         self._sync_virtual_size()
         _, height = self._viewport()
