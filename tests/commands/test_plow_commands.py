@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from support import PLOW_TUI
+from support.waits import WAIT
 from plow_tui.commands import ExitCode
 from plow_tui.commands.plow import message_line, missing_endpoints, safe_text, sms_uri, split_body
 
@@ -73,11 +74,10 @@ async def _read_json_lines(stream: asyncio.StreamReader, count: int) -> list[dic
 
 async def _wait_for_socket(account) -> None:
     # `tail` follows from "now": wait until it is subscribed before texting.
-    for _ in range(200):
-        if await asyncio.to_thread(account.sockets) >= 1:
-            return
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while await asyncio.to_thread(account.sockets) < 1:
+        assert asyncio.get_running_loop().time() < deadline, "tail never connected"
         await asyncio.sleep(0.05)
-    raise AssertionError("tail never connected")
 
 
 async def test_tail_json_survives_drops_without_loss_or_duplicates(account, cli_env) -> None:

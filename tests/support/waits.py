@@ -47,8 +47,16 @@ async def eventually(condition: Callable[[], Any], what: str, timeout: float = W
         await asyncio.sleep(STEP)
 
 
+async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = WAIT, what: str = "condition") -> Any:
+    """Let the app run (pilot pauses) until `condition()` is truthy and return it; fail naming `what`.
+
+    The screenshot script's own helper, with the suite's longer timeout.
+    """
+    return await pilot_wait_for(pilot, condition, timeout, what)
+
+
 async def until(pilot: Any, condition: Callable[[], Any], what: str = "condition", timeout: float = WAIT) -> Any:
-    """Let the app run (pilot pauses) until `condition()` is truthy and return it; fail naming `what`."""
+    """`wait_for` with `what` second (the reliability tests' spelling)."""
     return await pilot_wait_for(pilot, condition, timeout, what)
 
 
@@ -61,3 +69,32 @@ async def settled(pilot: Any) -> None:
 async def focused(pilot: Any, widget_type: type, timeout: float = WAIT) -> Any:
     """Wait until a `widget_type` has focus (typing before that loses keys) and return it."""
     return await until(pilot, lambda: isinstance(pilot.app.focused, widget_type) and pilot.app.focused, f"{widget_type.__name__} focused", timeout)
+
+
+# Workers that live as long as their screen (live sockets): "all workers done" means all the others.
+LONG_LIVED = frozenset({"stream", "stream-one", "phone-socket", "airy-stream"})
+
+
+async def workers_idle(pilot: Any, timeout: float = WAIT) -> None:
+    """Every worker but the long-lived sockets finished (loading, previews, sends), and its messages handled."""
+    app = pilot.app
+    await until(
+        pilot,
+        lambda: not [w for w in app.workers if w.group not in LONG_LIVED and not w.is_finished],
+        "the app's workers to finish",
+        timeout,
+    )
+    await pilot.pause()
+
+
+QUIET = 0.3  # seconds
+
+
+async def nothing_more(pilot: Any, seconds: float = QUIET) -> None:
+    """Give a wrong thing (a late duplicate, a second send) a moment to show up before asserting it did not.
+
+    The one fixed pause the suite allows, and only after the awaited state was
+    reached: an absence cannot be waited for. On a busy machine it can only
+    make a test miss a bug, never fail a good run.
+    """
+    await pilot.pause(seconds)
