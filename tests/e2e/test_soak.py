@@ -101,7 +101,7 @@ class Person:
 
 
 @pytest.mark.soak
-@pytest.mark.timeout(330)
+@pytest.mark.timeout(600)
 def test_three_minutes_of_use_at_a_persons_pace(newcomer: tuple[Sandbox, dict[str, str], Path]) -> None:
     sandbox, env, _home = newcomer
     rng = random.Random(13)
