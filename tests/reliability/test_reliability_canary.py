@@ -105,8 +105,8 @@ def tail_briefly(base: str, chat_uid: str, phone: str, number: str, outputs: lis
     # Live or by the reconnect's catch-up, the text reaches tail's output.
     wait_until(lambda: "seen by tail" in "".join(printed), "tail to print the text")
     process.send_signal(signal.SIGINT)
-    process.wait(timeout=15)
-    reader.join(timeout=15)
+    process.wait(timeout=60)
+    reader.join(timeout=60)
     out, err = "".join(printed), process.stderr.read()  # type: ignore[union-attr]
     outputs += [out, err]
     assert "seen by tail" in out
