@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.screen import Screen
 
 from plow_tui.client.models import Chat
 from plow_tui.client.tokens import SecretStoreError
 from plow_tui.paths import styles_dir
+from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.clipboard import copy_with_command
 from plow_tui.tui.screens.help import KeysScreen, key_rows
 from plow_tui.client.phone import DEFAULT_PHONE
@@ -80,6 +82,8 @@ class AppConfig:
     phone_number: str = DEFAULT_PHONE
     # The sandbox's Airy channel (`--sandbox` only): offered as the Airy screen.
     airy_channel: str | None = None
+    # A Textual theme (config.toml `theme`); None keeps Textual's default.
+    theme: str | None = None
 
 
 class PlowBaseApp(App[int]):
@@ -130,6 +134,25 @@ class PlowBaseApp(App[int]):
         self.bell()
         self._exit_renderables.append(Text(f"{report}\nplow-tui closed after an unexpected error. {where}"))
         self._close_messages_no_wait()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a toast, always literally: no markup, and safe for the terminal.
+
+        Toasts here carry names, titles, reasons and errors from the network,
+        so none is read as markup (a `[@click=app.quit]` in a code must stay
+        text, and a stray `[/]` must not raise MarkupError), whatever a caller
+        passes: the one rule for every toast, `markup` is accepted and ignored.
+        Widgets and screens notify through the app, so this covers them too.
+        """
+        super().notify(safe_text(message), title=safe_line(title), severity=severity, timeout=timeout, markup=False)
 
     def local_time(self, moment: datetime) -> datetime:
         """`moment` in the display time zone (the machine's unless one was injected)."""
@@ -186,6 +209,7 @@ class PlowApp(PlowBaseApp):
         cursor_blink: bool = True,
         animation_level: str | None = None,
         clipboard_commands: Sequence[Sequence[str]] = (),
+        save_theme: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(
             now=now,
@@ -195,6 +219,7 @@ class PlowApp(PlowBaseApp):
             clipboard_commands=clipboard_commands,
         )
         self.config = config
+        self._save_theme = save_theme
         self._gc_threshold: tuple[int, int, int] | None = None  # the default, while `_quiet_gc` applies
         self.token_store = token_store
         self.client_factory = client_factory
@@ -207,14 +232,26 @@ class PlowApp(PlowBaseApp):
         return self.client_factory(self.config.api_url, token)
 
     def on_mount(self) -> None:
+        self._apply_theme()
         self._open_first_screen()
+
+    def _apply_theme(self) -> None:
+        """Start in the configured theme; remember one picked later (in the palette) through `save_theme`."""
+        theme = self.config.theme
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        elif theme:
+            self.notify(f"Unknown theme in config.toml: {theme!r}; using the default.", severity="warning", markup=False)
+        if self._save_theme is not None:
+            save = self._save_theme
+            self.theme_changed_signal.subscribe(self, lambda new: save(new.name))
 
     @work(exclusive=True, group="startup", exit_on_error=False)
     async def _open_first_screen(self) -> None:
         try:
             token = await self.token_store.get_token(self.config.api_url)
         except SecretStoreError as exc:
-            self.notify(f"Could not read the saved token: {exc}", severity="warning", timeout=8)
+            self.notify(f"Could not read the saved token: {error_text(exc)}", severity="warning", timeout=8)
             token = None
         if token:
             self.show_chats(token)
@@ -268,7 +305,7 @@ class PlowApp(PlowBaseApp):
         try:
             await self.token_store.forget_token(self.config.api_url)
         except SecretStoreError as exc:
-            self.notify(f"Could not remove the refused token: {exc}", severity="warning")
+            self.notify(f"Could not remove the refused token: {error_text(exc)}", severity="warning")
         self.show_activation(note=reason)
 
     def _open_place(self, screen: Screen) -> None:

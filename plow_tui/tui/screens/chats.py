@@ -30,6 +30,7 @@ from plow_tui.client.errors import NotFound, NotSignedIn, PlowError
 from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.paths import styles_dir
+from plow_tui.terminal_text import error_text
 from plow_tui.tui.drafts import DraftFile
 from plow_tui.tui.plow_views import account_label, chat_summary, later_state, message_entry
 from plow_tui.tui.screens.chat_feed import ChatFeed
@@ -443,14 +444,14 @@ class ChatsScreen(Screen[None]):
         self._handle_error(message.what, message.error)
         if message.what == LOAD_CHATS and not self.chats_loaded:
             self.query_one("#no-chat", Static).update(
-                Text(f"Could not load your chats: {message.error} Press Ctrl+R to try again.")
+                Text(f"Could not load your chats: {error_text(message.error)} Press Ctrl+R to try again.")
             )
 
     def _handle_error(self, what: str, error: PlowError) -> None:
         if isinstance(error, NotSignedIn):
             self.run_worker(self.plow_app.sign_out("Your sign-in was refused. Sign in again by text."))
             return
-        self.notify(f"Could not {what}: {error}", severity="error", timeout=8, markup=False)
+        self.notify(f"Could not {what}: {error_text(error)}", severity="error", timeout=8, markup=False)
 
     # -- reacting to the stream -------------------------------------------------------
 
