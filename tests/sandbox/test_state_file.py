@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import stat
-import time
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import ADA, BOB, Api
+from sandbox_helpers import ADA, BOB, Api, SignedIn
+from support.waits import wait_until
 
 from plow_tui.sandbox import SandboxConfig, SandboxServer
 from plow_tui.sandbox.persistence import StateFileError
 
+
+def delivered(api: Api, who: SignedIn, uid: str) -> bool:
+    page = api.http.get(f"/v1/chats/{who.chat_uid}/messages", headers=who.headers).json()
+    return any(m["uid"] == uid and m["status"] == "delivered" for m in page["data"])
 
 def test_the_world_round_trips_across_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "world.json"
@@ -27,7 +31,7 @@ def test_the_world_round_trips_across_a_restart(tmp_path: Path) -> None:
         revoked = api.sign_in(ADA)
         api.faults(revoke_token=revoked.token)
         unfinished = api.activate(provision=False)
-        time.sleep(0.05)  # let the delivery update land before stopping
+        wait_until(lambda: delivered(api, ada, sent["uid"]), "the delivery update to land before stopping")
         before = api.state()
         api.http.close()
     saved = path.read_text()
