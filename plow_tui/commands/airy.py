@@ -11,13 +11,13 @@ scripts with `--json`; errors are one sentence on stderr and an `ExitCode`.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from plow_tui.commands import ExitCode, options
-from plow_tui.commands.running import Command, Explanation, UsageError, fail, non_negative_int, run_command, safe_text
+from plow_tui.commands.running import Command, Explanation, UsageError, fail, non_negative_int, run_command
+from plow_tui.terminal_text import error_text, safe_json, safe_line
 
 if TYPE_CHECKING:
     from plow_tui.client.airy.conversation import AiryConversation
@@ -80,7 +80,7 @@ def run_screen(args: argparse.Namespace) -> int:
     try:
         url = normalize_instance_url(args.url)
     except ValueError as error:
-        return fail(str(error), ExitCode.USAGE)
+        return fail(error_text(error), ExitCode.USAGE)
     configure_logging()  # the terminal belongs to the app: everything else goes to the private log
     store = TokenStore.default(force_file=args.insecure_storage, env=getattr(args, "env", None))
     bell = getattr(args, "notifications", "bell") != "off"
@@ -148,7 +148,7 @@ def _print_notices(conversation: AiryConversation) -> None:
     # Nothing else reads the queue yet: a restart notice must still reach the user.
     for event in conversation.drain_events():
         if isinstance(event, AiryConversationRestarted):
-            print(f"plow-tui: {event.notice}", file=sys.stderr, flush=True)
+            print(f"plow-tui: {safe_line(event.notice)}", file=sys.stderr, flush=True)
 
 
 # -- output -----------------------------------------------------------------------------
@@ -171,13 +171,17 @@ def message_json(message: AiryMessage, conversation_id: str | None) -> dict[str,
 def message_line(message: AiryMessage) -> str:
     when = message.sent_at.astimezone().strftime("%Y-%m-%d %H:%M") if message.sent_at else "????-??-?? ??:??"
     who = "you" if message.from_contact else (message.sender_name or "agent")
-    state = f"  [{message.delivery_state}]" if message.from_contact and message.delivery_state not in (None, "delivered") else ""
-    return f"{when}  {safe_text(who)}: {safe_text(message.text)}{state}"
+    state = (
+        f"  [{safe_line(message.delivery_state)}]"
+        if message.from_contact and message.delivery_state not in (None, "delivered")
+        else ""
+    )
+    return f"{when}  {safe_line(who)}: {safe_line(message.text, line_break=' ↵ ')}{state}"
 
 
 def _emit(args: argparse.Namespace, message: AiryMessage, conversation_id: str | None) -> None:
     if args.json:
-        print(json.dumps(message_json(message, conversation_id), ensure_ascii=False), flush=True)
+        print(safe_json(message_json(message, conversation_id)), flush=True)
     else:
         print(message_line(message), flush=True)
 
@@ -222,10 +226,10 @@ async def tail(args: argparse.Namespace) -> int:
                             printed.add(message.id)
                             _emit(args, message, conversation.conversation_id)
                 elif isinstance(event, AiryConversationRestarted):
-                    print(f"plow-tui: {event.notice}", file=sys.stderr, flush=True)
+                    print(f"plow-tui: {safe_line(event.notice)}", file=sys.stderr, flush=True)
                 elif isinstance(event, AiryStreamFailed):
                     raise event.error
                 elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
                     wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in else ""
-                    print(f"[{event.state}: {event.reason}{wait}]", file=sys.stderr, flush=True)
+                    print(f"[{event.state}: {error_text(event.reason)}{wait}]", file=sys.stderr, flush=True)
     return ExitCode.OK

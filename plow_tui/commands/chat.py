@@ -106,7 +106,10 @@ async def new(args: argparse.Namespace) -> int:
         if args.json:
             print(safe_json({**chat_json(chat), "members": [member_json(m) for m in chat.members]}, ensure_ascii=False, indent=2))
         else:
-            print(f"Created chat {chat.uid} ({chat.status or 'pending'}). Each member verifies by texting their code:")
+            print(
+                f"Created chat {safe_line(chat.uid)} ({safe_line(chat.status or 'pending')})."
+                " Each member verifies by texting their code:"
+            )
             _print_codes(chat, chat.members)
         sys.stdout.flush()
         if args.wait:
@@ -127,11 +130,11 @@ async def _wait_until_active(api: PlowClient, chat: Chat, interval: float, quiet
                 print(f"{safe_line(member.display_name or member.uid)} verified.", file=sys.stderr, flush=True)
         if chat.status == "active":
             if not quiet:
-                print(f"Chat {chat.uid} is active.", flush=True)
+                print(f"Chat {safe_line(chat.uid)} is active.", flush=True)
             return ExitCode.OK
         if chat.status == "failed":
             reason = safe_line(chat.failure_reason or "no reason given")
-            print(f"plow-tui: chat {chat.uid} failed: {reason}.", file=sys.stderr)
+            print(f"plow-tui: chat {safe_line(chat.uid)} failed: {reason}.", file=sys.stderr)
             return ExitCode.ERROR
 
 
@@ -141,7 +144,7 @@ async def show(args: argparse.Namespace) -> int:
         if args.json:
             print(safe_json(chat_json(chat), ensure_ascii=False, indent=2))
             return ExitCode.OK
-        print(f"{chat.uid}  {safe_line(chat.title)}")
+        print(f"{safe_line(chat.uid)}  {safe_line(chat.title)}")
         print(f"status:  {safe_line(chat.status or '?')}")
         if chat.failure_reason:
             print(f"reason:  {safe_line(chat.failure_reason)}")
@@ -150,7 +153,7 @@ async def show(args: argparse.Namespace) -> int:
         for member in chat.members:
             state = "verified" if member.is_verified else "waiting for their code"
             owner = ", owner" if member.is_owner else ""
-            print(f"  {safe_line(member.display_name or '?')}  {member.uid}  {state}{owner}")
+            print(f"  {safe_line(member.display_name or '?')}  {safe_line(member.uid)}  {state}{owner}")
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -190,7 +193,7 @@ async def delete(args: argparse.Namespace) -> int:
                 print("Not deleted.")
                 return ExitCode.ERROR
         await api.delete_chat(uid)
-        print(f"Deleted chat {uid}.")
+        print(f"Deleted chat {safe_line(uid)}.")
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -208,7 +211,10 @@ async def recreate(args: argparse.Namespace) -> int:
         if args.json:
             print(safe_json({**chat_json(chat), "members": [member_json(m) for m in chat.members]}, ensure_ascii=False, indent=2))
         else:
-            print(f"Recreated {old.uid} as {chat.uid} ({chat.status or 'pending'}); the old chat is deleted. Codes:")
+            print(
+                f"Recreated {safe_line(old.uid)} as {safe_line(chat.uid)} ({safe_line(chat.status or 'pending')});"
+                " the old chat is deleted. Codes:"
+            )
             _print_codes(chat, chat.members)
         return ExitCode.OK
 

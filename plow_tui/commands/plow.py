@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from plow_tui.commands import ExitCode, options
 from plow_tui.commands.naming import resolve_chat
 from plow_tui.commands.output import GREEN, RED, YELLOW, table
-from plow_tui.terminal_text import safe_json, safe_line
-from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command, safe_text
+from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command
+from plow_tui.terminal_text import error_text, safe_json, safe_line
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -70,7 +70,8 @@ def register(subparsers: Any) -> None:
         '{"type": "member_verified", …}, {"type": "chat_active"|"chat_failed", …}',
     )
 
-    add("logout", logout, "Forget the stored token (and any pending activation).")
+    p = add("logout", logout, "Forget the stored token (and any pending activation).")
+    p.add_argument("--forget", action="store_true", help="also delete this account's local message history")
     add("doctor", doctor, "Check the API, the secret store, the token and the live connection.")
 
 
@@ -107,7 +108,8 @@ def _explain(error: Exception, args: argparse.Namespace) -> Explanation | None:
     if isinstance(error, NotFound):
         return ExitCode.NOT_FOUND, ""
     if isinstance(error, DeliveryUnknown):
-        return ExitCode.NETWORK, "It may have been sent: check with `plow-tui history` before resending."
+        said = "may have been sent" in error.message  # the client's own words say it already
+        return ExitCode.MAYBE_SENT, ("C" if said else "It may have been sent: c") + "heck with `plow-tui history` before resending."
     if isinstance(error, ChatNotReady):
         return ExitCode.ERROR, "Every member must verify first."
     if isinstance(error, (NetworkError, ServerUnavailable, RateLimited)):
@@ -117,19 +119,28 @@ def _explain(error: Exception, args: argparse.Namespace) -> Explanation | None:
     return None
 
 
-def _api_url(args: argparse.Namespace) -> str:
-    from plow_tui.client.urls import normalize_base_url
+def _api_url(args: argparse.Namespace, *, warn: bool = True) -> str:
+    from plow_tui.client.urls import normalize_base_url, plain_http_warning
 
     try:
-        return normalize_base_url(args.api_url)
+        url = normalize_base_url(args.api_url)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    warning = plain_http_warning(url)
+    if warn and warning:
+        print(f"plow-tui: warning: {warning}", file=sys.stderr, flush=True)
+    return url
 
 
 def _store(args: argparse.Namespace) -> TokenStore:
     from plow_tui.client.tokens import TokenStore
 
-    return TokenStore.default(force_file=args.insecure_storage, env=getattr(args, "env", None))
+    return TokenStore.default(force_file=args.insecure_storage, env=getattr(args, "env", None), notice=_notice)
+
+
+def _notice(text: str) -> None:
+    # Something the secret store did on its own (a damaged file moved aside, permissions fixed).
+    print(f"plow-tui: {text}", file=sys.stderr, flush=True)
 
 
 async def _signed_in(args: argparse.Namespace) -> tuple[PlowClient, TokenStore, str]:
@@ -196,8 +207,8 @@ def message_line(message: Message) -> str:
         who = "you"
     else:
         who = message.sender.display_name or message.sender.provider_key or "someone"
-    status = f"  [{message.status}]" if message.is_outbound and message.status else ""
-    return f"{when}  {safe_text(who)}: {safe_text(message.body)}{status}"
+    status = f"  [{safe_line(message.status)}]" if message.is_outbound and message.status else ""
+    return f"{when}  {safe_line(who)}: {safe_line(message.body, line_break=' ↵ ')}{status}"
 
 
 def chat_json(chat: Chat) -> dict[str, Any]:
@@ -271,7 +282,7 @@ async def activate(args: argparse.Namespace) -> int:
                     waiting_said = True
                 elif isinstance(outcome, PollFailed):
                     print(
-                        f"Could not check ({outcome.error}); trying again in {outcome.retry_in:.0f} s.",
+                        f"Could not check ({error_text(outcome.error)}); trying again in {outcome.retry_in:.0f} s.",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -281,7 +292,10 @@ async def activate(args: argparse.Namespace) -> int:
                     print(f"Signed in. The token is kept in {store.location}.")
                     if outcome.chat is not None:
                         chat = outcome.chat
-                        print(f"Your chat: {safe_text(chat.title)} — text {chat.number} (chat {chat.uid}).")
+                        print(
+                            f"Your chat: {safe_line(chat.title)} — text {safe_line(chat.number or '?')}"
+                            f" (chat {safe_line(chat.uid)})."
+                        )
                     return ExitCode.OK
                 elif isinstance(outcome, AlreadyRedeemed):
                     await store.clear_pending(url)
@@ -317,8 +331,8 @@ def _show_instructions(pending: Any, resumed: bool) -> None:
     expires = pending.expires_at.astimezone().strftime("%H:%M")
     if resumed:
         print("Resuming the activation you started earlier.")
-    print(f"From your phone, text exactly:  {pending.text}")
-    print(f"To:                             {pending.send_to}")
+    print(f"From your phone, text exactly:  {safe_line(pending.text)}")
+    print(f"To:                             {safe_line(pending.send_to)}")
     print(f"The code is good until {expires}.")
     if sys.stdout.isatty():
         import segno
@@ -452,6 +466,7 @@ async def tail(args: argparse.Namespace) -> int:
         ChatFailed,
         ConnectionChanged,
         MessagesArrived,
+        MessagesSkipped,
         MessageStatusChanged,
         ParticipantVerified,
     )
@@ -468,7 +483,7 @@ async def tail(args: argparse.Namespace) -> int:
         if isinstance(event, MessageStatusChanged):
             m = event.message
             record = {"type": "status", "message": message_json(m)}
-            text = f"* {m.uid} is now {safe_line(m.status or '?')}: {safe_line(m.body[:40])}"
+            text = f"* {safe_line(m.uid)} is now {safe_line(m.status or '?')}: {safe_line(m.body[:40])}"
         elif isinstance(event, ParticipantVerified):
             member = event.member
             record = {"type": "member_verified", "chat_uid": event.chat_uid, "member": {"uid": member.uid, "display_name": member.display_name}}
@@ -495,17 +510,21 @@ async def tail(args: argparse.Namespace) -> int:
         for message in reversed(recent[: args.lines]):
             emit(message)
         stream = ChatStream(api, chat_uid, last_uid=recent[0].uid if recent else NO_MESSAGES)
+        for message in recent:
+            stream.mark_seen(message)  # printed already, whatever the server's history says later
         chatty = sys.stderr.isatty()
         async with aclosing(stream.events()) as events:
             async for event in events:
                 if isinstance(event, MessagesArrived):
                     for message in event.messages:
                         emit(message)
+                elif isinstance(event, MessagesSkipped):
+                    print("[older messages were skipped; continuing from the newest]", file=sys.stderr, flush=True)
                 elif isinstance(event, (MessageStatusChanged, ParticipantVerified, ChatActivated, ChatFailed)):
                     emit_change(event)
                 elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
                     wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in is not None else ""
-                    print(f"[{event.state}: {event.reason}{wait}]", file=sys.stderr, flush=True)
+                    print(f"[{event.state}: {error_text(event.reason)}{wait}]", file=sys.stderr, flush=True)
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -515,15 +534,22 @@ async def tail(args: argparse.Namespace) -> int:
 
 
 async def logout(args: argparse.Namespace) -> int:
+    from plow_tui.commands.search import forget_history, history_note
+
     url = _api_url(args)
     store = _store(args)
-    had_token = await store.get_secret(url) is not None
+    secret = await store.get_secret(url)
+    had_token = secret is not None
     await store.forget_token(url)
     await store.clear_pending(url)
     if had_token:
         print(f"Signed out of {url}: the token was removed.")
     else:
         print(f"No stored token for {url}.")
+    # The history belongs to the account, found through the token (read before it went).
+    note = await (forget_history if args.forget else history_note)(args, store.env_token or secret)
+    if note:
+        print(note)
     if store.env_token:
         print("Note: PLOW_TOKEN is still set in your environment and will keep being used.")
     return ExitCode.OK
@@ -560,15 +586,20 @@ async def doctor(args: argparse.Namespace) -> int:
     from plow_tui.client.errors import NetworkError, NotSignedIn, PlowError
     from plow_tui.client.http import PlowClient
 
-    url = _api_url(args)
+    from plow_tui.client.urls import plain_http_warning
+
+    url = _api_url(args, warn=False)
     verdicts: list[int] = []
 
     def verdict(ok: bool | None, what: str, detail: str, failure: int = ExitCode.ERROR) -> None:
         mark = {True: "ok  ", False: "FAIL", None: "warn"}[ok]
-        print(f"{mark}  {what}: {safe_text(detail)}", flush=True)
+        print(f"{mark}  {what}: {safe_line(detail)}", flush=True)
         if ok is False:
             verdicts.append(failure)
 
+    insecure = plain_http_warning(url)
+    if insecure:
+        verdict(None, "encryption", insecure)
     store = _store(args)
     async with PlowClient(url, max_retries=1) as api:
         try:
@@ -577,10 +608,10 @@ async def doctor(args: argparse.Namespace) -> int:
             missing = missing_endpoints(spec)
             verdict(not missing, "OpenAPI", "all 8 seed endpoints listed" if not missing else "missing " + ", ".join(missing))
         except NetworkError as error:
-            verdict(False, "API", str(error), ExitCode.NETWORK)
+            verdict(False, "API", error_text(error), ExitCode.NETWORK)
         except PlowError as error:
             verdict(True, "API", f"{url} answers")
-            verdict(False, "OpenAPI", f"/openapi.json: {error}")
+            verdict(False, "OpenAPI", f"/openapi.json: {error_text(error)}")
         # A file store works, but deserves a warning: it is only as safe as the disk.
         private = store.env_token is not None or store.location.startswith("system keyring")
         verdict(True if private else None, "secret store", store.location)
@@ -598,27 +629,32 @@ async def doctor(args: argparse.Namespace) -> int:
                 verdict(False, "token", "rejected by the server: run `plow-tui activate`", ExitCode.NOT_SIGNED_IN)
                 verdict(None, "WebSocket", "not checked without a valid token")
             except PlowError as error:
-                verdict(False, "token", f"could not check ({error})", ExitCode.NETWORK)
+                verdict(False, "token", f"could not check ({error_text(error)})", ExitCode.NETWORK)
+    from plow_tui.commands.search import search_check
+
+    verdict(*search_check())  # the local history: works offline, so checked whatever the server said
     return verdicts[0] if verdicts else ExitCode.OK
 
 
 async def _check_websocket(api: PlowClient) -> tuple[bool, str, str, int]:
     """Open a socket with an every-chat ticket and wait for `connected`."""
-    from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidStatus, WebSocketException
 
     from plow_tui.client.errors import PlowError
+    from plow_tui.client.websocket import CrossOriginRedirect, connect_same_origin
 
     try:
         ticket = await api.ws_ticket(None)
     except PlowError as error:
-        return False, "WebSocket", f"no ticket ({error})", ExitCode.NETWORK
+        return False, "WebSocket", f"no ticket ({error_text(error)})", ExitCode.NETWORK
     try:
-        async with connect(api.ws_url(ticket), open_timeout=10, ping_interval=None) as ws:
+        async with connect_same_origin(api.ws_url(ticket), open_timeout=10, ping_interval=None) as ws:
             frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    except CrossOriginRedirect as error:
+        return False, "WebSocket", str(error), ExitCode.NETWORK
     except InvalidStatus as error:
         return False, "WebSocket", f"handshake refused ({error.response.status_code})", ExitCode.NETWORK
-    except (OSError, TimeoutError, WebSocketException, ValueError, RecursionError) as error:
+    except (OSError, TimeoutError, EOFError, WebSocketException, ValueError, RecursionError) as error:
         return False, "WebSocket", f"failed ({type(error).__name__})", ExitCode.NETWORK
     if isinstance(frame, dict) and frame.get("type") == "connected":
         return True, "WebSocket", "connected", ExitCode.OK

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.screen import Screen
 
 from plow_tui.client.models import Chat
 from plow_tui.client.tokens import SecretStoreError
 from plow_tui.paths import styles_dir
+from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.clipboard import copy_with_command
 from plow_tui.tui.screens.help import KeysScreen, key_rows
 from plow_tui.client.phone import DEFAULT_PHONE
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from plow_tui.client.airy.conversation import SecretStore
     from plow_tui.client.http import PlowClient
     from plow_tui.client.tokens import TokenStore
+    from plow_tui.store.location import Histories
     from plow_tui.tui.screens.phone import Draft, PhoneFactory
 
 ClientFactory = Callable[[str, "str | None"], "PlowClient"]
@@ -133,6 +136,25 @@ class PlowBaseApp(App[int]):
         self._exit_renderables.append(Text(f"{report}\nplow-tui closed after an unexpected error. {where}"))
         self._close_messages_no_wait()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a toast, always literally: no markup, and safe for the terminal.
+
+        Toasts here carry names, titles, reasons and errors from the network,
+        so none is read as markup (a `[@click=app.quit]` in a code must stay
+        text, and a stray `[/]` must not raise MarkupError), whatever a caller
+        passes: the one rule for every toast, `markup` is accepted and ignored.
+        Widgets and screens notify through the app, so this covers them too.
+        """
+        super().notify(safe_text(message), title=safe_line(title), severity=severity, timeout=timeout, markup=False)
+
     def local_time(self, moment: datetime) -> datetime:
         """`moment` in the display time zone (the machine's unless one was injected)."""
         return moment.astimezone(self._tz) if self._tz is not None else moment.astimezone()
@@ -193,6 +215,7 @@ class PlowApp(PlowBaseApp):
         cursor_blink: bool = True,
         animation_level: str | None = None,
         clipboard_commands: Sequence[Sequence[str]] = (),
+        histories: Histories | None = None,
         save_theme: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(
@@ -208,6 +231,8 @@ class PlowApp(PlowBaseApp):
         self.token_store = token_store
         self.client_factory = client_factory
         self.phone_factory = phone_factory
+        # Where each account's local history lives (None: keep none, as in most tests).
+        self.histories = histories
         if config.sandbox:
             self.sub_title = "SANDBOX"
 
@@ -217,6 +242,11 @@ class PlowApp(PlowBaseApp):
 
     def on_mount(self) -> None:
         self._apply_theme()
+        from plow_tui.client.urls import plain_http_warning
+
+        insecure = plain_http_warning(self.config.api_url)
+        if insecure:
+            self.notify(insecure, title="Not encrypted", severity="warning", timeout=15, markup=False)
         self._open_first_screen()
 
     def _apply_theme(self) -> None:
@@ -235,7 +265,7 @@ class PlowApp(PlowBaseApp):
         try:
             token = await self.token_store.get_token(self.config.api_url)
         except SecretStoreError as exc:
-            self.notify(f"Could not read the saved token: {exc}", severity="warning", timeout=8)
+            self.notify(f"Could not read the saved token: {error_text(exc)}", severity="warning", timeout=8)
             token = None
         if token:
             self.show_chats(token)
@@ -289,7 +319,7 @@ class PlowApp(PlowBaseApp):
         try:
             await self.token_store.forget_token(self.config.api_url)
         except SecretStoreError as exc:
-            self.notify(f"Could not remove the refused token: {exc}", severity="warning")
+            self.notify(f"Could not remove the refused token: {error_text(exc)}", severity="warning")
         self.show_activation(note=reason)
 
     def _open_place(self, screen: Screen) -> None:

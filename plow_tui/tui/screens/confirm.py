@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from plow_tui.terminal_text import safe_text
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Asks `question`; dismisses with True only for the confirming button (or `y`)."""
@@ -24,7 +26,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._question, markup=False)
+            yield Label(safe_text(self._question), markup=False)  # it quotes a chat's title
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self._verb, variant="error", id="yes")
                 yield Button("Cancel", id="no")

@@ -16,6 +16,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from plow_tui.terminal_text import safe_line
+
 if TYPE_CHECKING:
     from plow_tui.client.events import ConnectionChanged
 
@@ -92,6 +94,8 @@ class StatusBar(Widget):
     connection: reactive[Connection] = reactive(Connection.IDLE)
     retry_in: reactive[int | None] = reactive(None)
     last_event: reactive[datetime | None] = reactive(None)
+    # What is shown came from the local store and the server has not confirmed it yet.
+    last_known: reactive[bool] = reactive(False)
 
     def __init__(self, api_url: str, *, sandbox: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -116,12 +120,14 @@ class StatusBar(Widget):
         left.append("plow-tui", self._style("app"))
         if self.account:
             left.append(" · ", self._style("dim"))
-            left.append(self.account)
+            left.append(safe_line(self.account))  # a name or number from the server
         right = Text(no_wrap=True)
         if self.sandbox:
             right.append(f"SANDBOX {self.api_url}", self._style("sandbox"))
         else:
             right.append(api_host(self.api_url), self._style("dim"))
+        if self.last_known:
+            right.append("  last known", self._style("busy"))
         state = self._connection_text()
         if state:
             right.append("  ")
