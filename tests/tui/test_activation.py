@@ -194,13 +194,24 @@ async def test_copy_keys_copy_text_and_e164_number(sandbox_factory) -> None:
 async def test_every_action_has_a_palette_entry(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     async with showing_a_code(sandbox.base_url) as (app, pilot, _):
-        titles = {command.title for command in app.get_system_commands(app.screen)}
+        titles = {command.title.partition("  ")[0] for command in app.get_system_commands(app.screen)}
         assert {"Copy activation text", "Copy number", "New code", "Phone (sandbox)", "Keys", "Quit"} <= titles
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen), what="the keys screen")
         text = screen_text(app)
-        for row in ("Copy text", "Copy number", "New code", "Phone (sandbox)", "esc / q"):
+        for row in ("Copy text", "Copy number", "New code", "f2 / p", "The simulated phone (sandbox)", "f1 / ?"):
             assert row in text
+        assert "esc" not in text.split("Keys", 1)[1]  # Esc does not quit the sign-in any more
+
+
+async def test_escape_on_the_sign_in_screen_does_not_quit(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    async with showing_a_code(sandbox.base_url) as (app, pilot, pending):
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert isinstance(app.screen, ActivationScreen) and pending.display_code in screen_text(app)
 
 
 async def test_network_lost_while_polling_says_so_and_keeps_the_code(sandbox_factory) -> None:

@@ -172,7 +172,7 @@ async def test_plow_sandbox_offers_the_airy_channel_and_its_agent(sandbox_factor
     app = sandbox_app(sandbox.base_url, airy_channel=CHANNEL)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Airy channel (sandbox)")
+        command = next(c for c in app.get_system_commands(app.screen) if c.title.partition("  ")[0] == "Airy channel (sandbox)")
         under = app.screen
         command.callback()
         screen = await _open(pilot)

@@ -23,7 +23,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
+
+from plow_tui.tui.widgets.footer import KeyFooter
 
 from plow_tui.client import events as ev
 from plow_tui.client.errors import NotFound, NotSignedIn, PlowError
@@ -62,14 +64,18 @@ class ChatsScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+n", "new_chat", "New chat"),
         # Priority: the editor (a TextArea) would take Ctrl+U as "delete to line start".
-        Binding("ctrl+u", "next_unread", "Next unread", priority=True),
-        Binding("slash", "filter", "Filter"),
-        Binding("ctrl+r", "reload", "Reload"),
+        # Short words for the footer, the tooltips are what the keys screen says.
+        Binding("ctrl+u", "next_unread", "Unread", tooltip="Next chat with unread messages", priority=True),
+        Binding("slash", "filter", "Filter", tooltip="Filter the chat list"),
+        Binding("ctrl+r", "reload", "Reload", show=False),  # in the keys screen and palette: the footer is full
         Binding("r", "retry_send", "Retry send"),
         Binding("s", "resend_code", "Resend code"),
-        Binding("d", "delete_chat", "Delete chat"),
-        Binding("R", "recreate_chat", "Recreate"),
+        Binding("d", "delete_chat", "Delete", tooltip="Delete this chat"),
+        Binding("R", "recreate_chat", "Recreate", tooltip="Delete this failed chat and create it again"),
         Binding("escape", "close_filter", "Close filter", show=False),
+        # Textual binds these already; here again so the keys screen lists them in our words.
+        Binding("tab", "app.focus_next", "Chat list → messages → editor", show=False),
+        Binding("shift+tab", "app.focus_previous", "Back one area", show=False),
     ]
 
     # -- messages from workers -------------------------------------------------
@@ -185,7 +191,7 @@ class ChatsScreen(Screen[None]):
                     classes="muted",
                 )
         yield ChatFeed(lambda: self.api, id="feed")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._draft_file = DraftFile(self.plow_app.config.api_url)

@@ -16,7 +16,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message as TextualMessage
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from plow_tui.tui.widgets.footer import KeyFooter
 
 from plow_tui.client.errors import PlowError
 from plow_tui.client.models import Chat, Line
@@ -71,7 +73,7 @@ class NewChatScreen(ModalScreen[Chat | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create", id="create", variant="primary", disabled=True)
                 yield Button("Cancel", id="cancel")
-        yield Footer()  # this dialog's keys, not the main screen's
+        yield KeyFooter()  # this dialog's keys, not the main screen's
 
     def on_mount(self) -> None:
         self.query_one(".member", Input).focus()

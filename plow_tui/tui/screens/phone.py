@@ -21,7 +21,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, OptionList, RichLog, Static
+from textual.widgets import Input, Label, OptionList, RichLog, Static
+
+from plow_tui.tui.widgets.footer import KeyFooter
 from textual.widgets.option_list import Option
 
 from plow_tui.client.errors import PlowError
@@ -190,7 +192,7 @@ class PhoneScreen(Screen[None]):
         yield RichLog(id="phone-texts", wrap=True, markup=False, highlight=False, min_width=20)
         yield Input(self.draft.text, placeholder="type a text · Enter sends", id="phone-compose", select_on_focus=False)
         yield Static("", id="phone-note")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         compose = self.query_one("#phone-compose", Input)

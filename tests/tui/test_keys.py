@@ -1,0 +1,124 @@
+"""Keys that work from where you are: Esc out of the editor, F1/F2 from anywhere, our words only.
+
+Against the in-memory fakes of `plow_tui.tui.demo_data` (no network needed to
+check where keys go), at 120x40 and 80x24: the footer must say the key that
+matters at both sizes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from plow_tui.tui import demo_data
+from plow_tui.tui.screens.confirm import ConfirmScreen
+from plow_tui.tui.screens.help import KeysScreen
+from plow_tui.tui.screenshots import failed_chat, open_chat, main_screen, screen_text, wait_for
+from plow_tui.tui.widgets.compose import Compose
+from plow_tui.tui.widgets.conversation import Conversation
+
+SIZES = [(120, 40), (80, 24)]
+# Textual's own bindings, in its words: never on our keys screen or palette.
+TEXTUAL_NOISE = ("Scroll Left", "Scroll Right", "Page Left", "Page Right", "Focus Next", "Copy selected text", "as soon as possible")
+
+
+def footer(app) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+async def _editor_open(pilot):
+    screen = await main_screen(pilot)
+    pane = await open_chat(pilot, screen, "cht_ada")
+    await wait_for(pilot, lambda: isinstance(pilot.app.focused, Compose), what="the editor focused")
+    return screen, pane
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_escape_leaves_the_editor_for_the_messages_and_the_footer_says_so(size) -> None:
+    app = demo_data.chats_app()
+    async with app.run_test(size=size) as pilot:
+        _, pane = await _editor_open(pilot)
+        assert "esc Messages" in footer(app)
+        assert "f1 Keys" in footer(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.focused is pane.conversation, what="the messages focused")
+        assert "esc Messages" not in footer(app)
+        assert "d Delete" in footer(app)  # one-letter keys work here, and say so
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_f1_shows_our_keys_from_the_editor(size) -> None:
+    app = demo_data.chats_app()
+    async with app.run_test(size=size) as pilot:
+        _, pane = await _editor_open(pilot)
+        pane.compose_box.draft = "half a thought"
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen), what="the keys")
+        text = screen_text(app)
+        assert "Messages" in text and "Chat list → messages → editor" in text
+        for noise in TEXTUAL_NOISE:
+            assert noise not in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, KeysScreen))
+        assert pane.compose_box.draft == "half a thought"
+        # `?` is text in the editor, and the keys from the messages.
+        await pilot.press("question_mark")
+        assert pane.compose_box.draft == "half a thought?" and not isinstance(app.screen, KeysScreen)
+        pane.conversation.focus()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen), what="the keys from the messages")
+        text = screen_text(app)
+        assert "Oldest" in text and "f1 / ?" in text
+        for noise in TEXTUAL_NOISE:
+            assert noise not in text
+
+
+async def test_f2_opens_the_sandbox_phone_from_the_editor_without_typing() -> None:
+    from plow_tui.tui.screens.phone import PhoneScreen
+
+    app = demo_data.chats_app(sandbox=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        _, pane = await _editor_open(pilot)
+        assert "f2 Phone" in footer(app)
+        await pilot.press("p")  # text here
+        assert pane.compose_box.draft == "p" and not isinstance(app.screen, PhoneScreen)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen), what="the phone")
+        assert pane.compose_box.draft == "p"
+
+
+async def test_palette_speaks_our_words_with_each_key() -> None:
+    app = demo_data.chats_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await _editor_open(pilot)
+        pane.conversation.focus()
+        await pilot.press("up")  # a message selected: Copy message is offered
+        await wait_for(pilot, lambda: pane.conversation.selected_uid is not None, what="a selection")
+        commands = {c.title.partition("  ")[0]: c for c in app.get_system_commands(app.screen)}
+        assert commands["New chat"].title == "New chat  ^n"
+        assert commands["Keys"].title == "Keys  f1"
+        assert commands["Quit"].title == "Quit  ^q"
+        assert commands["Copy message"].title == "Copy message  y"
+        assert "Screenshot" not in commands and "Maximize" not in commands
+        for command in commands.values():
+            assert not any(noise in command.help for noise in TEXTUAL_NOISE)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: "New chat  ^n" in screen_text(app), what="the palette")
+        assert "as soon as possible" not in screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_confirm_dialog_arrows_move_between_its_buttons(size) -> None:
+    app = demo_data.chats_app()
+    async with app.run_test(size=size) as pilot:
+        await failed_chat(pilot)
+        await pilot.press("d")
+        dialog = await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen)
+        assert app.focused is dialog.query_one("#no")  # the safe answer by default
+        # The whole sentence, at every size (it used to end "…reachab").
+        await wait_for(pilot, lambda: "reachable through it." in screen_text(app), what="the question")
+        await pilot.press("left")
+        assert app.focused is dialog.query_one("#yes")
+        await pilot.press("right")
+        assert app.focused is dialog.query_one("#no")
+        await pilot.press("left", "enter")
+        await wait_for(pilot, lambda: "cht_old" not in app.screen._chats, what="the chat deleted")
