@@ -48,7 +48,8 @@ async def test_pending_then_verified_stores_token_and_shows_chat(sandbox_factory
         await _text_the_code(pilot, sandbox.base_url, pending)
         [(handed_token, chat)] = app.handoffs
         assert chat is not None and chat.status == "active"
-        assert "Landed: Ada · +1 (555) 000-0001" in screen_text(app)
+        # The new screen is drawn on the next refresh, not when it is pushed.
+        await wait_for(pilot, lambda: "Landed: Ada · +1 (555) 000-0001" in screen_text(app), what="the landing drawn")
         # Leaving the activation screen cancelled its polling.
         await wait_for(
             pilot,

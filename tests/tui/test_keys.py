@@ -122,3 +122,55 @@ async def test_confirm_dialog_arrows_move_between_its_buttons(size) -> None:
         assert app.focused is dialog.query_one("#no")
         await pilot.press("left", "enter")
         await wait_for(pilot, lambda: "cht_old" not in app.screen._chats, what="the chat deleted")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_editor_says_when_a_draft_goes_as_several_texts(size) -> None:
+    from plow_tui.tui.plow_views import MAX_BODY
+
+    app = demo_data.chats_app()
+    async with app.run_test(size=size) as pilot:
+        _, pane = await _editor_open(pilot)
+        pane.compose_box.draft = "x " * (MAX_BODY // 2 - 1)  # just under the limit
+        await pilot.press("y")
+        await pilot.pause()
+        assert "goes as" not in screen_text(app)
+        await pilot.press("z", "z")  # now over it
+        await wait_for(pilot, lambda: "goes as 2 texts" in screen_text(app), what="the warning")
+        pane.compose_box.draft = "short"
+        await wait_for(pilot, lambda: "goes as" not in screen_text(app), what="the warning gone")
+
+
+async def test_new_chat_buttons_stay_in_view_at_80x24_with_many_members() -> None:
+    from plow_tui.tui.screens.new_chat import NewChatScreen
+    from plow_tui.tui.screenshots import new_chat_dialog
+
+    app = demo_data.chats_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await new_chat_dialog(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, NewChatScreen)
+        for name in ("Quinn", "Rosa", "Sam", "Tess", "Uma"):
+            await pilot.press("ctrl+n", *name)
+        await pilot.pause()
+        screen = dialog.region
+        for button in ("#create", "#cancel"):
+            region = dialog.query_one(button).region
+            assert region.height and screen.contains_region(region), button
+        assert "Create" in screen_text(app) and "Cancel" in screen_text(app)
+
+
+async def test_new_chat_line_choice_shows_without_colour_and_moves_with_the_first_key() -> None:
+    from plow_tui.tui.screenshots import new_chat_dialog
+
+    app = demo_data.chats_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await new_chat_dialog(pilot)
+        assert "◉ Elm" in screen_text(app) and "○ Oak" in screen_text(app)
+        app.screen.query_one("#lines").focus()
+        await pilot.press("down")
+        await wait_for(pilot, lambda: "◉ Oak" in screen_text(app), what="Oak chosen")
+        assert "○ Elm" in screen_text(app)
+        app.screen.query_one("#create").press()
+        await wait_for(pilot, lambda: getattr(app.screen, "open_uid", None) == "cht_new", what="the chat")
+        assert app.screen.chat("cht_new").line_uid == "ln_oak"

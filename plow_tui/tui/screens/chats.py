@@ -33,7 +33,7 @@ from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.paths import styles_dir
 from plow_tui.tui.drafts import DraftFile
-from plow_tui.tui.plow_views import account_label, chat_summary, later_state, message_entry
+from plow_tui.tui.plow_views import MAX_BODY, account_label, chat_summary, later_state, message_entry, split_body
 from plow_tui.tui.screens.chat_feed import ChatFeed
 from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
@@ -67,9 +67,9 @@ class ChatsScreen(Screen[None]):
         # Short words for the footer, the tooltips are what the keys screen says.
         Binding("ctrl+u", "next_unread", "Unread", tooltip="Next chat with unread messages", priority=True),
         Binding("slash", "filter", "Filter", tooltip="Filter the chat list"),
-        Binding("ctrl+r", "reload", "Reload", show=False),  # in the keys screen and palette: the footer is full
+        Binding("ctrl+r", "reload", "Reload", tooltip="Reload the chats", show=False),  # in the keys screen and palette: the footer is full
         Binding("r", "retry_send", "Retry send"),
-        Binding("s", "resend_code", "Resend code"),
+        Binding("s", "resend_code", "New codes", tooltip="Send the waiting members new codes"),
         Binding("d", "delete_chat", "Delete", tooltip="Delete this chat"),
         Binding("R", "recreate_chat", "Recreate", tooltip="Delete this failed chat and create it again"),
         Binding("escape", "close_filter", "Close filter", show=False),
@@ -672,6 +672,9 @@ class ChatsScreen(Screen[None]):
         if not isinstance(pane, ChatPane):
             return
         text = message.text_area.text
+        # Say it before Enter: a text over the limit goes as several (PROTOCOL §5).
+        parts = len(split_body(text)) if len(text) > MAX_BODY else 1
+        message.text_area.border_title = f"goes as {parts} texts" if parts > 1 else None
         if text == self._drafts.get(pane.chat.uid, ""):
             return
         if text:

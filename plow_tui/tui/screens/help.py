@@ -73,4 +73,15 @@ class KeysScreen(ModalScreen[None]):
         with VerticalScroll(id="keys", classes="dialog"):
             yield Label(self._title, classes="dialog-title")
             yield Static(table)
-            yield Label("Esc close", classes="hint")
+            # Docked: stays in view, and says when there is more to scroll to.
+            yield Label("Esc close", id="keys-hint", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#keys", VerticalScroll).focus()  # ↑/↓/PgDn scroll it
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._say_if_it_scrolls)
+
+    def _say_if_it_scrolls(self) -> None:
+        more = self.query_one("#keys", VerticalScroll).max_scroll_y > 0
+        self.query_one("#keys-hint", Label).update("Esc close · ↓ PgDn more below" if more else "Esc close")

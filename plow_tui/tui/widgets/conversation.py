@@ -196,13 +196,13 @@ class Conversation(ScrollView, can_focus=True):
     ALLOW_SELECT = False
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("k,up", "cursor_up", "Previous", show=False),
-        Binding("j,down", "cursor_down", "Next", show=False),
-        Binding("g,home", "first", "Oldest", show=False),
-        Binding("G,shift+g,end", "last", "Newest", show=False),
+        Binding("k,up", "cursor_up", "Previous", tooltip="Previous message", show=False),
+        Binding("j,down", "cursor_down", "Next", tooltip="Next message", show=False),
+        Binding("g,home", "first", "Oldest", tooltip="Oldest message", show=False),
+        Binding("G,shift+g,end", "last", "Newest", tooltip="Newest message", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("y", "copy", "Copy"),
+        Binding("y", "copy", "Copy", tooltip="Copy the selected message's text"),
         Binding("o", "open_link", "Open link"),
     ]
 
