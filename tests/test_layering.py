@@ -29,6 +29,8 @@ def _modules_loaded_by(module: str) -> set[str]:
         ("plow_tui.sandbox", ("textual", "plow_tui.client", "plow_tui.tui")),
         # `plow-tui --help` must stay fast: heavy imports happen inside commands.
         ("plow_tui.cli", ("textual", "httpx", "websockets", "uvicorn", "keyring")),
+        # The one terminal sanitiser serves the CLI too: no Textual, no Rich.
+        ("plow_tui.terminal_text", ("textual", "rich", "httpx")),
     ],
 )
 def test_layer_does_not_import(module: str, forbidden: tuple[str, ...]) -> None:
