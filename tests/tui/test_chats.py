@@ -161,6 +161,23 @@ async def test_delivery_failure_is_shown_and_the_text_kept(sandbox_factory) -> N
         assert [e.body for e in failed] == ["will not arrive"]
         assert "✗" in screen_text(s.app)
         assert "will not arrive" not in await phone_texts(s.base, s.phone)
+        # It says why (the sandbox gives no reason) and offers to send it again.
+        await wait_for(
+            s.pilot, lambda: "Not delivered (✗): the server gave no reason" in squash(screen_text(s.app)), what="why"
+        )
+        await fault(s.base, delivery="delivered")
+        s.pane.conversation.focus()
+        await s.pilot.press("end")
+        assert s.pane.outbox.selected_unsent == failed[0].uid
+        await s.pilot.press("r")
+        await wait_for(
+            s.pilot,
+            lambda: [(e.body, e.state) for e in s.pane.conversation.entries]
+            == [("will not arrive", "failed"), ("will not arrive", "delivered")],
+            what="sent again, as a new message",
+        )
+        assert "will not arrive" in await phone_texts(s.base, s.phone)
+        assert "Not delivered" not in squash(screen_text(s.app))
 
 
 async def wait_until_consumed(pilot, base: str) -> None:

@@ -174,3 +174,18 @@ async def test_new_chat_line_choice_shows_without_colour_and_moves_with_the_firs
         app.screen.query_one("#create").press()
         await wait_for(pilot, lambda: getattr(app.screen, "open_uid", None) == "cht_new", what="the chat")
         assert app.screen.chat("cht_new").line_uid == "ln_oak"
+
+
+def test_delivery_failure_reason_is_read_tolerantly_and_shown_literally() -> None:
+    from plow_tui.client.models import Message
+    from plow_tui.tui.plow_views import delivery_failure
+
+    def failed(**raw):
+        return Message.from_json({"uid": "msg_1", "status": "failed", **raw})
+
+    assert delivery_failure(failed()) is None
+    assert delivery_failure(failed(failure_reason="carrier rejected")) == "carrier rejected"
+    assert delivery_failure(failed(error={"code": "x", "message": "number unreachable"})) == "number unreachable"
+    assert delivery_failure(failed(reason="blocked")) == "blocked"
+    shown = delivery_failure(failed(failure_reason="\x1b[31mred\nline"))
+    assert shown is not None and "\x1b" not in shown and "\n" not in shown

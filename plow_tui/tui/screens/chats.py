@@ -33,7 +33,15 @@ from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.paths import styles_dir
 from plow_tui.tui.drafts import DraftFile
-from plow_tui.tui.plow_views import MAX_BODY, account_label, chat_summary, later_state, message_entry, split_body
+from plow_tui.tui.plow_views import (
+    MAX_BODY,
+    account_label,
+    chat_summary,
+    delivery_failure,
+    later_state,
+    message_entry,
+    split_body,
+)
 from plow_tui.tui.screens.chat_feed import ChatFeed
 from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
@@ -508,7 +516,10 @@ class ChatsScreen(Screen[None]):
             return
         shown = pane.conversation.get(message.uid)
         if shown is not None:
-            pane.conversation.update_state(message.uid, later_state(shown.state, message.status))
+            state = later_state(shown.state, message.status)
+            pane.conversation.update_state(message.uid, state)
+            if state == "failed" and shown.state != "failed" and shown.outbound:
+                pane.outbox.delivery_failed(message.uid, shown.body, delivery_failure(message))
 
     def _member_verified(self, chat_uid: str | None, member: Member) -> None:
         chat = self._chats.get(chat_uid or "")

@@ -12,6 +12,9 @@ a chat's texts, retries and notices stay with that chat. The rules:
   and a retry checks it again first, so a retry never duplicates a text that
   did land. If the check itself fails, nothing is resent.
 - Any other failure: marked `✗`; the text stays, and `r` sends it again.
+- Accepted, then reported `failed` by the server (delivery failed): the `✗`
+  stays on that message (it is the server's record); the notice says why,
+  and `r` on it sends the text again as a new message.
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ class Outbox(Widget):
         self._clock = clock
         self._local_ids = count(1)
         self._unsent: dict[str, str] = {}  # local uid -> body, of sends that may be retried
+        self._undelivered: dict[str, str] = {}  # server uid -> body, of texts the server could not deliver
 
     @property
     def pane(self) -> ChatPane:
@@ -112,12 +116,23 @@ class Outbox(Widget):
     def selected_unsent(self) -> str | None:
         """The selected message, if it is one that may be retried."""
         uid = self.pane.conversation.selected_uid
-        return uid if uid in self._unsent else None
+        return uid if uid in self._unsent or uid in self._undelivered else None
+
+    def delivery_failed(self, uid: str, body: str, reason: str | None) -> None:
+        """The server could not deliver message `uid`: say why, and let `r` send it again."""
+        self._undelivered[uid] = body
+        why = reason or "the server gave no reason"
+        self.pane.show_notice(f"Not delivered (✗): {why}. Select it and press r to send it again.")
 
     def retry_selected(self) -> None:
         """Send the selected failed or unknown text again, after checking it did not land."""
         local_uid = self.selected_unsent
         if local_uid is None:
+            return
+        if local_uid in self._undelivered:
+            # The server has it, marked failed: a new message, not a retry of the same one.
+            self.pane.show_notice(None)
+            self.send(self._undelivered.pop(local_uid))
             return
         body = self._unsent.pop(local_uid)
         self.pane.conversation.update_state(local_uid, "sending")
@@ -180,8 +195,9 @@ class Outbox(Widget):
         error = message.error
         if message.message is not None:
             self._unsent.pop(message.local_uid, None)
-            pane.show_notice(None)
             real = message.message
+            if real.uid not in self._undelivered:  # its failed update may have come first
+                pane.show_notice(None)
             entry = message_entry(real, self._clock())
             shown = conversation.get(real.uid)
             if shown is not None:
