@@ -297,6 +297,14 @@ class PlowApp(PlowBaseApp):
 
     async def sign_out(self, reason: str) -> None:
         """The server refused the token (401): forget it and sign in again."""
+        from plow_tui.client.tokens import ENV_TOKEN
+
+        if self.token_store.env_token:
+            # Signing in again cannot help for long: the variable wins at every start.
+            reason = (
+                f"The token in {ENV_TOKEN} was refused. Unset {ENV_TOKEN} (or set a valid token) and start "
+                "again; a sign-in here lasts only while the app runs."
+            )
         try:
             await self.token_store.forget_token(self.config.api_url)
         except SecretStoreError as exc:

@@ -54,8 +54,13 @@ def test_errors_are_one_sentence_and_an_exit_code(account, cli_env) -> None:
     assert_clean_failure(run(["send", account.chat_uid, "   ", *url], env), ExitCode.USAGE)
     assert_clean_failure(run(["chats", "--api-url", "http://127.0.0.1:9"], env), ExitCode.NETWORK, account.token)
     bad = {**cli_env, "PLOW_TOKEN": "canary-token-not-valid-42"}
-    assert_clean_failure(run(["chats", *url], bad), ExitCode.NOT_SIGNED_IN, "canary-token-not-valid-42")
-    assert_clean_failure(run(["lines", *url], cli_env), ExitCode.NOT_SIGNED_IN)
+    refused = run(["chats", *url], bad)
+    assert_clean_failure(refused, ExitCode.NOT_SIGNED_IN, "canary-token-not-valid-42")
+    # `activate` cannot help while the variable is set (it wins): say which token was refused.
+    assert "The token in PLOW_TOKEN was refused: unset PLOW_TOKEN" in refused.stderr
+    unsigned = run(["lines", *url], cli_env)
+    assert_clean_failure(unsigned, ExitCode.NOT_SIGNED_IN)
+    assert "PLOW_TOKEN" not in unsigned.stderr and "plow-tui activate" in unsigned.stderr
     account.fault(fail_next={"status": 500, "count": 1})
     unknown = run(["send", account.chat_uid, "maybe", *url], env)
     assert_clean_failure(unknown, ExitCode.NETWORK, account.token)

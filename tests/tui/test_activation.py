@@ -21,7 +21,7 @@ from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
 )
 
 from plow_tui.client.http import PlowClient
-from plow_tui.client.tokens import FileStore, TokenStore
+from plow_tui.client.tokens import FileStore, MemoryStore, TokenStore
 from plow_tui.tui.screens.activation import ActivationScreen, Phase
 from plow_tui.tui.screens.help import KeysScreen
 
@@ -94,6 +94,19 @@ async def test_revoked_token_returns_to_activation(sandbox_factory) -> None:
         await wait_for(pilot, lambda: pending_of(app), timeout=15, what="activation after a 401")
         assert app.screen.query("#activation-note")  # says why sign-in is asked again
         assert await store.get_token(sandbox.base_url) is None
+
+
+async def test_a_refused_plow_token_is_named(sandbox_factory) -> None:
+    # Signing in by text cannot outlast PLOW_TOKEN (it wins at every start): say it was that token.
+    sandbox = sandbox_factory()
+    store = TokenStore([MemoryStore()], env={"PLOW_TOKEN": "tok_not_valid_0123"})
+    app = sandbox_app(sandbox.base_url, store, real_chats=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: pending_of(app), timeout=15, what="activation after a 401")
+        await wait_for(
+            pilot, lambda: "The token in PLOW_TOKEN was refused" in squash(screen_text(app)), what="the reason"
+        )
+        assert "tok_not_valid_0123" not in screen_text(app)
 
 
 async def test_expired_code_then_r_starts_over(sandbox_factory) -> None:
