@@ -30,7 +30,7 @@ from plow_tui.tui.widgets.footer import KeyFooter
 from plow_tui.client import events as ev
 from plow_tui.client.errors import NotFound, NotSignedIn, PlowError
 from plow_tui.client.models import Chat, Member, Message
-from plow_tui.client.stream import NO_MESSAGES
+from plow_tui.client.stream import NO_MESSAGES, backoff_delay
 from plow_tui.paths import styles_dir
 from plow_tui.tui.drafts import DraftFile
 from plow_tui.tui.plow_views import (
@@ -158,6 +158,8 @@ class ChatsScreen(Screen[None]):
         self._draft_file: DraftFile | None = None
         self._drafts: dict[str, str] = {}  # chat uid -> unsent text, persisted (debounced)
         self._draft_timer: Timer | None = None
+        self._load_attempts = 0  # failed loads of the chat list in a row (backoff)
+        self._load_retry: Timer | None = None
 
     @property
     def plow_app(self) -> PlowApp:
@@ -328,6 +330,7 @@ class ChatsScreen(Screen[None]):
     @on(ChatsLoaded)
     def _chats_loaded(self, message: ChatsLoaded) -> None:
         self.chats_loaded = True
+        self._load_attempts = 0
         listed = {chat.uid for chat in message.chats}
         for chat in message.chats:
             self.update_chat(chat, refresh_row=False)
@@ -454,11 +457,20 @@ class ChatsScreen(Screen[None]):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self._handle_error(message.what, message.error)
-        if message.what == LOAD_CHATS and not self.chats_loaded:
+        if message.what == LOAD_CHATS and not self.chats_loaded and not isinstance(message.error, NotSignedIn):
+            # Nothing to show yet (say, started while the server is down): keep
+            # trying by itself, as the live stream does, and say so in place.
+            delay = backoff_delay(self._load_attempts)
+            self._load_attempts += 1
             self.query_one("#no-chat", Static).update(
-                Text(f"Could not load your chats: {message.error} Press Ctrl+R to try again.")
+                Text(f"Could not load your chats: {message.error} Trying again in {delay:.0f} s (Ctrl+R: now).")
             )
+            if self._load_retry is not None:
+                self._load_retry.stop()
+            self._load_retry = self.set_timer(delay, self._load_chats)
+            self.query_one(StatusBar).set_connection(Connection.RETRYING)
+            return
+        self._handle_error(message.what, message.error)
 
     def _handle_error(self, what: str, error: PlowError) -> None:
         if isinstance(error, NotSignedIn):
