@@ -181,6 +181,7 @@ class PhoneScreen(Screen[None]):
         # itself this session (the sandbox keeps no outbox for phones).
         self._inbox: list[PhoneText] = []
         self._outbox: list[PhoneText] = []
+        self._connection_note = False  # the note line holds a "could not reach… retrying"
 
     # -- layout ------------------------------------------------------------
 
@@ -262,6 +263,11 @@ class PhoneScreen(Screen[None]):
         self.query_one(StatusBar).set_connection(event.connection, retry_in=event.retry_in)
         if event.note:
             self._note(event.note)
+            self._connection_note = True
+        elif event.connection is Connection.LIVE and self._connection_note:
+            # Back: the "could not reach… retrying" line no longer applies (other notes stay).
+            self._note("Connected again.")
+            self._connection_note = False
 
     @on(TextsArrived)
     def _texts_arrived(self, event: TextsArrived) -> None:
@@ -346,6 +352,7 @@ class PhoneScreen(Screen[None]):
 
     def _note(self, note: str) -> None:
         self.query_one("#phone-note", Static).update(Text(note))
+        self._connection_note = False  # a newer note replaced the connection's
 
     # -- actions -------------------------------------------------------------
 
