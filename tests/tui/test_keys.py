@@ -189,3 +189,15 @@ def test_delivery_failure_reason_is_read_tolerantly_and_shown_literally() -> Non
     assert delivery_failure(failed(reason="blocked")) == "blocked"
     shown = delivery_failure(failed(failure_reason="\x1b[31mred\nline"))
     assert shown is not None and "\x1b" not in shown and "\n" not in shown
+
+
+async def test_the_footer_drops_the_palette_tag_when_the_terminal_narrows() -> None:
+    app = demo_data.chats_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _editor_open(pilot)
+        assert "^p palette" in footer(app)
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: "^p palette" not in footer(app), what="the tag gone")
+        assert "f1 Keys" in footer(app)
+        await pilot.resize_terminal(120, 40)
+        await wait_for(pilot, lambda: "^p palette" in footer(app), what="the tag back")

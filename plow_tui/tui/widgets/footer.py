@@ -17,4 +17,7 @@ class KeyFooter(Footer):
         super().__init__(compact=True)
 
     def on_resize(self) -> None:
-        self.show_command_palette = self.size.width >= PALETTE_TAG_MIN_WIDTH
+        wide = self.size.width >= PALETTE_TAG_MIN_WIDTH
+        if wide != self.show_command_palette:
+            self.show_command_palette = wide
+            self.call_after_refresh(self.recompose)  # the tag is only read when composing
