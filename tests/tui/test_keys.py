@@ -158,6 +158,8 @@ async def test_new_chat_buttons_stay_in_view_at_80x24_with_many_members() -> Non
             region = dialog.query_one(button).region
             assert region.height and screen.contains_region(region), button
         assert "Create" in screen_text(app) and "Cancel" in screen_text(app)
+        # The box being typed in is in view too, not scrolled away under the buttons.
+        await wait_for(pilot, lambda: "Uma" in screen_text(app), what="the new member's box in view")
 
 
 async def test_new_chat_line_choice_shows_without_colour_and_moves_with_the_first_key() -> None:

@@ -147,6 +147,8 @@ class NewChatScreen(ModalScreen[Chat | None]):
         # Focus only once mounted: focusing a widget still being mounted does nothing.
         await self.query_one("#members", Vertical).mount(box)
         box.focus()
+        # Focus alone does not scroll the dialog once it is full (80x24): bring the new box into view.
+        self.call_after_refresh(box.scroll_visible, animate=False)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
