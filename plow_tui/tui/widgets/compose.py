@@ -91,6 +91,10 @@ class Compose(TextArea):
         self._disabled_reason = reason or None
         self.placeholder = self._disabled_reason or PLACEHOLDER
 
+    def on_mount(self) -> None:
+        # The app's choice (off for snapshots and screenshots: a blinking cursor is a coin toss in a picture).
+        self.cursor_blink = getattr(self.app, "cursor_blink", True)
+
     def action_leave(self) -> None:
         """Focus the conversation above (the widget before this one in its pane)."""
         from plow_tui.tui.widgets.conversation import Conversation
