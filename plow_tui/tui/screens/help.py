@@ -64,6 +64,11 @@ class KeysScreen(ModalScreen[None]):
         self._rows = rows
         self._title = title
 
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        """(keys, description) as listed, including rows scrolled out of view."""
+        return list(self._rows)
+
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)

@@ -122,6 +122,11 @@ class NewChatScreen(ModalScreen[Chat | None]):
         note.update("This account has no lines." if not message.lines else "")
         self.query_one("#create", Button).disabled = not message.lines
 
+    @property
+    def chosen_line(self) -> Line | None:
+        """The line the chat would be created on (None until the lines are loaded)."""
+        return self._lines[self._line_index] if self._line_index < len(self._lines) else None
+
     @on(OptionList.OptionHighlighted, "#lines")
     def _line_picked(self, event: OptionList.OptionHighlighted) -> None:
         picker = event.option_list
