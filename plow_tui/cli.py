@@ -1,74 +1,120 @@
-"""The `plow-tui` entry point: parse arguments, build the pieces, run one of them.
+"""The `plow-tui` entry point: parse arguments, resolve settings, run one command.
 
 With no subcommand it opens the Textual app; subcommands are scriptable
-(`plow-tui chats --json`, `plow-tui tail CHAT`), as `gh` is.
+(`plow-tui chats --json`, `plow-tui tail CHAT`), as `gh` is. `main` takes its
+streams and environment as arguments so tests run commands in-process, as
+gh's `iostreams.Test()` does.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
+from collections.abc import Mapping
+from typing import IO
 
 from plow_tui import __version__
-from plow_tui.commands import EXIT_CODES_HELP, ExitCode
+from plow_tui.commands import EXIT_CODES_HELP, ExitCode, options
 
-DEFAULT_API_URL = "https://api.plow.co"
+# Modules under plow_tui.commands, each with register(subparsers).
+COMMAND_MODULES: tuple[str, ...] = ("sandbox", "app", "plow", "chat", "airy", "config", "completion")
 
-# Modules under plow_tui.commands, each with register(subparsers, common).
-COMMAND_MODULES: tuple[str, ...] = ("sandbox", "app", "plow", "airy")
-
-
-def default_api_url() -> str:
-    return os.environ.get("PLOW_API_URL") or DEFAULT_API_URL
-
-
-def common_options() -> argparse.ArgumentParser:
-    """Options every subcommand (and the app) accepts."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--api-url",
-        default=default_api_url(),
-        help="Plow API base URL (default: $PLOW_API_URL or %(default)s)",
-    )
-    common.add_argument(
-        "--insecure-storage",
-        action="store_true",
-        help="keep tokens in a 0600 file instead of the system keyring",
-    )
-    return common
+GLOBAL_OPTIONS_HELP = """\
+options such as --api-url, --insecure-storage, --name and --no-bell may come
+before or after the command (`plow-tui --api-url URL chats` or
+`plow-tui chats --api-url URL`); a command lists those it takes. Settings can
+also be kept in config.toml: `plow-tui config` shows each value and its source.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = common_options()
     parser = argparse.ArgumentParser(
         prog="plow-tui",
         description="A terminal chat client for Plow. Run with no command to open the app.",
-        epilog=EXIT_CODES_HELP,
+        epilog=GLOBAL_OPTIONS_HELP + "\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"plow-tui {__version__}")
-    # No subcommand runs the app; its own options (--sandbox, --name) live with it.
+    # No subcommand runs the app; it takes every option that may come before a command.
+    options.add(parser, *options.OPTIONS)
     app_command = importlib.import_module("plow_tui.commands.app")
-    app_command.add_app_arguments(parser)
     parser.set_defaults(func=app_command.run_app)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(f"plow_tui.commands.{name}").register(subparsers, common)
+        importlib.import_module(f"plow_tui.commands.{name}").register(subparsers)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> argparse.Namespace:
+    """Parse `argv` and resolve every setting (flag > environment > config.toml > default).
+
+    Raises SystemExit(2) for bad arguments (argparse's way) and ConfigError for a
+    config.toml that cannot be used.
+    """
+    from plow_tui import settings
+
+    env = os.environ if env is None else env
     parser = build_parser()
     args = parser.parse_args(argv)
-    func = getattr(args, "func", None)
-    if func is None:
-        parser.print_help()
+    stray = options.stray(args)
+    if stray:
+        command = getattr(args, "_command", "plow-tui")
+        parser.error(f"{', '.join(stray)} does not apply to `{command}`")
+    given = options.given(args)
+    for dest, option in options.OPTIONS.items():
+        if dest not in given and dest not in settings.BY_KEY:
+            setattr(args, dest, option.default)
+    args.env = env
+    if getattr(args, "_options", None) or getattr(args, "needs_settings", False):
+        flags = {key: getattr(args, key) for key in settings.BY_KEY if hasattr(args, key)}
+        args.settings = settings.resolve(flags, env, flag_names=options.FLAG_NAMES)
+        for key, value in args.settings.values.items():
+            setattr(args, key, value)
+    return args
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    stdin: IO[str] | None = None,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Run `plow-tui` with `argv`; tests pass their own streams and environment.
+
+    The streams are bound process-wide (sys.stdout and friends) for the run, so
+    run one command at a time per process when passing them.
+    """
+    with contextlib.ExitStack() as stack:
+        # Commands print to sys.stdout/sys.stderr and read sys.stdin: bind them for this run.
+        if stdout is not None:
+            stack.enter_context(contextlib.redirect_stdout(stdout))
+        if stderr is not None:
+            stack.enter_context(contextlib.redirect_stderr(stderr))
+        if stdin is not None:
+            saved_stdin = sys.stdin
+            sys.stdin = stdin
+            stack.callback(setattr, sys, "stdin", saved_stdin)
+        return _main(argv, env)
+    raise AssertionError("unreachable")  # pragma: no cover - ExitStack does not swallow
+
+
+def _main(argv: list[str] | None, env: Mapping[str, str] | None) -> int:
+    from plow_tui.settings import ConfigError
+
+    try:
+        args = parse(argv, env)
+    except SystemExit as exit:  # --help, --version, or argparse's usage error
+        return exit.code if isinstance(exit.code, int) else ExitCode.USAGE if exit.code else ExitCode.OK
+    except ConfigError as error:
+        print(f"plow-tui: {error}", file=sys.stderr)
         return ExitCode.USAGE
     try:
-        return int(func(args))
+        return int(args.func(args))
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
 

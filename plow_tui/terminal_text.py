@@ -35,6 +35,9 @@ The rule, one character at a time:
   U+E007F: the flags of England, Scotland, Wales), and only that: tags
   anywhere else can smuggle invisible ASCII.
 
+Errors are shown through `error_text`: secrets are redacted first (the
+patterns and registered values of `plow_tui.logs`), then the text is made safe.
+
 `safe_json` applies the same rule to JSON output, escaping as ``\\uXXXX``
 instead of drawing a placeholder, so the data survives a round trip.
 """
@@ -44,9 +47,10 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["safe_text", "safe_line", "safe_json"]
+__all__ = ["safe_text", "safe_line", "safe_json", "error_text"]
 
 TAB = "    "
 DEL_PICTURE = "\u2421"  # ␡
@@ -89,8 +93,10 @@ def _is_joining_letter(char: str) -> bool:
 
 
 def _suspect(char: str) -> bool:
-    """Whether `char` is, out of context, not shown as itself (C0 aside)."""
+    """Whether `char` is, out of context, not shown as itself (a line break is layout: callers decide)."""
     code = ord(char)
+    if char == "\n":
+        return False
     if code < 0x20 or 0x7F <= code <= 0x9F:
         return True
     if code < 0xA0:
@@ -122,44 +128,67 @@ def _joiner_kept(text: str, index: int) -> bool:
     return _is_joining_letter(text[index - 1]) and _is_joining_letter(after)
 
 
-def _tag_sequence_end(text: str, index: int) -> int:
-    """End of a flag's tag run starting at `index` (just after 🏴), or `index` if none."""
+def _is_flag_tag(code: int) -> bool:
+    return 0xE0020 <= code <= 0xE007E
+
+
+def _in_flag(text: str, index: int) -> bool:
+    """Whether the tag character at `index` belongs to `🏴 tags… CANCEL TAG`."""
+    start = index if text[index] != _CANCEL_TAG else index - 1
+    while start >= 0 and _is_flag_tag(ord(text[start])):
+        start -= 1
+    if start < 0 or text[start] != _BLACK_FLAG or start + 1 > index - (text[index] == _CANCEL_TAG):
+        return False  # no flag before the run, or a CANCEL TAG with no tags before it
     end = index
-    while end < len(text) and 0xE0020 <= ord(text[end]) <= 0xE007E:
+    while end < len(text) and _is_flag_tag(ord(text[end])):
         end += 1
-    if end > index and end < len(text) and text[end] == _CANCEL_TAG:
-        return end + 1
-    return index
+    return end < len(text) and text[end] == _CANCEL_TAG
 
 
-def _kept_spans(text: str) -> set[int]:
-    """Indexes of suspect characters that the rule keeps (joiners, flag tags)."""
-    kept: set[int] = set()
-    for index, char in enumerate(text):
-        if char in (_ZWJ, _ZWNJ) and _joiner_kept(text, index):
-            kept.add(index)
-        elif char == _BLACK_FLAG:
-            end = _tag_sequence_end(text, index + 1)
-            kept.update(range(index + 1, end))
-    return kept
+# Every character `_suspect` flags, as classes: Cc (but "\n"), Cf, Cs, Zl, Zp,
+# the invisible ones and the tag block, variation selectors left out.
+# Generated from `_suspect` over all code points (Unicode 14, Python 3.11's
+# tables); tests/test_terminal_text.py checks they still match this Python's
+# tables. Regexes keep plain text at C speed; a class of BMP characters only is
+# a bitmap (~0.01 µs a character), so the astral ones are a second class, only
+# searched in text that has astral characters.
+_SUSPECT_ASCII = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+_SUSPECT_BMP = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2"
+    "\u115f-\u1160\u17b4-\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164"
+    "\ud800-\udfff\ufeff\uffa0\ufff0-\ufffb]"
+)
+_SUSPECT_ASTRAL = re.compile(
+    "[\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e00ff\U000e01f0-\U000e0fff]"
+)
 
 
-# A quick look for anything `_suspect` could flag, so plain text skips the
-# per-character walk. Beyond U+05FF the Unicode categories decide.
-_SUSPECT_FAST = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u034f]|[^\x00-\u05ff]")
+def _shown(match: re.Match[str], placeholder: Callable[[str], str]) -> str:
+    """What a suspect character becomes: itself where real text needs it, else `placeholder`."""
+    char = match.group()
+    text = match.string
+    index = match.start()
+    if char in (_ZWJ, _ZWNJ) and _joiner_kept(text, index):
+        return char
+    if 0xE0020 <= ord(char) <= 0xE007F and _in_flag(text, index):
+        return char
+    return placeholder(char)
 
 
-def _replace(text: str, placeholder) -> str:
-    if not _SUSPECT_FAST.search(text):
-        return text  # the common case: plain text, returned untouched and fast
-    kept = _kept_spans(text)
-    out = []
-    for index, char in enumerate(text):
-        if index not in kept and _suspect(char):
-            out.append(placeholder(char))
-        else:
-            out.append(char)
-    return "".join(out)
+# The suspect characters that `str.isprintable()` calls printable (letters and
+# marks that draw nothing); every other one makes it answer False.
+_SUSPECT_PRINTABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0]")
+
+
+def _replace(text: str, placeholder: Callable[[str], str]) -> str:
+    if text.isascii():  # O(1): the common case
+        return _SUSPECT_ASCII.sub(lambda match: placeholder(match.group()), text)
+    # `isprintable` runs in C at ~2 ns a character: most text ends here.
+    if text.replace("\n", " ").isprintable() and not _SUSPECT_PRINTABLE.search(text):
+        return text
+    text = _SUSPECT_BMP.sub(lambda match: _shown(match, placeholder), text)
+    return _SUSPECT_ASTRAL.sub(lambda match: _shown(match, placeholder), text)
 
 
 def _picture(char: str) -> str:
@@ -173,9 +202,11 @@ def _picture(char: str) -> str:
 
 def safe_text(text: str) -> str:
     """Multi-line `text` safe for a terminal: line breaks kept, all else made visible."""
-    text = text.replace("\r\n", "\n").replace("\t", TAB)
-    # "\n" is the one control that stays: split around it, picture the rest.
-    return "\n".join(_replace(line, _picture) for line in text.split("\n"))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if "\t" in text:
+        text = text.replace("\t", TAB)
+    return _replace(text, _picture)
 
 
 def safe_line(text: str, *, line_break: str = " ") -> str:
@@ -184,7 +215,18 @@ def safe_line(text: str, *, line_break: str = " ") -> str:
     The CLI passes `" ↵ "` where a message body must keep its shape on one line;
     titles and names use the default space.
     """
-    return line_break.join(safe_text(text).split("\n"))
+    return safe_text(text).replace("\n", line_break)
+
+
+def error_text(error: BaseException | str) -> str:
+    """An error as one line for the app or the CLI: secrets redacted, then made safe.
+
+    Redaction comes first, on the text as the error holds it: a sanitised or
+    reworded message could hide a token from the patterns.
+    """
+    from plow_tui.logs import redact
+
+    return safe_line(redact(str(error)))
 
 
 def _escape(char: str) -> str:

@@ -76,7 +76,7 @@ def _code_text() -> str:
 
 def test_every_subcommand_in_readme_exists() -> None:
     mentioned = set(re.findall(r"\bplow-tui ([a-z][a-z-]*)\b", _code_text()))
-    assert {"sandbox", "phone", "doctor", "logout", "send", "tail", "airy"} <= mentioned  # the check has teeth
+    assert {"sandbox", "phone", "doctor", "logout", "send", "tail", "airy", "chat", "config", "completion"} <= mentioned
     existing = set(_subcommands(build_parser()))
     assert not mentioned - existing, f"README mentions subcommands plow-tui lacks: {sorted(mentioned - existing)}"
 
@@ -109,3 +109,13 @@ def test_no_bell_turns_notifications_off(monkeypatch: pytest.MonkeyPatch) -> Non
     assert main(["--api-url", "http://127.0.0.1:9", "--insecure-storage", "--no-bell"]) == 0
     assert main(["--api-url", "http://127.0.0.1:9", "--insecure-storage"]) == 0
     assert [config.notifications for config in configs] == [False, True]
+
+
+def test_configuration_section_lists_every_setting() -> None:
+    from plow_tui.settings import ALIASES, SETTINGS
+
+    section = _section("Configuration")
+    keys = set(re.findall(r"`([a-z_]+)[` ]", section))
+    assert {setting.key for setting in SETTINGS} <= keys
+    assert set(ALIASES) <= keys
+    assert "config.toml" in section and "plow-tui config" in section

@@ -119,3 +119,19 @@ def test_every_hostile_character_is_shown(char: str) -> None:
 @pytest.mark.parametrize("sequence", SEQUENCES)
 def test_every_hostile_sequence_is_inert(sequence: str) -> None:
     assert raw_characters(safe_text(sequence)) == []
+
+
+def test_the_fast_class_is_the_rule_for_every_code_point() -> None:
+    # The regex class is generated from `_suspect`; a Python with newer Unicode
+    # tables (new format characters) makes this fail: regenerate the class then.
+    from plow_tui.terminal_text import _SUSPECT_ASCII, _SUSPECT_ASTRAL, _SUSPECT_BMP, _SUSPECT_PRINTABLE, _suspect
+
+    # Planes 0, 1 and 14: the others (CJK extensions, private use) hold no format characters.
+    planes = [*range(0x20000), *range(0xE0000, 0xF0000)]
+    classes = [_SUSPECT_BMP, _SUSPECT_ASTRAL]
+    differ = [hex(c) for c in planes if any(rx.fullmatch(chr(c)) for rx in classes) != _suspect(chr(c))]
+    assert differ == []
+    assert [c for c in range(0x80) if bool(_SUSPECT_ASCII.fullmatch(chr(c))) != _suspect(chr(c))] == []
+    # The fast path trusts `str.isprintable()` for all but these.
+    printable = [hex(c) for c in planes if _suspect(chr(c)) and chr(c).isprintable()]
+    assert printable == [hex(c) for c in planes if _SUSPECT_PRINTABLE.fullmatch(chr(c))]

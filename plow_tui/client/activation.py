@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from plow_tui.client.codes import check_activation
 from plow_tui.client.errors import (
     ActivationExpired,
     NetworkError,
@@ -90,6 +91,10 @@ class PendingActivation:
             raise ValueError("The saved activation is missing its secret, code, number or start time.")
         line_id = obj.get("line_id")
         register_secret(secret)
+        try:
+            check_activation(code, send_to)  # saved before the shapes were checked, perhaps
+        except PlowError as exc:
+            raise ValueError(exc.message) from None
         return cls(
             secret=secret,
             display_code=code,
@@ -103,8 +108,13 @@ class PendingActivation:
 async def start_activation(
     client: PlowClient, name: str | None = None, provision_chat: bool = True, *, clock: Clock = utc_now
 ) -> PendingActivation:
-    """Ask the server for a code to text; the caller should save the result at once."""
+    """Ask the server for a code to text; the caller should save the result at once.
+
+    Raises `UnexpectedCode` (a `PlowError`) when the code or number has not
+    the shape of PROTOCOL §0: then nothing is shown or saved.
+    """
     start = await client.activate(name=name, provision_chat=provision_chat)
+    check_activation(start.display_code, start.send_to)
     return PendingActivation(
         secret=start.activation_secret,
         display_code=start.display_code,

@@ -2,9 +2,11 @@
 
 `error_from_response()` maps an HTTP answer to the right class, reading the
 code and message from any of the error envelopes of PROTOCOL.md §1. Messages
-are taken from the server's words or written here; none ever contains a token,
-a ticket or an activation secret (the server never echoes them, and the client
-never formats them into a message).
+are taken from the server's words or written here. The client never formats a
+token, a ticket or an activation secret into a message, and the server's words
+are redacted (`plow_tui.logs.redact`) before anything else touches them: a
+server that echoes a token must not get it on screen, and capitalising first
+would turn `tok_…` into `Tok_…`, which no longer matches.
 """
 
 from __future__ import annotations
@@ -108,7 +110,9 @@ def _status_text(status: int) -> str:
 
 
 def _sentence(text: str) -> str:
-    text = " ".join(text.split())
+    from plow_tui.logs import redact
+
+    text = " ".join(redact(text).split())
     if text and text[-1] not in ".!?":
         text += "."
     return text[:1].upper() + text[1:]

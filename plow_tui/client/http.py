@@ -20,6 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from plow_tui import __version__
+from plow_tui.client.codes import check_verification_code
 from plow_tui.client.errors import (
     DeliveryUnknown,
     NetworkError,
@@ -245,11 +246,18 @@ class PlowClient:
         return Chat.from_json(payload)
 
     async def create_chat(self, line_id: str, member_names: list[str] | tuple[str, ...]) -> Chat:
-        """Create a pending chat; the answer carries each member's `VERIFY-` code."""
+        """Create a pending chat; the answer carries each member's `VERIFY-` code.
+
+        A code of another shape raises `UnexpectedCode` (the chat exists all the
+        same: it is listed, and a resend asks for a fresh code).
+        """
         participants: list[dict[str, Any]] = [{"type": "agent", "line_id": line_id}]
         participants += [{"type": "member", "display_name": name} for name in member_names]
         payload = await self._request("POST", "/v1/chats", json={"participants": participants})
-        return Chat.from_json(payload)
+        chat = Chat.from_json(payload)
+        for member in chat.members:
+            check_verification_code(member.verification_code)
+        return chat
 
     async def delete_chat(self, uid: str) -> None:
         await self._request("DELETE", f"/v1/chats/{_segment(uid, 'chat')}")
@@ -260,7 +268,9 @@ class PlowClient:
             f"/v1/chats/{_segment(chat_uid, 'chat')}/invitations/"
             f"{_segment(participant_uid, 'participant')}/resend"
         )
-        return Member.from_json(await self._request("POST", path))
+        member = Member.from_json(await self._request("POST", path))
+        check_verification_code(member.verification_code)
+        return member
 
     # -- messages -------------------------------------------------------------
 

@@ -11,23 +11,25 @@ scripts with `--json`; errors are one sentence on stderr and an `ExitCode`.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from plow_tui.commands import ExitCode
-from plow_tui.commands.running import Command, Explanation, UsageError, fail, non_negative_int, run_command, safe_text
+from plow_tui.commands import ExitCode, options
+from plow_tui.commands.running import Command, Explanation, UsageError, fail, non_negative_int, run_command
+from plow_tui.terminal_text import error_text, safe_json, safe_line
 
 if TYPE_CHECKING:
     from plow_tui.client.airy.conversation import AiryConversation
     from plow_tui.client.airy.models import AiryMessage
 
 
-def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+STORAGE_HELP = {"insecure_storage": "keep the conversation's resume token in a 0600 file instead of the system keyring"}
+
+
+def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "airy",
-        parents=[common],
         help="Chat with an Airy Core instance as a website visitor (Chat Plugin).",
         description=(
             "Talk to an Airy Core instance's Chat Plugin channel as a website visitor does. "
@@ -36,12 +38,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("url", metavar="URL", help="the Airy instance, e.g. https://airy.example.com")
     parser.add_argument("--channel-id", required=True, type=_channel_id, metavar="UUID", help="the Chat Plugin channel")
+    options.add(parser, "insecure_storage", "notifications", help=STORAGE_HELP)
     parser.set_defaults(func=run_screen)  # no action: the interactive screen
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=False)
+    actions = parser.add_subparsers(
+        dest="action", metavar="[ACTION]", required=False, title="actions (none: open the conversation in the app)"
+    )
 
     send_parser = actions.add_parser("send", help="send one message", description="Send one message.")
     send_parser.add_argument("text", metavar="TEXT", help="the message, or - to read it from stdin")
     send_parser.add_argument("--json", action="store_true", help="print the sent message as JSON")
+    options.add(send_parser, "insecure_storage", help=STORAGE_HELP)
     send_parser.set_defaults(func=lambda args: run(send, args))
 
     tail_parser = actions.add_parser(
@@ -52,6 +58,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     tail_parser.add_argument("-n", "--lines", type=non_negative_int, default=0, help="first print the last N messages")
     tail_parser.add_argument("--json", action="store_true", help="one JSON object per message, per line")
+    options.add(tail_parser, "insecure_storage", help=STORAGE_HELP)
     tail_parser.set_defaults(func=lambda args: run(tail, args))
 
 
@@ -73,11 +80,10 @@ def run_screen(args: argparse.Namespace) -> int:
     try:
         url = normalize_instance_url(args.url)
     except ValueError as error:
-        return fail(str(error), ExitCode.USAGE)
+        return fail(error_text(error), ExitCode.USAGE)
     configure_logging()  # the terminal belongs to the app: everything else goes to the private log
-    store = TokenStore.default(force_file=args.insecure_storage)
-    # `plow-tui --no-bell airy ...`: the app's option, given before the command.
-    bell = getattr(args, "notifications", True)
+    store = TokenStore.default(force_file=args.insecure_storage, env=getattr(args, "env", None))
+    bell = getattr(args, "notifications", "bell") != "off"
     app = AiryApp(
         url, args.channel_id, token_store=store, screen_options={"bell": bell}, clipboard_commands=clipboard_commands()
     )
@@ -120,7 +126,7 @@ async def _conversation(args: argparse.Namespace, client: Any) -> AiryConversati
     from plow_tui.client.airy.conversation import AiryConversation
     from plow_tui.client.tokens import TokenStore
 
-    store = TokenStore.default(force_file=args.insecure_storage)
+    store = TokenStore.default(force_file=args.insecure_storage, env=getattr(args, "env", None))
     conversation = AiryConversation(client, args.channel_id, store=store)
     await conversation.start()
     _print_notices(conversation)
@@ -142,7 +148,7 @@ def _print_notices(conversation: AiryConversation) -> None:
     # Nothing else reads the queue yet: a restart notice must still reach the user.
     for event in conversation.drain_events():
         if isinstance(event, AiryConversationRestarted):
-            print(f"plow-tui: {event.notice}", file=sys.stderr, flush=True)
+            print(f"plow-tui: {safe_line(event.notice)}", file=sys.stderr, flush=True)
 
 
 # -- output -----------------------------------------------------------------------------
@@ -165,13 +171,17 @@ def message_json(message: AiryMessage, conversation_id: str | None) -> dict[str,
 def message_line(message: AiryMessage) -> str:
     when = message.sent_at.astimezone().strftime("%Y-%m-%d %H:%M") if message.sent_at else "????-??-?? ??:??"
     who = "you" if message.from_contact else (message.sender_name or "agent")
-    state = f"  [{message.delivery_state}]" if message.from_contact and message.delivery_state not in (None, "delivered") else ""
-    return f"{when}  {safe_text(who)}: {safe_text(message.text)}{state}"
+    state = (
+        f"  [{safe_line(message.delivery_state)}]"
+        if message.from_contact and message.delivery_state not in (None, "delivered")
+        else ""
+    )
+    return f"{when}  {safe_line(who)}: {safe_line(message.text, line_break=' ↵ ')}{state}"
 
 
 def _emit(args: argparse.Namespace, message: AiryMessage, conversation_id: str | None) -> None:
     if args.json:
-        print(json.dumps(message_json(message, conversation_id), ensure_ascii=False), flush=True)
+        print(safe_json(message_json(message, conversation_id)), flush=True)
     else:
         print(message_line(message), flush=True)
 
@@ -216,10 +226,10 @@ async def tail(args: argparse.Namespace) -> int:
                             printed.add(message.id)
                             _emit(args, message, conversation.conversation_id)
                 elif isinstance(event, AiryConversationRestarted):
-                    print(f"plow-tui: {event.notice}", file=sys.stderr, flush=True)
+                    print(f"plow-tui: {safe_line(event.notice)}", file=sys.stderr, flush=True)
                 elif isinstance(event, AiryStreamFailed):
                     raise event.error
                 elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
                     wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in else ""
-                    print(f"[{event.state}: {event.reason}{wait}]", file=sys.stderr, flush=True)
+                    print(f"[{event.state}: {error_text(event.reason)}{wait}]", file=sys.stderr, flush=True)
     return ExitCode.OK

@@ -14,45 +14,21 @@ import getpass
 import sys
 
 from plow_tui.client.phone import DEFAULT_PHONE
-from plow_tui.commands import ExitCode
+from plow_tui.commands import ExitCode, options
 
 # `plow-tui sandbox` listens here by default; the live API has no phones.
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8765"
 LIVE_API_URL = "https://api.plow.co"
 
 
-def add_app_arguments(parser: argparse.ArgumentParser) -> None:
-    """The top-level options that only the app uses."""
-    parser.add_argument(
-        "--sandbox",
-        action="store_true",
-        help="run against a local sandbox started in-process (no account, no network); "
-        "tokens are kept in memory only",
-    )
-    parser.add_argument("--name", help="your name for a new account (default: your login name)")
-    parser.add_argument(
-        "--no-chat",
-        dest="provision_chat",
-        action="store_false",
-        help="sign in without creating a chat with your phone",
-    )
-    parser.add_argument(
-        "--no-bell",
-        dest="notifications",
-        action="store_false",
-        help="do not ring the terminal bell when a message arrives while the terminal is in the background",
-    )
-    parser.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
-
-
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     phone = subparsers.add_parser(
         "phone",
-        parents=[common],
         help="Be a simulated phone for a sandbox, in its own terminal.",
-        description="Be a phone against a sandbox: read what lines text it, and text a line. "
-        f"--api-url defaults to {DEFAULT_SANDBOX_URL} (where `plow-tui sandbox` listens).",
+        description="Be a phone against a sandbox: read what lines text it, and text a line.",
     )
+    # The phone's --api-url is the sandbox's, never the live API (which has no phones).
+    options.add(phone, "api_url", help={"api_url": f"the sandbox (default: the API URL setting when it is not the live API, else {DEFAULT_SANDBOX_URL})"})
     phone.add_argument("number", nargs="?", default=DEFAULT_PHONE, help=f"this phone's number (default {DEFAULT_PHONE})")
     phone.add_argument("--to", help="the line to text (E.164)")
     phone.add_argument("--text", default="", help="a text to pre-fill")
@@ -85,6 +61,9 @@ def run_app(args: argparse.Namespace) -> int:
         gc.enable()
 
     # The terminal belongs to the app: everything else goes to the private log.
+    if args.sandbox and args.settings.sources["api_url"].startswith("flag"):
+        print("plow-tui: --sandbox starts its own server: it cannot be used with --api-url.", file=sys.stderr)
+        return ExitCode.USAGE
     configure_logging()
     sandbox = None
     airy_channel = None
@@ -107,15 +86,17 @@ def run_app(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"plow-tui: {exc}", file=sys.stderr)
             return ExitCode.USAGE
-        store = TokenStore.default(force_file=args.insecure_storage)
+        store = TokenStore.default(force_file=args.insecure_storage, env=args.env)
 
     config = AppConfig(
         api_url=api_url,
         name=args.name or _login_name(),
         provision_chat=args.provision_chat,
         sandbox=sandbox is not None,
-        notifications=args.notifications,
+        notifications=args.notifications != "off",
+        poll_interval=args.poll_interval,
         airy_channel=airy_channel,
+        theme=args.theme,
     )
     app = PlowApp(
         config,
@@ -123,6 +104,7 @@ def run_app(args: argparse.Namespace) -> int:
         client_factory=_plow_client,
         phone_factory=SandboxPhone if sandbox is not None else None,
         clipboard_commands=clipboard_commands(),
+        save_theme=_save_theme(args),
     )
     try:
         app.run()
@@ -130,6 +112,25 @@ def run_app(args: argparse.Namespace) -> int:
         if sandbox is not None:
             sandbox.stop()
     return int(app.return_code or ExitCode.OK)
+
+
+def _save_theme(args: argparse.Namespace):  # noqa: ANN202 - Callable[[str], None]
+    """Remember a theme picked in the palette in config.toml (a broken file is left alone)."""
+
+    def save(theme: str) -> None:
+        import logging
+
+        from plow_tui.settings import ConfigError, write_setting
+
+        if theme == args.theme:
+            return
+        try:
+            write_setting("theme", theme, args.settings.path)
+            args.theme = theme
+        except (ConfigError, OSError, ValueError) as error:
+            logging.getLogger(__name__).warning("theme not saved: %s", error)
+
+    return save
 
 
 def _plow_client(base_url: str, token: str | None = None):  # noqa: ANN202 - a PlowClient
@@ -150,7 +151,7 @@ def run_phone(args: argparse.Namespace) -> int:
     from plow_tui.tui.screens.phone import Draft
 
     api_url = args.api_url
-    if normalize_base_url(api_url) == LIVE_API_URL:
+    if _same_url(api_url, LIVE_API_URL):
         api_url = DEFAULT_SANDBOX_URL
     try:
         base_url = normalize_base_url(api_url)
@@ -169,3 +170,12 @@ def run_phone(args: argparse.Namespace) -> int:
     )
     app.run()
     return int(app.return_code or ExitCode.OK)
+
+
+def _same_url(url: str, other: str) -> bool:
+    from plow_tui.client.urls import normalize_base_url
+
+    try:
+        return normalize_base_url(url) == other
+    except ValueError:
+        return False

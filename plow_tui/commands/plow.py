@@ -16,48 +16,59 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from plow_tui.commands import ExitCode
-from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command, safe_text
+from plow_tui.commands import ExitCode, options
+from plow_tui.commands.naming import resolve_chat
+from plow_tui.commands.output import GREEN, RED, YELLOW, table
+from plow_tui.commands.running import Command, Explanation, UsageError, non_negative_int, run_command
+from plow_tui.terminal_text import error_text, safe_json, safe_line
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
     from plow_tui.client.models import Chat, Line, Message
     from plow_tui.client.tokens import TokenStore
 
+CHAT_HELP = "the chat: its uid, the start of its uid, its title or its number"
+
 # Live clients split long texts themselves (PROTOCOL §5).
 MAX_BODY_CHARS = 4000
 
-def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    def add(name: str, command: Command, help_text: str) -> argparse.ArgumentParser:
-        parser = subparsers.add_parser(name, parents=[common], help=help_text, description=help_text)
+def register(subparsers: Any) -> None:
+    def add(name: str, command: Command, help_text: str, *more: str) -> argparse.ArgumentParser:
+        parser = subparsers.add_parser(name, help=help_text, description=help_text)
+        options.add(parser, *options.PLOW, *more)
         parser.set_defaults(func=lambda args: run(command, args))
         return parser
 
-    p = add("activate", activate, "Sign in by sending one text from your phone.")
-    p.add_argument("--name", help="your name, as others in a chat will see it")
-    p.add_argument("--no-chat", action="store_true", help="do not create a 1:1 chat with the line")
-    p.add_argument("--interval", type=float, default=3.0, help=argparse.SUPPRESS)
+    p = add("activate", activate, "Sign in by sending one text from your phone.", "name", "provision_chat")
+    p.add_argument("--interval", dest="poll_interval", type=float, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     p = add("chats", chats, "List your chats.")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--all", action="store_true", help="say what is not listed: the server never lists failed chats")
 
     p = add("lines", lines, "List the lines (numbers) you can text through.")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("send", send, "Send a text to a chat.")
-    p.add_argument("chat_uid", metavar="CHAT_UID")
+    p.add_argument("chat", metavar="CHAT", help=CHAT_HELP)
     p.add_argument("text", metavar="TEXT", help="the message, or - to read it from stdin")
-    p.add_argument("--json", action="store_true", help="print the sent message(s) as JSON")
+    p.add_argument("--json", action="store_true", help='print {"chat_uid": …, "messages": [the texts sent]}')
+    p.add_argument("--no-split", action="store_true", help=f"refuse a text over {MAX_BODY_CHARS} characters instead of sending it as several")
 
     p = add("history", history, "Print a chat's messages, oldest first.")
-    p.add_argument("chat_uid", metavar="CHAT_UID")
+    p.add_argument("chat", metavar="CHAT", help=CHAT_HELP)
     p.add_argument("--limit", type=_positive_int, default=50, help="how many recent messages (default 50)")
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
     p = add("tail", tail, "Print a chat's new messages as they arrive, until Ctrl+C.")
-    p.add_argument("chat_uid", metavar="CHAT_UID")
+    p.add_argument("chat", metavar="CHAT", help=CHAT_HELP)
     p.add_argument("-n", "--lines", type=non_negative_int, default=0, help="first print the last N messages")
-    p.add_argument("--json", action="store_true", help="one JSON object per message, per line")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON event per line: {"type": "message"|"status", "message": {…}}, '
+        '{"type": "member_verified", …}, {"type": "chat_active"|"chat_failed", …}',
+    )
 
     add("logout", logout, "Forget the stored token (and any pending activation).")
     add("doctor", doctor, "Check the API, the secret store, the token and the live connection.")
@@ -129,7 +140,7 @@ def _api_url(args: argparse.Namespace) -> str:
 def _store(args: argparse.Namespace) -> TokenStore:
     from plow_tui.client.tokens import TokenStore
 
-    return TokenStore.default(force_file=args.insecure_storage)
+    return TokenStore.default(force_file=args.insecure_storage, env=getattr(args, "env", None))
 
 
 async def _signed_in(args: argparse.Namespace) -> tuple[PlowClient, TokenStore, str]:
@@ -196,8 +207,8 @@ def message_line(message: Message) -> str:
         who = "you"
     else:
         who = message.sender.display_name or message.sender.provider_key or "someone"
-    status = f"  [{message.status}]" if message.is_outbound and message.status else ""
-    return f"{when}  {safe_text(who)}: {safe_text(message.body)}{status}"
+    status = f"  [{safe_line(message.status)}]" if message.is_outbound and message.status else ""
+    return f"{when}  {safe_line(who)}: {safe_line(message.body, line_break=' ↵ ')}{status}"
 
 
 def chat_json(chat: Chat) -> dict[str, Any]:
@@ -227,13 +238,11 @@ def line_json(line: Line) -> dict[str, Any]:
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
+    print(safe_json(value, indent=2))
 
 
-def _table(rows: list[list[str]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+# `chats` on a terminal: a status's colour.
+STATUS_COLOURS = {"active": GREEN, "pending": YELLOW, "failed": RED}
 
 
 # -- activate -------------------------------------------------------------------------
@@ -262,18 +271,18 @@ async def activate(args: argparse.Namespace) -> int:
         # answers 410 at once): then start over right away, once.
         for _ in range(2):
             if not resumed:
-                pending = await start_activation(api, args.name, provision_chat=not args.no_chat)
+                pending = await start_activation(api, args.name, provision_chat=args.provision_chat)
                 await store.save_pending(url, pending)
             assert pending is not None
             _show_instructions(pending, resumed)
             waiting_said = False
-            async for outcome in poll_activation(api, pending, interval=args.interval):
+            async for outcome in poll_activation(api, pending, interval=args.poll_interval):
                 if isinstance(outcome, Pending) and not waiting_said:
                     print("Waiting for your text… (Ctrl+C stops; `plow-tui activate` resumes.)", flush=True)
                     waiting_said = True
                 elif isinstance(outcome, PollFailed):
                     print(
-                        f"Could not check ({outcome.error}); trying again in {outcome.retry_in:.0f} s.",
+                        f"Could not check ({error_text(outcome.error)}); trying again in {outcome.retry_in:.0f} s.",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -283,7 +292,10 @@ async def activate(args: argparse.Namespace) -> int:
                     print(f"Signed in. The token is kept in {store.location}.")
                     if outcome.chat is not None:
                         chat = outcome.chat
-                        print(f"Your chat: {safe_text(chat.title)} — text {chat.number} (chat {chat.uid}).")
+                        print(
+                            f"Your chat: {safe_line(chat.title)} — text {safe_line(chat.number or '?')}"
+                            f" (chat {safe_line(chat.uid)})."
+                        )
                     return ExitCode.OK
                 elif isinstance(outcome, AlreadyRedeemed):
                     await store.clear_pending(url)
@@ -319,8 +331,8 @@ def _show_instructions(pending: Any, resumed: bool) -> None:
     expires = pending.expires_at.astimezone().strftime("%H:%M")
     if resumed:
         print("Resuming the activation you started earlier.")
-    print(f"From your phone, text exactly:  {pending.text}")
-    print(f"To:                             {pending.send_to}")
+    print(f"From your phone, text exactly:  {safe_line(pending.text)}")
+    print(f"To:                             {safe_line(pending.send_to)}")
     print(f"The code is good until {expires}.")
     if sys.stdout.isatty():
         import segno
@@ -338,12 +350,21 @@ async def chats(args: argparse.Namespace) -> int:
         found = await api.chats()
         if args.json:
             _print_json([chat_json(chat) for chat in found])
-        elif not found:
+        elif not found and sys.stdout.isatty():
             print("No chats yet.")
         else:
-            _table([["CHAT", "STATUS", "NUMBER", "TITLE"]] + [
-                [c.uid, c.status or "?", c.number or "-", safe_text(c.title)] for c in found
-            ])
+            table(
+                ["CHAT", "STATUS", "NUMBER", "TITLE"],
+                [[safe_line(c.uid), safe_line(c.status or "?"), safe_line(c.number or "-"), safe_line(c.title)] for c in found],
+                styles=[{}, STATUS_COLOURS],
+                env=getattr(args, "env", None),
+            )
+        if args.all:
+            print(
+                "plow-tui: the server lists pending and active chats only; failed and deleted chats are not "
+                "listed (PROTOCOL §4). `plow-tui chat show CHAT_UID` reads a failed chat by its uid.",
+                file=sys.stderr,
+            )
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -354,13 +375,17 @@ async def lines(args: argparse.Namespace) -> int:
         found = await api.lines()
         if args.json:
             _print_json([line_json(line) for line in found])
-        elif not found:
+        elif not found and sys.stdout.isatty():
             print("No lines.")
         else:
-            _table([["LINE", "TYPE", "NUMBER", "NAME"]] + [
-                [ln.uid, ln.provider_type or "?", ln.provider_key or "-", safe_text(ln.display_name or "")]
-                for ln in found
-            ])
+            table(
+                ["LINE", "TYPE", "NUMBER", "NAME"],
+                [
+                    [safe_line(ln.uid), safe_line(ln.provider_type or "?"), safe_line(ln.provider_key or "-"), safe_line(ln.display_name or "")]
+                    for ln in found
+                ],
+                env=getattr(args, "env", None),
+            )
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -368,8 +393,9 @@ async def lines(args: argparse.Namespace) -> int:
 
 async def history(args: argparse.Namespace) -> int:
     async def body(api: PlowClient) -> int:
+        chat_uid = await resolve_chat(api, args.chat)
         newest_first: list[Message] = []
-        async for message in api.history(args.chat_uid, page_size=min(args.limit, 100)):
+        async for message in api.history(chat_uid, page_size=min(args.limit, 100)):
             newest_first.append(message)
             if len(newest_first) >= args.limit:
                 break
@@ -407,15 +433,23 @@ async def send(args: argparse.Namespace) -> int:
     if not text.strip():
         raise UsageError("The message is empty.")
 
+    parts = split_body(text)
+    if len(parts) > 1 and args.no_split:
+        raise UsageError(f"The text is {len(text)} characters, over {MAX_BODY_CHARS}; not sent (--no-split).")
+
     async def body(api: PlowClient) -> int:
+        chat_uid = await resolve_chat(api, args.chat)
+        if len(parts) > 1:
+            print(f"plow-tui: the text is {len(text)} characters: it goes as {len(parts)} texts.", file=sys.stderr, flush=True)
         sent = []
-        for part in split_body(text):
-            message = await api.send_message(args.chat_uid, part)
+        for part in parts:
+            message = await api.send_message(chat_uid, part)
             sent.append(message)
             if not args.json:
-                print(f"Sent {message.uid} ({message.status or 'accepted'}).", flush=True)
+                print(f"Sent {safe_line(message.uid)} ({safe_line(message.status or 'accepted')}).", flush=True)
         if args.json:
-            _print_json([message_json(m) for m in sent] if len(sent) > 1 else message_json(sent[0]))
+            # One shape however many texts it took (a script need not check).
+            _print_json({"chat_uid": chat_uid, "messages": [message_json(m) for m in sent]})
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -427,35 +461,65 @@ async def send(args: argparse.Namespace) -> int:
 async def tail(args: argparse.Namespace) -> int:
     from contextlib import aclosing
 
-    from plow_tui.client.events import ConnectionChanged, MessagesArrived
+    from plow_tui.client.events import (
+        ChatActivated,
+        ChatFailed,
+        ConnectionChanged,
+        MessagesArrived,
+        MessageStatusChanged,
+        ParticipantVerified,
+    )
     from plow_tui.client.stream import NO_MESSAGES, ChatStream
 
     def emit(message: Message) -> None:
         if args.json:
-            print(json.dumps(message_json(message), ensure_ascii=False), flush=True)
+            print(safe_json({"type": "message", "message": message_json(message)}), flush=True)
         else:
             print(message_line(message), flush=True)
+
+    def emit_change(event: object) -> None:
+        """A change to what was printed: a delivery status, a member verified, the chat active or failed."""
+        if isinstance(event, MessageStatusChanged):
+            m = event.message
+            record = {"type": "status", "message": message_json(m)}
+            text = f"* {safe_line(m.uid)} is now {safe_line(m.status or '?')}: {safe_line(m.body[:40])}"
+        elif isinstance(event, ParticipantVerified):
+            member = event.member
+            record = {"type": "member_verified", "chat_uid": event.chat_uid, "member": {"uid": member.uid, "display_name": member.display_name}}
+            text = f"* {safe_line(member.display_name or member.uid)} verified"
+        elif isinstance(event, ChatActivated):
+            record = {"type": "chat_active", "chat": chat_json(event.chat)}
+            text = "* the chat is active"
+        elif isinstance(event, ChatFailed):
+            record = {"type": "chat_failed", "chat_uid": event.chat_uid, "reason": event.reason}
+            text = f"* the chat failed: {safe_line(event.reason or 'no reason given')}"
+        else:
+            return
+        print(safe_json(record) if args.json else text, flush=True)
 
     async def body(api: PlowClient) -> int:
         # The newest message anchors the stream: anything after it is new, even
         # if it arrives before the socket is up.
+        chat_uid = await resolve_chat(api, args.chat)
         recent: list[Message] = []
-        async for message in api.history(args.chat_uid, page_size=min(max(1, args.lines), 100)):
+        async for message in api.history(chat_uid, page_size=min(max(1, args.lines), 100)):
             recent.append(message)
             if len(recent) >= max(1, args.lines):
                 break
         for message in reversed(recent[: args.lines]):
             emit(message)
-        stream = ChatStream(api, args.chat_uid, last_uid=recent[0].uid if recent else NO_MESSAGES)
+        stream = ChatStream(api, chat_uid, last_uid=recent[0].uid if recent else NO_MESSAGES)
         chatty = sys.stderr.isatty()
         async with aclosing(stream.events()) as events:
             async for event in events:
                 if isinstance(event, MessagesArrived):
                     for message in event.messages:
                         emit(message)
+                elif isinstance(event, (MessageStatusChanged, ParticipantVerified, ChatActivated, ChatFailed)):
+                    emit_change(event)
                 elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
                     wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in is not None else ""
-                    print(f"[{event.state}: {event.reason}{wait}]", file=sys.stderr, flush=True)
+                    print(f"[{event.state}: {error_text(event.reason)}{wait}]", file=sys.stderr, flush=True)
         return ExitCode.OK
 
     return await _with_client(args, body)
@@ -515,7 +579,7 @@ async def doctor(args: argparse.Namespace) -> int:
 
     def verdict(ok: bool | None, what: str, detail: str, failure: int = ExitCode.ERROR) -> None:
         mark = {True: "ok  ", False: "FAIL", None: "warn"}[ok]
-        print(f"{mark}  {what}: {safe_text(detail)}", flush=True)
+        print(f"{mark}  {what}: {safe_line(detail)}", flush=True)
         if ok is False:
             verdicts.append(failure)
 
@@ -527,10 +591,10 @@ async def doctor(args: argparse.Namespace) -> int:
             missing = missing_endpoints(spec)
             verdict(not missing, "OpenAPI", "all 8 seed endpoints listed" if not missing else "missing " + ", ".join(missing))
         except NetworkError as error:
-            verdict(False, "API", str(error), ExitCode.NETWORK)
+            verdict(False, "API", error_text(error), ExitCode.NETWORK)
         except PlowError as error:
             verdict(True, "API", f"{url} answers")
-            verdict(False, "OpenAPI", f"/openapi.json: {error}")
+            verdict(False, "OpenAPI", f"/openapi.json: {error_text(error)}")
         # A file store works, but deserves a warning: it is only as safe as the disk.
         private = store.env_token is not None or store.location.startswith("system keyring")
         verdict(True if private else None, "secret store", store.location)
@@ -548,7 +612,7 @@ async def doctor(args: argparse.Namespace) -> int:
                 verdict(False, "token", f"rejected by the server. {_refused_token_hint()}", ExitCode.NOT_SIGNED_IN)
                 verdict(None, "WebSocket", "not checked without a valid token")
             except PlowError as error:
-                verdict(False, "token", f"could not check ({error})", ExitCode.NETWORK)
+                verdict(False, "token", f"could not check ({error_text(error)})", ExitCode.NETWORK)
     return verdicts[0] if verdicts else ExitCode.OK
 
 
@@ -562,7 +626,7 @@ async def _check_websocket(api: PlowClient) -> tuple[bool, str, str, int]:
     try:
         ticket = await api.ws_ticket(None)
     except PlowError as error:
-        return False, "WebSocket", f"no ticket ({error})", ExitCode.NETWORK
+        return False, "WebSocket", f"no ticket ({error_text(error)})", ExitCode.NETWORK
     try:
         async with connect(api.ws_url(ticket), open_timeout=10, ping_interval=None) as ws:
             frame = json.loads(await asyncio.wait_for(ws.recv(), 10))

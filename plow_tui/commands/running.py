@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import unicodedata
 from collections.abc import Awaitable, Callable
 
 from plow_tui.commands import ExitCode
+from plow_tui.terminal_text import error_text, safe_line
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
 
@@ -34,7 +34,7 @@ def run_command(command: Command, args: argparse.Namespace, explain: Explain) ->
     does not know (None) is a bug, logged with its traceback.
     """
     from plow_tui.client.tokens import SecretStoreError
-    from plow_tui.logs import configure_logging, redact
+    from plow_tui.logs import configure_logging
 
     log_path = None
     try:
@@ -50,14 +50,14 @@ def run_command(command: Command, args: argparse.Namespace, explain: Explain) ->
         _silence_stdout()
         return ExitCode.OK
     except UsageError as error:
-        return fail(redact(str(error)), ExitCode.USAGE)
+        return fail(error_text(error), ExitCode.USAGE)
     except SecretStoreError as error:
-        return fail(redact(str(error)), ExitCode.ERROR)
+        return fail(error_text(error), ExitCode.ERROR)
     except Exception as error:
         explained = explain(error, args)
         if explained is not None:
             code, hint = explained
-            return fail(f"{redact(str(error))} {hint}" if hint else redact(str(error)), code)
+            return fail(f"{error_text(error)} {hint}" if hint else error_text(error), code)
         # A bug: still no traceback on screen, but one in the (redacted) log.
         import logging
 
@@ -67,8 +67,12 @@ def run_command(command: Command, args: argparse.Namespace, explain: Explain) ->
 
 
 def fail(message: str, code: int) -> int:
-    """Print `plow-tui: message` on stderr and return `code`."""
-    print(f"plow-tui: {message}", file=sys.stderr)
+    """Print `plow-tui: message` on stderr (made safe for the terminal) and return `code`.
+
+    Pass an error through `error_text` first: it redacts secrets, which this
+    cannot do once the message is composed.
+    """
+    print(f"plow-tui: {safe_line(message)}", file=sys.stderr)
     return code
 
 
@@ -92,18 +96,3 @@ def non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
     return value
-
-
-def safe_text(text: str) -> str:
-    """Text with control characters made visible: a message must not drive the terminal."""
-    out = []
-    for char in text:
-        if char in "\n\r":
-            out.append(" ↵ ")
-        elif char == "\t":
-            out.append("    ")
-        elif unicodedata.category(char) in ("Cc", "Cf") and char != "\u200d":
-            out.append("\ufffd")
-        else:
-            out.append(char)
-    return "".join(out)

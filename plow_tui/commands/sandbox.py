@@ -6,13 +6,12 @@ import argparse
 import signal
 import threading
 
-from plow_tui.commands import ExitCode
+from plow_tui.commands import ExitCode, options
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sandbox",
-        parents=[common],
         help="Run a local Plow sandbox server (for demos and tests).",
         description=(
             "Serve a local stand-in for Plow: the /v1 API over HTTP and WebSocket, plus /sandbox "
@@ -43,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="life of a member's VERIFY- code (default: %(default)s)",
     )
     parser.add_argument("--lines", type=int, default=6, metavar="N", help="number of pool lines (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=None, metavar="N", help="random seed for deterministic ids")
+    parser.add_argument("--seed", dest="world_seed", type=int, default=None, metavar="N", help="random seed for deterministic ids")
     parser.add_argument("--state", default=None, metavar="FILE", help="keep the world in FILE across restarts")
     parser.add_argument(
         "--airy-channel",
@@ -65,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         metavar="SECONDS",
         help="life of an Airy resume token (default: %(default)s)",
     )
+    options.add(parser)  # none of Plow's: a sandbox is a server, not a client
     parser.set_defaults(func=run_sandbox)
 
 
@@ -92,7 +92,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
             ticket_ttl=args.ticket_ttl,
             member_code_ttl=args.member_code_ttl,
             lines=args.lines,
-            seed=args.seed,
+            seed=args.world_seed,
             state_file=args.state,
             airy_auth_token_ttl=args.airy_token_ttl,
             airy_resume_token_ttl=args.airy_resume_ttl,

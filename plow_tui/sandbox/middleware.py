@@ -1,7 +1,8 @@
-"""ASGI guards in front of every sandbox route: body size limit and injected failures."""
+"""ASGI guards in front of every sandbox route: body size limit, injected failures, clients that leave."""
 
 from __future__ import annotations
 
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,7 +14,12 @@ class _BodyTooLarge(Exception):
 
 
 class GuardMiddleware:
-    """Answers 413 for oversized bodies and plays `fail_next` on `/v1` HTTP requests.
+    """Answers 413 for oversized bodies, plays `fail_next` on `/v1` HTTP requests, lets clients leave.
+
+    A client that hangs up before its body has arrived (a timeout, Ctrl+C, a
+    benchmark ending) is normal: there is nobody left to answer and nothing to
+    log, so its `ClientDisconnect` ends the request quietly instead of reaching
+    Starlette's error handler, which logs a traceback.
 
     Pure ASGI (not BaseHTTPMiddleware) so WebSockets pass straight through and
     the WebSocket upgrade is never counted as a failed request.
@@ -66,6 +72,8 @@ class GuardMiddleware:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
+        except ClientDisconnect:
+            return
         except _BodyTooLarge:
             if started:
                 raise

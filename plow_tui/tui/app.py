@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.screen import Screen
 
 from plow_tui.client.models import Chat
 from plow_tui.client.tokens import SecretStoreError
 from plow_tui.paths import styles_dir
+from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.clipboard import copy_with_command
 from plow_tui.tui.screens.help import KeysScreen, key_rows
 from plow_tui.client.phone import DEFAULT_PHONE
@@ -99,6 +101,8 @@ class AppConfig:
     phone_number: str = DEFAULT_PHONE
     # The sandbox's Airy channel (`--sandbox` only): offered as the Airy screen.
     airy_channel: str | None = None
+    # A Textual theme (config.toml `theme`); None keeps Textual's default.
+    theme: str | None = None
 
 
 class PlowBaseApp(App[int]):
@@ -155,6 +159,25 @@ class PlowBaseApp(App[int]):
         self.bell()
         self._exit_renderables.append(Text(f"{report}\nplow-tui closed after an unexpected error. {where}"))
         self._close_messages_no_wait()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a toast, always literally: no markup, and safe for the terminal.
+
+        Toasts here carry names, titles, reasons and errors from the network,
+        so none is read as markup (a `[@click=app.quit]` in a code must stay
+        text, and a stray `[/]` must not raise MarkupError), whatever a caller
+        passes: the one rule for every toast, `markup` is accepted and ignored.
+        Widgets and screens notify through the app, so this covers them too.
+        """
+        super().notify(safe_text(message), title=safe_line(title), severity=severity, timeout=timeout, markup=False)
 
     def local_time(self, moment: datetime) -> datetime:
         """`moment` in the display time zone (the machine's unless one was injected)."""
@@ -224,6 +247,7 @@ class PlowApp(PlowBaseApp):
         cursor_blink: bool = True,
         animation_level: str | None = None,
         clipboard_commands: Sequence[Sequence[str]] = (),
+        save_theme: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(
             now=now,
@@ -233,6 +257,7 @@ class PlowApp(PlowBaseApp):
             clipboard_commands=clipboard_commands,
         )
         self.config = config
+        self._save_theme = save_theme
         self._gc_threshold: tuple[int, int, int] | None = None  # the default, while `_quiet_gc` applies
         self.token_store = token_store
         self.client_factory = client_factory
@@ -245,14 +270,26 @@ class PlowApp(PlowBaseApp):
         return self.client_factory(self.config.api_url, token)
 
     def on_mount(self) -> None:
+        self._apply_theme()
         self._open_first_screen()
+
+    def _apply_theme(self) -> None:
+        """Start in the configured theme; remember one picked later (in the palette) through `save_theme`."""
+        theme = self.config.theme
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        elif theme:
+            self.notify(f"Unknown theme in config.toml: {theme!r}; using the default.", severity="warning", markup=False)
+        if self._save_theme is not None:
+            save = self._save_theme
+            self.theme_changed_signal.subscribe(self, lambda new: save(new.name))
 
     @work(exclusive=True, group="startup", exit_on_error=False)
     async def _open_first_screen(self) -> None:
         try:
             token = await self.token_store.get_token(self.config.api_url)
         except SecretStoreError as exc:
-            self.notify(f"Could not read the saved token: {exc}", severity="warning", timeout=8)
+            self.notify(f"Could not read the saved token: {error_text(exc)}", severity="warning", timeout=8)
             token = None
         if token:
             self.show_chats(token)
@@ -274,7 +311,13 @@ class PlowApp(PlowBaseApp):
         self._gc_threshold = gc.get_threshold()
         young, middle, _ = self._gc_threshold
         gc.set_threshold(young, middle, 1_000_000)  # ~never by allocation count
-        self.set_interval(FULL_GC_INTERVAL_S, gc.collect)
+        self.set_interval(FULL_GC_INTERVAL_S, self._collect_garbage)
+
+    def _collect_garbage(self) -> None:
+        # A method of our own, not `gc.collect` itself: Textual counts a timer
+        # callback's parameters through `__func__`, which a builtin lacks, and
+        # the first tick (30 s in) then closed the app.
+        gc.collect()
 
     def on_unmount(self) -> None:
         if self._gc_threshold is not None:
@@ -308,7 +351,7 @@ class PlowApp(PlowBaseApp):
         try:
             await self.token_store.forget_token(self.config.api_url)
         except SecretStoreError as exc:
-            self.notify(f"Could not remove the refused token: {exc}", severity="warning")
+            self.notify(f"Could not remove the refused token: {error_text(exc)}", severity="warning")
         self.show_activation(note=reason)
 
     def _open_place(self, screen: Screen) -> None:

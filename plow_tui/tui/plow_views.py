@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from plow_tui.client.models import Chat, Message
+from plow_tui.terminal_text import safe_line
 from plow_tui.tui.widgets.chat_list import ChatSummary
 from plow_tui.tui.widgets.conversation import Entry
-from plow_tui.tui.widgets.text import format_number, literal
+from plow_tui.tui.widgets.text import format_number
 
 # Delivery states in the order they happen: a late or replayed answer never
 # moves a message backwards (an echo saying `sent` after `delivered`).
@@ -58,7 +59,7 @@ def delivery_failure(message: Message) -> str | None:
         if isinstance(value, dict):
             value = value.get("message")
         if isinstance(value, str) and value.strip():
-            return literal(value.strip(), one_line=True)
+            return safe_line(value.strip())
     return None
 
 
@@ -67,7 +68,7 @@ def account_label(chats: Iterable[Chat]) -> str | None:
     for chat in chats:
         for member in chat.members:
             if member.is_owner and (member.display_name or member.provider_key):
-                parts = [literal(member.display_name, one_line=True)] if member.display_name else []
+                parts = [safe_line(member.display_name)] if member.display_name else []
                 if member.provider_key:
                     parts.append(format_number(member.provider_key))
                 return " · ".join(parts)

@@ -71,3 +71,9 @@ def cli_env() -> dict[str, str]:
     return env
 
 
+
+
+@pytest.fixture(autouse=True)
+def _no_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process commands use the 0600 file, as the child processes do (`cli_env`)."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")

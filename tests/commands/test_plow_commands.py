@@ -1,4 +1,5 @@
-"""`plow-tui` Plow subcommands, run as real subprocesses against the sandbox."""
+"""`plow-tui` Plow subcommands against the sandbox: in-process (`main` with its own streams),
+plus a few real subprocesses for what only a process shows (signals, a pipe that stays open)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,23 @@ import pytest
 
 from support import PLOW_TUI
 from plow_tui.commands import ExitCode
-from plow_tui.commands.plow import message_line, missing_endpoints, safe_text, sms_uri, split_body
+from plow_tui.commands.plow import message_line, missing_endpoints, sms_uri, split_body
 
 
 def run(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The command in a child process: for signals and the real entry point."""
     return subprocess.run(PLOW_TUI + args, env=env, input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def run_here(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The command in this process, with its own streams and environment (gh's iostreams.Test())."""
+    import io
+
+    from plow_tui.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(args, stdin=io.StringIO(stdin or ""), stdout=out, stderr=err, env=env)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int, *secrets: str) -> None:
@@ -27,42 +40,44 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int, *s
         assert secret not in result.stderr + result.stdout
 
 
-def test_send_history_and_chats(account, cli_env) -> None:
-    env = {**cli_env, "PLOW_TOKEN": account.token}
+def test_send_history_and_chats(account) -> None:
+    env_base: dict[str, str] = {}
+    env = {**env_base, "PLOW_TOKEN": account.token}
     url = ["--api-url", account.base_url]
-    sent = run(["send", account.chat_uid, "hello from a script", *url], env)
+    sent = run_here(["send", account.chat_uid, "hello from a script", *url], env)
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout.startswith("Sent msg_")
-    piped = run(["send", account.chat_uid, "-", "--json", *url], env, stdin="line one\nline two\n")
-    assert json.loads(piped.stdout)["body"] == "line one\nline two"
+    piped = run_here(["send", account.chat_uid, "-", "--json", *url], env, stdin="line one\nline two\n")
+    assert json.loads(piped.stdout)["messages"][0]["body"] == "line one\nline two"
     account.text("a reply")
-    history = run(["history", account.chat_uid, "--json", *url], env)
+    history = run_here(["history", account.chat_uid, "--json", *url], env)
     bodies = [m["body"] for m in json.loads(history.stdout)]
     assert bodies == ["hello from a script", "line one\nline two", "a reply"]
-    many = run(["history", account.chat_uid, "--limit", "150", *url], env)  # above the server's page cap
+    many = run_here(["history", account.chat_uid, "--limit", "150", *url], env)  # above the server's page cap
     assert many.returncode == 0 and len(many.stdout.splitlines()) == 3, many.stderr
-    last = run(["history", account.chat_uid, "--limit", "1", *url], env)
+    last = run_here(["history", account.chat_uid, "--limit", "1", *url], env)
     assert last.stdout.rstrip().endswith("Ada: a reply")
-    chats = json.loads(run(["chats", "--json", *url], env).stdout)
+    chats = json.loads(run_here(["chats", "--json", *url], env).stdout)
     assert [c["uid"] for c in chats] == [account.chat_uid] and chats[0]["number"] == account.number
 
 
-def test_errors_are_one_sentence_and_an_exit_code(account, cli_env) -> None:
-    env = {**cli_env, "PLOW_TOKEN": account.token}
+def test_errors_are_one_sentence_and_an_exit_code(account) -> None:
+    env_base: dict[str, str] = {}
+    env = {**env_base, "PLOW_TOKEN": account.token}
     url = ["--api-url", account.base_url]
-    assert_clean_failure(run(["history", "cht_missing", *url], env), ExitCode.NOT_FOUND, account.token)
-    assert_clean_failure(run(["send", account.chat_uid, "   ", *url], env), ExitCode.USAGE)
-    assert_clean_failure(run(["chats", "--api-url", "http://127.0.0.1:9"], env), ExitCode.NETWORK, account.token)
-    bad = {**cli_env, "PLOW_TOKEN": "canary-token-not-valid-42"}
-    refused = run(["chats", *url], bad)
+    assert_clean_failure(run_here(["history", "cht_missing", *url], env), ExitCode.NOT_FOUND, account.token)
+    assert_clean_failure(run_here(["send", account.chat_uid, "   ", *url], env), ExitCode.USAGE)
+    assert_clean_failure(run_here(["chats", "--api-url", "http://127.0.0.1:9"], env), ExitCode.NETWORK, account.token)
+    bad = {**env_base, "PLOW_TOKEN": "canary-token-not-valid-42"}
+    refused = run_here(["chats", *url], bad)
     assert_clean_failure(refused, ExitCode.NOT_SIGNED_IN, "canary-token-not-valid-42")
     # `activate` cannot help while the variable is set (it wins): say which token was refused.
     assert "The token in PLOW_TOKEN was refused: unset PLOW_TOKEN" in refused.stderr
-    unsigned = run(["lines", *url], cli_env)
+    unsigned = run_here(["lines", *url], env_base)
     assert_clean_failure(unsigned, ExitCode.NOT_SIGNED_IN)
     assert "PLOW_TOKEN" not in unsigned.stderr and "plow-tui activate" in unsigned.stderr
     account.fault(fail_next={"status": 500, "count": 1})
-    unknown = run(["send", account.chat_uid, "maybe", *url], env)
+    unknown = run_here(["send", account.chat_uid, "maybe", *url], env)
     assert_clean_failure(unknown, ExitCode.NETWORK, account.token)
     assert "may have been sent" in unknown.stderr
 
@@ -72,7 +87,9 @@ async def _read_json_lines(stream: asyncio.StreamReader, count: int) -> list[dic
     while len(out) < count:
         line = await asyncio.wait_for(stream.readline(), 20)
         assert line, "tail exited early"
-        out.append(json.loads(line))
+        event = json.loads(line)
+        if event["type"] == "message":
+            out.append(event["message"])
     return out
 
 
@@ -181,14 +198,15 @@ def test_activate_resumes_after_ctrl_c(sandbox, cli_env) -> None:
     second.communicate(timeout=20)
 
 
-def test_doctor_reports_each_check(account, cli_env) -> None:
-    result = run(["doctor", "--api-url", account.base_url], {**cli_env, "PLOW_TOKEN": account.token})
+def test_doctor_reports_each_check(account) -> None:
+    cli_env: dict[str, str] = {}
+    result = run_here(["doctor", "--api-url", account.base_url], {**cli_env, "PLOW_TOKEN": account.token})
     lines = result.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "ok    API", "ok    OpenAPI", "ok    secret store", "ok    token", "ok    WebSocket",
     ]
     assert result.returncode == 0
-    offline = run(["doctor", "--api-url", "http://127.0.0.1:9"], cli_env)
+    offline = run_here(["doctor", "--api-url", "http://127.0.0.1:9"], cli_env)
     assert offline.stdout.startswith("FAIL  API") and offline.returncode == ExitCode.NETWORK
 
 
@@ -204,13 +222,14 @@ def test_split_body(text: str, parts: list[str]) -> None:
 
 
 def test_output_helpers() -> None:
-    assert safe_text("hi\x1b[2Jthere\nnext") == "hi\ufffd[2Jthere ↵ next"
     assert sms_uri("+15550000001", "Plow Activate: ABCDE") == "sms:+15550000001?&body=Plow%20Activate%3A%20ABCDE"
     spec = {"paths": {"/v1/chats/{chat_id}": {"get": {}}, "/v1/lines": {"get": {}}}}
     assert "GET /v1/chats/{}" not in missing_endpoints(spec) and "POST /v1/ws/ticket" in missing_endpoints(spec)
     from plow_tui.client.models import Message
 
     assert message_line(Message.from_json({"uid": "m", "body": "x", "sender": {"display_name": "Ada"}})).endswith("Ada: x")
+    line = message_line(Message.from_json({"uid": "m", "body": "hi\x1b[2Jthere\nnext", "sender": {"display_name": "A"}}))
+    assert line.endswith("A: hi␛[2Jthere ↵ next")
 
 
 def test_unexpected_errors_go_to_the_log_not_the_screen(capsys) -> None:

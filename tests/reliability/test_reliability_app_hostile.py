@@ -21,7 +21,7 @@ import plow_tui.client.stream as stream_module
 from plow_tui.client.stream import ChatStream
 from plow_tui.sandbox import SandboxConfig, SandboxServer
 from plow_tui.tui.screens.chats import ChatsScreen
-from plow_tui.tui.widgets.text import literal
+from plow_tui.terminal_text import safe_text as literal
 
 HOSTILE = [
     "[bold]loud[/bold] and [red]red[/]",

@@ -8,7 +8,7 @@ import sys
 import pytest
 from textual.app import App, ComposeResult
 
-from plow_tui.cli import build_parser, main
+from plow_tui.cli import build_parser, main, parse
 from plow_tui.commands import ExitCode
 from plow_tui.commands.app import run_app, run_phone
 from plow_tui.tui.clipboard import clipboard_commands, copy_with_command
@@ -17,10 +17,10 @@ from plow_tui.tui.widgets.status_bar import Connection, StatusBar, api_host
 
 
 def test_no_subcommand_runs_the_app_with_its_options() -> None:
-    args = build_parser().parse_args([])
+    args = parse([])
     assert args.func is run_app
     assert (args.sandbox, args.name, args.provision_chat) == (False, None, True)
-    args = build_parser().parse_args(["--sandbox", "--name", "Ada", "--no-chat"])
+    args = parse(["--sandbox", "--name", "Ada", "--no-chat"])
     assert (args.sandbox, args.name, args.provision_chat) == (True, "Ada", False)
 
 

@@ -108,7 +108,7 @@ async def test_network_text_is_shown_literally() -> None:
     async with Host([entry(0, body=body, author="[red]Eve\x1b]0;t\x07")]).run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)
         rendered = text_of(conversation)
-        assert "[bold]hi[/] [@click=app.quit]x[/] ␛[31mred␇ \ufffd2J end" in rendered
+        assert "[bold]hi[/] [@click=app.quit]x[/] ␛[31mred␇ <U+009B>2J end" in rendered
         assert "[red]Eve" in rendered
         assert not any(ch in rendered for ch in "\x1b\x07\x9b")
         # No segment carries an action or link from the text.

@@ -38,11 +38,12 @@ from plow_tui.client.activation import (
     start_activation,
 )
 from plow_tui.client.errors import NetworkError, PlowError, RateLimited, ServerUnavailable
-from plow_tui.client.phone import format_phone
 from plow_tui.client.tokens import SecretStoreError
+from plow_tui.terminal_text import error_text, safe_line
 from plow_tui.tui.screens.phone import Draft
 from plow_tui.tui.widgets.qr import QRCode, sms_uri
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar, api_host
+from plow_tui.tui.widgets.text import format_number
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -191,7 +192,7 @@ class ActivationScreen(Screen[None]):
                     pending = None
                 resumed = pending is not None
         except SecretStoreError as exc:
-            self.post_message(self.StorageTrouble(f"Could not read a saved sign-in: {exc}"))
+            self.post_message(self.StorageTrouble(f"Could not read a saved sign-in: {error_text(exc)}"))
             pending = None
 
         delay = START_RETRY_FIRST
@@ -218,7 +219,7 @@ class ActivationScreen(Screen[None]):
             try:
                 await store.save_pending(config.api_url, pending)
             except SecretStoreError as exc:
-                self.post_message(self.StorageTrouble(f"This code will not survive a restart: {exc}"))
+                self.post_message(self.StorageTrouble(f"This code will not survive a restart: {error_text(exc)}"))
         self.post_message(self.Started(pending, resumed))
 
         try:
@@ -238,7 +239,7 @@ class ActivationScreen(Screen[None]):
         except SecretStoreError as exc:
             # A toast, not the storage line: this screen is about to be replaced.
             app.notify(
-                f"The token could not be saved ({exc}); you will sign in again next time.",
+                f"The token could not be saved ({error_text(exc)}); you will sign in again next time.",
                 severity="warning",
                 timeout=10,
             )
@@ -248,7 +249,7 @@ class ActivationScreen(Screen[None]):
         try:
             await app.token_store.clear_pending(app.config.api_url)
         except SecretStoreError as exc:
-            self.post_message(self.StorageTrouble(f"Could not clear the finished sign-in: {exc}"))
+            self.post_message(self.StorageTrouble(f"Could not clear the finished sign-in: {error_text(exc)}"))
 
     # -- handlers: data in, widgets out ---------------------------------------------
 
@@ -261,9 +262,9 @@ class ActivationScreen(Screen[None]):
         self.last_checked = None
         pending = event.pending
         code = self.query_one("#activation-code", Static)
-        code.update(Text(pending.text))
+        code.update(Text(safe_line(pending.text)))
         code.remove_class("-stale")
-        self.query_one("#activation-to", Label).update(Text(f"to   {format_phone(pending.send_to)}"))
+        self.query_one("#activation-to", Label).update(Text(f"to   {format_number(pending.send_to)}"))
         self.query_one(QRCode).data = sms_uri(pending.send_to, pending.text)
         self._show_qr(True)
         # The store may have fallen back (keyring → file) while saving the code.
@@ -290,7 +291,7 @@ class ActivationScreen(Screen[None]):
             error = outcome.error
             if outcome.retry_in is None:
                 self.phase = Phase.FAILED
-                self.problem = f"{error.message} Press r to try again."
+                self.problem = f"{error_text(error)} Press r to try again."
                 self.retry = None
             else:
                 self.phase = Phase.NO_LINE if error.status == 503 else Phase.RETRYING
@@ -332,7 +333,7 @@ class ActivationScreen(Screen[None]):
             return "No line is free right now (503)"
         if isinstance(error, RateLimited):
             return f"{host} asks us to slow down (429)"
-        return f"{host} failed ({error.status}: {error.message.rstrip('.')})"
+        return f"{host} failed ({error.status}: {error_text(error).rstrip('.')})"
 
     def _tick(self) -> None:
         self._refresh_state()

@@ -40,12 +40,12 @@ from plow_tui.client.airy.events import (
     AiryStreamFailed,
 )
 from plow_tui.client.events import ConnectionChanged
+from plow_tui.terminal_text import error_text, safe_line
 from plow_tui.tui.airy_views import airy_entry
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.conversation import Conversation, Entry
 from plow_tui.tui.widgets.notice import Notice
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar, api_host
-from plow_tui.tui.widgets.text import literal
 
 if TYPE_CHECKING:
     from plow_tui.client.airy.conversation import AiryConversation, SecretStore
@@ -91,7 +91,7 @@ def default_stream(conversation: AiryConversation) -> AiryStream:
 def airy_header(url: str, channel_id: str) -> Text:
     """`Airy Chat Plugin · host · channel <uuid>`."""
     text = Text("Airy Chat Plugin", style="bold")
-    text.append(f" · {literal(api_host(url), one_line=True)} · channel {channel_id}")
+    text.append(f" · {safe_line(api_host(url))} · channel {channel_id}")
     return text
 
 
@@ -270,9 +270,9 @@ class AiryScreen(Screen[None]):
     def _fail(self, error: AiryError) -> None:
         self.failed = error
         failure = self.query_one("#airy-failure", Static)
-        failure.update(Text(f"{literal(str(error), one_line=True)} Press Ctrl+R to try again."))
+        failure.update(Text(f"{error_text(error)} Press Ctrl+R to try again."))
         failure.display = True
-        self.notify(str(error), title="Airy channel unavailable", severity="error", timeout=10, markup=False)
+        self.notify(error_text(error), title="Airy channel unavailable", severity="error", timeout=10, markup=False)
 
     def _update_compose(self) -> None:
         if self.failed is not None:

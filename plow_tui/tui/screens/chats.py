@@ -32,6 +32,7 @@ from plow_tui.client.errors import NotFound, NotSignedIn, PlowError
 from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES, backoff_delay
 from plow_tui.paths import styles_dir
+from plow_tui.terminal_text import error_text
 from plow_tui.tui.drafts import DraftFile
 from plow_tui.tui.plow_views import (
     MAX_BODY,
@@ -463,7 +464,7 @@ class ChatsScreen(Screen[None]):
             delay = backoff_delay(self._load_attempts)
             self._load_attempts += 1
             self.query_one("#no-chat", Static).update(
-                Text(f"Could not load your chats: {message.error} Trying again in {delay:.0f} s (Ctrl+R: now).")
+                Text(f"Could not load your chats: {error_text(message.error)} Trying again in {delay:.0f} s (Ctrl+R: now).")
             )
             if self._load_retry is not None:
                 self._load_retry.stop()
@@ -476,7 +477,7 @@ class ChatsScreen(Screen[None]):
         if isinstance(error, NotSignedIn):
             self.run_worker(self.plow_app.sign_out("Your sign-in was refused. Sign in again by text."))
             return
-        self.notify(f"Could not {what}: {error}", severity="error", timeout=8, markup=False)
+        self.notify(f"Could not {what}: {error_text(error)}", severity="error", timeout=8, markup=False)
 
     # -- reacting to the stream -------------------------------------------------------
 

@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from plow_tui.terminal_text import safe_text
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Asks `question`; dismisses with True only for the confirming button (or `y`).
@@ -30,8 +32,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            # A Static wraps (a Label would cut the sentence at the dialog's edge).
-            yield Static(self._question, markup=False, id="question")
+            # A Static wraps (a Label would cut the sentence at the dialog's edge); it quotes a chat's title.
+            yield Static(safe_text(self._question), markup=False, id="question")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self._verb, variant="error", id="yes")
                 yield Button("Cancel", id="no")

@@ -22,7 +22,8 @@ from plow_tui.tui.widgets.footer import KeyFooter
 
 from plow_tui.client.errors import PlowError
 from plow_tui.client.models import Chat, Line
-from plow_tui.tui.widgets.text import format_number, literal
+from plow_tui.terminal_text import error_text, safe_line
+from plow_tui.tui.widgets.text import format_number
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -31,7 +32,7 @@ MAX_NAME = 255
 
 
 def line_label(line: Line) -> str:
-    name = literal(line.display_name or "Line", one_line=True)
+    name = safe_line(line.display_name or "Line")
     return f"{name}  {format_number(line.provider_key)}"
 
 
@@ -141,7 +142,7 @@ class NewChatScreen(ModalScreen[Chat | None]):
 
     @on(CreateFailed)
     def _create_failed(self, message: CreateFailed) -> None:
-        self.query_one("#error", Static).update(Text(f"Could not create the chat: {message.error}"))
+        self.query_one("#error", Static).update(Text(f"Could not create the chat: {error_text(message.error)}"))
         self.query_one("#create", Button).disabled = not self._lines
 
     def _member_names(self) -> list[str]:

@@ -27,8 +27,10 @@ from plow_tui.tui.widgets.footer import KeyFooter
 from textual.widgets.option_list import Option
 
 from plow_tui.client.errors import PlowError
-from plow_tui.client.phone import DEFAULT_PHONE, PhoneText, format_phone, normalize_phone
+from plow_tui.client.phone import DEFAULT_PHONE, PhoneText, normalize_phone
+from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
+from plow_tui.tui.widgets.text import format_number
 
 # Reconnect delays for the phone's socket, in seconds (doubling, capped).
 _RETRY_FIRST = 1.0
@@ -83,7 +85,7 @@ class NumberPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="number-prompt", classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
+            yield Label(Text(self._title), classes="dialog-title")
             yield Input(
                 self._initial,
                 placeholder="+15551230002",
@@ -92,7 +94,8 @@ class NumberPrompt(ModalScreen[str | None]):
             )
             yield Label("", id="number-error", classes="error")
             if self._choices:
-                yield OptionList(*[Option(format_phone(c), id=c) for c in self._choices], id="number-choices")
+                # The choices are the server's lines: shown literally.
+                yield OptionList(*[Option(Text(format_number(c)), id=c) for c in self._choices], id="number-choices")
             yield Label("Enter choose · Esc cancel", classes="hint")
 
     def on_mount(self) -> None:
@@ -103,7 +106,7 @@ class NumberPrompt(ModalScreen[str | None]):
         try:
             number = normalize_phone(event.value)
         except ValueError as exc:
-            self.query_one("#number-error", Label).update(str(exc))
+            self.query_one("#number-error", Label).update(Text(error_text(exc)))
             return
         self.dismiss(number)
 
@@ -203,9 +206,9 @@ class PhoneScreen(Screen[None]):
         self._connect()
 
     def _show_numbers(self) -> None:
-        self.query_one("#phone-self", Label).update(f"Phone {format_phone(self.phone)}")
-        target = f"texting {format_phone(self.to)}" if self.to else "no line chosen (Ctrl+T)"
-        self.query_one("#phone-to", Label).update(target)
+        self.query_one("#phone-self", Label).update(Text(f"Phone {format_number(self.phone)}"))
+        target = f"texting {format_number(self.to)}" if self.to else "no line chosen (Ctrl+T)"
+        self.query_one("#phone-to", Label).update(Text(target))
 
     # -- the socket ----------------------------------------------------------
 
@@ -246,7 +249,7 @@ class PhoneScreen(Screen[None]):
                     self.post_message(self.TextsArrived([text]))
                 note = "The phone's socket closed."
             except PlowError as exc:
-                note = exc.message
+                note = error_text(exc)
             wait = max(1, round(delay))
             self.post_message(self.SocketState(Connection.RECONNECTING, wait, f"{note} Retrying in {wait} s."))
             await asyncio.sleep(delay)
@@ -298,13 +301,14 @@ class PhoneScreen(Screen[None]):
             local = getattr(self.app, "local_time", None)
             when = (local(text.sent_at) if local else text.sent_at).strftime("%H:%M")
         outgoing = text.sender == self.phone
-        who = "you" if outgoing else f"from {format_phone(text.sender)}"
+        who = "you" if outgoing else f"from {format_number(text.sender)}"
         row = Table.grid(padding=(0, 1), expand=True)
         row.add_column(width=5, style="dim", no_wrap=True)
         row.add_column(width=max(len(who), 4), style="" if outgoing else "bold", no_wrap=True)
         row.add_column(ratio=1)
-        # Network text is shown literally: a Text never parses markup.
-        row.add_row(Text(when), Text(who), Text(text.text))
+        # Network text is shown literally (a Text never parses markup) and made
+        # safe: a received `ESC[31m` must not recolour the terminal.
+        row.add_row(Text(when), Text(who), Text(safe_text(text.text)))
         return row
 
     # -- sending -------------------------------------------------------------
@@ -319,7 +323,7 @@ class PhoneScreen(Screen[None]):
             self._note("Choose a line to text first (Ctrl+T).")
             return
         event.input.value = ""
-        self._note(f"Sending to {format_phone(self.to)}…")
+        self._note(f"Sending to {format_number(self.to)}…")
         self._send(self.to, body)
 
     @work(group="phone-send", exit_on_error=False)
@@ -334,7 +338,7 @@ class PhoneScreen(Screen[None]):
         try:
             effect = await backend.send(to, body)
         except PlowError as exc:
-            self.post_message(self.Sent(sent, f"Not sent: {exc.message}", ok=False))
+            self.post_message(self.Sent(sent, f"Not sent: {error_text(exc)}", ok=False))
             return
         self.post_message(self.Sent(sent, _EFFECTS.get(effect, f"Sent ({effect})."), ok=True))
 
@@ -351,7 +355,7 @@ class PhoneScreen(Screen[None]):
         self._note(event.note)
 
     def _note(self, note: str) -> None:
-        self.query_one("#phone-note", Static).update(Text(note))
+        self.query_one("#phone-note", Static).update(Text(safe_line(note)))  # may hold the server's words
         self._connection_note = False  # a newer note replaced the connection's
 
     # -- actions -------------------------------------------------------------

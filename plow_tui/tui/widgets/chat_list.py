@@ -19,7 +19,8 @@ from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from plow_tui.tui.widgets.text import format_number, literal, short_time
+from plow_tui.terminal_text import safe_line
+from plow_tui.tui.widgets.text import format_number, short_time
 
 _WAITING = "waiting for members to verify"
 
@@ -91,7 +92,7 @@ class _ChatRow(Visual):
         if chat.unread:
             right.append(f" {chat.unread} ", style("unread"))
         if chat.status not in (None, "active"):
-            status = literal(chat.status, one_line=True)
+            status = safe_line(chat.status)
             kind = "failed" if chat.status == "failed" else "pending"
             right.append(" ")
             right.append(status, style(kind))
@@ -99,7 +100,7 @@ class _ChatRow(Visual):
             right.append(" ")
             right.append(short_time(chat.last_at, self._list.now()), style("time"))
         name_style = style("name-unread") if chat.unread else style("name")
-        name = Text(literal(chat.title, one_line=True) or "(untitled)", name_style, no_wrap=True)
+        name = Text(safe_line(chat.title) or "(untitled)", name_style, no_wrap=True)
         lines = [_fit(name, right, width)]
         if chat.number:
             lines.append(_fit(Text(format_number(chat.number), style("number")), Text(), width))
@@ -109,15 +110,15 @@ class _ChatRow(Visual):
     def _third_line(self, style: Callable[[str], Style]) -> Text:
         chat = self.chat
         if chat.status == "failed":
-            reason = literal(chat.failure_reason or "unknown reason", one_line=True)
+            reason = safe_line(chat.failure_reason or "unknown reason")
             return Text(f"failed — {reason}", style("failed"), no_wrap=True)
         if chat.status == "pending":
-            note = literal(chat.connection_note or _WAITING, one_line=True)
+            note = safe_line(chat.connection_note or _WAITING)
             return Text(f"pending — {note}", style("pending"), no_wrap=True)
         if chat.preview:
-            return Text(literal(chat.preview, one_line=True), style("preview"), no_wrap=True)
+            return Text(safe_line(chat.preview), style("preview"), no_wrap=True)
         if chat.connection_note:
-            return Text(literal(chat.connection_note, one_line=True), style("preview"), no_wrap=True)
+            return Text(safe_line(chat.connection_note), style("preview"), no_wrap=True)
         return Text("no messages yet", style("preview"), no_wrap=True)
 
 

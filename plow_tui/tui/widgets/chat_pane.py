@@ -19,12 +19,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from plow_tui.client.models import Chat, Member
+from plow_tui.terminal_text import safe_line
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.outbox import Outbox
 from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.notice import Notice
 from plow_tui.tui.widgets.qr import QRCode, sms_uri
-from plow_tui.tui.widgets.text import format_number, literal
+from plow_tui.tui.widgets.text import format_number
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -39,14 +40,14 @@ def chat_header(chat: Chat, width: int | None = None) -> Text:
     Within `width` cells the title gives way first (`Sarah, Patr… · +1 … · pending`):
     the number and the status are what a narrow pane must still show whole.
     """
-    title = literal(chat.title, one_line=True)
+    title = safe_line(chat.title)
     rest = Text(style="bold")
     if chat.number:
         rest.append(" · " + format_number(chat.number))
     if chat.status:
         style = {"active": "green", "failed": "red"}.get(chat.status, "yellow")
         rest.append(" · ")
-        rest.append(literal(chat.status, one_line=True), style=style)
+        rest.append(safe_line(chat.status), style=style)
     if width is not None and cell_len(title) + rest.cell_len > width:
         room = max(1, width - rest.cell_len)
         title = set_cell_size(title, room - 1).rstrip() + "…" if room > 1 else "…"
@@ -60,7 +61,7 @@ def member_line(member: Member, code: Member | None, name_width: int = 0) -> Tex
 
     Names are padded to `name_width` so the codes of several members line up.
     """
-    name = literal(member.display_name or "member", one_line=True).ljust(name_width)
+    name = safe_line(member.display_name or "member").ljust(name_width)
     line = Text(no_wrap=True, overflow="ellipsis")
     if member.is_verified:
         line.append("✓ ", style="green")
@@ -73,7 +74,7 @@ def member_line(member: Member, code: Member | None, name_width: int = 0) -> Tex
     line.append(name, style="bold")
     if code is not None and code.verification_code:
         line.append("  ")
-        line.append(f" {literal(code.verification_code, one_line=True)} ", style="bold reverse")
+        line.append(f" {safe_line(code.verification_code)} ", style="bold reverse")
         line.append("  waiting")
     else:
         line.append("  waiting (press s for a fresh code)")
@@ -125,7 +126,7 @@ class VerificationPanel(Horizontal):
         first = next((m for m in chat.members if not m.is_verified and m.uid in codes), None)
         code = codes[first.uid].verification_code if first is not None else None
         self._qr_data = sms_uri(chat.number, code) if chat.number and code else ""
-        caption = literal(first.display_name or "member", one_line=True) if first is not None else ""
+        caption = safe_line(first.display_name or "member") if first is not None else ""
         self.query_one("#verify-qr-caption", Static).update(Text(f"{caption}: scan to text the code"))
         self._place_qr()
 
@@ -221,7 +222,7 @@ class ChatPane(Vertical):
         failure = self.query_one("#failure", Static)
         failure.display = chat.status == "failed"
         if chat.status == "failed":
-            reason = literal(chat.failure_reason or "no reason given", one_line=True)
+            reason = safe_line(chat.failure_reason or "no reason given")
             failure.update(Text(f"This chat failed: {reason}. Press d to delete it or R to recreate it."))
         self.compose_box.disabled_reason = None if chat.status == "active" else _why_not_sendable(chat)
         self.conversation.empty_text = (

@@ -30,7 +30,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from plow_tui.tui.widgets.text import clipboard_text, day_label, first_url, literal
+from plow_tui.terminal_text import safe_line, safe_text
+from plow_tui.tui.widgets.text import clipboard_text, day_label, first_url
 
 # How many lines from the top count as "near the top" for loading older pages.
 NEAR_TOP_LINES = 3
@@ -82,7 +83,7 @@ def state_label(state: str | None) -> str:
     glyph = GLYPHS.get(state)
     if glyph is not None:
         return glyph
-    text = literal(state, one_line=True)
+    text = safe_line(state)
     return text if cell_len(text) <= _MAX_STATE_WIDTH else text[: _MAX_STATE_WIDTH - 1] + "…"
 
 
@@ -707,14 +708,14 @@ class Conversation(ScrollView, can_focus=True):
         prefix_width = self._prefix_width(width)
         body_width = self._body_width(width)
 
-        author = "you" if entry.outbound else literal(entry.author, one_line=True)
+        author = "you" if entry.outbound else safe_line(entry.author)
         author_text = Text(author, no_wrap=True, overflow="ellipsis")
         author_text.truncate(author_width, overflow="ellipsis", pad=True)
         author_style = styles.author_you if entry.outbound else styles.author
         body_style = styles.body_you if entry.outbound else styles.body
         state_style = styles.state_failed if entry.state == "failed" else styles.state
 
-        text = literal(entry.body)
+        text = safe_text(entry.body)
         if state and not mark:
             text += f" ({state_label(state)})"  # a state we have no glyph for, in words
         body = Text(text, overflow="fold")
@@ -832,7 +833,7 @@ class Conversation(ScrollView, can_focus=True):
         styles = self._style_set()
         if not self._entries:
             if y == height // 2:
-                return self._centered(literal(self.empty_text, one_line=True), width, styles.empty)
+                return self._centered(safe_line(self.empty_text), width, styles.empty)
             return Strip.blank(width, styles.base)
         if self._new_count and y == height - 1:
             noun = "message" if self._new_count == 1 else "messages"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from plow_tui.tui.widgets.text import literal
+from plow_tui.terminal_text import safe_line
 
 
 class Notice(Static):
@@ -24,5 +24,5 @@ class Notice(Static):
 
     def show(self, text: str | None) -> None:
         """Show `text` on one line, or hide the notice (None or empty)."""
-        self.update(Text(literal(text or "", one_line=True)))
+        self.update(Text(safe_line(text or "")))
         self.display = bool(text)

@@ -16,6 +16,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from plow_tui.terminal_text import safe_line
+
 if TYPE_CHECKING:
     from plow_tui.client.events import ConnectionChanged
 
@@ -116,7 +118,7 @@ class StatusBar(Widget):
         left.append("plow-tui", self._style("app"))
         if self.account:
             left.append(" · ", self._style("dim"))
-            left.append(self.account)
+            left.append(safe_line(self.account))  # a name or number from the server
         right = Text(no_wrap=True)
         if self.sandbox:
             right.append(f"SANDBOX {self.api_url}", self._style("sandbox"))

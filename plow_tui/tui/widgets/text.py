@@ -1,9 +1,8 @@
-"""Turning text from the network into safe, readable strings for the screen.
+"""Readable strings for the screen: numbers, days, times, URLs, copied text.
 
-Everything a peer can type reaches the terminal through these helpers: they
-never interpret markup, and they replace control characters with visible
-placeholders so an ESC sequence can't move the cursor, recolour the screen or
-set the window title.
+Network text reaches the screen through `plow_tui.terminal_text` (the one
+sanitiser the CLI shares) and, in widgets, as `rich.text.Text` or with
+`markup=False`, never as markup.
 """
 
 from __future__ import annotations
@@ -12,33 +11,11 @@ import re
 from datetime import date, datetime
 
 from plow_tui.client.phone import format_phone
+from plow_tui.terminal_text import safe_line
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CLIPBOARD_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?)]}'\""
-
-
-def _placeholder(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x20:
-        return chr(0x2400 + code)  # Unicode "control pictures": ␛ for ESC, ␍ for CR
-    if code == 0x7F:
-        return "\u2421"  # ␡
-    return "\ufffd"  # C1 controls have no pictures
-
-
-def literal(text: str, *, one_line: bool = False) -> str:
-    """`text` with every control character replaced by a visible placeholder.
-
-    Newlines survive (as line breaks, or as spaces when `one_line`); tabs
-    become spaces so cell widths stay predictable.
-    """
-    text = text.replace("\r\n", "\n").replace("\t", "    ")
-    text = _CONTROL.sub(_placeholder, text)
-    if one_line:
-        text = " ".join(text.split("\n"))
-    return text
 
 
 def clipboard_text(text: str) -> str:
@@ -65,7 +42,7 @@ def format_number(number: str | None) -> str:
     Anything that is not E.164 is shown as given (made literal), so an unusual
     number is never hidden or mangled.
     """
-    return literal(format_phone(number), one_line=True)
+    return safe_line(format_phone(number))
 
 
 def day_label(day: date, today: date) -> str:

@@ -1,0 +1,84 @@
+"""The options that may come before or after a subcommand (`--api-url`, `--insecure-storage`, …).
+
+argparse gives each subparser its own defaults, and a subparser's default used
+to overwrite the value given before the command (`plow-tui --api-url URL chats`
+went to the live API). So here every such option is declared with a
+`SUPPRESS` default on the top-level parser and on each command it applies to:
+an option lands on the namespace only when it is given, before or after the
+command, and `apply` then fills the rest from the settings resolver
+(flag > environment > config.toml > default). A command lists only the
+options that apply to it; one given before a command it does not apply to is
+a usage error, never dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option that may be given before or after a command; `default` for those that are not settings."""
+
+    flag: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    default: Any = None
+
+
+OPTIONS: dict[str, Option] = {
+    "api_url": Option(
+        "--api-url",
+        {"metavar": "URL", "help": "Plow API base URL (default: $PLOW_API_URL, then config.toml, then https://api.plow.co)"},
+    ),
+    "insecure_storage": Option(
+        "--insecure-storage",
+        {"action": "store_true", "help": "keep tokens in a 0600 file instead of the system keyring"},
+    ),
+    "name": Option("--name", {"help": "your name for a new account (default: config.toml, then your login name)"}),
+    "provision_chat": Option(
+        "--no-chat",
+        {"action": "store_false", "help": "sign in without creating a chat with your phone"},
+        default=True,
+    ),
+    "notifications": Option(
+        "--no-bell",
+        {"action": "store_const", "const": "off", "help": "no bell or notice when a message arrives in the background"},
+    ),
+    "sandbox": Option(
+        "--sandbox",
+        {
+            "action": "store_true",
+            "help": "run against a local sandbox started in-process (no account, no network); "
+            "tokens are kept in memory only",
+        },
+        default=False,
+    ),
+    "seed": Option("--seed", {"type": int, "metavar": "N", "help": argparse.SUPPRESS}, default=None),
+}
+PLOW = ("api_url", "insecure_storage")  # what every Plow command takes
+FLAG_NAMES = {dest: option.flag for dest, option in OPTIONS.items()}
+
+
+def add(parser: argparse.ArgumentParser, *dests: str, help: Mapping[str, str] | None = None) -> None:
+    """Offer the options `dests` on `parser` (before or after its command), with `help` overriding theirs."""
+    for dest in dests:
+        option = OPTIONS[dest]
+        kwargs = dict(option.kwargs)
+        if help and dest in help:
+            kwargs["help"] = help[dest]
+        parser.add_argument(option.flag, dest=dest, default=argparse.SUPPRESS, **kwargs)
+    parser.set_defaults(_options=frozenset(dests), _command=parser.prog)
+
+
+def given(args: argparse.Namespace) -> dict[str, Any]:
+    """The options that were given (only those are on the namespace: their defaults are SUPPRESS)."""
+    return {dest: getattr(args, dest) for dest in OPTIONS if hasattr(args, dest)}
+
+
+def stray(args: argparse.Namespace) -> list[str]:
+    """The flags given that the chosen command does not take."""
+    accepted = getattr(args, "_options", frozenset(OPTIONS))
+    return [OPTIONS[dest].flag for dest in given(args) if dest not in accepted]
