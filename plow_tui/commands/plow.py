@@ -89,13 +89,14 @@ def run(command: Command, args: argparse.Namespace) -> int:
     return run_command(command, args, _explain)
 
 
-def _refused_token_hint() -> str:
+def _refused_token_hint(args: argparse.Namespace) -> str:
     """What to do about a refused token: `activate` cannot help while PLOW_TOKEN is set (it wins)."""
     import os
 
     from plow_tui.client.tokens import ENV_TOKEN
 
-    if os.environ.get(ENV_TOKEN, "").strip():
+    env = getattr(args, "env", None)
+    if (os.environ if env is None else env).get(ENV_TOKEN, "").strip():
         return f"The token in {ENV_TOKEN} was refused: unset {ENV_TOKEN} (or set a valid token), then run `plow-tui activate`."
     return "Run `plow-tui activate` to sign in."
 
@@ -114,7 +115,7 @@ def _explain(error: Exception, args: argparse.Namespace) -> Explanation | None:
     )
 
     if isinstance(error, NotSignedIn):
-        return ExitCode.NOT_SIGNED_IN, _refused_token_hint()
+        return ExitCode.NOT_SIGNED_IN, _refused_token_hint(args)
     if isinstance(error, NotFound):
         return ExitCode.NOT_FOUND, ""
     if isinstance(error, DeliveryUnknown):
@@ -609,7 +610,7 @@ async def doctor(args: argparse.Namespace) -> int:
                 verdict(True, "token", f"valid ({count} chat{'s' if count != 1 else ''})")
                 verdict(*await _check_websocket(api))
             except NotSignedIn:
-                verdict(False, "token", f"rejected by the server. {_refused_token_hint()}", ExitCode.NOT_SIGNED_IN)
+                verdict(False, "token", f"rejected by the server. {_refused_token_hint(args)}", ExitCode.NOT_SIGNED_IN)
                 verdict(None, "WebSocket", "not checked without a valid token")
             except PlowError as error:
                 verdict(False, "token", f"could not check ({error_text(error)})", ExitCode.NETWORK)
