@@ -782,7 +782,7 @@ async def fetch_newest(base_url: str, token: str, chat_uid: str, count: int, fir
 
 # --quick shrinks these below the issue's sizes, so their goals are not judged there.
 QUICK_UNJUDGED = {"open_10k", "burst_keys_p99", "burst_shown", "backfill_5k"}
-BENCHES = ("open", "append", "burst", "chat_list", "startup", "memory", "backfill")
+BENCHES = ("open", "append", "burst", "chat_list", "startup", "memory", "backfill", "store")
 
 
 async def run(sizes: Sizes, only: set[str], emit: Callable[[Result], None]) -> None:
@@ -795,6 +795,10 @@ async def run(sizes: Sizes, only: set[str], emit: Callable[[Result], None]) -> N
     if "chat_list" in only:
         for result in await bench_chat_list(sizes):
             emit(result)
+    if "store" in only:  # issue #16's figures live in their own module (benchmarks/store_bench.py)
+        import store_bench
+
+        await store_bench.bench_store(sizes, sys.modules[__name__], emit)
     if only & {"append", "burst", "startup", "backfill"}:
         sandbox = Sandbox()
         try:

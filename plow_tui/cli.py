@@ -20,7 +20,7 @@ from plow_tui import __version__
 from plow_tui.commands import EXIT_CODES_HELP, ExitCode, options
 
 # Modules under plow_tui.commands, each with register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("sandbox", "app", "plow", "chat", "airy", "config", "completion")
+COMMAND_MODULES: tuple[str, ...] = ("sandbox", "app", "plow", "chat", "search", "airy", "config", "completion")
 
 GLOBAL_OPTIONS_HELP = """\
 options such as --api-url, --insecure-storage, --name and --no-bell may come

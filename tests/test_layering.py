@@ -27,6 +27,8 @@ def _modules_loaded_by(module: str) -> set[str]:
     [
         ("plow_tui.client", ("textual", "plow_tui.sandbox", "plow_tui.tui")),
         ("plow_tui.sandbox", ("textual", "plow_tui.client", "plow_tui.tui")),
+        # The local store serves the app and the CLI alike.
+        ("plow_tui.store", ("textual", "plow_tui.sandbox", "plow_tui.tui", "httpx", "websockets")),
         # `plow-tui --help` must stay fast: heavy imports happen inside commands.
         ("plow_tui.cli", ("textual", "httpx", "websockets", "uvicorn", "keyring")),
         # The one terminal sanitiser serves the CLI too: no Textual, no Rich.

@@ -98,12 +98,16 @@ def run_app(args: argparse.Namespace) -> int:
         airy_channel=airy_channel,
         theme=args.theme,
     )
+    from plow_tui.store.location import Histories
+
     app = PlowApp(
         config,
         token_store=store,
         client_factory=_plow_client,
         phone_factory=SandboxPhone if sandbox is not None else None,
         clipboard_commands=clipboard_commands(),
+        # A sandbox run keeps its history in memory: nothing of it outlives the run.
+        histories=Histories(api_url, memory=sandbox is not None),
         save_theme=_save_theme(args),
     )
     try:

@@ -70,7 +70,8 @@ def register(subparsers: Any) -> None:
         '{"type": "member_verified", …}, {"type": "chat_active"|"chat_failed", …}',
     )
 
-    add("logout", logout, "Forget the stored token (and any pending activation).")
+    p = add("logout", logout, "Forget the stored token (and any pending activation).")
+    p.add_argument("--forget", action="store_true", help="also delete this account's local message history")
     add("doctor", doctor, "Check the API, the secret store, the token and the live connection.")
 
 
@@ -530,15 +531,22 @@ async def tail(args: argparse.Namespace) -> int:
 
 
 async def logout(args: argparse.Namespace) -> int:
+    from plow_tui.commands.search import forget_history, history_note
+
     url = _api_url(args)
     store = _store(args)
-    had_token = await store.get_secret(url) is not None
+    secret = await store.get_secret(url)
+    had_token = secret is not None
     await store.forget_token(url)
     await store.clear_pending(url)
     if had_token:
         print(f"Signed out of {url}: the token was removed.")
     else:
         print(f"No stored token for {url}.")
+    # The history belongs to the account, found through the token (read before it went).
+    note = await (forget_history if args.forget else history_note)(args, store.env_token or secret)
+    if note:
+        print(note)
     if store.env_token:
         print("Note: PLOW_TOKEN is still set in your environment and will keep being used.")
     return ExitCode.OK
@@ -614,6 +622,9 @@ async def doctor(args: argparse.Namespace) -> int:
                 verdict(None, "WebSocket", "not checked without a valid token")
             except PlowError as error:
                 verdict(False, "token", f"could not check ({error_text(error)})", ExitCode.NETWORK)
+    from plow_tui.commands.search import search_check
+
+    verdict(*search_check())  # the local history: works offline, so checked whatever the server said
     return verdicts[0] if verdicts else ExitCode.OK
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from plow_tui.client.airy.conversation import SecretStore
     from plow_tui.client.http import PlowClient
     from plow_tui.client.tokens import TokenStore
+    from plow_tui.store.location import Histories
     from plow_tui.tui.screens.phone import Draft, PhoneFactory
 
 ClientFactory = Callable[[str, "str | None"], "PlowClient"]
@@ -247,6 +248,7 @@ class PlowApp(PlowBaseApp):
         cursor_blink: bool = True,
         animation_level: str | None = None,
         clipboard_commands: Sequence[Sequence[str]] = (),
+        histories: Histories | None = None,
         save_theme: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(
@@ -262,6 +264,8 @@ class PlowApp(PlowBaseApp):
         self.token_store = token_store
         self.client_factory = client_factory
         self.phone_factory = phone_factory
+        # Where each account's local history lives (None: keep none, as in most tests).
+        self.histories = histories
         if config.sandbox:
             self.sub_title = "SANDBOX"
 

@@ -5,26 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from plow_tui.client.delivery import later_state  # noqa: F401  (re-exported for the widgets)
 from plow_tui.client.models import Chat, Message
 from plow_tui.terminal_text import safe_line
 from plow_tui.tui.widgets.chat_list import ChatSummary
 from plow_tui.tui.widgets.conversation import Entry
 from plow_tui.tui.widgets.text import format_number
 
-# Delivery states in the order they happen: a late or replayed answer never
-# moves a message backwards (an echo saying `sent` after `delivered`).
-_STATE_ORDER = {"sending": 0, "unknown": 1, "sent": 2, "delivered": 3, "failed": 3}
-
 # The live API splits texts longer than this itself (PROTOCOL §5); we split
 # first so each part is a message the person can see as sent.
 MAX_BODY = 4000
-
-
-def later_state(old: str | None, new: str | None) -> str | None:
-    """The state to show when `new` arrives for a message showing `old`."""
-    if old is None or new is None:
-        return new or old
-    return new if _STATE_ORDER.get(new, 2) >= _STATE_ORDER.get(old, 2) else old
 
 
 def author_of(message: Message) -> str:

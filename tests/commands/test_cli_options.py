@@ -16,7 +16,7 @@ from plow_tui.commands import ExitCode, options
 URL = "http://127.0.0.1:9"
 SAMPLES = {
     "text": "hi", "url": URL, "shell": "bash", "number": "+15551230002",
-    "channel_id": "5f1e7c2a-8b4d-4e6f-9a1c-3d2b0e4f6a70", "chat": "Ada", "member": "Bo", "line": "ln_x",
+    "channel_id": "5f1e7c2a-8b4d-4e6f-9a1c-3d2b0e4f6a70", "chat": "Ada", "member": "Bo", "line": "ln_x", "query": "dinner",
 }
 VALUES = {"api_url": URL, "insecure_storage": True, "name": "Zed", "provision_chat": False, "notifications": "off"}
 

@@ -203,7 +203,7 @@ def test_doctor_reports_each_check(account) -> None:
     result = run_here(["doctor", "--api-url", account.base_url], {**cli_env, "PLOW_TOKEN": account.token})
     lines = result.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "ok    API", "ok    OpenAPI", "ok    secret store", "ok    token", "ok    WebSocket",
+        "ok    API", "ok    OpenAPI", "ok    secret store", "ok    token", "ok    WebSocket", "ok    search",
     ]
     assert result.returncode == 0
     offline = run_here(["doctor", "--api-url", "http://127.0.0.1:9"], cli_env)

@@ -355,8 +355,8 @@ async def test_started_while_the_server_fails_it_retries_by_itself_and_says_so(s
         def shown() -> str:
             return str(placeholder.render())
 
-        await wait_for(pilot, lambda: "Trying again in" in shown(), timeout=30, what="the retry")
-        assert "Ctrl+R" in shown() and "retrying" in screen_text(app)
+        await wait_for(pilot, lambda: "Trying again" in shown(), timeout=30, what="the retry")
+        assert "Ctrl+R" in shown()
         await fault(account.base, fail_next={"status": 503, "count": 0})  # the server is back
         # No key pressed: it loads by itself on the next try.
         await wait_for(pilot, lambda: app.screen.chats_loaded, timeout=30, what="the chats, by themselves")

@@ -206,7 +206,7 @@ async def test_draft_survives_a_restart_and_is_private(sandbox_factory) -> None:
             first.pilot, lambda: path.exists() and "half a thought" in path.read_text(), what="the draft saved"
         )
         # Saved while the app runs (debounced), not only on a clean exit.
-        assert json.loads(path.read_text()) == {base: {chat.uid: "half a thought"}}
+        assert json.loads(path.read_text()) == {base: {chat.uid: {"draft": "half a thought"}}}
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
     async with opened_chat(account) as second:  # a new app: what it knows comes from the drafts file

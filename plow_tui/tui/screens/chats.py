@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -28,12 +28,12 @@ from textual.widgets import ContentSwitcher, Input, Static
 from plow_tui.tui.widgets.footer import KeyFooter
 
 from plow_tui.client import events as ev
-from plow_tui.client.errors import NotFound, NotSignedIn, PlowError
+from plow_tui.client.errors import NetworkError, NotFound, NotSignedIn, PlowError, RateLimited, ServerUnavailable
 from plow_tui.client.models import Chat, Member, Message
-from plow_tui.client.stream import NO_MESSAGES, backoff_delay
+from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.paths import styles_dir
 from plow_tui.terminal_text import error_text
-from plow_tui.tui.drafts import DraftFile
+from plow_tui.tui.drafts import DraftFile, Unsent
 from plow_tui.tui.plow_views import (
     MAX_BODY,
     account_label,
@@ -53,6 +53,8 @@ from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
+    from plow_tui.store.history import HistoryStore
+    from plow_tui.store.writer import StoreWriter
     from plow_tui.tui.app import PlowApp
     from plow_tui.tui.screens.phone import Draft
 
@@ -64,6 +66,7 @@ PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
 ROW_INTERVAL = 0.25  # seconds: a chat's row follows its newest message at most this often
+LOAD_RETRY_MAX = 30.0  # seconds: the longest wait between tries to load the chats while the server is unreachable
 
 
 class ChatsScreen(Screen[None]):
@@ -76,6 +79,9 @@ class ChatsScreen(Screen[None]):
         # Short words for the footer, the tooltips are what the keys screen says.
         Binding("ctrl+u", "next_unread", "Unread", tooltip="Next chat with unread messages", priority=True),
         Binding("slash", "filter", "Filter", tooltip="Filter the chat list"),
+        # Priority: they work from the editor too (neither key means anything in it).
+        Binding("ctrl+f", "find", "Find in chat", priority=True, show=False),
+        Binding("ctrl+g", "search_all", "Search all chats", priority=True, show=False),
         Binding("ctrl+r", "reload", "Reload", tooltip="Reload the chats", show=False),  # in the keys screen and palette: the footer is full
         Binding("r", "retry_send", "Retry send"),
         Binding("s", "resend_code", "New codes", tooltip="Send the waiting members new codes"),
@@ -121,6 +127,16 @@ class ChatsScreen(Screen[None]):
             self.codes = tuple(codes)
             self.open_it = open_it
 
+    class JumpLoaded(TextualMessage):
+        """A chat's messages from a search hit to the newest, to show it at `target`."""
+
+        def __init__(self, chat_uid: str, messages: list[Message], target: str, query: str) -> None:
+            super().__init__()
+            self.chat_uid = chat_uid
+            self.messages = messages
+            self.target = target
+            self.query = query
+
     class ChatRemoved(TextualMessage):
         def __init__(self, chat_uid: str, why: str) -> None:
             super().__init__()
@@ -157,10 +173,16 @@ class ChatsScreen(Screen[None]):
         self.chats_loaded = False  # the first `GET /v1/chats` has answered
         self.stream_live = False  # the live stream is connected and caught up
         self._draft_file: DraftFile | None = None
-        self._drafts: dict[str, str] = {}  # chat uid -> unsent text, persisted (debounced)
+        self._drafts: dict[str, str] = {}  # chat uid -> the editor's text, persisted (debounced)
+        # chat uid -> texts not known to be on the server, saved before a restart, for
+        # chats not opened since (an opened chat's are its outbox's `unsent`).
+        self._restored: dict[str, list[Unsent]] = {}
         self._draft_timer: Timer | None = None
-        self._load_attempts = 0  # failed loads of the chat list in a row (backoff)
-        self._load_retry: Timer | None = None
+        # The account's local history (None: none kept). Every write goes through
+        # its one background thread; `last_known` while the list shown came from it.
+        self._history: StoreWriter | None = None
+        self.last_known = False
+        self._load_failures = 0  # tries to load the chats that failed in a row (server unreachable)
 
     @property
     def plow_app(self) -> PlowApp:
@@ -206,19 +228,25 @@ class ChatsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._draft_file = DraftFile(self.plow_app.config.api_url)
-        self._drafts = self._draft_file.load()
+        self._drafts, self._restored = self._draft_file.load()
         self.query_one("#filter", Input).display = False
         self.query_one(ChatList).focus()
+        reopen = self._paint_from_history()
         if self._provisioned is not None:
             # Just signed in with a new chat: the next thing to do is write in it.
             self.update_chat(self._provisioned)
             self.open_chat(self._provisioned.uid, focus_editor=True)
+        elif reopen is not None:
+            # After the list's first frame: a pane costs more than the list it follows.
+            self.call_after_refresh(self.open_chat, reopen)
         # After the first paint: creating the API client imports httpx and
         # builds a TLS context (~80 ms) that should not delay the first frame.
         self.call_after_refresh(self._load_chats)
 
     async def on_unmount(self) -> None:
         self._save_drafts()
+        if self._history is not None:
+            self._history.close()  # after what is queued has been written
         if self._api is not None:
             await self._api.aclose()
 
@@ -275,15 +303,35 @@ class ChatsScreen(Screen[None]):
 
     @work(group="history", exit_on_error=False)
     async def _load_page(self, chat_uid: str, starting_after: str | None) -> None:
+        """A page of a chat: from the local store as far as it goes, the rest from the server.
+
+        The store holds an unbroken run of each chat's newest messages (the stream
+        catches up from the newest one stored), so only what is older than its
+        oldest is ever asked for.
+        """
+        older = starting_after is not None
+        stored: list[Message] = []
+        if self._history is not None:
+            history = self._history
+            stored = await history.call(history.store.messages, chat_uid, limit=PAGE_SIZE, before=starting_after)
+            if len(stored) == PAGE_SIZE:
+                self.post_message(self.PageLoaded(chat_uid, stored, True, older=older))
+                return
         try:
-            page = await self.api.messages(chat_uid, limit=PAGE_SIZE, starting_after=starting_after)
+            page = await self.api.messages(
+                chat_uid, limit=PAGE_SIZE - len(stored), starting_after=stored[-1].uid if stored else starting_after
+            )
         except PlowError as error:
-            self.post_message(self.Failed("load messages", error))
+            if stored:  # offline: what is stored is what can be shown
+                self.post_message(self.PageLoaded(chat_uid, stored, True, older=older))
+            else:
+                self.post_message(self.Failed("load messages", error))
             if isinstance(error, NotFound):
                 self.post_message(self.ChatRemoved(chat_uid, "This chat no longer exists."))
             return
-        messages = [m for m in page.data if isinstance(m, Message)]
-        self.post_message(self.PageLoaded(chat_uid, messages, page.has_more, older=starting_after is not None))
+        fetched = [m for m in page.data if isinstance(m, Message)]
+        self._write("add_messages", fetched)
+        self.post_message(self.PageLoaded(chat_uid, stored + fetched, page.has_more, older=older))
 
     @work(group="manage", exit_on_error=False)
     async def _resend_code(self, chat: Chat, member: Member) -> None:
@@ -330,11 +378,16 @@ class ChatsScreen(Screen[None]):
 
     @on(ChatsLoaded)
     def _chats_loaded(self, message: ChatsLoaded) -> None:
+        if not self.chats_loaded:
+            self._tell_about_unsent(message.chats)
         self.chats_loaded = True
-        self._load_attempts = 0
+        self._load_failures = 0
+        if self._history is None:
+            self._start_history(message.chats)
+        self._write("save_chats", list(message.chats), complete=True)
         listed = {chat.uid for chat in message.chats}
         for chat in message.chats:
-            self.update_chat(chat, refresh_row=False)
+            self.update_chat(chat, refresh_row=False, persist=False)
         for uid in list(self._chats):
             # Failed and deleted chats are not listed (PROTOCOL §4): keep a
             # failed one we know about so its reason stays visible.
@@ -357,6 +410,7 @@ class ChatsScreen(Screen[None]):
 
     @on(PreviewsLoaded)
     def _previews_loaded(self, message: PreviewsLoaded) -> None:
+        self._write("add_messages", [m for m in message.newest.values() if m is not None])
         fresh = [uid for uid, m in message.newest.items() if m is not None and uid not in self._last and uid in self._chats]
         for uid in fresh:
             self._last[uid] = message.newest[uid]  # type: ignore[assignment]
@@ -372,11 +426,14 @@ class ChatsScreen(Screen[None]):
             return
         now = self.plow_app.now()
         entries = [message_entry(m, now) for m in reversed(message.messages)]
-        pane.has_older = message.has_more
         pane.loading_older = False
         if message.older:
+            pane.has_older = message.has_more
             pane.conversation.prepend_older(entries)
+        elif pane.loaded:
+            self._add_newer(pane, entries)  # a search hit opened the chat first: keep its order
         else:
+            pane.has_older = message.has_more
             pane.loaded = True
             pane.conversation.add_entries(entries)
             if message.messages:
@@ -387,6 +444,7 @@ class ChatsScreen(Screen[None]):
                     self._add_newer(pane, [message_entry(early, now)])
                 elif shown.outbound:
                     pane.conversation.update_state(early.uid, later_state(shown.state, early.status))
+            pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
 
     @on(ChatFeed.Event)
     def _stream_event(self, message: ChatFeed.Event) -> None:
@@ -395,6 +453,8 @@ class ChatsScreen(Screen[None]):
         if isinstance(event, ev.ConnectionChanged):
             status.show_stream_state(event)
             self.stream_live = event.state == "live"
+            if self.stream_live and self.last_known:
+                self.last_known = status.last_known = False  # caught up: what is shown is current
             return
         status.last_event = self.plow_app.now()
         if isinstance(event, ev.MessagesArrived):
@@ -424,6 +484,7 @@ class ChatsScreen(Screen[None]):
 
     @on(Outbox.Sent)
     def _sent(self, message: Outbox.Sent) -> None:
+        self._write("add_messages", [message.message])
         self._note_last(message.chat_uid, message.message)
 
     @on(Outbox.SignInRefused)
@@ -434,6 +495,7 @@ class ChatsScreen(Screen[None]):
     def _chat_changed(self, message: ChatChanged) -> None:
         codes = self._codes.setdefault(message.chat.uid, {})
         codes.update((member.uid, member) for member in message.codes if member.verification_code)
+        self._write("save_codes", message.chat.uid, list(message.codes))
         if message.open_it and message.chat.uid not in self._chats:
             self._empty.add(message.chat.uid)  # just created: nothing to backfill but what comes
         self.update_chat(message.chat)
@@ -458,20 +520,25 @@ class ChatsScreen(Screen[None]):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        if message.what == LOAD_CHATS and not self.chats_loaded and not isinstance(message.error, NotSignedIn):
-            # Nothing to show yet (say, started while the server is down): keep
-            # trying by itself, as the live stream does, and say so in place.
-            delay = backoff_delay(self._load_attempts)
-            self._load_attempts += 1
-            self.query_one("#no-chat", Static).update(
-                Text(f"Could not load your chats: {error_text(message.error)} Trying again in {delay:.0f} s (Ctrl+R: now).")
-            )
-            if self._load_retry is not None:
-                self._load_retry.stop()
-            self._load_retry = self.set_timer(delay, self._load_chats)
-            self.query_one(StatusBar).set_connection(Connection.RETRYING)
-            return
+        unreachable = isinstance(message.error, (NetworkError, ServerUnavailable, RateLimited))
+        if message.what == LOAD_CHATS and unreachable and not self.chats_loaded:
+            # Offline (what is stored still shows): try again, less and less often, and
+            # say so once, not at every try. When the server is back, the list, the
+            # stream and its catch-up follow on their own.
+            self._load_failures += 1
+            wait = min(LOAD_RETRY_MAX, 2.0 ** self._load_failures)
+            self.set_timer(wait, self._load_chats)
+            self.query_one(StatusBar).set_connection(Connection.OFFLINE, retry_in=round(wait))
+            if self._load_failures > 1:
+                return
         self._handle_error(message.what, message.error)
+        if message.what == LOAD_CHATS and not self.chats_loaded:
+            self.query_one("#no-chat", Static).update(
+                Text(
+                    f"Could not load your chats: {error_text(message.error)} "
+                    + ("Trying again on its own; Ctrl+R tries now." if unreachable else "Press Ctrl+R to try again.")
+                )
+            )
 
     def _handle_error(self, what: str, error: PlowError) -> None:
         if isinstance(error, NotSignedIn):
@@ -487,6 +554,8 @@ class ChatsScreen(Screen[None]):
             self._messages_arrived(arrivals)
 
     def _messages_arrived(self, messages: Iterable[Message]) -> None:
+        messages = list(messages)
+        self._write("add_messages", messages)  # the whole burst: one transaction, off this thread
         by_chat: dict[str, list[Message]] = {}
         for message in messages:
             if message.chat_uid:
@@ -521,6 +590,7 @@ class ChatsScreen(Screen[None]):
         conversation.add_entries(entries)
 
     def _status_changed(self, message: Message) -> None:
+        self._write("set_status", message.uid, message.status)
         pane = self.pane(message.chat_uid or "")
         if pane is None:
             return
@@ -552,6 +622,70 @@ class ChatsScreen(Screen[None]):
             f"{chat.title} failed: {event.reason or event.message or 'no reason given'}", severity="error", markup=False
         )
 
+    # -- the local history -------------------------------------------------------------
+
+    def _write(self, method: str, *args: object, **kwargs: object) -> None:
+        """Queue `HistoryStore.method(*args)` on the store's thread (nothing without a store)."""
+        if self._history is not None:
+            self._history.submit(getattr(self._history.store, method), *args, **kwargs)
+
+    def _paint_from_history(self) -> str | None:
+        """Show the chats as the last run left them, before the server answers; the chat to reopen.
+
+        Reading happens here, on the UI thread, because nothing is queued yet
+        and the first paint should already show them (a few ms for 1,000 chats).
+        """
+        histories = self.plow_app.histories
+        if histories is None:
+            return None
+        try:
+            store = histories.open_known(self._token)
+        except OSError as error:
+            self.notify(f"The local message history is unavailable: {error}", severity="warning", markup=False)
+            return None
+        if store is None:
+            return None  # the account is learnt from the first chat list
+        self._use_history(store)
+        chats = store.chats()
+        if not chats:
+            return None
+        for chat_uid, members in store.codes().items():
+            self._codes.setdefault(chat_uid, {}).update(members)
+        self._last.update(store.newest())
+        for chat in chats:
+            self._chats[chat.uid] = chat
+        self._refresh_rows(self._chats)
+        status = self.query_one(StatusBar)
+        status.account = account_label(chats)
+        self.last_known = status.last_known = True
+        self.query_one("#no-chat", Static).update("Pick a chat on the left (Enter), or press Ctrl+N for a new one.")
+        reopen = store.get_meta("open_chat")
+        return reopen if reopen in self._chats else None
+
+    def _start_history(self, chats: Iterable[Chat]) -> None:
+        """First chat list of an account not seen before: open its store and write what is known."""
+        histories = self.plow_app.histories
+        if histories is None:
+            return
+        try:
+            store = histories.open_for(self._token, chats)
+        except OSError as error:
+            log.warning("no local history (%s)", type(error).__name__)
+            return
+        if store is None:
+            return
+        self._use_history(store)
+        self._write("add_messages", list(self._last.values()))
+        for chat_uid, codes in self._codes.items():
+            self._write("save_codes", chat_uid, list(codes.values()))
+
+    def _use_history(self, store: HistoryStore) -> None:
+        from plow_tui.store.writer import StoreWriter
+
+        self._history = StoreWriter(store)
+        if store.notice:
+            self.notify(store.notice, severity="warning", timeout=12, markup=False)
+
     # -- bookkeeping ---------------------------------------------------------------------
 
     def pane(self, chat_uid: str) -> ChatPane | None:
@@ -559,9 +693,11 @@ class ChatsScreen(Screen[None]):
         # A dict, not a DOM query: a pane just added is still being mounted.
         return self._panes.get(chat_uid)
 
-    def update_chat(self, chat: Chat, *, refresh_row: bool = True) -> None:
-        """Add `chat` to the list or update its row and pane."""
+    def update_chat(self, chat: Chat, *, refresh_row: bool = True, persist: bool = True) -> None:
+        """Add `chat` to the list or update its row and pane (and the store, unless `persist=False`)."""
         self._chats[chat.uid] = chat
+        if persist:
+            self._write("save_chat", chat)
         if refresh_row:
             self._refresh_row(chat.uid)
         pane = self.pane(chat.uid)
@@ -569,14 +705,15 @@ class ChatsScreen(Screen[None]):
             pane.update_chat(chat)
 
     def _remove_chat(self, chat_uid: str) -> None:
+        self._write("remove_chat", chat_uid)
         self._chats.pop(chat_uid, None)
         self._last.pop(chat_uid, None)
         self._empty.discard(chat_uid)
         self._unread.pop(chat_uid, None)
         self._codes.pop(chat_uid, None)
         self._feed.forget(chat_uid)
-        if self._drafts.pop(chat_uid, None) is not None:
-            self._save_drafts()  # a deleted chat's draft has nowhere to go
+        if self._drafts.pop(chat_uid, None) is not None or self._restored.pop(chat_uid, None):
+            self._save_drafts()  # a deleted chat's draft and unsent texts have nowhere to go
         self.query_one(ChatList).remove_chat(chat_uid)
         pane = self._panes.pop(chat_uid, None)
         if pane is not None:
@@ -643,6 +780,7 @@ class ChatsScreen(Screen[None]):
                 chat,
                 codes=self._codes.setdefault(chat_uid, {}),
                 draft=self._drafts.get(chat_uid),
+                unsent=self._restored.pop(chat_uid, ()),
                 api=lambda: self.api,
                 clock=self.plow_app.now,
                 focus_editor=focus_editor,
@@ -657,6 +795,8 @@ class ChatsScreen(Screen[None]):
             switcher.current = pane.id
             if focus_editor:
                 pane.compose_box.focus()
+        if self._open_uid != chat_uid:
+            self._write("set_meta", "open_chat", chat_uid)  # reopened at the next start
         self._open_uid = chat_uid
         self._unread.pop(chat_uid, None)
         self._refresh_row(chat_uid)
@@ -683,10 +823,11 @@ class ChatsScreen(Screen[None]):
         if parts > 1:
             self.notify(f"Long text: sending it as {parts} messages.", timeout=5)
         pane.compose_box.draft = ""
-        # The text is now the outbox's: forget the draft on disk at once, so a
-        # process killed right after sending never offers it to be sent twice.
-        if self._drafts.pop(pane.chat.uid, None) is not None:
-            self._save_drafts()
+        # The text is now the outbox's: it moves from the draft to the unsent
+        # texts on disk in one write, now, before it goes out. A process killed
+        # at any moment after leaves it in one place, never both, never neither.
+        self._drafts.pop(pane.chat.uid, None)
+        self._save_drafts()
 
     # -- drafts -----------------------------------------------------------------------------
 
@@ -705,15 +846,40 @@ class ChatsScreen(Screen[None]):
             self._drafts[pane.chat.uid] = text
         else:
             self._drafts.pop(pane.chat.uid, None)
+        self._save_drafts_soon()
+
+    @on(Outbox.Changed)
+    def _outbox_changed(self) -> None:
+        # Soon is enough: a text's state after it went out is only a hint on
+        # disk (a restart checks the history for any that was not refused).
+        self._save_drafts_soon()
+
+    def _save_drafts_soon(self) -> None:
         # Debounced: typing writes the file at most about twice a second.
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_SAVE_DELAY, self._save_drafts)
 
     def _save_drafts(self) -> None:
+        """Write every chat's draft and unsent texts (see `plow_tui.tui.drafts`)."""
         self._draft_timer = None
         if self._draft_file is not None:
-            self._draft_file.save(self._drafts)
+            unsent: dict[str, Sequence[Unsent]] = dict(self._restored)
+            unsent.update((uid, pane.outbox.unsent) for uid, pane in self._panes.items())
+            self._draft_file.save(self._drafts, unsent)
+
+    def _tell_about_unsent(self, chats: list[Chat]) -> None:
+        """After a restart, say where texts wait that did not go out (they show when their chat opens)."""
+        titles = [chat.title for chat in chats if self._restored.get(chat.uid)]
+        count = sum(len(self._restored.get(chat.uid, ())) for chat in chats)
+        if count:
+            where = ", ".join(titles[:3]) + (" and more" if len(titles) > 3 else "")
+            self.notify(
+                f"{count} text{'s' if count > 1 else ''} from before the restart not sent yet, in {where}. "
+                "Open the chat to see or send again.",
+                timeout=10,
+                markup=False,
+            )
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -732,6 +898,11 @@ class ChatsScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         typing = isinstance(self.focused, (Compose, Input))
+        if action == "find":
+            # In the chat filter, Ctrl+F keeps the box's own meaning (delete a word).
+            return self.pane(self._open_uid or "") is not None and self.focused is not self.query_one("#filter", Input)
+        if action == "search_all":
+            return self._history is not None
         if action in ("resend_code", "delete_chat", "recreate_chat", "filter"):
             # In the editor or the filter box these keys are characters.
             return self._possible(action) and not typing
@@ -751,6 +922,9 @@ class ChatsScreen(Screen[None]):
             self.open_chat(uid)
 
     def action_filter(self) -> None:
+        if isinstance(self.focused, Conversation):
+            self.action_find()  # `/` in the messages searches them; in the list it filters chats
+            return
         box = self.query_one("#filter", Input)
         box.display = True
         box.focus()
@@ -768,6 +942,61 @@ class ChatsScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
         self.query_one(ChatList).focus()
+
+    def action_find(self) -> None:
+        pane = self.pane(self._open_uid or "")
+        if pane is not None:
+            pane.find_bar.open(pane.find_bar.query_one(Input).value if pane.find_bar.is_open else "")
+
+    def action_search_all(self) -> None:
+        from plow_tui.tui.screens.search import SearchScreen
+
+        history = self._history
+        if history is None:
+            return
+
+        async def search(query: str) -> list:  # noqa: ANN202 - list[SearchHit]
+            return await history.call(history.store.search, query, limit=200)
+
+        def chosen(choice: tuple | None) -> None:  # noqa: ANN001
+            if choice is not None:
+                hit, query = choice
+                self._jump(hit.chat_uid, hit.message_uid, query)
+
+        self.app.push_screen(
+            SearchScreen(search, mode=history.store.search_mode, local_time=self.plow_app.local_time), chosen
+        )
+
+    @work(group="history", exit_on_error=False)
+    async def _jump(self, chat_uid: str, message_uid: str, query: str) -> None:
+        history = self._history
+        if history is None or chat_uid not in self._chats:
+            self.notify("That chat is no longer in your list.", timeout=4)
+            return
+        messages = await history.call(history.store.messages_from, chat_uid, message_uid)
+        self.post_message(self.JumpLoaded(chat_uid, messages, message_uid, query))
+
+    @on(JumpLoaded)
+    def _jump_loaded(self, message: JumpLoaded) -> None:
+        """Open the chat with everything from the hit to the newest message, the hit selected and the query highlighted."""
+        self.open_chat(message.chat_uid)
+        pane = self.pane(message.chat_uid)
+        if pane is None:
+            return
+        now = self.plow_app.now()
+        shown = {entry.uid: entry for entry in pane.conversation.entries}
+        entries = [message_entry(m, now) for m in reversed(message.messages)]
+        # Newer entries already shown (sending, or just arrived) stay after them.
+        known = {entry.uid for entry in entries}
+        newest = entries[-1].at if entries else None
+        later = [e for e in shown.values() if e.uid not in known and (newest is None or e.at >= newest)]
+        pane.loaded = True
+        pane.has_older = True
+        pane.loading_older = False
+        pane.conversation.set_entries(entries + later)
+        pane.find_bar.open(message.query)
+        pane.conversation.select(message.target)
+        pane.conversation.focus()
 
     def action_reload(self) -> None:
         self._load_chats()
@@ -844,6 +1073,10 @@ class ChatsScreen(Screen[None]):
         yield SystemCommand("New chat", "Create a chat on one of your lines", self.action_new_chat)
         yield SystemCommand("Next unread", "Open the next chat with unread messages", self.action_next_unread)
         yield SystemCommand("Filter chats", "Show only chats matching a text", self.action_filter)
+        if self.check_action("search_all", ()):
+            yield SystemCommand("Search all chats", "Find a message in every stored chat", self.action_search_all)
+        if self.pane(self._open_uid or "") is not None:
+            yield SystemCommand("Find in chat", "Search this conversation as you type (n / N: next / previous)", self.action_find)
         yield SystemCommand("Reload chats", "Fetch the chat list again", self.action_reload)
         if self._possible("retry_send"):
             yield SystemCommand("Retry send", "Send the selected message again (after checking it did not land)", self.action_retry_send)

@@ -8,21 +8,24 @@ code until they verify; a failed chat shows why and what to do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from plow_tui.client.models import Chat, Member
 from plow_tui.terminal_text import safe_line
+from plow_tui.tui.drafts import Unsent
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.outbox import Outbox
 from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.find_bar import FindBar
 from plow_tui.tui.widgets.notice import Notice
 from plow_tui.tui.widgets.qr import QRCode, sms_uri
 from plow_tui.tui.widgets.text import format_number
@@ -103,6 +106,8 @@ class VerificationPanel(Horizontal):
 
     def __init__(self) -> None:
         super().__init__()
+        self._chat: Chat | None = None
+        self._codes: dict[str, Member] = {}
         self._qr_data = ""
 
     def compose(self) -> ComposeResult:
@@ -111,7 +116,19 @@ class VerificationPanel(Horizontal):
             yield QRCode(id="verify-qr")
             yield Static("", id="verify-qr-caption")
 
+    def on_mount(self) -> None:
+        self._render_state()
+
     def show(self, chat: Chat, codes: dict[str, Member]) -> None:
+        """Show `chat`'s members and `codes`; before mount, once mounted."""
+        self._chat, self._codes = chat, codes
+        if self.is_mounted:
+            self._render_state()
+
+    def _render_state(self) -> None:
+        chat, codes = self._chat, self._codes
+        if chat is None:
+            return
         number = format_number(chat.number) if chat.number else "the chat's number"
         text = Text.assemble(
             ("Waiting for members to verify. ", "bold"),
@@ -145,6 +162,9 @@ class ChatPane(Vertical):
     Its `outbox` sends what is written here and keeps failed texts for a retry.
     """
 
+    # Esc from the messages closes an open search (the bar's own Esc covers its box).
+    BINDINGS = [Binding("escape", "close_find", "Close search", show=False)]
+
     DEFAULT_CSS = """
     ChatPane {
         height: 1fr;
@@ -163,13 +183,13 @@ class ChatPane(Vertical):
         *,
         codes: dict[str, Member],
         draft: str | None = None,
+        unsent: Sequence[Unsent] = (),
         api: Callable[[], PlowClient],
         clock: Callable[[], datetime],
         focus_editor: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self._initial_draft = draft
         self._focus_editor = focus_editor
         self.chat = chat
         # member uid -> the member as a create/resend answer showed it, with its code.
@@ -177,8 +197,12 @@ class ChatPane(Vertical):
         # Made here, not in compose(): workers' answers may arrive before the
         # pane's children are mounted, and they must have somewhere to go.
         self.conversation = Conversation(id="conversation", clock=clock)
+        self.find_bar = FindBar(self.conversation)
         self.compose_box = Compose(id="compose")
-        self.outbox = Outbox(api, clock)
+        if draft:
+            self.compose_box.draft = draft  # now, not on mount: it may be read before that
+        self.outbox = Outbox(api, clock, restored=unsent)  # `unsent`: saved before a restart
+        self.notice = Notice(id="notice")
         self.loaded = False  # the newest page has been fetched
         self.has_older = False
         self.loading_older = False
@@ -187,18 +211,25 @@ class ChatPane(Vertical):
         yield Static("", id="header")
         yield VerificationPanel()
         yield Static("", id="failure")
+        yield self.find_bar
         yield self.conversation
-        yield Notice(id="notice")
+        yield self.notice
         yield self.compose_box
         yield self.outbox
 
     def on_mount(self) -> None:
-        self.update_chat(self.chat)
-        if self._initial_draft:
-            self.compose_box.draft = self._initial_draft
+        self._render_state()
         if self._focus_editor:
             # After the switcher has shown this pane: hidden widgets can't take focus.
             self.call_after_refresh(self.compose_box.focus)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_find":
+            return self.find_bar.is_open
+        return True
+
+    def action_close_find(self) -> None:
+        self.find_bar.close()
 
     def show_notice(self, text: str | None) -> None:
         """A line above the editor about this chat's sending (None hides it).
@@ -206,13 +237,21 @@ class ChatPane(Vertical):
         Unlike a toast it stays until it no longer applies, so someone who
         looked away still learns why their text is back in the editor.
         """
-        self.query_one("#notice", Notice).show(text)
+        self.notice.show(text)
 
     def update_chat(self, chat: Chat) -> None:
         """Show `chat` as it is now (header, codes, failure, whether sending is possible)."""
         if chat.status == "active" and self.chat.status != "active":
             self.show_notice(None)  # whatever held sending back is over
         self.chat = chat
+        if self.is_mounted:
+            self._render_state()
+
+    def _render_state(self) -> None:
+        """Draw `chat`. The screen tells a pane things as soon as it adds it, before
+        `compose()` has made the children that show them: until the pane is
+        mounted `update_chat` only keeps the chat, and `on_mount` draws it."""
+        chat = self.chat
         self._show_header()
         pending = chat.status == "pending"
         panel = self.query_one(VerificationPanel)

@@ -36,7 +36,7 @@ from plow_tui.tui.widgets.text import clipboard_text, day_label, first_url
 # How many lines from the top count as "near the top" for loading older pages.
 NEAR_TOP_LINES = 3
 
-GLYPHS = {"sending": "…", "sent": "✓", "delivered": "✓✓", "failed": "✗", "unknown": "?"}
+GLYPHS = {"sending": "…", "waiting": "◷", "sent": "✓", "delivered": "✓✓", "failed": "✗", "unknown": "?"}
 _MAX_STATE_WIDTH = 12
 # The delivery mark has its own column before the body, one cell wide per
 # glyph in every terminal. After the body it would sit wherever the terminal
@@ -164,6 +164,7 @@ class _Styles(NamedTuple):
     cursor: Style
     new: Style
     empty: Style
+    match: Style
 
 
 class _Block(NamedTuple):
@@ -216,6 +217,8 @@ class Conversation(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("y", "copy", "Copy", tooltip="Copy the selected message's text"),
         Binding("o", "open_link", "Open link"),
+        Binding("n", "next_match", "Next match"),
+        Binding("N,shift+n", "previous_match", "Previous match"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -230,6 +233,7 @@ class Conversation(ScrollView, can_focus=True):
         "conversation--cursor",
         "conversation--new",
         "conversation--empty",
+        "conversation--match",
     }
 
     DEFAULT_CSS = """
@@ -250,6 +254,7 @@ class Conversation(ScrollView, can_focus=True):
         &:focus > .conversation--cursor { background: $block-cursor-background 40%; }
         & > .conversation--new { background: $primary; color: $text; text-style: bold; }
         & > .conversation--empty { color: $text-muted; text-style: italic; }
+        & > .conversation--match { background: $warning 70%; color: $text; text-style: bold; }
     }
     """
 
@@ -308,6 +313,7 @@ class Conversation(ScrollView, can_focus=True):
         self._settling = False
         self._view: tuple[int, int] | None = None
         self._days: dict[tuple[str, datetime], date] = {}  # local day of each entry shown
+        self._find_words: list[str] = []  # an open search: its words, highlighted in bodies
         self.set_entries(entries)
 
     # ----------------------------------------------------------------- public API
@@ -515,6 +521,56 @@ class Conversation(ScrollView, can_focus=True):
         if uid is not None:
             self._scroll_to_index(self._index(uid))  # type: ignore[arg-type]
 
+    # ----------------------------------------------------------------- search
+
+    @property
+    def find_words(self) -> list[str]:
+        return list(self._find_words)
+
+    def find(self, query: str) -> int:
+        """Highlight `query`'s words (see `plow_tui.store.search`) and select the newest match; how many match."""
+        from plow_tui.store.search import query_words
+
+        self._find_words = query_words(query)
+        self._blocks.clear()  # heights do not change: only the body styles do
+        self.refresh()
+        self.refresh_bindings()
+        matches = self.matches()
+        if matches:
+            self.select(matches[-1])
+        return len(matches)
+
+    def matches(self) -> list[str]:
+        """The uids of the entries matching the open search, oldest first."""
+        from plow_tui.store.search import match_spans
+
+        words = self._find_words
+        if not words:
+            return []
+        return [entry.uid for entry in self._entries if match_spans(entry.body, words)]
+
+    def action_next_match(self) -> None:
+        self._step_match(1)
+
+    def action_previous_match(self) -> None:
+        self._step_match(-1)
+
+    def _step_match(self, direction: int) -> None:
+        matches = self.matches()
+        if not matches:
+            return
+        current = self._cursor_index()
+        if current is None:
+            target = matches[-1] if direction < 0 else matches[0]
+        else:
+            order = [self._index(uid) or 0 for uid in matches]
+            later = [uid for uid, index in zip(matches, order) if (index - current) * direction > 0]
+            if not later:
+                self.app.bell()  # no more in that direction: stay
+                return
+            target = later[0] if direction > 0 else later[-1]
+        self.select(target)
+
     def scroll_to_newest(self) -> None:
         """Jump to the newest message and follow new ones again."""
         self._pinned = True
@@ -633,6 +689,7 @@ class Conversation(ScrollView, can_focus=True):
                 cursor=get("conversation--cursor", partial=True),
                 new=get("conversation--new"),
                 empty=get("conversation--empty"),
+                match=get("conversation--match"),
             )
         return self._styles
 
@@ -734,9 +791,12 @@ class Conversation(ScrollView, can_focus=True):
                 ]
             else:
                 segments = [Segment(" " * prefix_width, styles.base)]
-            # Plain text, no spans: one segment in the body style is the whole line.
-            # Nothing follows it on purpose: see MARK_WIDTH.
-            segments.append(Segment(line.plain, body_style))
+            # Plain text, no spans: one segment in the body style is the whole line
+            # (split around the matches of an open search). Nothing follows it on purpose: see MARK_WIDTH.
+            if self._find_words:
+                segments.extend(_highlighted(line.plain, self._find_words, body_style, styles.match))
+            else:
+                segments.append(Segment(line.plain, body_style))
             strips.append(Strip(segments).adjust_cell_length(width, styles.base))
         return strips
 
@@ -870,6 +930,8 @@ class Conversation(ScrollView, can_focus=True):
 
     def _scroll_to_index(self, index: int) -> None:
         """Scroll just enough to show entry `index` whole (or its top, if taller)."""
+        if not self._width:
+            return  # not laid out yet: nothing is measured, and the first layout shows the newest
         self._measure(index)
         self._sync_virtual_size()
         _, height = self._viewport()
@@ -947,6 +1009,8 @@ class Conversation(ScrollView, can_focus=True):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Copy and open-link only make sense (and only show) with a message selected.
+        if action in ("next_match", "previous_match"):
+            return bool(self._find_words)
         if action in ("copy", "open_link"):
             entry = self._selected_entry()
             if entry is None:
@@ -983,3 +1047,20 @@ class Conversation(ScrollView, can_focus=True):
         if block.separator is not None and inner == 0:
             return
         self._set_cursor(self._entries[index].uid)
+
+
+def _highlighted(text: str, words: list[str], style: Style, match: Style) -> list[Segment]:
+    """`text` as segments, the words of a search in the `match` style."""
+    from plow_tui.store.search import match_spans
+
+    segments, at = [], 0
+    for start, end in match_spans(text, words):
+        if start < at:
+            continue
+        if start > at:
+            segments.append(Segment(text[at:start], style))
+        segments.append(Segment(text[start:end], match))
+        at = end
+    if at < len(text):
+        segments.append(Segment(text[at:], style))
+    return segments

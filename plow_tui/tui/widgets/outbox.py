@@ -15,14 +15,22 @@ a chat's texts, retries and notices stay with that chat. The rules:
 - Accepted, then reported `failed` by the server (delivery failed): the `✗`
   stays on that message (it is the server's record); the notice says why,
   and `r` on it sends the text again as a new message.
+- Until it is known to be on the server, every text is in `unsent`, which
+  the screen keeps on disk with the drafts. After a restart the pane is
+  given them back: `✗` ones as they were; ones that were sending or unknown
+  are checked against the history first, like a delivery unknown.
+
+Whether a text landed is decided by `landed_as`: the history must hold an
+outbound message with the same text, newer than the newest message the
+chat showed when it was sent, not claimed by another of our sends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from itertools import count
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -31,6 +39,7 @@ from textual.widget import Widget
 
 from plow_tui.client.errors import ChatNotReady, DeliveryUnknown, NotSignedIn, PlowError
 from plow_tui.client.models import Message
+from plow_tui.tui.drafts import Unsent
 from plow_tui.tui.plow_views import later_state, message_entry, split_body
 from plow_tui.tui.widgets.conversation import Entry
 
@@ -42,6 +51,34 @@ if TYPE_CHECKING:
 CHECK_PAGE_SIZE = 50
 # How far before a send's local time the server may date its message (clock skew).
 RECONCILE_WINDOW = timedelta(minutes=5)
+# Sends that may be retried with `r`: the server refused them, or nobody knows.
+RETRYABLE = ("failed", "unknown")
+
+
+def landed_as(text: Unsent, newest_first: Iterable[object], claimed: set[str]) -> Message | None:
+    """The message `text` became on the server, if this page of history (newest first) shows it landed.
+
+    An outbound message with the same body, newer than `text.after` (the
+    newest message shown when it was sent), not dated before the send (less
+    `RECONCILE_WINDOW` of clock skew), and not `claimed` by another of our
+    sends: an identical earlier text is never taken for it. The oldest such
+    message, since sends land in the order they were made.
+    """
+    since = text.at - RECONCILE_WINDOW
+    found = None
+    for message in newest_first:
+        if not isinstance(message, Message):
+            continue
+        if text.after is not None and message.uid == text.after:
+            break
+        if (
+            message.is_outbound
+            and message.body == text.body
+            and message.uid not in claimed
+            and (message.created_at is None or message.created_at >= since)
+        ):
+            found = message
+    return found
 
 
 class Outbox(Widget):
@@ -56,6 +93,9 @@ class Outbox(Widget):
             super().__init__()
             self.chat_uid = chat_uid
             self.message = message
+
+    class Changed(TextualMessage):
+        """What `unsent` holds changed: the screen saves it (with the drafts)."""
 
     class SignInRefused(TextualMessage):
         """The server refused the token while sending: the app must sign in again."""
@@ -84,12 +124,16 @@ class Outbox(Widget):
             self.body = body
             self.error = error
 
-    def __init__(self, api: Callable[[], PlowClient], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, api: Callable[[], PlowClient], clock: Callable[[], datetime], restored: Sequence[Unsent] = ()
+    ) -> None:
         super().__init__()
         self._api = api
         self._clock = clock
-        self._local_ids = count(1)
-        self._unsent: dict[str, str] = {}  # local uid -> body, of sends that may be retried
+        # local uid -> every text not known to be on the server, in the order sent.
+        self._unsent: dict[str, Unsent] = {text.uid: text for text in restored}
+        self._restored = [text.uid for text in restored]  # not shown until the chat's first page is
+        self._claimed: set[str] = set()  # server uids our sends became (see `landed_as`)
         self._undelivered: dict[str, str] = {}  # server uid -> body, of texts the server could not deliver
 
     @property
@@ -102,21 +146,58 @@ class Outbox(Widget):
 
     # -- what the screen calls ------------------------------------------------------
 
+    @property
+    def unsent(self) -> tuple[Unsent, ...]:
+        """Every text not known to be on the server (sending, unknown or refused), oldest first."""
+        return tuple(self._unsent.values())
+
     def send(self, text: str) -> int:
-        """Send `text` (in parts of at most 4,000 characters); returns the number of parts."""
+        """Send `text` (in parts of at most 4,000 characters); returns the number of parts.
+
+        The parts are in `unsent` when this returns, before any goes out: the
+        caller saves them at once, so a process killed mid-send keeps them.
+        """
         parts = split_body(text)
         now = self._clock()
+        after = self._newest_on_server()
         for body in parts:
-            local_uid = f"local-{next(self._local_ids)}"
+            local_uid = f"local-{uuid.uuid4().hex[:16]}"  # unique across restarts too
+            self._unsent[local_uid] = Unsent(local_uid, body, now, "sending", after)
             self.pane.conversation.add_entries([Entry(local_uid, "you", body, now, True, "sending")])
             self._send(local_uid, body)
+        self.post_message(self.Changed())
         return len(parts)
+
+    def show_restored(self) -> None:
+        """Show the texts given back after a restart, below the chat's first page.
+
+        Refused ones are `✗`, as they were. The others were sending or unknown
+        when the app stopped, so they may have landed: shown `?` and checked
+        against the history, never sent again without that.
+        """
+        restored, self._restored = self._restored, []
+        texts = [self._unsent[uid] for uid in restored if uid in self._unsent]
+        if not texts:
+            return
+        conversation = self.pane.conversation
+        conversation.add_entries(
+            Entry(t.uid, "you", t.body, t.at, True, "failed" if t.state == "failed" else "unknown") for t in texts
+        )
+        for text in texts:
+            if text.state != "failed":
+                self._set_state(text.uid, "unknown")
+                self._reconcile(text.uid, text.body, resend=False)
+        if any(t.state == "failed" for t in texts):
+            self.pane.show_notice("Not sent before the app closed (✗). Select it and press r to send it again.")
 
     @property
     def selected_unsent(self) -> str | None:
         """The selected message, if it is one that may be retried."""
         uid = self.pane.conversation.selected_uid
-        return uid if uid in self._unsent or uid in self._undelivered else None
+        if uid in self._undelivered:
+            return uid
+        text = self._unsent.get(uid or "")
+        return uid if text is not None and text.state in RETRYABLE else None
 
     def delivery_failed(self, uid: str, body: str, reason: str | None) -> None:
         """The server could not deliver message `uid`: say why, and let `r` send it again."""
@@ -134,9 +215,28 @@ class Outbox(Widget):
             self.pane.show_notice(None)
             self.send(self._undelivered.pop(local_uid))
             return
-        body = self._unsent.pop(local_uid)
-        self.pane.conversation.update_state(local_uid, "sending")
-        self._reconcile(local_uid, body, resend=True)
+        self._set_state(local_uid, "sending")
+        self._reconcile(local_uid, self._unsent[local_uid].body, resend=True)
+
+    def _set_state(self, local_uid: str, state: str) -> None:
+        """Record and show a text's state."""
+        text = self._unsent.get(local_uid)
+        if text is not None and text.state != state:
+            self._unsent[local_uid] = replace(text, state=state)
+            self.post_message(self.Changed())
+        self.pane.conversation.update_state(local_uid, state)
+
+    def _forget(self, local_uid: str) -> None:
+        """The text is on the server, or back in the editor: no longer ours to keep."""
+        if self._unsent.pop(local_uid, None) is not None:
+            self.post_message(self.Changed())
+
+    def _newest_on_server(self) -> str | None:
+        """The uid of the newest message shown that is not one of our unsent texts."""
+        for entry in reversed(self.pane.conversation.entries):
+            if entry.uid not in self._unsent:
+                return entry.uid
+        return None
 
     # -- workers ------------------------------------------------------------------
 
@@ -151,34 +251,18 @@ class Outbox(Widget):
 
     @work(group="reconcile", exit_on_error=False)
     async def _reconcile(self, local_uid: str, body: str, resend: bool) -> None:
-        """Find out whether a send with an unknown outcome landed; resend only if it did not.
-
-        It landed if the newest page holds an outbound message with the same
-        text, from about when it was sent, that the conversation does not
-        show yet (so an earlier identical text is not mistaken for it).
-        """
+        """Find out whether a send with an unknown outcome landed; resend only if it did not (`landed_as`)."""
         try:
             page = await self._api().messages(self.chat_uid, limit=CHECK_PAGE_SIZE)
         except PlowError as error:
             self.post_message(self._CheckFailed(local_uid, body, error))
             return
-        conversation = self.pane.conversation
-        shown = {entry.uid for entry in conversation.entries}
-        local = conversation.get(local_uid)
-        since = local.at - RECONCILE_WINDOW if local is not None else None
-        landed = next(
-            (
-                m
-                for m in page.data
-                if isinstance(m, Message)
-                and m.is_outbound
-                and m.body == body
-                and m.uid not in shown
-                and (since is None or m.created_at is None or m.created_at >= since)
-            ),
-            None,
-        )
+        text = self._unsent.get(local_uid)
+        if text is None:
+            return  # another check found it on the server meanwhile
+        landed = landed_as(text, page.data, self._claimed)
         if landed is not None:
+            self._claimed.add(landed.uid)  # before any await: two checks never take the same message
             self.post_message(self._Finished(local_uid, body, landed, None))
         elif resend:
             await self._send(local_uid, body).wait()
@@ -194,8 +278,9 @@ class Outbox(Widget):
         conversation = pane.conversation
         error = message.error
         if message.message is not None:
-            self._unsent.pop(message.local_uid, None)
             real = message.message
+            self._claimed.add(real.uid)
+            self._forget(message.local_uid)
             if real.uid not in self._undelivered:  # its failed update may have come first
                 pane.show_notice(None)
             entry = message_entry(real, self._clock())
@@ -207,18 +292,16 @@ class Outbox(Widget):
             self.post_message(self.Sent(self.chat_uid, real))
         elif isinstance(error, ChatNotReady):
             conversation.remove_entry(message.local_uid)
-            self._unsent.pop(message.local_uid, None)
+            self._forget(message.local_uid)
             compose = pane.compose_box
             compose.draft = message.body if not compose.draft else f"{message.body}\n{compose.draft}"
             pane.show_notice("Not sent: this chat is waiting for its members to verify. Your text is back in the editor.")
         elif isinstance(error, DeliveryUnknown):
-            conversation.update_state(message.local_uid, "unknown")
-            self._unsent[message.local_uid] = message.body
+            self._set_state(message.local_uid, "unknown")
             pane.show_notice("Not sure it was sent (?): checking with the server…")
             self._reconcile(message.local_uid, message.body, resend=False)
         elif error is not None:
-            conversation.update_state(message.local_uid, "failed")
-            self._unsent[message.local_uid] = message.body
+            self._set_state(message.local_uid, "failed")
             if isinstance(error, NotSignedIn):
                 self.post_message(self.SignInRefused(error))
             else:
@@ -227,9 +310,10 @@ class Outbox(Widget):
     @on(_NotLanded)
     def _not_landed(self, message: _NotLanded) -> None:
         message.stop()
-        if message.local_uid not in self._unsent:
+        text = self._unsent.get(message.local_uid)
+        if text is None or text.state != "unknown":
             return  # retried meanwhile
-        self.pane.conversation.update_state(message.local_uid, "failed")
+        self._set_state(message.local_uid, "failed")
         self.pane.show_notice("It did not reach the server (✗). Select it and press r to send it again.")
 
     @on(_CheckFailed)
@@ -238,6 +322,5 @@ class Outbox(Widget):
         if isinstance(message.error, NotSignedIn):
             self.post_message(self.SignInRefused(message.error))
         # Not resent: without the history, a resend could make a duplicate.
-        self._unsent[message.local_uid] = message.body
-        self.pane.conversation.update_state(message.local_uid, "unknown")
+        self._set_state(message.local_uid, "unknown")
         self.pane.show_notice(f"Could not check whether it was sent: {message.error} Press r to try again.")

@@ -94,6 +94,8 @@ class StatusBar(Widget):
     connection: reactive[Connection] = reactive(Connection.IDLE)
     retry_in: reactive[int | None] = reactive(None)
     last_event: reactive[datetime | None] = reactive(None)
+    # What is shown came from the local store and the server has not confirmed it yet.
+    last_known: reactive[bool] = reactive(False)
 
     def __init__(self, api_url: str, *, sandbox: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -124,6 +126,8 @@ class StatusBar(Widget):
             right.append(f"SANDBOX {self.api_url}", self._style("sandbox"))
         else:
             right.append(api_host(self.api_url), self._style("dim"))
+        if self.last_known:
+            right.append("  last known", self._style("busy"))
         state = self._connection_text()
         if state:
             right.append("  ")

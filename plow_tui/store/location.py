@@ -1,0 +1,161 @@
+"""Where each account's store lives, and which account a token belongs to.
+
+    <state dir>/history/                      0700
+        <host>-<hash of the API URL>/         0700, one per API URL
+            accounts.json                     0600: token fingerprint -> account, and the current one
+            <account>.sqlite3 (+ -wal, -shm)  0600: that account's HistoryStore
+
+An account is the owner's phone number (PROTOCOL §2: the phone that texted the
+sign-in code *is* the account), read from the owner member that every chat
+lists. Plow has no "who am I" route, so the app learns it from the first chat
+list, and remembers which token it belongs to: the next start opens the store
+before the network answers, and a new sign-in from the same phone finds its
+history again. A fingerprint is a truncated SHA-256 of the token: it names a
+token without being one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from plow_tui.client.models import Chat
+
+log = logging.getLogger(__name__)
+
+INDEX = "accounts.json"
+SUFFIX = ".sqlite3"
+
+
+def history_root() -> Path:
+    from plow_tui.paths import state_dir
+
+    return state_dir() / "history"
+
+
+def fingerprint(token: str) -> str:
+    return hashlib.sha256(b"plow-tui history\0" + token.encode()).hexdigest()[:20]
+
+
+def account_of(chats: Iterable[Chat]) -> str | None:
+    """The account's name for files: the owner's phone, digits only (None if no chat shows it)."""
+    for chat in chats:
+        for member in chat.members:
+            if member.is_owner and member.provider_key:
+                digits = re.sub(r"\D", "", member.provider_key)
+                if digits:
+                    return digits
+    return None
+
+
+class HistoryLocation:
+    """The stores of one API URL: which file is whose, and deleting one."""
+
+    def __init__(self, api_url: str, root: Path | None = None) -> None:
+        self.api_url = api_url.rstrip("/")
+        parts = urlsplit(self.api_url)
+        host = re.sub(r"[^A-Za-z0-9.-]", "_", parts.hostname or "server")
+        if parts.port:
+            host += f"_{parts.port}"
+        digest = hashlib.sha256(self.api_url.encode()).hexdigest()[:8]
+        self.directory = (root or history_root()) / f"{host}-{digest}"
+
+    def path(self, account: str) -> Path:
+        return self.directory / f"{account}{SUFFIX}"
+
+    def _index(self) -> dict[str, object]:
+        try:
+            data = json.loads((self.directory / INDEX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _save_index(self, data: dict[str, object]) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(self.directory.parent, 0o700)
+            os.chmod(self.directory, 0o700)
+            descriptor, temporary = tempfile.mkstemp(prefix=".accounts-", dir=self.directory)
+            try:
+                os.fchmod(descriptor, 0o600)
+                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                    json.dump(data, handle)
+                os.replace(temporary, self.directory / INDEX)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
+                raise
+        except OSError as error:
+            log.warning("could not save the history index (%s)", type(error).__name__)
+
+    def account_for(self, token: str | None) -> str | None:
+        """The account `token` was last seen signed in to; without a token, the last one used."""
+        index = self._index()
+        tokens = index.get("tokens")
+        if token and isinstance(tokens, dict):
+            account = tokens.get(fingerprint(token))
+            if isinstance(account, str):
+                return account
+            return None
+        current = index.get("current")
+        return current if isinstance(current, str) else None
+
+    def remember(self, token: str, account: str) -> Path:
+        """`token` belongs to `account` (and it is the current one): its store's path."""
+        index = self._index()
+        tokens = index.get("tokens")
+        tokens = dict(tokens) if isinstance(tokens, dict) else {}
+        if tokens.get(fingerprint(token)) != account or index.get("current") != account:
+            tokens[fingerprint(token)] = account
+            self._save_index({"tokens": tokens, "current": account})
+        return self.path(account)
+
+    def forget(self, account: str) -> list[Path]:
+        """Delete `account`'s store (and any copy set aside); the files removed."""
+        removed = []
+        for candidate in sorted(self.directory.glob(f"{account}{SUFFIX}*")):
+            with contextlib.suppress(FileNotFoundError):
+                candidate.unlink()
+                removed.append(candidate)
+        index = self._index()
+        tokens = index.get("tokens")
+        tokens = {fp: a for fp, a in tokens.items() if a != account} if isinstance(tokens, dict) else {}
+        current = index.get("current")
+        self._save_index({"tokens": tokens, **({"current": current} if current not in (None, account) else {})})
+        return removed
+
+
+class Histories:
+    """Opens the right account's store for the app (in memory for a sandbox run).
+
+    `open_known(token)` answers at once from what an earlier run learnt;
+    `open_for(token, chats)` learns the account from a chat list.
+    """
+
+    def __init__(self, api_url: str, *, root: Path | None = None, memory: bool = False) -> None:
+        self.location = HistoryLocation(api_url, root)
+        self.memory = memory
+
+    def open_known(self, token: str):  # noqa: ANN201 - HistoryStore | None (imported lazily)
+        from plow_tui.store.history import HistoryStore
+
+        if self.memory:
+            return HistoryStore.open(None)
+        account = self.location.account_for(token)
+        return None if account is None else HistoryStore.open(self.location.remember(token, account))
+
+    def open_for(self, token: str, chats: Iterable[Chat]):  # noqa: ANN201 - HistoryStore | None
+        from plow_tui.store.history import HistoryStore
+
+        account = account_of(chats)
+        if account is None:
+            return None
+        return HistoryStore.open(self.location.remember(token, account))

@@ -1,0 +1,244 @@
+"""The local store, without Textual: schema, write rules, search, damage, files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from plow_tui.client.models import Agent, Chat, Line, Member, Message, Sender
+from plow_tui.store.history import SCHEMA_VERSION, HistoryStore, fts5_available
+from plow_tui.store.location import HistoryLocation, account_of
+
+T0 = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+MODES = ["scan"] + (["fts5"] if fts5_available() else [])
+
+
+def chat(uid: str = "cht_1", status: str = "active", **kw: object) -> Chat:
+    owner = Member(uid="cp_o", status="active", display_name="Ada", role="owner", provider_key="+15551230002")
+    sarah = Member(uid="cp_s", status="pending_verification", display_name="Sarah")
+    agent = Agent(line=Line(uid="ln_1", provider_key="+15550000001"), relationship="self")
+    return Chat(uid=uid, status=status, members=(owner, sarah), agents=(agent,), created_at=T0, **kw)  # type: ignore[arg-type]
+
+
+def msg(n: int, body: str = "", chat_uid: str = "cht_1", status: str | None = None, outbound: bool = False) -> Message:
+    return Message(
+        uid=f"msg_{n:06d}",
+        chat_uid=chat_uid,
+        direction="outbound" if outbound else "inbound",
+        body=body or f"message number {n}",
+        status=status or ("sent" if outbound else "received"),
+        sender=Sender(type="agent") if outbound else Sender(type="member", uid="cp_s", display_name="Sarah", provider_key="+1555"),
+        created_at=T0 + timedelta(seconds=n),
+    )
+
+
+@pytest.fixture(params=MODES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> HistoryStore:
+    s = HistoryStore.open(tmp_path / "h" / "a.sqlite3", fts=request.param == "fts5")
+    yield s
+    s.close()
+
+
+def test_the_file_is_private_and_versioned(tmp_path: Path) -> None:
+    path = tmp_path / "dir" / "a.sqlite3"
+    with HistoryStore.open(path) as s:
+        s.add_messages([msg(1)])
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        for extra in path.parent.glob("a.sqlite3-*"):  # WAL and shared memory
+            assert stat.S_IMODE(extra.stat().st_mode) == 0o600, extra
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_chats_round_trip_and_failed_ones_outlive_the_servers_list(store: HistoryStore) -> None:
+    failed = chat("cht_f", "failed", failure_reason="carrier rejected")
+    store.save_chats([chat("cht_1"), chat("cht_2"), failed])
+    store.save_chats([chat("cht_1")], complete=True)  # the server lists no failed chats
+    kept = {c.uid: c for c in store.chats()}
+    assert sorted(kept) == ["cht_1", "cht_f"]
+    assert kept["cht_f"].failure_reason == "carrier rejected"
+    assert kept["cht_1"].number == "+15550000001" and kept["cht_1"].title == "Ada, Sarah"
+    assert account_of(kept.values()) == "15551230002"
+
+
+def test_codes_survive_and_chat_updates_do_not_wipe_them(store: HistoryStore) -> None:
+    store.save_chat(chat())
+    code = Member(uid="cp_s", verification_code="VERIFY-AB12CD", verification_code_expires_at=T0)
+    store.save_codes("cht_1", [code, Member(uid="cp_o")])
+    store.save_chats([chat()], complete=True)
+    assert store.codes() == {"cht_1": {"cp_s": Member(uid="cp_s", verification_code="VERIFY-AB12CD", verification_code_expires_at=T0)}}
+
+
+def test_messages_page_newest_first_and_delivery_never_goes_back(store: HistoryStore) -> None:
+    store.save_chat(chat())
+    store.add_messages([msg(n) for n in range(1, 121)])
+    store.add_messages([msg(200, outbound=True, status="delivered")])
+    store.add_messages([msg(200, outbound=True, status="sent")])  # a late echo
+    page = store.messages("cht_1", limit=50)
+    assert [m.uid for m in page[:2]] == ["msg_000200", "msg_000120"]
+    assert page[0].status == "delivered" and page[0].is_outbound
+    older = store.messages("cht_1", limit=50, before=page[-1].uid)
+    assert older[0].uid == "msg_000071" and len(older) == 50
+    assert store.newest()["cht_1"].uid == "msg_000200"
+    assert store.message_count() == 121
+    store.set_status("msg_000200", "failed")
+    assert store.messages("cht_1", limit=1)[0].status == "failed"
+
+
+def test_search_finds_word_prefixes_ignoring_case_and_accents(store: HistoryStore) -> None:
+    store.save_chats([chat("cht_1"), chat("cht_2", display_name="Work")])
+    store.add_messages(
+        [
+            msg(1, "Running late, café at noon"),
+            msg(2, "see you at the CAFE"),
+            msg(3, "nothing here", chat_uid="cht_2"),
+            msg(4, "café in Work too", chat_uid="cht_2"),
+            msg(5, "100% sure_thing"),
+        ]
+    )
+    def uids(query: str) -> list[str]:
+        return [h.message_uid for h in store.search(query)]
+
+    if store.search_mode == "fts5":  # case and accents folded
+        assert uids("cafe") == uids("CAFÉ") == ["msg_000004", "msg_000002", "msg_000001"]
+    else:  # the scan folds ASCII case only
+        assert uids("café") == ["msg_000004", "msg_000001"] and uids("cafe") == ["msg_000002"]
+    hits = store.search("café")
+    assert hits[0].chat_title == "Work"
+    first = hits[-1]
+    assert [first.snippet[a:b] for a, b in first.spans] == ["café"]
+    assert [h.message_uid for h in store.search("caf", chat_uid="cht_1")] == ["msg_000002", "msg_000001"]
+    assert [h.message_uid for h in store.search("run caf")] == ["msg_000001"]
+    assert store.search("%") == [] and store.search('"') == []
+    assert [h.message_uid for h in store.search("100")] == ["msg_000005"]
+    assert store.match_uids("cht_1", "caf") == ["msg_000001", "msg_000002"]
+
+
+def test_search_quotes_cannot_break_the_query(store: HistoryStore) -> None:
+    store.add_messages([msg(1, 'he said "NEAR" AND OR')])
+    assert len(store.search('"near" AND')) == 1
+    assert store.search("NOT*") == []
+
+
+def test_deleting_a_chat_takes_its_messages_out_of_the_index(store: HistoryStore) -> None:
+    store.save_chats([chat("cht_1"), chat("cht_2")])
+    store.add_messages([msg(1, "canary one"), msg(2, "canary two", chat_uid="cht_2")])
+    store.remove_chat("cht_1")
+    assert [h.chat_uid for h in store.search("canary")] == ["cht_2"]
+
+
+def test_drafts_and_outbox_keep_order(store: HistoryStore) -> None:
+    store.save_drafts({"cht_1": "half a thought", "cht_2": "   "})
+    assert store.drafts() == {"cht_1": "half a thought"}
+    a = store.queue("cht_1", "first")
+    b = store.queue("cht_1", "second")
+    store.set_outbox_state(a, "failed", "carrier said no")
+    assert [(i.body, i.state) for i in store.outbox("cht_1")] == [("first", "failed"), ("second", "waiting")]
+    store.sent(b, msg(9, "second", outbound=True))
+    assert [i.body for i in store.outbox()] == ["first"]
+    assert store.messages("cht_1")[0].body == "second"
+
+
+def test_a_damaged_store_is_set_aside_with_its_unsent_texts_kept(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    with HistoryStore.open(path) as s:
+        s.queue("cht_1", "do not lose me")
+        s.add_messages([msg(1)])
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE messages")  # damaged as far as this version can tell
+    db.commit()
+    db.close()
+    with HistoryStore.open(path) as s:
+        assert s.notice is not None and "set aside" in s.notice and "1 unsent message kept" in s.notice
+        assert [i.body for i in s.outbox()] == ["do not lose me"]
+    assert list(tmp_path.glob("a.sqlite3.damaged-*"))
+
+
+def test_garbage_is_set_aside_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    path.write_bytes(b"this is not a database at all" * 100)
+    with HistoryStore.open(path) as s:
+        assert s.notice is not None and "could not be read" in s.notice
+        s.add_messages([msg(1)])
+        assert s.message_count() == 1
+
+
+def test_a_newer_store_is_set_aside(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    with HistoryStore.open(path) as s:
+        s.queue("cht_1", "from the future")
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with HistoryStore.open(path) as s:
+        assert s.notice is not None and "newer plow-tui" in s.notice
+        assert [i.body for i in s.outbox()] == ["from the future"]
+    assert list(tmp_path.glob("a.sqlite3.newer-*"))
+
+
+@pytest.mark.skipif(not fts5_available(), reason="this Python's SQLite has no FTS5")
+def test_a_scan_store_gains_the_index_when_fts5_is_there(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    with HistoryStore.open(path, fts=False) as s:
+        s.add_messages([msg(1, "indexed later")])
+        assert s.search_mode == "scan"
+    with HistoryStore.open(path) as s:
+        assert s.search_mode == "fts5"
+        assert [h.message_uid for h in s.search("indexed")] == ["msg_000001"]
+
+
+def test_memory_store_writes_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with HistoryStore.open(None) as s:
+        s.add_messages([msg(1)])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_location_maps_tokens_to_accounts_and_forgets(tmp_path: Path) -> None:
+    where = HistoryLocation("http://127.0.0.1:8765", root=tmp_path)
+    assert where.account_for("tok-1") is None
+    path = where.remember("tok-1", "15551230002")
+    with HistoryStore.open(path) as s:
+        s.add_messages([msg(1, "canary")])
+    assert where.account_for("tok-1") == "15551230002"
+    assert where.account_for("tok-2") is None  # another token: not known yet
+    assert where.account_for(None) == "15551230002"  # signed out: the last one used
+    assert "tok-1" not in (where.directory / "accounts.json").read_text()
+    assert stat.S_IMODE(where.directory.stat().st_mode) == 0o700
+    removed = where.forget("15551230002")
+    assert path in removed and not any(where.directory.glob("*.sqlite3*"))
+    assert where.account_for(None) is None and where.account_for("tok-1") is None
+    assert os.listdir(where.directory) == ["accounts.json"]
+
+
+def test_a_sandbox_history_lives_in_memory(tmp_path: Path) -> None:
+    from plow_tui.store.location import Histories
+
+    histories = Histories("http://127.0.0.1:1234", root=tmp_path, memory=True)
+    store = histories.open_known("tok")
+    assert store is not None and store.path is None
+    store.add_messages([msg(1)])
+    store.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_app_opens_the_store_of_the_account_its_token_belongs_to(tmp_path: Path) -> None:
+    from plow_tui.store.location import Histories
+
+    histories = Histories("http://127.0.0.1:1234", root=tmp_path)
+    assert histories.open_known("tok") is None  # never seen: wait for the chat list
+    assert histories.open_for("tok", [Chat(uid="c")]) is None  # no owner shown
+    first = histories.open_for("tok", [chat()])
+    assert first is not None and first.path == histories.location.path("15551230002")
+    first.close()
+    again = histories.open_known("tok")
+    assert again is not None and again.path == first.path
+    again.close()
