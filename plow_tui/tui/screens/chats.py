@@ -588,6 +588,9 @@ class ChatsScreen(Screen[None]):
             oldest = conversation.entries[0].at
             entries = [e for e in entries if e.at >= oldest or conversation.get(e.uid) is not None]
         conversation.add_entries(entries)
+        for entry in entries:  # a text that arrives already marked failed (a catch-up, an echo)
+            if entry.outbound and entry.state == "failed":
+                pane.outbox.delivery_failed(entry.uid, entry.body, None)
 
     def _status_changed(self, message: Message) -> None:
         self._write("set_status", message.uid, message.status)

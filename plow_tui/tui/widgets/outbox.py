@@ -201,6 +201,8 @@ class Outbox(Widget):
 
     def delivery_failed(self, uid: str, body: str, reason: str | None) -> None:
         """The server could not deliver message `uid`: say why, and let `r` send it again."""
+        if uid in self._undelivered and reason is None:
+            return  # already said
         self._undelivered[uid] = body
         why = reason or "the server gave no reason"
         self.pane.show_notice(f"Not delivered (✗): {why}. Select it and press r to send it again.")
