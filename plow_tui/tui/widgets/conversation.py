@@ -71,9 +71,10 @@ class Entry:
             raise ValueError(f"Entry {self.uid!r}: `at` must be timezone-aware (UTC)")
 
 
-def server_order(entry: Entry) -> tuple[datetime, str]:
-    """The order the server keeps messages in: time, then id (for texts in the same instant)."""
-    return entry.at, entry.uid
+def server_order(entry: Entry) -> datetime:
+    """The order messages are kept in: time. Ties keep the order they came in (a stable
+    sort), so two texts of ours sent in the same instant never swap (local ids are no order)."""
+    return entry.at
 
 
 def state_label(state: str | None) -> str:
