@@ -83,10 +83,16 @@ def default_log_path() -> Path:
 def _open_private(path: Path) -> None:
     """Create `path` as 0600 (its directory 0700) before any handler opens it."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-    os.close(fd)
-    # An older file may have been created with looser permissions.
-    os.chmod(path, 0o600)
+    # O_NOFOLLOW: a symlink planted at `path` is refused (OSError), never
+    # written through, and its target's mode never changed.
+    fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        # An older file may have been created with looser permissions; fchmod
+        # changes the file just opened, not whatever the name points to now.
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 def configure_logging(path: Path | str | None = None, level: int = logging.INFO) -> Path:

@@ -68,6 +68,25 @@ class ChatFailed:
     message: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class MessagesSkipped:
+    """A catch-up stopped before reaching the messages the consumer already had.
+
+    The stream caps each catch-up (a long outage in a busy chat, or a server
+    whose history never ends) and continues live from the newest messages it
+    fetched; messages older than those were not delivered. A view says so
+    and may offer to load them from history.
+    """
+
+    chat_uid: str | None
+
+
 StreamEvent = (
-    ConnectionChanged | MessagesArrived | MessageStatusChanged | ParticipantVerified | ChatActivated | ChatFailed
+    ConnectionChanged
+    | MessagesArrived
+    | MessagesSkipped
+    | MessageStatusChanged
+    | ParticipantVerified
+    | ChatActivated
+    | ChatFailed
 )

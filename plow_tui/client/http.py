@@ -2,6 +2,12 @@
 
 Reads (GET, and redeem, which changes nothing when repeated) are retried with
 exponential backoff and jitter on 429/502/503/504 and on connection failures.
+
+Time and size are bounded whatever the server does: httpx's timeout is per
+network read, so a server dripping one byte at a time could hold a request
+forever; each attempt therefore also has a total deadline
+(`REQUEST_DEADLINE`), a read with its retries and pauses a total budget
+(`READ_BUDGET`), and an answer larger than `MAX_BODY_BYTES` is not read.
 Sends, creates and deletes are never retried: a repeated send is a repeated
 text on somebody's phone. Tokens, tickets and activation secrets are
 registered with the log redactor as soon as the client sees them, and never
@@ -14,6 +20,7 @@ import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -38,7 +45,14 @@ from plow_tui.logs import register_secret
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"plow-tui/{__version__} httpx/{httpx.__version__}"
-DEFAULT_TIMEOUT = 15.0
+DEFAULT_TIMEOUT = 15.0  # seconds without a byte (connect: at most 10)
+# One attempt, first byte sent to last byte read; a server answering slowly but
+# steadily gets this long, a dripping one no longer.
+REQUEST_DEADLINE = 20.0
+# A read with every retry and backoff pause: a dead server costs 30 s, not 4 × 15 s.
+READ_BUDGET = 30.0
+# A history page of 100 long texts is under 1 MiB; ten thousand chats about 5 MiB.
+MAX_BODY_BYTES = 16 * 1024 * 1024
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _BACKOFF_BASE = 0.5
 _BACKOFF_MAX = 20.0
@@ -55,12 +69,16 @@ def _segment(value: str, what: str) -> str:
     return quote(value.strip(), safe="")
 
 
-def _transport_failure(error: httpx.HTTPError, base_url: str) -> tuple[str, str | None]:
+class _TooLarge(Exception):
+    """The answer went past `MAX_BODY_BYTES`."""
+
+
+def _transport_failure(error: Exception, base_url: str) -> tuple[str, str | None]:
     """What to say when a request got no answer, and, if a send may still have committed, what to say then."""
     if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout)):
         # Nothing reached the server: not even a send can have committed.
         return f"Could not reach {base_url}.", None
-    if isinstance(error, httpx.TimeoutException):
+    if isinstance(error, (httpx.TimeoutException, TimeoutError)):  # TimeoutError: our own deadline
         return (
             f"{base_url} did not answer in time.",
             "The server did not answer in time; the message may have been sent.",
@@ -79,6 +97,36 @@ def _list_data(payload: Any) -> list[Any]:
     return payload if isinstance(payload, list) else []
 
 
+@dataclass
+class HistoryWalk:
+    """How a `history()` walk went, for a caller that must know whether it saw everything.
+
+    `cut` is True when the walk stopped while the server still said there was
+    more: its page cap was reached, or its cursor stopped advancing (a page
+    with no uid not already seen, or a cursor used before).
+    """
+
+    pages: int = 0
+    cut: bool = False
+
+
+async def _read_capped(response: httpx.Response) -> httpx.Response:
+    """`response` with its body read, refusing to hold more than `MAX_BODY_BYTES`."""
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        raise _TooLarge()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _TooLarge()
+        chunks.append(chunk)
+    # aiter_bytes() already decoded any Content-Encoding: the copy must not decode again.
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
+    return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=response.request)
+
+
 class PlowClient:
     """An async client for one Plow server, optionally signed in with a token.
 
@@ -94,6 +142,8 @@ class PlowClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        deadline: float = REQUEST_DEADLINE,
+        budget: float = READ_BUDGET,
         max_retries: int = 3,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
@@ -102,6 +152,8 @@ class PlowClient:
         self._token: str | None = None
         self.token = token
         self.max_retries = max(0, max_retries)
+        self._deadline = deadline
+        self._budget = max(budget, deadline)
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._http = httpx.AsyncClient(
@@ -164,21 +216,33 @@ class PlowClient:
                 raise NotSignedIn("Not signed in: run `plow-tui activate` first.", status=401)
             headers["Authorization"] = f"Bearer {self._token}"
         attempts = 1 + (self.max_retries if retry else 0)
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + (self._budget if retry else self._deadline)
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await self._http.request(method, path, json=json, params=params, headers=headers)
-            except httpx.HTTPError as exc:
+                async with asyncio.timeout(max(0.0, min(self._deadline, give_up_at - loop.time()))):
+                    async with self._http.stream(
+                        method, path, json=json, params=params, headers=headers
+                    ) as streamed:
+                        response = await _read_capped(streamed)
+            except (httpx.HTTPError, TimeoutError) as exc:
                 failed, maybe_sent = _transport_failure(exc, self._base_url)
                 if is_send and maybe_sent:
                     raise DeliveryUnknown(maybe_sent) from exc
-                if last:
+                delay = self._backoff(attempt)
+                if last or loop.time() + delay >= give_up_at:
                     raise NetworkError(failed) from exc
-                await self._sleep(self._backoff(attempt))
+                await self._sleep(delay)
                 continue
+            except _TooLarge:
+                what = f"The server's answer is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB; it was not read."
+                if is_send:
+                    raise DeliveryUnknown(f"{what} The message may have been sent.") from None
+                raise ServerUnavailable(what) from None
             log.debug("%s %s -> %s", method, path, response.status_code)
             if response.is_success:
-                return self._decode(response)
+                return self._decode(response, is_send=is_send)
             error = error_from_response(response, is_send=is_send, is_redeem=is_redeem)
             if last or response.status_code not in _RETRY_STATUSES:
                 raise error
@@ -187,16 +251,25 @@ class PlowClient:
                 if error.retry_after > _RETRY_AFTER_MAX:
                     raise error
                 delay = error.retry_after
+            if loop.time() + delay >= give_up_at:
+                raise error  # the pause alone would overrun the budget
             await self._sleep(delay)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
     @staticmethod
-    def _decode(response: httpx.Response) -> Any:
+    def _decode(response: httpx.Response, *, is_send: bool = False) -> Any:
         if not response.content:
             return None
         try:
             return response.json()
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+            if is_send:
+                # The send was accepted (2xx): only its answer is garbled.
+                raise DeliveryUnknown(
+                    f"The server answered {response.status_code} with something that is not JSON; "
+                    "the message may have been sent.",
+                    status=response.status_code,
+                ) from exc
             raise ServerUnavailable(
                 f"The server answered {response.status_code} with something that is not JSON.",
                 status=response.status_code,
@@ -279,7 +352,10 @@ class PlowClient:
         payload = await self._request(
             "POST", f"/v1/chats/{_segment(chat_uid, 'chat')}/messages", json={"body": body}, is_send=True
         )
-        return Message.from_json(payload)
+        message = Message.from_json(payload) if isinstance(payload, dict) else None
+        if message is None or not message.uid:
+            raise DeliveryUnknown("The server's answer to the send is not a message; the message may have been sent.")
+        return message
 
     async def messages(self, chat_uid: str, limit: int = 20, starting_after: str | None = None) -> Page:
         """One page, newest first; `starting_after` (exclusive) pages to older messages."""
@@ -294,19 +370,50 @@ class PlowClient:
         return Page(data=data, has_more=has_more)
 
     async def history(
-        self, chat_uid: str, *, until_uid: str | None = None, page_size: int = 100
+        self,
+        chat_uid: str,
+        *,
+        until_uid: str | None = None,
+        page_size: int = 100,
+        max_pages: int | None = None,
+        walk: HistoryWalk | None = None,
     ) -> AsyncIterator[Message]:
-        """Messages newest first, down to `until_uid` (exclusive) or the first message."""
+        """Messages newest first, down to `until_uid` (exclusive) or the first message.
+
+        Each uid comes once. A server whose cursor does not advance (a page with
+        nothing new, a cursor seen before) ends the walk instead of looping, as
+        does `max_pages`; `walk` (if given) records the pages and whether the
+        walk was cut short.
+        """
+        walk = walk if walk is not None else HistoryWalk()
+        yielded: set[str] = set()  # grows only as fast as the caller consumes
+        cursors: set[str] = set()
         starting_after: str | None = None
         while True:
+            if max_pages is not None and walk.pages >= max_pages:
+                walk.cut = True
+                return
             page = await self.messages(chat_uid, limit=page_size, starting_after=starting_after)
+            walk.pages += 1
+            fresh = 0
             for message in page.data:
                 if until_uid is not None and message.uid == until_uid:
                     return
+                if message.uid:
+                    if message.uid in yielded:
+                        continue
+                    yielded.add(message.uid)
+                fresh += 1
                 yield message
             if not page.has_more or not page.data or not page.data[-1].uid:
                 return
-            starting_after = page.data[-1].uid
+            cursor = page.data[-1].uid
+            if not fresh or cursor in cursors:
+                log.warning("the server's message history stopped advancing; stopping there")
+                walk.cut = True
+                return
+            cursors.add(cursor)
+            starting_after = cursor
 
     # -- WebSocket tickets ------------------------------------------------------
 

@@ -15,8 +15,18 @@ from typing import Any
 JSON = dict[str, Any]
 
 
+# Times this close to datetime's limits cannot be shown in every time zone
+# (converting 9999-12-31 23:59 to UTC+1 overflows): they count as unknown.
+_EARLIEST = datetime(1, 1, 3, tzinfo=timezone.utc)
+_LATEST = datetime(9999, 12, 29, tzinfo=timezone.utc)
+
+
 def parse_time(value: Any) -> datetime | None:
-    """ISO-8601 with `Z`, `+00:00` or no offset (naive means UTC), with or without fractions."""
+    """ISO-8601 with `Z`, `+00:00` or no offset (naive means UTC), with or without fractions.
+
+    Unreadable times, and times within two days of year 1 or 9999 (which
+    overflow when moved to another zone), are None: shown as unknown.
+    """
     if not isinstance(value, str) or not value:
         return None
     text = value.strip()
@@ -24,11 +34,10 @@ def parse_time(value: Any) -> datetime | None:
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        parsed = parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    return parsed if _EARLIEST <= parsed <= _LATEST else None
 
 
 def _str(obj: JSON, key: str) -> str | None:

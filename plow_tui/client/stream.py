@@ -12,6 +12,15 @@ every reconnect, re-reads their status over REST in the same catch-up (it
 walks past the anchor until it has seen each of them, within a bound), and
 reports each change it finds as a `MessageStatusChanged`.
 
+Each catch-up is capped (`CATCH_UP_MESSAGES` messages and `CATCH_UP_PAGES`
+pages per chat), and ends early when the server's cursor stops advancing: a
+long outage in a busy chat, or a server whose history never ends, cannot grow
+memory without bound or keep the stream from going live. The stream then
+delivers the newest messages it fetched, continues live from there, and says
+so with a `MessagesSkipped` event. Besides the anchor uid it remembers the
+time of the newest message per chat, so a catch-up whose anchor is missing
+from the REST history still stops at the messages the consumer already has.
+
 Frames that arrive while the REST catch-up runs are not lost: the stream does
 not read the socket during the catch-up, so they wait in the WebSocket
 library's receive buffer and are read (and deduplicated) right after it.
@@ -39,6 +48,7 @@ from plow_tui.client.events import (
     ChatFailed,
     ConnectionChanged,
     MessagesArrived,
+    MessagesSkipped,
     MessageStatusChanged,
     ParticipantVerified,
     StreamEvent,
@@ -46,6 +56,8 @@ from plow_tui.client.events import (
 from plow_tui.client.models import Chat, Member, Message
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from plow_tui.client.http import PlowClient
 
 log = logging.getLogger(__name__)
@@ -63,6 +75,11 @@ _MAX_QUEUE = 4096  # frames websockets may buffer while the REST catch-up runs
 # re-read after a reconnect; and how far below the anchor that re-read looks.
 _OPEN_DELIVERY_LIMIT = 1000
 _STATUS_LOOKBACK = 500
+# One catch-up per chat reads at most this many messages above what the
+# consumer holds (as many as the stream can deduplicate), in at most this many
+# pages (100 full pages, and some slack for a server that sends short ones).
+CATCH_UP_MESSAGES = _SEEN_LIMIT
+CATCH_UP_PAGES = 120
 # Statuses after which a message's delivery changes no more (PROTOCOL §5).
 _SETTLED = frozenset({"delivered", "failed", "received"})
 
@@ -158,6 +175,9 @@ class ChatStream:
         self._open_deliveries: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
         # chat uid -> newest message uid held (None: the chat had no messages yet).
         self._anchors: dict[str, str | None] = {}
+        # chat uid -> time of the newest message held: where a catch-up stops
+        # even when the anchor uid is missing from the REST history.
+        self._floors: dict[str, datetime] = {}
         # Chats whose newest uid must be looked up once connected ("start from now").
         self._unresolved: set[str] = set()
         seeds = dict(last_uids or {})
@@ -169,9 +189,29 @@ class ChatStream:
             else:
                 self._anchors[uid] = newest or None  # NO_MESSAGES: backfill from the first
 
-    def mark_seen(self, message_uid: str) -> None:
-        """Do not deliver `message_uid` (e.g. a message this app just sent and already shows)."""
-        self._seen_messages.add(message_uid)
+    def mark_seen(self, message: str | Message) -> None:
+        """Do not deliver this message (a uid, or a `Message` the caller already shows).
+
+        Given a `Message`, a catch-up also stops at messages older than it,
+        even when the anchor uid is missing from the server's history.
+        """
+        if isinstance(message, str):
+            self._seen_messages.add(message)
+            return
+        self._seen_messages.add(message.uid)
+        self._raise_floor(message.chat_uid or self.chat_uid, message)
+
+    def _raise_floor(self, chat_uid: str | None, message: Message) -> None:
+        when = message.created_at
+        if chat_uid is None or when is None:
+            return
+        from datetime import datetime, timedelta, timezone
+
+        if when > datetime.now(timezone.utc) + timedelta(days=1):
+            return  # a clock far ahead must not hide every later catch-up
+        floor = self._floors.get(chat_uid)
+        if floor is None or when > floor:
+            self._floors[chat_uid] = when
 
     @property
     def last_uids(self) -> dict[str, str | None]:
@@ -230,8 +270,10 @@ class ChatStream:
         url = self._client.ws_url(ticket)
         connect = self._connect
         if connect is None:
-            from websockets.asyncio.client import connect
-        from websockets.exceptions import InvalidHandshake, InvalidStatus
+            from plow_tui.client.websocket import connect_same_origin as connect
+        from websockets.exceptions import InvalidStatus, WebSocketException
+
+        from plow_tui.client.websocket import CrossOriginRedirect
 
         try:
             return await connect(
@@ -248,7 +290,10 @@ class ChatStream:
             if status in (401, 403):
                 raise _Refused() from None
             raise _Dropped("offline", f"the server answered {status}") from None
-        except (OSError, TimeoutError, InvalidHandshake) as error:
+        except CrossOriginRedirect as error:
+            raise _Dropped("offline", str(error)) from None
+        except (OSError, TimeoutError, EOFError, WebSocketException) as error:
+            # WebSocketException: also a handshake cut short (ConnectionClosedError).
             # Not `str(error)`: some of these messages quote the URL.
             raise _Dropped("offline", f"could not connect ({type(error).__name__})") from None
 
@@ -267,7 +312,9 @@ class ChatStream:
             try:
                 await asyncio.wait_for(self._await_connected(ws), self._open_timeout)
                 await self._resolve_anchors()
-                backlog, changed = await self._backfill()
+                backlog, changed, skipped = await self._backfill()
+                for chat_uid in skipped:
+                    yield MessagesSkipped(chat_uid)
                 if backlog:
                     yield MessagesArrived(tuple(backlog), backfill=True)
                 for message in changed:
@@ -312,16 +359,19 @@ class ChatStream:
             self._anchors[chat_uid] = page.data[0].uid if page.data else None
             for message in page.data:
                 self._seen_messages.add(message.uid)
+                self._raise_floor(chat_uid, message)
             self._unresolved.discard(chat_uid)
 
-    async def _backfill(self) -> tuple[list[Message], list[Message]]:
+    async def _backfill(self) -> tuple[list[Message], list[Message], list[str]]:
         """Messages newer than each anchor (oldest first, minus those already delivered),
-        and the open deliveries whose status changed while the socket was down."""
+        the open deliveries whose status changed while the socket was down, and
+        the chats whose catch-up was cut short."""
         backlog: list[Message] = []
         changed: list[Message] = []
+        skipped: list[str] = []
         for chat_uid in list(self._anchors):
             try:
-                newer, older = await self._catch_up(chat_uid)
+                newer, older, cut = await self._catch_up(chat_uid)
             except NotSignedIn:
                 raise
             except (NotFound, Forbidden):
@@ -341,41 +391,60 @@ class ChatStream:
                     continue
                 self._seen_messages.add(message.uid)
                 self._track_delivery(message)
+                self._raise_floor(chat_uid, message)
                 backlog.append(message)
             for message in older:
                 if self._status_changed(message):
                     changed.append(message if message.chat_uid else replace(message, chat_uid=chat_uid))
             if newer:
                 self._anchors[chat_uid] = newer[-1].uid
+            if cut:
+                log.warning("a catch-up was cut short; continuing from the newest messages")
+                skipped.append(chat_uid)
         if len(self._anchors) > 1:
             backlog.sort(key=lambda m: (m.created_at is None, m.created_at or 0))
-        return backlog, changed
+        return backlog, changed, skipped
 
-    async def _catch_up(self, chat_uid: str) -> tuple[list[Message], list[Message]]:
-        """(messages above the anchor, open deliveries found below it), both newest first.
+    async def _catch_up(self, chat_uid: str) -> tuple[list[Message], list[Message], bool]:
+        """(messages above the anchor, open deliveries found below it, cut short?).
 
-        Walks the history down to the anchor, and further down (at most
-        `_STATUS_LOOKBACK` messages) while an open delivery of this chat has
-        not been seen yet.
+        Walks the history down to the anchor (or to a message older than the
+        newest held), and further down (at most `_STATUS_LOOKBACK` messages)
+        while an open delivery of this chat has not been seen yet. It is cut
+        short, with the newest messages kept, after `CATCH_UP_MESSAGES`
+        messages or `CATCH_UP_PAGES` pages, or when the server's cursor stops
+        advancing, before reaching the anchor.
         """
+        from plow_tui.client.http import HistoryWalk
+
         anchor = self._anchors[chat_uid]
+        floor = self._floors.get(chat_uid)
         waiting = {uid for uid, (chat, _) in self._open_deliveries.items() if chat == chat_uid}
         newer: list[Message] = []
         older: list[Message] = []
         below_anchor = 0
-        history = self._client.history(chat_uid, page_size=self._page_size)
+        cut = False
+        walk = HistoryWalk()
+        history = self._client.history(chat_uid, page_size=self._page_size, max_pages=CATCH_UP_PAGES, walk=walk)
         async with aclosing(history) as messages:
             async for message in messages:
-                if anchor is not None and (below_anchor or message.uid == anchor):
+                if (
+                    below_anchor
+                    or (anchor is not None and message.uid == anchor)
+                    or (floor is not None and message.created_at is not None and message.created_at < floor)
+                ):
                     below_anchor += 1
                     if message.uid in waiting:
                         older.append(message)
+                elif len(newer) >= CATCH_UP_MESSAGES:
+                    cut = True
+                    break
                 else:
                     newer.append(message)
                 waiting.discard(message.uid)
                 if below_anchor and (not waiting or below_anchor > _STATUS_LOOKBACK):
                     break
-        return newer, older
+        return newer, older, cut or (walk.cut and not below_anchor)
 
     def _track_delivery(self, message: Message) -> None:
         """Remember an outbound message until its delivery settles."""
@@ -434,6 +503,7 @@ class ChatStream:
             self._seen_messages.add(message.uid)
             self._track_delivery(message)
             if message.chat_uid is not None:
+                self._raise_floor(message.chat_uid, message)
                 self._anchors[message.chat_uid] = message.uid
                 self._unresolved.discard(message.chat_uid)
             return [MessagesArrived((message,))]

@@ -18,6 +18,29 @@ def normalize_base_url(url: str) -> str:
     return url
 
 
+def plain_http_warning(base_url: str) -> str | None:
+    """What to tell a person whose API URL is plain `http://` to another machine, else None.
+
+    The token travels in every request and the ticket in the socket URL; over
+    plain HTTP anyone on the path can read them. Loopback (`localhost`,
+    127.0.0.0/8, ::1), where the sandbox runs, is exempt.
+    """
+    parts = urlsplit(base_url.strip())
+    if parts.scheme != "http":
+        return None
+    host = (parts.hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    import ipaddress
+
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return f"{host or base_url} is reached over plain http: the token is sent unencrypted. Use https."
+
+
 def ws_url(base_url: str, ticket: str) -> str:
     """The socket URL for `ticket` (`https`→`wss`). It holds a credential: never log or show it."""
     parts = urlsplit(normalize_base_url(base_url))

@@ -20,6 +20,7 @@ class ExitCode(enum.IntEnum):
     NOT_SIGNED_IN = 3  # no token, or the server rejected it (401)
     NOT_FOUND = 4  # unknown or deleted chat / resource (404, 410)
     NETWORK = 5  # server unreachable, timed out, or answered 5xx
+    MAYBE_SENT = 6  # a send's outcome is unknown (timed out, 5xx, garbled answer): check before resending
     INTERRUPTED = 130  # Ctrl+C
 
 
@@ -31,5 +32,6 @@ exit codes:
   3    not signed in (no token, or the server rejected it)
   4    not found (unknown or deleted chat)
   5    network or server failure
+  6    a send may have gone through (no clear answer): check history before resending
   130  interrupted (Ctrl+C)
 """

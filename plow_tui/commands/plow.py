@@ -120,7 +120,8 @@ def _explain(error: Exception, args: argparse.Namespace) -> Explanation | None:
     if isinstance(error, NotFound):
         return ExitCode.NOT_FOUND, ""
     if isinstance(error, DeliveryUnknown):
-        return ExitCode.NETWORK, "It may have been sent: check with `plow-tui history` before resending."
+        said = "may have been sent" in error.message  # the client's own words say it already
+        return ExitCode.MAYBE_SENT, ("C" if said else "It may have been sent: c") + "heck with `plow-tui history` before resending."
     if isinstance(error, ChatNotReady):
         return ExitCode.ERROR, "Every member must verify first."
     if isinstance(error, (NetworkError, ServerUnavailable, RateLimited)):
@@ -130,19 +131,28 @@ def _explain(error: Exception, args: argparse.Namespace) -> Explanation | None:
     return None
 
 
-def _api_url(args: argparse.Namespace) -> str:
-    from plow_tui.client.urls import normalize_base_url
+def _api_url(args: argparse.Namespace, *, warn: bool = True) -> str:
+    from plow_tui.client.urls import normalize_base_url, plain_http_warning
 
     try:
-        return normalize_base_url(args.api_url)
+        url = normalize_base_url(args.api_url)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    warning = plain_http_warning(url)
+    if warn and warning:
+        print(f"plow-tui: warning: {warning}", file=sys.stderr, flush=True)
+    return url
 
 
 def _store(args: argparse.Namespace) -> TokenStore:
     from plow_tui.client.tokens import TokenStore
 
-    return TokenStore.default(force_file=args.insecure_storage, env=getattr(args, "env", None))
+    return TokenStore.default(force_file=args.insecure_storage, env=getattr(args, "env", None), notice=_notice)
+
+
+def _notice(text: str) -> None:
+    # Something the secret store did on its own (a damaged file moved aside, permissions fixed).
+    print(f"plow-tui: {text}", file=sys.stderr, flush=True)
 
 
 async def _signed_in(args: argparse.Namespace) -> tuple[PlowClient, TokenStore, str]:
@@ -468,6 +478,7 @@ async def tail(args: argparse.Namespace) -> int:
         ChatFailed,
         ConnectionChanged,
         MessagesArrived,
+        MessagesSkipped,
         MessageStatusChanged,
         ParticipantVerified,
     )
@@ -511,12 +522,16 @@ async def tail(args: argparse.Namespace) -> int:
         for message in reversed(recent[: args.lines]):
             emit(message)
         stream = ChatStream(api, chat_uid, last_uid=recent[0].uid if recent else NO_MESSAGES)
+        for message in recent:
+            stream.mark_seen(message)  # printed already, whatever the server's history says later
         chatty = sys.stderr.isatty()
         async with aclosing(stream.events()) as events:
             async for event in events:
                 if isinstance(event, MessagesArrived):
                     for message in event.messages:
                         emit(message)
+                elif isinstance(event, MessagesSkipped):
+                    print("[older messages were skipped; continuing from the newest]", file=sys.stderr, flush=True)
                 elif isinstance(event, (MessageStatusChanged, ParticipantVerified, ChatActivated, ChatFailed)):
                     emit_change(event)
                 elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
@@ -583,7 +598,9 @@ async def doctor(args: argparse.Namespace) -> int:
     from plow_tui.client.errors import NetworkError, NotSignedIn, PlowError
     from plow_tui.client.http import PlowClient
 
-    url = _api_url(args)
+    from plow_tui.client.urls import plain_http_warning
+
+    url = _api_url(args, warn=False)
     verdicts: list[int] = []
 
     def verdict(ok: bool | None, what: str, detail: str, failure: int = ExitCode.ERROR) -> None:
@@ -592,6 +609,9 @@ async def doctor(args: argparse.Namespace) -> int:
         if ok is False:
             verdicts.append(failure)
 
+    insecure = plain_http_warning(url)
+    if insecure:
+        verdict(None, "encryption", insecure)
     store = _store(args)
     async with PlowClient(url, max_retries=1) as api:
         try:
@@ -630,21 +650,23 @@ async def doctor(args: argparse.Namespace) -> int:
 
 async def _check_websocket(api: PlowClient) -> tuple[bool, str, str, int]:
     """Open a socket with an every-chat ticket and wait for `connected`."""
-    from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidStatus, WebSocketException
 
     from plow_tui.client.errors import PlowError
+    from plow_tui.client.websocket import CrossOriginRedirect, connect_same_origin
 
     try:
         ticket = await api.ws_ticket(None)
     except PlowError as error:
         return False, "WebSocket", f"no ticket ({error_text(error)})", ExitCode.NETWORK
     try:
-        async with connect(api.ws_url(ticket), open_timeout=10, ping_interval=None) as ws:
+        async with connect_same_origin(api.ws_url(ticket), open_timeout=10, ping_interval=None) as ws:
             frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    except CrossOriginRedirect as error:
+        return False, "WebSocket", str(error), ExitCode.NETWORK
     except InvalidStatus as error:
         return False, "WebSocket", f"handshake refused ({error.response.status_code})", ExitCode.NETWORK
-    except (OSError, TimeoutError, WebSocketException, ValueError, RecursionError) as error:
+    except (OSError, TimeoutError, EOFError, WebSocketException, ValueError, RecursionError) as error:
         return False, "WebSocket", f"failed ({type(error).__name__})", ExitCode.NETWORK
     if isinstance(frame, dict) and frame.get("type") == "connected":
         return True, "WebSocket", "connected", ExitCode.OK

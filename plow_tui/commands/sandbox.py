@@ -116,6 +116,12 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
     print(f"Plow sandbox listening on {server.base_url}", flush=True)
     print(f"  use it with: plow-tui --api-url {server.base_url}")
+    exposed = _exposure_warning(args.host, server.base_url)
+    if exposed:
+        print(exposed, file=sys.stderr, flush=True)
+        if args.host in ("0.0.0.0", "::"):
+            port = server.base_url.rsplit(":", 1)[1]
+            print(f"  from other machines: http://{_this_machine()}:{port}")
     print("  pool lines:")
     for line in server.context.world.lines:
         print(f"    {line.provider_key}  {line.display_name or ''}  {line.uid}")
@@ -136,3 +142,28 @@ def run_sandbox(args: argparse.Namespace) -> int:
         server.stop()
     print("Sandbox stopped.", flush=True)
     return ExitCode.OK
+
+
+def _exposure_warning(host: str, base_url: str) -> str | None:
+    """A plain warning when the sandbox listens beyond this machine, else None."""
+    import ipaddress
+
+    if host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name: assume it may be reachable from elsewhere
+    where = "every network interface" if host in ("0.0.0.0", "::") else host
+    return (
+        f"plow-tui sandbox: WARNING: listening on {where}. The /sandbox routes need no sign-in: "
+        "anyone who can reach this port can read every phone's texts, send fake texts and revoke "
+        "tokens. Use --host 127.0.0.1 unless you mean to share it on a trusted network."
+    )
+
+
+def _this_machine() -> str:
+    import socket
+
+    return socket.gethostname() or "THIS-MACHINE"

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from plow_tui.sandbox import persistence
+from plow_tui.sandbox.clock import SandboxClock
 from plow_tui.sandbox.config import SandboxConfig
 from plow_tui.sandbox.context import SandboxContext
 from plow_tui.sandbox.middleware import GuardMiddleware
@@ -41,13 +42,18 @@ async def _crash(request: Request, exc: Exception) -> Response:
 
 
 def create_app(config: SandboxConfig, *, clock: Callable[[], float] = time.time) -> Starlette:
-    """Build the sandbox app; restores the world from `config.state_file` when it exists."""
-    world = World(config, clock=clock)
+    """Build the sandbox app; restores the world from `config.state_file` when it exists.
+
+    `clock` is the source of time; `/sandbox/clock` moves the sandbox's own
+    clock (every deadline, Plow's and Airy's) forward from it.
+    """
+    sandbox_clock = SandboxClock(clock)
+    world = World(config, clock=sandbox_clock)
     if config.state_file is not None:
         saved = persistence.load(config.state_file)
         if saved is not None:
             persistence.restore(world, saved)
-    ctx = SandboxContext(config=config, world=world)
+    ctx = SandboxContext(config=config, world=world, clock=sandbox_clock)
 
     async def openapi(request: Request) -> JSONResponse:
         return JSONResponse(openapi_document())
@@ -56,7 +62,7 @@ def create_app(config: SandboxConfig, *, clock: Callable[[], float] = time.time)
         Route("/openapi.json", openapi, methods=["GET"]),
         *v1_routes(ctx),
         *sandbox_routes(ctx),
-        *_airy_routes(config, clock),
+        *_airy_routes(config, sandbox_clock),
     ]
 
     @contextlib.asynccontextmanager

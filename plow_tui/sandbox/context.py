@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from plow_tui.sandbox.clock import SandboxClock
 from plow_tui.sandbox.config import SandboxConfig
 from plow_tui.sandbox.hub import SocketHub
 from plow_tui.sandbox.world import SentMessage, World
@@ -16,6 +17,7 @@ class SandboxContext:
 
     config: SandboxConfig
     world: World
+    clock: SandboxClock = field(default_factory=SandboxClock)  # the world's clock (/sandbox/clock moves it)
     hub: SocketHub = field(default_factory=SocketHub)
     timers: set[asyncio.TimerHandle] = field(default_factory=set)
 

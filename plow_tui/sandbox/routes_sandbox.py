@@ -1,4 +1,4 @@
-"""The `/sandbox` routes (PROTOCOL.md §7): people's phones and network faults."""
+"""The `/sandbox` routes (PROTOCOL.md §7): people's phones, network faults and the clock."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 from plow_tui.sandbox.context import SandboxContext
 from plow_tui.sandbox.http_io import answers_errors, optional_int, optional_str, read_json_object, required_str
 from plow_tui.sandbox.hub import Outgoing, serve_queue
+from plow_tui.sandbox.records import iso
 from plow_tui.sandbox.world import E164_RE, WorldError
 
 MAX_TEXT_CHARS = 20_000
@@ -111,6 +112,21 @@ def sandbox_routes(ctx: SandboxContext) -> list[BaseRoute]:
         return JSONResponse(world.fail_chat(request.path_params["chat_uid"], reason))
 
     @answers_errors
+    async def clock(request: Request) -> JSONResponse:
+        # GET reads the sandbox's time; POST {"advance_seconds": N} moves it forward,
+        # so TTLs run out without anyone waiting for them.
+        if request.method == "POST":
+            data = await read_json_object(request)
+            seconds = data.get("advance_seconds")
+            if set(data) != {"advance_seconds"} or isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+                raise WorldError(422, 'give {"advance_seconds": N}, N a number of seconds (0 or more).')
+            try:
+                ctx.clock.advance(float(seconds))
+            except ValueError as exc:
+                raise WorldError(422, f"advance_seconds: {exc}.") from None
+        return JSONResponse({"now": iso(ctx.clock()), "advanced_seconds": ctx.clock.offset})
+
+    @answers_errors
     async def state(request: Request) -> JSONResponse:
         return JSONResponse(world.state(sockets=len(ctx.hub.chat_sockets)))
 
@@ -120,6 +136,7 @@ def sandbox_routes(ctx: SandboxContext) -> list[BaseRoute]:
         WebSocketRoute("/sandbox/phones/{phone}", phone_socket),
         Route("/sandbox/faults", faults, methods=["POST"]),
         Route("/sandbox/chats/{chat_uid}/fail", fail_chat, methods=["POST"]),
+        Route("/sandbox/clock", clock, methods=["GET", "POST"]),
         Route("/sandbox/state", state, methods=["GET"]),
     ]
 

@@ -87,7 +87,8 @@ class SandboxServer:
                 sock.close()
                 raise RuntimeError(f"the sandbox did not start: {self._error or 'timed out'}")
             time.sleep(0.005)
-        host = f"[{self.config.host}]" if family == socket.AF_INET6 else self.config.host
+        host = _reachable_host(self.config.host)
+        host = f"[{host}]" if family == socket.AF_INET6 else host
         self.base_url = f"http://{host}:{port}"
         return self.base_url
 
@@ -115,3 +116,16 @@ class SandboxServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _reachable_host(host: str) -> str:
+    """The address to connect to: "every interface" (0.0.0.0, ::) is not one a client can use everywhere."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.is_unspecified:
+        return "::1" if address.version == 6 else "127.0.0.1"
+    return host

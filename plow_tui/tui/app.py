@@ -275,6 +275,11 @@ class PlowApp(PlowBaseApp):
 
     def on_mount(self) -> None:
         self._apply_theme()
+        from plow_tui.client.urls import plain_http_warning
+
+        insecure = plain_http_warning(self.config.api_url)
+        if insecure:
+            self.notify(insecure, title="Not encrypted", severity="warning", timeout=15, markup=False)
         self._open_first_screen()
 
     def _apply_theme(self) -> None:

@@ -21,12 +21,18 @@ import uvicorn
 from starlette.applications import Starlette
 
 from plow_tui.sandbox.airy import AiryConfig, AiryService
+from plow_tui.sandbox.clock import SandboxClock
 
 
 @dataclass
 class AiryServer:
     base_url: str
     channel_id: str
+    clock: SandboxClock
+
+    def advance(self, seconds: float) -> None:
+        """Move the server's clock forward: tokens expire without waiting (the main sandbox's /sandbox/clock)."""
+        self.clock.advance(seconds)
 
     def post(self, path: str, body: Any) -> httpx.Response:
         return httpx.post(self.base_url + path, json=body, timeout=5)
@@ -55,7 +61,8 @@ def airy_server_factory() -> Iterator[Callable[..., AiryServer]]:
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
     def start(**settings: Any) -> AiryServer:
-        config = AiryConfig(**settings)
+        clock = SandboxClock()
+        config = AiryConfig(clock=clock, **settings)
         app = Starlette(routes=AiryService(config).routes)
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", ws="websockets-sansio")
@@ -68,7 +75,7 @@ def airy_server_factory() -> Iterator[Callable[..., AiryServer]]:
             time.sleep(0.01)
         port = server.servers[0].sockets[0].getsockname()[1]
         running.append((server, thread))
-        return AiryServer(base_url=f"http://127.0.0.1:{port}", channel_id=config.channel_id)
+        return AiryServer(base_url=f"http://127.0.0.1:{port}", channel_id=config.channel_id, clock=clock)
 
     yield start
     for server, thread in running:

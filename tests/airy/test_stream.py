@@ -126,12 +126,12 @@ async def test_send_and_echo_are_one_message_and_agent_messages_are_pushed(airy_
 
 
 async def test_expired_auth_token_re_authenticates_in_the_same_conversation(airy_server_factory) -> None:
-    server = airy_server_factory(auth_token_ttl=0.3, heartbeat_ms=200)
+    server = airy_server_factory(auth_token_ttl=60, heartbeat_ms=200)
     async with AiryClient(server.base_url) as client:
         conversation = AiryConversation(client, server.channel_id, store=_store())
         await conversation.start()
         first = await conversation.send("one")
-        await asyncio.sleep(0.4)
+        server.advance(61)  # the auth token is past its lifetime
         second = await conversation.send("two")
     assert [m.id for m in conversation.messages] == [first.id, second.id]
     # Still one conversation: the resume token brought the same one back.
@@ -218,7 +218,7 @@ async def test_no_negotiated_heartbeats_means_silence_is_fine(airy_server_factor
         conversation = AiryConversation(client, server.channel_id)
         recorder = Recorder(AiryStream(conversation, heartbeat_ms=(100, 100), reconnect_delays=(0.05,)))
         await recorder.wait(lambda: recorder.connected_times() == 1)
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5)  # silence on purpose: nothing may reconnect meanwhile
         assert "reconnecting" not in recorder.states()
         await recorder.close()
 

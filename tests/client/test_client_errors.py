@@ -95,3 +95,30 @@ def test_non_json_body_uses_status_text() -> None:
 
 def test_repr_names_class_and_status() -> None:
     assert repr(error_from_status(404, {"detail": "nope"})) == "NotFound(status=404, code=None, message='Nope.')"
+
+
+@pytest.mark.parametrize(
+    "value", ["9999-12-31T23:59:59-23:59", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00+23:59", "0001-01-01T00:00:00Z"]
+)
+def test_times_at_the_ends_of_the_calendar_are_unknown_not_a_crash(value: str) -> None:
+    from plow_tui.client.models import Message, parse_time
+
+    assert parse_time(value) is None
+    assert Message.from_json({"uid": "m", "created_at": value}).created_at is None
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("http://api.example.com", True),
+        ("http://10.0.0.5:8765", True),
+        ("https://api.example.com", False),
+        ("http://127.0.0.1:8765", False),
+        ("http://localhost:8765", False),
+        ("http://[::1]:8765", False),
+    ],
+)
+def test_plain_http_off_loopback_is_warned_about(url: str, warned: bool) -> None:
+    from plow_tui.client.urls import plain_http_warning
+
+    assert (plain_http_warning(url) is not None) is warned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from plow_tui.client.errors import (
@@ -135,9 +136,10 @@ async def test_expired_activation(tmp_path) -> None:
 
     from plow_tui.sandbox import SandboxConfig, SandboxServer
 
-    with SandboxServer(SandboxConfig(port=0, seed=3, activation_ttl=0.3)) as server:
-        async with PlowClient(server.base_url) as api:
+    with SandboxServer(SandboxConfig(port=0, seed=3, activation_ttl=60)) as server:
+        async with PlowClient(server.base_url) as api, httpx.AsyncClient(base_url=server.base_url) as http:
             start = await api.activate()
-            await asyncio.sleep(0.5)
+            moved = await http.post("/sandbox/clock", json={"advance_seconds": 61})  # past the code's 60 s
+            moved.raise_for_status()
             with pytest.raises(ActivationExpired):
                 await api.redeem(start.activation_secret)

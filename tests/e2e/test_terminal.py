@@ -9,123 +9,13 @@ stopped in `finally`, whatever happens.
 
 from __future__ import annotations
 
-import os
 import re
-import selectors
 import shlex
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
-import pytest
+from support.terminal_app import PHONE, PLOW_TUI, Sandbox, e164, rows
 from support.tmux import Tmux
-
-PLOW_TUI = Path(sys.executable).with_name("plow-tui")
-PHONE = "+15557654321"  # the person signing in
-WAIT = 20.0  # seconds for any one thing to show up; the whole test stays well under a minute
-
-
-def _clean_env(home: Path) -> dict[str, str]:
-    """The environment of a newcomer's shell: a fresh home, no Plow settings, colours on."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLOW_", "TMUX", "XDG_"))}
-    env.pop("NO_COLOR", None)
-    env.pop("TEXTUAL", None)
-    env.update(HOME=str(home), TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8")
-    return env
-
-
-class Sandbox:
-    """`plow-tui sandbox --port 0` as a child process; `url` is where it listens."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [str(PLOW_TUI), "sandbox", "--port", "0", "--seed", "9"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        self.url = self._read_url()
-        self.http = httpx.Client(base_url=self.url, timeout=5.0)
-
-    def _read_url(self) -> str:
-        assert self.process.stdout is not None
-        selector = selectors.DefaultSelector()
-        selector.register(self.process.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + WAIT
-        seen = []
-        while time.monotonic() < deadline:
-            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                break
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-            if match:
-                return match.group(1)
-        raise AssertionError(f"the sandbox did not start; it printed: {''.join(seen)!r}")
-
-    def sms(self, sender: str, to: str, text: str) -> str:
-        response = self.http.post("/sandbox/sms", json={"from": sender, "to": to, "text": text})
-        response.raise_for_status()
-        return response.json()["effect"]
-
-    def texts_to(self, phone: str) -> list[str]:
-        response = self.http.get(f"/sandbox/phones/{phone}/texts")
-        response.raise_for_status()
-        return [t["text"] for t in response.json()["data"]]
-
-    def drop_sockets(self) -> int:
-        response = self.http.post("/sandbox/faults", json={"drop_sockets": True})
-        response.raise_for_status()
-        return response.json()["dropped_sockets"]
-
-    def stop(self) -> None:
-        self.http.close()
-        self.process.terminate()  # SIGTERM: the sandbox stops cleanly
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-
-
-def _e164(shown: str) -> str:
-    """`+1 (555) 000-0001` as the screen shows it, back to `+15550000001`."""
-    return "+" + re.sub(r"\D", "", shown)
-
-
-def _rows(screen: str, body: str) -> int:
-    """How many conversation rows (time, sender, text) show `body`."""
-    return len(re.findall(rf"\d\d:\d\d +(?:Ada|you) +{re.escape(body)}", screen))
-
-
-def _wait_until(condition: Callable[[], object], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.15)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def newcomer(tmp_path: Path) -> Iterator[tuple[Sandbox, dict[str, str], Path]]:
-    home = tmp_path / "home"
-    home.mkdir()
-    env = _clean_env(home)
-    sandbox = Sandbox(env)
-    try:
-        yield sandbox, env, home
-    finally:
-        sandbox.stop()
-
+from support.waits import wait_until
 
 def test_sign_in_chat_reconnect_and_quit_in_tmux(newcomer: tuple[Sandbox, dict[str, str], Path]) -> None:
     sandbox, env, home = newcomer
@@ -138,7 +28,7 @@ def test_sign_in_chat_reconnect_and_quit_in_tmux(newcomer: tuple[Sandbox, dict[s
         screen = terminal.wait_for(lambda s: "Plow Activate:" in s and "polling" in s, "the activation code")
         screens.append(screen)
         code = re.search(r"Plow Activate: ([A-Z0-9]{5})", screen).group(1)
-        line = _e164(re.search(r"to\s+(\+1 \(\d{3}\) \d{3}-\d{4})", screen).group(1))
+        line = e164(re.search(r"to\s+(\+1 \(\d{3}\) \d{3}-\d{4})", screen).group(1))
         assert "█▀▀▀▀▀█" in screen  # the QR code's finder pattern, drawn at 120x40
 
         # 2. Text it from the phone; the app lands in the provisioned chat, live.
@@ -152,7 +42,7 @@ def test_sign_in_chat_reconnect_and_quit_in_tmux(newcomer: tuple[Sandbox, dict[s
         terminal.wait_for(lambda s: "Ctrl+J newline" in s and "Filter" not in s, "the editor focused")
         terminal.type("hello from a real terminal")
         terminal.press("Enter")
-        _wait_until(lambda: "hello from a real terminal" in sandbox.texts_to(PHONE), "the phone to get the message")
+        wait_until(lambda: "hello from a real terminal" in sandbox.texts_to(PHONE), "the phone to get the message")
         screens.append(terminal.wait_for(lambda s: "hello from a real terminal" in s, "the sent message"))
 
         # 4. The phone replies: it shows up.
@@ -163,15 +53,14 @@ def test_sign_in_chat_reconnect_and_quit_in_tmux(newcomer: tuple[Sandbox, dict[s
         assert sandbox.drop_sockets() >= 1
         assert sandbox.sms(PHONE, line, "sent while the socket was down") == "message"
         terminal.wait_for(lambda s: "sent while the socket was down" in s, "the message sent during the drop")
-        # Let the reconnect and its backfill finish, then count.
-        screen = terminal.wait_for(lambda s: "● live" in s, "the stream to come back")
-        time.sleep(1.0)
-        screen = terminal.screen()
+        # Let the reconnect and its backfill finish (live, and nothing redrawn for a while), then count.
+        terminal.wait_for(lambda s: "● live" in s, "the stream to come back")
+        screen = terminal.wait_still()
         screens.append(screen)
         # Counted as conversation rows ("10:43  Ada  text"): the chat list's preview shows the text too.
-        assert _rows(screen, "sent while the socket was down") == 1, screen
-        assert _rows(screen, "reply from the phone") == 1, screen
-        assert _rows(screen, "hello from a real terminal") == 1, screen
+        assert rows(screen, "sent while the socket was down") == 1, screen
+        assert rows(screen, "reply from the phone") == 1, screen
+        assert rows(screen, "hello from a real terminal") == 1, screen
 
         # 6. Ctrl+Q: a clean exit, and the terminal as it was.
         terminal.press("C-q")

@@ -17,7 +17,9 @@ import httpx
 from plow_tui.client.http import PlowClient
 from plow_tui.client.models import Chat
 from plow_tui.client.tokens import MemoryStore, TokenStore
-from plow_tui.tui.screenshots import screen_text, wait_for  # noqa: F401 - screen_text is re-exported
+from support.waits import until  # noqa: F401 - re-exported
+
+from plow_tui.tui.screenshots import screen_text  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from plow_tui.tui.app import PlowApp
@@ -54,11 +56,6 @@ async def sign_up(base_url: str, phone: str, name: str = "Ada") -> tuple[str, Ch
         result = await api.redeem(start.activation_secret)
     assert result.token and result.chat is not None
     return result.token, result.chat
-
-
-async def until(pilot: Any, condition: Any, what: str = "condition", timeout: float = 20.0) -> Any:
-    """Pause the pilot until `condition()` is truthy (and return it); fail naming `what`."""
-    return await wait_for(pilot, condition, timeout, what)
 
 
 def app_on(base_url: str, store: TokenStore, **config: Any) -> PlowApp:

@@ -91,7 +91,8 @@ class GarbledSocket:
         return getattr(self._real, name)
 
 
-def garbling_stream(chat_uid_for_garbage: list[str]) -> type[ChatStream]:
+def garbling_stream(chat_uid_for_garbage: list[str], connects: list[str] | None = None) -> type[ChatStream]:
+    """ChatStreams whose sockets carry garbage; each connection made is appended to `connects`."""
     rng = random.Random(3)
 
     class GarblingStream(ChatStream):
@@ -99,6 +100,8 @@ def garbling_stream(chat_uid_for_garbage: list[str]) -> type[ChatStream]:
             async def connect(url: str, **options: Any) -> Any:
                 from websockets.asyncio.client import connect as real_connect
 
+                if connects is not None:
+                    connects.append(url)
                 return GarbledSocket(await real_connect(url, **options), garbage(chat_uid_for_garbage[0], rng))
 
             kwargs.setdefault("connect", connect)
@@ -110,7 +113,8 @@ def garbling_stream(chat_uid_for_garbage: list[str]) -> type[ChatStream]:
 
 async def test_garbage_frames_and_hostile_text(monkeypatch: pytest.MonkeyPatch) -> None:
     chat_holder: list[str] = []
-    monkeypatch.setattr(stream_module, "ChatStream", garbling_stream(chat_holder))
+    connects: list[str] = []
+    monkeypatch.setattr(stream_module, "ChatStream", garbling_stream(chat_holder, connects))
     with SandboxServer(SandboxConfig(port=0, seed=4, delivery_delay_ms=10)) as sandbox:
         base = sandbox.base_url
         phone = new_phone()
@@ -127,13 +131,13 @@ async def test_garbage_frames_and_hostile_text(monkeypatch: pytest.MonkeyPatch) 
                 assert await sms(http, phone, chat.number, body) == "message"
                 await until(pilot, lambda: pane.conversation.entries and pane.conversation.entries[-1].body == body,
                             f"the message {body!r}")  # fmt: skip
-                await pilot.pause(0.05)
-                shown = " ".join(screen_text(app).split())
-                assert " ".join(literal(body).split()) in shown, body
+                # Drawn, literally (the entry lands a frame before the screen shows it).
+                await until(pilot, lambda: " ".join(literal(body).split()) in " ".join(screen_text(app).split()),
+                            f"the message {body!r} drawn")  # fmt: skip
             # Drop the socket: the next connection brings a fresh dose of garbage, and still follows.
+            before = len(connects)
             (await http.post("/sandbox/faults", json={"drop_sockets": True})).raise_for_status()
-            await pilot.pause(0.3)
-            await until(pilot, lambda: screen.stream_live, "the stream back")
+            await until(pilot, lambda: len(connects) > before and screen.stream_live, "the next connection, live")
             assert await sms(http, phone, chat.number, "after the garbage") == "message"
             await until(pilot, lambda: pane.conversation.entries[-1].body == "after the garbage", "the last message")
             text = screen_text(app)

@@ -20,13 +20,15 @@ import signal
 import stat
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from reliability_helpers import app_on, new_phone, screen_text, until
+from support.waits import wait_until
+from textual.command import CommandPalette
 
 from plow_tui.client.tokens import FileStore, TokenStore
 from plow_tui.logs import configure_logging, write_crash_report
@@ -34,6 +36,7 @@ from plow_tui.paths import config_dir
 from plow_tui.sandbox import SandboxConfig, SandboxServer
 from plow_tui.tui.screens.activation import ActivationScreen
 from plow_tui.tui.screens.chats import ChatsScreen
+from plow_tui.tui.screens.help import KeysScreen
 
 # The sandbox's tickets start `wst_`; a redacted URL keeps `ticket=[redacted]`, which is fine.
 TICKET = re.compile(rb"wst_|ticket=(?!\[redacted\])")
@@ -87,20 +90,24 @@ def tail_briefly(base: str, chat_uid: str, phone: str, number: str, outputs: lis
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
-    def wait_connected() -> None:
-        deadline = time.monotonic() + 15
-        while httpx.get(f"{base}/sandbox/state").json()["sockets"] < 1:
-            assert time.monotonic() < deadline, "tail never connected"
-            time.sleep(0.05)
+    printed: list[str] = []
+    reader = threading.Thread(target=lambda: printed.extend(process.stdout), daemon=True)  # type: ignore[arg-type]
+    reader.start()
 
-    wait_connected()
-    httpx.post(f"{base}/sandbox/faults", json={"drop_sockets": True})  # a reconnect, with a fresh ticket
-    time.sleep(0.1)
-    wait_connected()
+    def sockets() -> int:
+        return httpx.get(f"{base}/sandbox/state").json()["sockets"]
+
+    wait_until(lambda: sockets() >= 1, "tail to connect")
+    dropped = httpx.post(f"{base}/sandbox/faults", json={"drop_sockets": True}).json()["dropped_sockets"]
+    assert dropped == 1  # a reconnect follows, with a fresh ticket
+    wait_until(lambda: sockets() >= 1, "tail to reconnect")
     httpx.post(f"{base}/sandbox/sms", json={"from": phone, "to": number, "text": "seen by tail"})
-    time.sleep(0.5)
+    # Live or by the reconnect's catch-up, the text reaches tail's output.
+    wait_until(lambda: "seen by tail" in "".join(printed), "tail to print the text")
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=15)
+    process.wait(timeout=60)
+    reader.join(timeout=60)
+    out, err = "".join(printed), process.stderr.read()  # type: ignore[union-attr]
     outputs += [out, err]
     assert "seen by tail" in out
 
@@ -135,12 +142,14 @@ async def drive_the_app(base: str, token: str, phone: str, number: str, chat_uid
             await pilot.press(char)
         await pilot.press("enter")
         await until(pilot, lambda: any(e.state in ("unknown", "failed") for e in pane.conversation.entries), "unknown")
+        pane.conversation.focus()  # in the editor, `?` is a character
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: isinstance(app.screen, KeysScreen), "the keys")
         dump()
         await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, "the keys closed")
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         dump()
         await pilot.press("escape")
         # A crash whose message quotes secrets (as a careless exception might).
@@ -150,8 +159,8 @@ async def drive_the_app(base: str, token: str, phone: str, number: str, chat_uid
         assert path is not None and path.exists()
         # The token is revoked: the app signs out and offers activation again.
         await http.post("/sandbox/faults", json={"revoke_token": token})
-        await until(pilot, lambda: isinstance(app.screen, ActivationScreen), "activation after the refusal", 20)
-        await pilot.pause(0.3)
+        await until(pilot, lambda: isinstance(app.screen, ActivationScreen) and app.screen.pending, "a new code after the refusal")
+        await pilot.pause()
         dump()
 
 

@@ -146,7 +146,6 @@ async def test_chaos_transcripts_equal_the_server_history(monkeypatch: pytest.Mo
     monkeypatch.setattr(stream_module, "ChatStream", ChaosStream)
     ChaosStream.burners = []
     rng = random.Random(SEED)
-    started = time.monotonic()
     with SandboxServer(SandboxConfig(port=0, seed=SEED, delivery_delay_ms=20)) as sandbox:
         base = sandbox.base_url
         phone = new_phone()
@@ -204,7 +203,7 @@ async def test_chaos_transcripts_equal_the_server_history(monkeypatch: pytest.Mo
     assert sum(counts.values()) >= 12 and all(counts.values()) and burnt, context
     assert_same(transcript.view(), expected, "client stream", context)
     assert_same(app_view, expected, "app conversation", context)
-    assert time.monotonic() - started < 60, context
+    # No wall-clock bound here: on a loaded machine it measures the machine; a hang is pytest-timeout's to catch.
 
 
 def assert_same(seen: list[Row], expected: list[Row], who: str, context: str) -> None:

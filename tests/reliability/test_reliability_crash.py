@@ -32,11 +32,17 @@ from plow_tui.tui.screens.chats import ChatsScreen
 # The app in a child process, headless; it prints what it reached, then waits to be killed.
 APP_SCRIPT = """
 import asyncio, sys
-sys.path.insert(0, {helpers!r})
+sys.path[:0] = [{helpers!r}, {tests!r}]
 from reliability_helpers import app_on, until
 from plow_tui.client.tokens import TokenStore
 from plow_tui.tui.screens.activation import ActivationScreen
 from plow_tui.tui.screens.chats import ChatsScreen
+from plow_tui.tui.drafts import default_path
+from plow_tui.tui.widgets.compose import Compose
+
+def saved(text):
+    path = default_path()
+    return path.exists() and text in path.read_text()
 
 base, phase = sys.argv[1], sys.argv[2]
 
@@ -53,15 +59,16 @@ async def main():
             screen.open_chat(chat_uid, focus_editor=True)
             await until(pilot, lambda: screen.pane(chat_uid) and screen.pane(chat_uid).loaded)
             pane = screen.pane(chat_uid)
-            await until(pilot, lambda: pane.compose_box.has_focus)
+            # Keys typed before the editor has focus go elsewhere ('eep' == 'keep').
+            await until(pilot, lambda: isinstance(app.focused, Compose), "the editor focused")
             if not pane.compose_box.draft:  # the second start finds the first one's draft
                 await pilot.press(*"keep")
-            await pilot.pause(1.0)  # past the drafts' debounce: saved
+            await until(pilot, lambda: saved("keep"), "the draft saved (after its debounce)")
             print("DRAFT SAVED", flush=True)
             await until(pilot, lambda: sys.stdin.readline())
             pane.compose_box.draft = ""
             await pilot.press(*"hello")
-            await pilot.pause(1.0)  # saved as the draft too
+            await until(pilot, lambda: saved("hello"), "the new text saved as the draft too")
             await pilot.press("enter")  # then sent, and killed at once
             print("SENDING", flush=True)
         await asyncio.Event().wait()
@@ -72,7 +79,7 @@ asyncio.run(main())
 
 def start_app(tmp_path: Path, base: str, phase: str) -> subprocess.Popen[str]:
     script = tmp_path / "app_child.py"
-    script.write_text(APP_SCRIPT.format(helpers=str(Path(__file__).parent)))
+    script.write_text(APP_SCRIPT.format(helpers=str(Path(__file__).parent), tests=str(Path(__file__).parent.parent)))
     return subprocess.Popen(
         [sys.executable, str(script), base, phase], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,

@@ -88,6 +88,10 @@ class Api:
     def faults(self, **faults: Any) -> httpx.Response:
         return self.http.post("/sandbox/faults", json=faults)
 
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox's clock forward: TTLs run out without waiting for them."""
+        self.http.post("/sandbox/clock", json={"advance_seconds": seconds}).raise_for_status()
+
 
 def frames_of(raw: list[str | bytes]) -> list[dict[str, Any]]:
     return [json.loads(r) for r in raw]

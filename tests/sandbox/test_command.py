@@ -8,7 +8,6 @@ import shlex
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -148,12 +147,15 @@ def test_banner_lists_the_pool_and_ctrl_c_exits_cleanly(sandbox_process: Sandbox
 
 
 def test_flags_reach_the_server() -> None:
-    process = SandboxProcess("--lines", "2", "--activation-ttl", "0.3", "--ticket-ttl", "5", "--member-code-ttl", "9")
+    process = SandboxProcess("--lines", "2", "--activation-ttl", "30", "--ticket-ttl", "5", "--member-code-ttl", "9")
     try:
         start = process.curl(ALTERNATE_ACTIVATE)
         state = process.curl(f"curl -fsS {process.base_url}/sandbox/state")
         assert [ln["provider_key"] for ln in state["lines"]] == ["+15550000001", "+15550000002"]
-        time.sleep(0.45)
+        process.curl(
+            f"curl -fsS -X POST {process.base_url}/sandbox/clock -H 'content-type: application/json'"
+            " -d '{\"advance_seconds\": 31}'"
+        )  # past the flag's 30 s (the default is 30 minutes)
         expired = subprocess.run(
             [
                 "bash",
@@ -191,3 +193,21 @@ def test_an_unreadable_state_file_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "state file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_listening_on_every_interface_warns_and_shows_a_reachable_url() -> None:
+    import httpx
+
+    process = SandboxProcess("--host", "0.0.0.0")
+    try:
+        assert process.base_url.startswith("http://127.0.0.1:")
+        assert httpx.get(f"{process.base_url}/openapi.json", timeout=10).status_code == 200
+        code, out, err = process.interrupt()
+    finally:
+        if process.proc.poll() is None:
+            process.proc.kill()
+            process.proc.wait()
+    assert code == 0
+    assert "0.0.0.0:" not in out
+    assert "WARNING" in err and "/sandbox routes" in err and "every network interface" in err
+    assert "from other machines: http://" in out

@@ -157,3 +157,20 @@ def test_seeded_sandboxes_mint_the_same_ids(make_api) -> None:  # noqa: ANN001
     assert one.state()["lines"] == two.state()["lines"]
     assert one.activate()["display_code"] == two.activate()["display_code"]
     assert make_api(seed=6).state()["lines"] != one.state()["lines"]
+
+
+def test_the_clock_moves_forward_only_and_expires_what_it_passes(make_api) -> None:  # noqa: ANN001
+    api: Api = make_api(activation_ttl=60)
+    before = api.http.get("/sandbox/clock").json()
+    assert before["advanced_seconds"] == 0
+    start = api.activate()
+    answer = api.http.post("/sandbox/clock", json={"advance_seconds": 59})
+    assert answer.status_code == 200 and answer.json()["advanced_seconds"] == 59
+    assert answer.json()["now"] > before["now"]  # ISO-8601 UTC: string order is time order
+    assert api.redeem(start["activation_secret"]).json() == {"status": "pending"}  # 1 s left
+    api.advance(1.5)
+    assert api.redeem(start["activation_secret"]).status_code == 410
+    for bad in ({"advance_seconds": -1}, {"advance_seconds": True}, {"advance_seconds": "5"}, {}, {"seconds": 5}):
+        refused = api.http.post("/sandbox/clock", json=bad)
+        assert refused.status_code == 422 and isinstance(refused.json()["detail"], str), bad
+    assert api.http.get("/sandbox/clock").json()["advanced_seconds"] == 60.5  # refusals moved nothing

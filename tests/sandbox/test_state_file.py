@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import stat
-import time
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import ADA, BOB, Api
+from sandbox_helpers import ADA, BOB, Api, SignedIn
+from support.waits import wait_until
 
 from plow_tui.sandbox import SandboxConfig, SandboxServer
 from plow_tui.sandbox.persistence import StateFileError
 
+
+def delivered(api: Api, who: SignedIn, uid: str) -> bool:
+    page = api.http.get(f"/v1/chats/{who.chat_uid}/messages", headers=who.headers).json()
+    return any(m["uid"] == uid and m["status"] == "delivered" for m in page["data"])
 
 def test_the_world_round_trips_across_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "world.json"
@@ -27,7 +31,7 @@ def test_the_world_round_trips_across_a_restart(tmp_path: Path) -> None:
         revoked = api.sign_in(ADA)
         api.faults(revoke_token=revoked.token)
         unfinished = api.activate(provision=False)
-        time.sleep(0.05)  # let the delivery update land before stopping
+        wait_until(lambda: delivered(api, ada, sent["uid"]), "the delivery update to land before stopping")
         before = api.state()
         api.http.close()
     saved = path.read_text()
@@ -62,3 +66,21 @@ def test_a_corrupt_state_file_is_refused_at_construction(tmp_path: Path) -> None
     path.write_text("[]")
     with pytest.raises(StateFileError):
         SandboxServer(SandboxConfig(port=0, state_file=str(path)))
+
+
+def test_a_restart_after_a_crash_never_reuses_ids(tmp_path: Path) -> None:
+    # Ids handed out after the last save are lost with a crash (SIGKILL); the
+    # restored world must not hand them out again, even with the same seed.
+    from plow_tui.sandbox.persistence import load, restore, save, snapshot
+    from plow_tui.sandbox.world import World
+
+    path = tmp_path / "world.json"
+    config = SandboxConfig(port=0, seed=3, state_file=str(path))
+    first = World(config)
+    save(path, snapshot(first))
+    lost = {first.new_id("msg") for _ in range(20)}  # acknowledged, then the process died unsaved
+    restarted = World(config)
+    data = load(path)
+    assert data is not None
+    restore(restarted, data)
+    assert not lost & {restarted.new_id("msg") for _ in range(20)}

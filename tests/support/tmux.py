@@ -10,8 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from support import require_tools
-
-WAIT = 20.0  # seconds for any one thing to show up on the screen
+from support.waits import WAIT, TimedOut, wait_until
 
 
 class Tmux:
@@ -62,14 +61,30 @@ class Tmux:
 
     def wait_for(self, condition: Callable[[str], object], what: str, timeout: float = WAIT) -> str:
         """The screen once `condition(screen)` holds; fail naming `what`, with the last screen."""
-        deadline = time.monotonic() + timeout
-        text = ""
-        while time.monotonic() < deadline:
-            text = self.screen()
-            if condition(text):
-                return text
-            time.sleep(0.15)
-        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{text}")
+        last = [""]
+
+        def holds() -> bool:
+            last[0] = self.screen()
+            return bool(condition(last[0]))
+
+        try:
+            wait_until(holds, what, timeout, step=0.15)
+        except TimedOut as timed_out:
+            raise AssertionError(f"{timed_out}; the screen was:\n{last[0]}") from None
+        return last[0]
+
+    def wait_still(self, quiet: float = 0.6, timeout: float = WAIT) -> str:
+        """The screen once it has not changed for `quiet` s (late redraws, e.g. a backfill, have landed)."""
+        last = [self.screen(), time.monotonic()]
+
+        def still() -> bool:
+            now = self.screen()
+            if now != last[0]:
+                last[:] = [now, time.monotonic()]
+            return time.monotonic() - last[1] >= quiet
+
+        wait_until(still, "the screen to settle", timeout, step=0.1)
+        return last[0]
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10, env=self.env)

@@ -32,7 +32,8 @@ from plow_tui.tui.demo_data import (  # noqa: F401 - re-exported: the fakes live
     FixedClock,
     activation_app,
 )
-from plow_tui.tui.screenshots import screen_text, wait_for  # noqa: F401 - re-exported
+from plow_tui.tui.screenshots import screen_text  # noqa: F401 - re-exported
+from support.waits import wait_for  # noqa: F401 - re-exported
 
 CANARY_SECRET = "act_CANARYSECRET0123456789"
 CANARY_TOKEN = "tok_CANARYTOKEN0123456789"

@@ -8,6 +8,7 @@ from datetime import timezone
 from typing import Any
 
 import httpx
+from support.waits import nothing_more
 from app_fakes import memory_store, sandbox_app, sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
 
 from plow_tui.client.airy.conversation import resume_token_key
@@ -129,7 +130,7 @@ async def test_socket_drops_during_traffic_lose_and_double_nothing(sandbox_facto
         expected = 1 + 2 * 3
         await wait_for(pilot, lambda: _settled(screen) and len(screen.conversation.entries) == expected, what="every message")
         await wait_for(pilot, lambda: screen.query_one("StatusBar").connection.label == "live", what="live again")
-        await pilot.pause(0.3)  # any late duplicate would show up now
+        await nothing_more(pilot)  # any late duplicate would show up now
         bodies = _bodies(screen)
         assert len(bodies) == expected and not [b for b, n in Counter(bodies).items() if n > 1], bodies
         assert set(bodies) == {"first"} | {f"visitor {i}" for i in range(3)} | {f"agent {i}" for i in range(3)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from support.waits import nothing_more
 from app_fakes import screen_text, squash, wait_for
 
 from plow_tui.client.airy.errors import AiryChannelNotFound, AiryNetworkError
@@ -67,7 +68,7 @@ async def test_the_echo_before_the_answer_is_still_one_message() -> None:
         await _type(pilot, "echo")
         await pilot.press("enter")
         await wait_for(pilot, lambda: not any(e.uid.startswith("local-") for e in screen.conversation.entries), what="the placeholder to go")
-        await pilot.pause(0.1)
+        await nothing_more(pilot)  # a second copy
         assert [e.uid for e in screen.conversation.entries if e.body == "echo"] == ["sent-1"]
 
 

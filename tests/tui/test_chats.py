@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from app_fakes import memory_store, sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
     ChatSession,
@@ -20,6 +22,8 @@ from chats_helpers import (
     signed_up,
     sms,
 )
+
+from support.waits import WAIT, nothing_more, workers_idle
 
 from plow_tui.client.errors import ValidationFailed
 from plow_tui.client.http import PlowClient
@@ -110,7 +114,7 @@ async def test_socket_drops_during_traffic_lose_and_repeat_nothing(sandbox_facto
         assert len(on_server) == 9
         await wait_for(s.pilot, lambda: len(s.pane.conversation.entries) >= 9, what="all nine messages")
         await wait_for(s.pilot, lambda: s.screen.stream_live, what="the stream to come back")
-        await s.pilot.pause(0.3)
+        await nothing_more(s.pilot)  # a late duplicate
         shown = shown_uids(s.pane)
         assert len(shown) == len(set(shown)) == 9  # nothing twice, no placeholder left
         assert set(shown) == set(on_server)  # nothing lost
@@ -135,7 +139,7 @@ async def test_chat_not_ready_keeps_the_draft_and_explains(sandbox_factory) -> N
         pane.compose_box.draft = "hello Sarah"
         pane.compose_box.focus()
         await pilot.press("enter")
-        await pilot.pause(0.1)
+        await nothing_more(pilot)  # a send that should not happen
         assert pane.compose_box.draft == "hello Sarah"
         assert list(pane.conversation.entries) == []
         # A stale view that believes the chat active gets the server's 409: the
@@ -184,7 +188,8 @@ async def wait_until_consumed(pilot, base: str) -> None:
     """Wait until the sandbox has answered every request `fail_next` asked it to fail."""
     import httpx
 
-    for _ in range(200):
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
         async with httpx.AsyncClient(base_url=base) as http:
             faults = (await http.post("/sandbox/faults", json={})).json()
         if not faults.get("fail_next"):
@@ -195,7 +200,7 @@ async def wait_until_consumed(pilot, base: str) -> None:
 
 async def _send_during_outage(s: ChatSession, failures: int, body: str) -> None:
     await wait_for(s.pilot, lambda: s.screen.stream_live, what="the live stream")
-    await s.pilot.pause(0.2)  # previews and catch-up done: the next /v1 requests are ours
+    await workers_idle(s.pilot)  # previews and history loaded (catch-up is done once live): the next /v1 requests are ours
     await fault(s.base, fail_next={"status": 503, "count": failures})
     s.pane.compose_box.draft = body
     s.pane.compose_box.focus()
@@ -212,7 +217,7 @@ async def _retry_once(s: ChatSession, local_uid: str, body: str) -> None:
         what="the retried message delivered",
     )
     await s.pilot.press("r")  # nothing to retry any more
-    await s.pilot.pause(0.3)
+    await nothing_more(s.pilot)  # a second send
     on_server = await history(s.base, s.token, s.chat.uid)
     assert [m.body for m in on_server] == [body]
     assert shown_uids(s.pane) == [m.uid for m in on_server]
@@ -227,7 +232,7 @@ async def test_delivery_unknown_stays_unknown_until_checked_then_retry_sends_onc
             s.pilot, lambda: [e for e in s.pane.conversation.entries if e.state == "unknown"], what="an unknown send"
         )
         assert unknown.body == "did it go?"
-        await s.pilot.pause(0.3)
+        await nothing_more(s.pilot)  # a wrong "sent" guess
         assert s.pane.conversation.get(unknown.uid).state == "unknown"
         assert "?" in screen_text(s.app)
         assert await history(s.base, s.token, s.chat.uid) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from support.waits import nothing_more
 from app_fakes import sandbox_factory, screen_text, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
     chats_app,
@@ -95,7 +96,10 @@ async def test_bell_rings_for_inbound_only_when_the_terminal_is_not_focused(sand
             app.app_focus = False  # the terminal lost focus
             await sms(base, phone, chat.number, "while you are away")
             await wait_for(pilot, lambda: len(pane.conversation.entries) == count + 2)
-            await pilot.pause(0.1)
+            if notifications:
+                await wait_for(pilot, lambda: rings, what="the bell")
+            else:
+                await nothing_more(pilot)  # a bell that should not ring
     assert rings == ["notifications=True"]
 
 

@@ -24,6 +24,7 @@ from chats_helpers import (
     signed_up,
     sms,
 )
+from support.waits import nothing_more
 from textual.strip import Strip
 
 from plow_tui.client.http import PlowClient
@@ -106,7 +107,8 @@ async def test_delete_asks_first_then_removes_the_chat(sandbox_factory) -> None:
         await s.pilot.press("d")
         await wait_for(s.pilot, lambda: isinstance(s.app.screen, ConfirmScreen), what="the question")
         await s.pilot.press("n")  # changed my mind
-        await s.pilot.pause(0.2)
+        await wait_for(s.pilot, lambda: not isinstance(s.app.screen, ConfirmScreen), what="the question gone")
+        await nothing_more(s.pilot)  # a delete that should not happen
         assert s.screen.query_one(ChatList).get_chat(s.chat.uid) is not None
         await s.pilot.press("d")
         await wait_for(s.pilot, lambda: isinstance(s.app.screen, ConfirmScreen), what="the question")
@@ -167,14 +169,15 @@ async def test_older_pages_load_on_scroll_up_without_jumping(sandbox_factory) ->
         conversation.focus()
         await s.pilot.press("g")  # to the oldest loaded: the next page starts loading
         await wait_for(s.pilot, lambda: len(conversation.entries) == 100, what="the second page")
-        await s.pilot.pause(0.1)
-        before = _visible_text(conversation)
-        assert any("message 080" in line for line in before), before
+        await wait_for(
+            s.pilot, lambda: any("message 080" in line for line in _visible_text(conversation)), what="the same place"
+        )
         await s.pilot.press("up")  # stays steady while the cursor moves within the page
         await s.pilot.press("g")
         await wait_for(s.pilot, lambda: len(conversation.entries) == 130, what="the third page")
-        await s.pilot.pause(0.1)
-        assert any("message 030" in line for line in _visible_text(conversation))
+        await wait_for(
+            s.pilot, lambda: any("message 030" in line for line in _visible_text(conversation)), what="the same place"
+        )
         assert not s.pane.has_older
         assert shown_uids(s.pane) == [m.uid for m in await history(s.base, s.token, s.chat.uid)]
 
@@ -184,13 +187,16 @@ async def test_prepending_a_page_keeps_what_is_on_screen(sandbox_factory) -> Non
     await numbered_texts(account, 70)
     async with opened_chat(account) as s:
         conversation = s.pane.conversation
-        await s.pilot.pause(0.1)
+        await wait_for(s.pilot, lambda: conversation.size.height > 0 and conversation.max_scroll_y > 0, what="a laid-out pane")
         conversation.scroll_to(y=0, animate=False)  # the reader scrolls to the top
-        await s.pilot.pause(0.05)
+        await wait_for(s.pilot, lambda: conversation.scroll_y == 0, what="the top")
         before = _visible_text(conversation)
         await wait_for(s.pilot, lambda: len(conversation.entries) == 70, what="the older page")
-        await s.pilot.pause(0.1)
-        assert _visible_text(conversation) == before  # the same lines, where they were
+        await s.pilot.pause()
+        # The same messages on the same lines. Only the top line changes: the day's
+        # separator now sits above the older page, and the message before shows there.
+        after = _visible_text(conversation)
+        assert after[1:] == before[1:] and "Today" in before[0] and "message" in after[0], (before, after)
         assert conversation.scroll_y > 0
 
 

@@ -481,6 +481,13 @@ class ChatsScreen(Screen[None]):
             self.notify(f"{event.chat.title} is active: you can text now.", title="Chat active", markup=False)
         elif isinstance(event, ev.ChatFailed):
             self._chat_failed(event)
+        elif isinstance(event, ev.MessagesSkipped):
+            self.notify(
+                "Some older messages were not loaded after reconnecting; showing the newest.",
+                title="Catching up",
+                severity="warning",
+                markup=False,
+            )
 
     @on(Outbox.Sent)
     def _sent(self, message: Outbox.Sent) -> None:
