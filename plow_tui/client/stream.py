@@ -114,6 +114,17 @@ class _SeenSet:
             self._items.popitem(last=False)
 
 
+
+def backoff_delay(attempt: int, initial: float = 1.0, maximum: float = 30.0, rng: random.Random | None = None) -> float:
+    """Seconds to wait before retry number `attempt` (from 0): doubling up to `maximum`.
+
+    Jitter of ±25% spreads out clients that all dropped at once. The stream's
+    reconnects use it, and so does whatever else retries the same server.
+    """
+    base = min(maximum, initial * (2**attempt))
+    return min(maximum, base * (0.75 + (rng or random).random() / 2))
+
+
 class ChatStream:
     """Live events for one chat (`chat_uid`) or every chat of the token (`chat_uid=None`).
 
@@ -210,9 +221,7 @@ class ChatStream:
     # -- the reconnect loop ---------------------------------------------------
 
     def _delay(self, attempt: int) -> float:
-        base = min(self._backoff_max, self._backoff_initial * (2**attempt))
-        # Jitter of ±25% spreads out clients that all dropped at once.
-        return min(self._backoff_max, base * (0.75 + self._rng.random() / 2))
+        return backoff_delay(attempt, self._backoff_initial, self._backoff_max, self._rng)
 
     async def events(self) -> AsyncIterator[StreamEvent]:
         """Connect, catch up, relay; on any drop reconnect with backoff and catch up again."""

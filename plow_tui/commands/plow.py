@@ -90,6 +90,18 @@ def run(command: Command, args: argparse.Namespace) -> int:
     return run_command(command, args, _explain)
 
 
+def _refused_token_hint(args: argparse.Namespace) -> str:
+    """What to do about a refused token: `activate` cannot help while PLOW_TOKEN is set (it wins)."""
+    import os
+
+    from plow_tui.client.tokens import ENV_TOKEN
+
+    env = getattr(args, "env", None)
+    if (os.environ if env is None else env).get(ENV_TOKEN, "").strip():
+        return f"The token in {ENV_TOKEN} was refused: unset {ENV_TOKEN} (or set a valid token), then run `plow-tui activate`."
+    return "Run `plow-tui activate` to sign in."
+
+
 def _explain(error: Exception, args: argparse.Namespace) -> Explanation | None:
     """The Plow client's errors as an exit code and what the user can do about them."""
     from plow_tui.client.errors import (
@@ -104,7 +116,7 @@ def _explain(error: Exception, args: argparse.Namespace) -> Explanation | None:
     )
 
     if isinstance(error, NotSignedIn):
-        return ExitCode.NOT_SIGNED_IN, "Run `plow-tui activate` to sign in."
+        return ExitCode.NOT_SIGNED_IN, _refused_token_hint(args)
     if isinstance(error, NotFound):
         return ExitCode.NOT_FOUND, ""
     if isinstance(error, DeliveryUnknown):
@@ -626,7 +638,7 @@ async def doctor(args: argparse.Namespace) -> int:
                 verdict(True, "token", f"valid ({count} chat{'s' if count != 1 else ''})")
                 verdict(*await _check_websocket(api))
             except NotSignedIn:
-                verdict(False, "token", "rejected by the server: run `plow-tui activate`", ExitCode.NOT_SIGNED_IN)
+                verdict(False, "token", f"rejected by the server. {_refused_token_hint(args)}", ExitCode.NOT_SIGNED_IN)
                 verdict(None, "WebSocket", "not checked without a valid token")
             except PlowError as error:
                 verdict(False, "token", f"could not check ({error_text(error)})", ExitCode.NETWORK)

@@ -85,7 +85,11 @@ def sandbox_routes(ctx: SandboxContext) -> list[BaseRoute]:
         if "revoke_token" in data and not token:
             raise WorldError(422, "revoke_token must be a token string.")
         world.set_faults(delivery=delivery, delivery_delay_ms=delay, fail_next=fail_next)
-        if token:
+        if token == "all":  # no minted token is "all" (they start with tok_)
+            digests = world.revoke_all_tokens()
+            result["closed_sockets"] = sum(ctx.hub.close_chat_sockets(4401, d) for d in digests)
+            result["revoked"] = len(digests)
+        elif token:
             token_digest = world.revoke_token(token)
             if token_digest is None:
                 raise WorldError(404, "The sandbox never minted that token.")

@@ -334,6 +334,19 @@ class World:
         self._changed()
         return token_digest
 
+    def revoke_all_tokens(self) -> list[str]:
+        """Revoke every token still valid (`{"revoke_token": "all"}`); returns their digests.
+
+        `--sandbox` never shows its token, so a script revoking "the app's
+        token" cannot name it: this is how it signs every client out.
+        """
+        digests = [token_digest for token_digest, record in self.tokens.items() if not record.revoked]
+        for token_digest in digests:
+            self.tokens[token_digest].revoked = True
+        if digests:
+            self._changed()
+        return digests
+
     # --------------------------------------------------------------------- chats
 
     def _owned_chat(self, account: Account, chat_uid: str) -> Chat:

@@ -60,6 +60,25 @@ def _is_airy(screen: Screen) -> bool:
     return airy is not None and isinstance(screen, airy.AiryScreen)
 
 
+def with_key(command: SystemCommand, app: App[Any], screen: Screen) -> SystemCommand:
+    """`command` with the key of its action after its title ("New chat  ^n"), when it has one.
+
+    The key is looked up on the object whose action the command calls, then on
+    the screen and the app, so the palette teaches the keys it shortcuts.
+    """
+    action = getattr(command.callback, "__name__", "").removeprefix("action_")
+    owner = getattr(command.callback, "__self__", None)
+    for node in (owner, screen, app):
+        bindings = getattr(node, "_bindings", None)
+        if bindings is None:
+            continue
+        for binding in bindings.key_to_bindings.values():
+            for candidate in binding:
+                if candidate.action.split("(")[0].removeprefix("app.").removeprefix("screen.") == action:
+                    return command._replace(title=f"{command.title}  {app.get_key_display(candidate)}")
+    return command
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -96,9 +115,15 @@ class PlowBaseApp(App[int]):
 
     CSS_PATH = [str(styles_dir() / "app.tcss")]
     ENABLE_COMMAND_PALETTE = True
+    # The keys shown in the footer cannot be text (F-keys, Ctrl+…), so they
+    # work from the editor too; the letters beside them are aliases for where
+    # nothing is being typed.
     BINDINGS = [
+        Binding("f1", "show_keys", "Keys", priority=True),
+        Binding("question_mark", "show_keys", "Keys", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("question_mark", "show_keys", "Keys"),
+        # Declared here so that it is listed in our words (Textual adds its own otherwise).
+        Binding("ctrl+p", "command_palette", "palette", tooltip="Command palette: every action", show=False, priority=True),
     ]
 
     def __init__(
@@ -183,13 +208,21 @@ class PlowBaseApp(App[int]):
         self.push_screen(KeysScreen(key_rows(self.screen)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for command in super().get_system_commands(screen):
-            if command.title != "Keys":  # replaced by ours, which lists every key
-                yield command
-        yield SystemCommand("Keys", "Show the keys of this screen", self.action_show_keys)
+        """Our palette entries, in our words, each with its key beside its name.
+
+        Textual's own (Screenshot, Maximize, its Keys panel) are left out: they
+        speak of widgets, not of chats.
+        """
+        commands = [
+            SystemCommand("Keys", "Show the keys of this screen", self.action_show_keys),
+            SystemCommand("Quit", "Leave plow-tui (a sign-in in progress is resumed next time)", self.action_quit),
+            SystemCommand("Theme", "Change the colours", self.action_change_theme),
+        ]
         screen_commands = getattr(screen, "system_commands", None)
         if screen_commands is not None:
-            yield from screen_commands()
+            commands.extend(screen_commands())
+        for command in commands:
+            yield with_key(command, self, screen)
 
 
 class PlowApp(PlowBaseApp):
@@ -201,7 +234,12 @@ class PlowApp(PlowBaseApp):
     # every stylesheet again and restyle every widget, just before the main
     # screen's first frame (a fifth of the time from `run()` to that frame).
     CSS_PATH = [*PlowBaseApp.CSS_PATH, str(styles_dir() / "chats.tcss")]
-    BINDINGS = [Binding("p", "phone", "Phone (sandbox)"), Binding("a", "airy", "Airy (sandbox)")]
+    BINDINGS = [
+        Binding("f2", "phone", "Phone", tooltip="The simulated phone (sandbox)", priority=True),
+        Binding("p", "phone", "Phone", tooltip="The simulated phone (sandbox)", show=False),
+        Binding("f3", "airy", "Airy", tooltip="The sandbox's Airy channel", priority=True),
+        Binding("a", "airy", "Airy", tooltip="The sandbox's Airy channel", show=False),
+    ]
 
     def __init__(
         self,
@@ -316,6 +354,14 @@ class PlowApp(PlowBaseApp):
 
     async def sign_out(self, reason: str) -> None:
         """The server refused the token (401): forget it and sign in again."""
+        from plow_tui.client.tokens import ENV_TOKEN
+
+        if self.token_store.env_token:
+            # Signing in again cannot help for long: the variable wins at every start.
+            reason = (
+                f"The token in {ENV_TOKEN} was refused. Unset {ENV_TOKEN} (or set a valid token) and start "
+                "again; a sign-in here lasts only while the app runs."
+            )
         try:
             await self.token_store.forget_token(self.config.api_url)
         except SecretStoreError as exc:

@@ -315,6 +315,9 @@ class FakePlow:
         ]
         return _chat("cht_new", "pending", members, line)
 
+    async def delete_chat(self, chat_uid: str) -> None:
+        pass  # nothing is kept: the next `chats()` is the fixed list again
+
     async def resend_invitation(self, chat_uid: str, participant_uid: str) -> Member:
         raise AssertionError("not used in snapshots")
 
@@ -331,7 +334,13 @@ def chats_app(**config: Any) -> PlowApp:
     store = TokenStore([MemoryStore()], env={"PLOW_TOKEN": TOKEN})  # signed in: straight to the chats
     options: dict[str, Any] = {"api_url": "https://api.plow.co"}
     options.update(config)
-    return PlowApp(AppConfig(**options), token_store=store, client_factory=FakePlow, **display_options(FixedClock(NOW)))
+    return PlowApp(
+        AppConfig(**options),
+        token_store=store,
+        client_factory=FakePlow,
+        phone_factory=demo_phone,  # offered only with sandbox=True
+        **display_options(FixedClock(NOW)),
+    )
 
 # -- an Airy conversation ---------------------------------------------------------
 # A scripted conversation and stream: fixed times for the pictures, and a send

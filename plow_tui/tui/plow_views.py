@@ -36,6 +36,23 @@ def message_entry(message: Message, fallback_time: datetime) -> Entry:
     )
 
 
+def delivery_failure(message: Message) -> str | None:
+    """Why the server says `message` was not delivered, where it says (None otherwise).
+
+    PROTOCOL.md §5 leaves the failed update's fields open; the names servers
+    use for a reason are read tolerantly: `failure_reason`, `error` (a
+    sentence or `{"message": …}`), `reason`. Shown literally, on one line.
+    """
+    raw = message.raw if isinstance(message.raw, dict) else {}
+    for key in ("failure_reason", "error", "reason"):
+        value = raw.get(key)
+        if isinstance(value, dict):
+            value = value.get("message")
+        if isinstance(value, str) and value.strip():
+            return safe_line(value.strip())
+    return None
+
+
 def account_label(chats: Iterable[Chat]) -> str | None:
     """`Ada · +1 (555) 123-0002`: the account owner as the chats show them (None if none does)."""
     for chat in chats:

@@ -136,6 +136,17 @@ async def failed_chat(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def confirm_delete(pilot: Pilot[Any]) -> None:
+    """Steps: the failed chat open, then `d`: the question before deleting it."""
+    from plow_tui.tui.screens.confirm import ConfirmScreen
+
+    await failed_chat(pilot)
+    await pilot.press("d")
+    dialog = await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen) and pilot.app.screen, what="the question")
+    await wait_for(pilot, lambda: dialog.query_one("#no").has_focus, what="the safe button focused")
+    await pilot.pause()
+
+
 async def new_chat_dialog(pilot: Pilot[Any]) -> None:
     """Steps: Ctrl+N, two members typed in."""
     from plow_tui.tui.screens.new_chat import NewChatScreen
@@ -252,7 +263,7 @@ SCENES: tuple[Scene, ...] = (
         size=(110, 32),
     ),
     Scene("phone", "The simulated phone (sandbox), with the activation text ready", demo_data.phone_app, phone_live),
-    Scene("keys", "?: every key of the screen beneath", demo_data.chats_app, keys_of_main_screen),
+    Scene("keys", "F1: every key of the screen beneath", demo_data.chats_app, keys_of_main_screen),
     Scene(
         "airy",
         "An Airy Core chat: the same conversation pane and editor on the second backend",

@@ -70,8 +70,13 @@ def test_errors_are_one_sentence_and_an_exit_code(account) -> None:
     assert_clean_failure(run_here(["send", account.chat_uid, "   ", *url], env), ExitCode.USAGE)
     assert_clean_failure(run_here(["chats", "--api-url", "http://127.0.0.1:9"], env), ExitCode.NETWORK, account.token)
     bad = {**env_base, "PLOW_TOKEN": "canary-token-not-valid-42"}
-    assert_clean_failure(run_here(["chats", *url], bad), ExitCode.NOT_SIGNED_IN, "canary-token-not-valid-42")
-    assert_clean_failure(run_here(["lines", *url], env_base), ExitCode.NOT_SIGNED_IN)
+    refused = run_here(["chats", *url], bad)
+    assert_clean_failure(refused, ExitCode.NOT_SIGNED_IN, "canary-token-not-valid-42")
+    # `activate` cannot help while the variable is set (it wins): say which token was refused.
+    assert "The token in PLOW_TOKEN was refused: unset PLOW_TOKEN" in refused.stderr
+    unsigned = run_here(["lines", *url], env_base)
+    assert_clean_failure(unsigned, ExitCode.NOT_SIGNED_IN)
+    assert "PLOW_TOKEN" not in unsigned.stderr and "plow-tui activate" in unsigned.stderr
     account.fault(fail_next={"status": 500, "count": 1})
     unknown = run_here(["send", account.chat_uid, "maybe", *url], env)
     assert_clean_failure(unknown, ExitCode.MAYBE_SENT, account.token)

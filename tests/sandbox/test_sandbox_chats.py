@@ -179,3 +179,16 @@ def test_every_bearer_route_answers_401_without_a_good_token(api: Api) -> None:
     assert api.faults(revoke_token=ada.token).status_code == 200
     for method, path in routes:
         assert api.http.request(method, path, headers=ada.headers, json={}).status_code == 401
+
+
+def test_revoke_token_all_signs_every_client_out_without_knowing_the_tokens(api: Api) -> None:
+    # `--sandbox` never shows its token: a script can still sign the app out.
+    ada = api.sign_in(ADA, "Ada")
+    bob = api.sign_in(BOB, "Bob")
+    for who in (ada, bob):
+        assert api.http.get("/v1/chats", headers=who.headers).status_code == 200
+    answer = api.faults(revoke_token="all")
+    assert answer.status_code == 200 and answer.json()["revoked"] == 2
+    for who in (ada, bob):
+        assert api.http.get("/v1/chats", headers=who.headers).status_code == 401
+    assert api.faults(revoke_token="all").json()["revoked"] == 0  # nothing left to revoke

@@ -21,7 +21,7 @@ from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
 )
 
 from plow_tui.client.http import PlowClient
-from plow_tui.client.tokens import FileStore, TokenStore
+from plow_tui.client.tokens import FileStore, MemoryStore, TokenStore
 from plow_tui.tui.screens.activation import ActivationScreen, Phase
 from plow_tui.tui.screens.help import KeysScreen
 
@@ -48,7 +48,8 @@ async def test_pending_then_verified_stores_token_and_shows_chat(sandbox_factory
         await _text_the_code(pilot, sandbox.base_url, pending)
         [(handed_token, chat)] = app.handoffs
         assert chat is not None and chat.status == "active"
-        assert "Landed: Ada · +1 (555) 000-0001" in screen_text(app)
+        # The new screen is drawn on the next refresh, not when it is pushed.
+        await wait_for(pilot, lambda: "Landed: Ada · +1 (555) 000-0001" in screen_text(app), what="the landing drawn")
         # Leaving the activation screen cancelled its polling.
         await wait_for(
             pilot,
@@ -93,6 +94,19 @@ async def test_revoked_token_returns_to_activation(sandbox_factory) -> None:
         await wait_for(pilot, lambda: pending_of(app), timeout=15, what="activation after a 401")
         assert app.screen.query("#activation-note")  # says why sign-in is asked again
         assert await store.get_token(sandbox.base_url) is None
+
+
+async def test_a_refused_plow_token_is_named(sandbox_factory) -> None:
+    # Signing in by text cannot outlast PLOW_TOKEN (it wins at every start): say it was that token.
+    sandbox = sandbox_factory()
+    store = TokenStore([MemoryStore()], env={"PLOW_TOKEN": "tok_not_valid_0123"})
+    app = sandbox_app(sandbox.base_url, store, real_chats=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: pending_of(app), timeout=15, what="activation after a 401")
+        await wait_for(
+            pilot, lambda: "The token in PLOW_TOKEN was refused" in squash(screen_text(app)), what="the reason"
+        )
+        assert "tok_not_valid_0123" not in screen_text(app)
 
 
 async def test_expired_code_then_r_starts_over(sandbox_factory) -> None:
@@ -194,13 +208,24 @@ async def test_copy_keys_copy_text_and_e164_number(sandbox_factory) -> None:
 async def test_every_action_has_a_palette_entry(sandbox_factory) -> None:
     sandbox = sandbox_factory()
     async with showing_a_code(sandbox.base_url) as (app, pilot, _):
-        titles = {command.title for command in app.get_system_commands(app.screen)}
+        titles = {command.title.partition("  ")[0] for command in app.get_system_commands(app.screen)}
         assert {"Copy activation text", "Copy number", "New code", "Phone (sandbox)", "Keys", "Quit"} <= titles
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen), what="the keys screen")
         text = screen_text(app)
-        for row in ("Copy text", "Copy number", "New code", "Phone (sandbox)", "esc / q"):
+        for row in ("Copy text", "Copy number", "New code", "f2 / p", "The simulated phone (sandbox)", "f1 / ?"):
             assert row in text
+        assert "esc" not in text.split("Keys", 1)[1]  # Esc does not quit the sign-in any more
+
+
+async def test_escape_on_the_sign_in_screen_does_not_quit(sandbox_factory) -> None:
+    sandbox = sandbox_factory()
+    async with showing_a_code(sandbox.base_url) as (app, pilot, pending):
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert isinstance(app.screen, ActivationScreen) and pending.display_code in screen_text(app)
 
 
 async def test_network_lost_while_polling_says_so_and_keeps_the_code(sandbox_factory) -> None:

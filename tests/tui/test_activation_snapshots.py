@@ -27,3 +27,9 @@ def test_activation_expired(snap_compare) -> None:
 
 def test_activation_narrow_hides_qr(snap_compare) -> None:
     assert snap_compare(fake_app(), terminal_size=(60, 24), run_before=activation_in("WAITING"))
+
+
+def test_activation_pending_80x24_sandbox(snap_compare) -> None:
+    # The quick start's key (F2, the phone) must be in the footer at 80 columns.
+    app = fake_app(api_url="http://127.0.0.1:8765", sandbox=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=activation_in("WAITING"))

@@ -173,7 +173,7 @@ async def test_plow_sandbox_offers_the_airy_channel_and_its_agent(sandbox_factor
     app = sandbox_app(sandbox.base_url, airy_channel=CHANNEL)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Airy channel (sandbox)")
+        command = next(c for c in app.get_system_commands(app.screen) if c.title.partition("  ")[0] == "Airy channel (sandbox)")
         under = app.screen
         command.callback()
         screen = await _open(pilot)
@@ -186,6 +186,8 @@ async def test_plow_sandbox_offers_the_airy_channel_and_its_agent(sandbox_factor
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: _settled(screen) and len(screen.conversation.entries) == 3, what="the second answer")
         assert _bodies(screen) == [AGENT_LINES[0], "anyone there?", AGENT_LINES[1]]
+        await pilot.press("escape")  # out of the editor, to the messages (as in a Plow chat)
+        await wait_for(pilot, lambda: app.focused is screen.conversation, what="the messages")
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is under, what="back where we were")
 

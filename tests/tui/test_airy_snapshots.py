@@ -12,3 +12,7 @@ pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 def test_airy_screen_100x24(snap_compare) -> None:
     assert snap_compare(fake_airy_app(), terminal_size=(100, 24), run_before=airy_conversation)
+
+
+def test_airy_screen_80x24(snap_compare) -> None:
+    assert snap_compare(fake_airy_app(), terminal_size=(80, 24), run_before=airy_conversation)

@@ -165,6 +165,23 @@ async def test_delivery_failure_is_shown_and_the_text_kept(sandbox_factory) -> N
         assert [e.body for e in failed] == ["will not arrive"]
         assert "✗" in screen_text(s.app)
         assert "will not arrive" not in await phone_texts(s.base, s.phone)
+        # It says why (the sandbox gives no reason) and offers to send it again.
+        await wait_for(
+            s.pilot, lambda: "Not delivered (✗): the server gave no reason" in squash(screen_text(s.app)), what="why"
+        )
+        await fault(s.base, delivery="delivered")
+        s.pane.conversation.focus()
+        await s.pilot.press("end")
+        assert s.pane.outbox.selected_unsent == failed[0].uid
+        await s.pilot.press("r")
+        await wait_for(
+            s.pilot,
+            lambda: [(e.body, e.state) for e in s.pane.conversation.entries]
+            == [("will not arrive", "failed"), ("will not arrive", "delivered")],
+            what="sent again, as a new message",
+        )
+        assert "will not arrive" in await phone_texts(s.base, s.phone)
+        assert "Not delivered" not in squash(screen_text(s.app))
 
 
 async def wait_until_consumed(pilot, base: str) -> None:
@@ -328,3 +345,24 @@ async def test_no_token_or_ticket_in_logs_screens_or_drafts(sandbox_factory, cap
     for place in (logged, *screens, default_path().read_text()):
         assert s.token not in place
         assert "ticket=" not in place
+
+
+async def test_started_while_the_server_fails_it_retries_by_itself_and_says_so(sandbox_factory) -> None:
+    from plow_tui.tui.screens.chats import ChatsScreen
+
+    account = await signed_up(sandbox_factory)
+    await fault(account.base, fail_next={"status": 503, "count": 1000})
+    app = await chats_app(account.base, account.token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatsScreen), what="the main screen")
+        placeholder = app.screen.query_one("#no-chat")
+
+        def shown() -> str:
+            return str(placeholder.render())
+
+        await wait_for(pilot, lambda: "Trying again" in shown(), timeout=30, what="the retry")
+        assert "Ctrl+R" in shown()
+        await fault(account.base, fail_next={"status": 503, "count": 0})  # the server is back
+        # No key pressed: it loads by itself on the next try.
+        await wait_for(pilot, lambda: app.screen.chats_loaded, timeout=30, what="the chats, by themselves")
+        await wait_for(pilot, lambda: "Trying again" not in shown(), what="the notice gone")

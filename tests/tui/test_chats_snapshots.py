@@ -10,7 +10,14 @@ from __future__ import annotations
 import pytest
 
 from plow_tui.tui.demo_data import chats_app as snapshot_app
-from plow_tui.tui.screenshots import busy_main_screen, failed_chat, new_chat_dialog, pending_codes
+from plow_tui.tui.screenshots import (
+    busy_main_screen,
+    confirm_delete,
+    failed_chat,
+    keys_of_main_screen,
+    new_chat_dialog,
+    pending_codes,
+)
 
 
 pytestmark = pytest.mark.usefixtures("utc_local_time")
@@ -39,3 +46,22 @@ def test_new_chat_pending_codes(snap_compare) -> None:
 
 def test_new_chat_pending_codes_80x24(snap_compare) -> None:
     assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=pending_codes)
+
+
+# Every screen at 80x24 (issue #17): nothing cut, every button and key in view.
+
+
+def test_failed_chat_80x24(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=failed_chat)
+
+
+def test_confirm_delete_80x24(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=confirm_delete)
+
+
+def test_new_chat_dialog_80x24(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=new_chat_dialog)
+
+
+def test_keys_80x24(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=keys_of_main_screen)

@@ -108,6 +108,23 @@ async def test_phone_without_a_sandbox_says_so_and_retries() -> None:
     assert app.return_code == 0
 
 
+async def test_phone_status_recovers_once_the_sandbox_is_back() -> None:
+    import socket
+
+    from plow_tui.sandbox import SandboxConfig, SandboxServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = PhoneApp(f"http://127.0.0.1:{port}", "+15551230002", phone_factory=SandboxPhone, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "Could not reach the sandbox" in squash(screen_text(app)), what="the retry note")
+        with SandboxServer(SandboxConfig(port=port)):
+            await wait_for(pilot, lambda: "● live" in screen_text(app), timeout=40, what="live again")
+            await wait_for(pilot, lambda: "Connected again." in screen_text(app), what="the note updated")
+            assert "Could not reach" not in squash(screen_text(app))
+
+
 @pytest.mark.parametrize(
     ("typed", "e164"),
     [("+15551230002", "+15551230002"), ("+1 (555) 123-0002", "+15551230002"), ("+44 20 7946 0958", "+442079460958")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -68,15 +69,38 @@ async def test_shows_time_sender_body_and_delivery_glyphs() -> None:
     ]
     async with Host(entries).run_test(size=SIZE) as pilot:
         lines = screen_lines(pilot.app.query_one(Conversation))
-        by_body = {line.split()[2] + " " + line.split()[3]: line for line in lines if " out " in line}
+        # The mark sits in its own column between the sender and the body.
+        marks = {m.group(2): m.group(1) for line in lines if (m := re.search(r" you +(\S*) +(out \w+)", line))}
         assert any(line.startswith("09:00  Ada") and "hello there" in line for line in lines)
-        assert by_body["out sending"].endswith("…")
-        assert by_body["out sent"].endswith("✓") and not by_body["out sent"].endswith("✓✓")
-        assert by_body["out delivered"].endswith("✓✓")
-        assert by_body["out failed"].endswith("✗")
-        assert by_body["out unknown"].endswith("?")
-        assert by_body["out queued"].endswith("queued")
-        assert all(" you " in line for line in by_body.values())
+        assert marks == {
+            "out sending": "…",
+            "out sent": "✓",
+            "out delivered": "✓✓",
+            "out failed": "✗",
+            "out unknown": "?",
+            "out queued": "",
+        }
+        assert any(line.endswith("out queued (queued)") for line in lines)  # no glyph: in words
+        columns = {line.index("out ") for line in lines if " out " in line}
+        assert len(columns) == 1 and columns == {next(line.index("hello") for line in lines if "hello" in line)}
+
+
+async def test_the_mark_column_does_not_depend_on_the_body() -> None:
+    # Terminals disagree on how wide these are; nothing drawn after them may matter.
+    bodies = ["👨\u200d👩\u200d👧\u200d👦 family", "🇺🇸🇫🇷 flags", "❤️ heart", "plain"]
+    entries = [entry(n, outbound=True, state="delivered", body=body) for n, body in enumerate(bodies)]
+    async with Host(entries).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        rows = [[segment.text for segment in conversation.render_line(y)] for y in range(conversation.size.height)]
+        rows = [texts for texts in rows if "✓✓" in texts]
+        assert len(rows) == len(bodies)
+        for texts, body in zip(rows, bodies):
+            mark_at = texts.index("✓✓")
+            before = "".join(texts[:mark_at])
+            assert before.startswith("09:") and before.endswith("you         ")  # only ASCII before it
+            # After the mark: a space, the body, padding. No mark or state depends on the body's width.
+            after = "".join(texts[mark_at + 1 :])
+            assert after.strip() == body and "✓" not in after
 
 
 async def test_network_text_is_shown_literally() -> None:
@@ -235,7 +259,7 @@ async def test_update_state_replace_and_remove() -> None:
         assert not conversation.update_state("nope", "sent")
         await pilot.pause()
         lines = [line for line in screen_lines(conversation) if " hi" in line]
-        assert len(lines) == 1 and lines[0].endswith("✓✓")
+        assert len(lines) == 1 and lines[0].endswith("you         ✓✓ hi")
 
         # The real message arrived over the stream before the send returned.
         conversation.add_entries([entry(10, uid="local-2", outbound=True, state="sending", body="yo")])
@@ -368,3 +392,24 @@ async def test_keys_and_clicks_on_an_empty_conversation_do_nothing() -> None:
         await pilot.press("k", "j", "g", "G", "pageup", "pagedown", "y", "o")
         await pilot.click(Conversation, offset=(5, 5))
         assert conversation.selected_uid is None and pilot.app.opened == []
+
+
+async def test_entries_keep_server_order_when_a_backfill_brings_an_earlier_one() -> None:
+    # After a reconnect, the backfill can hold an inbound text the server has
+    # 40 ms before one of mine already shown: it goes above mine, not below.
+    async with Host(many(2)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        mine = entry(5, uid="msg_mine", outbound=True, state="sent")
+        conversation.add_entries([mine])
+        earlier = entry(5, uid="msg_theirs", at=mine.at - timedelta(milliseconds=40), body="theirs first")
+        conversation.add_entries([earlier])
+        await pilot.pause()
+        assert [e.uid for e in conversation.entries] == ["m0", "m1", "msg_theirs", "msg_mine"]
+        lines = screen_lines(conversation)
+        assert [i for i, line in enumerate(lines) if "theirs first" in line] < [
+            i for i, line in enumerate(lines) if "message 5" in line
+        ]
+        # Positions stay right for what comes next.
+        conversation.update_state("msg_mine", "delivered")
+        conversation.add_entries([entry(9)])
+        assert conversation.get("msg_mine").state == "delivered" and conversation.newest_uid == "m9"

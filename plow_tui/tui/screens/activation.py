@@ -23,7 +23,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
+
+from plow_tui.tui.widgets.footer import KeyFooter
 
 from plow_tui.client.activation import (
     AlreadyRedeemed,
@@ -82,7 +84,7 @@ class ActivationScreen(Screen[None]):
         Binding("c", "copy_text", "Copy text"),
         Binding("n", "copy_number", "Copy number"),
         Binding("r", "start_over", "New code"),
-        Binding("escape", "quit", "Quit"),
+        # Not Esc: a reflex press must not throw away the sign-in on screen.
         Binding("q", "quit", "Quit", show=False),
     ]
     # Below these sizes the QR code would push the code off screen: hide it.
@@ -146,7 +148,7 @@ class ActivationScreen(Screen[None]):
             with Vertical(id="activation-qr-box", classes="-hidden"):
                 yield QRCode(id="activation-qr")
                 yield Label("scan to open Messages", classes="muted")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._client = self.plow.client()

@@ -27,7 +27,9 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from plow_tui.tui.widgets.footer import KeyFooter
 
 from plow_tui.client.airy.errors import AiryError
 from plow_tui.client.airy.events import (
@@ -181,7 +183,7 @@ class AiryScreen(Screen[None]):
         yield self.conversation
         yield Notice(id="airy-notice")
         yield self.compose_box
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.conversation.empty_text = "No messages yet. Say hello!"

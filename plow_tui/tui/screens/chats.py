@@ -23,7 +23,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
+
+from plow_tui.tui.widgets.footer import KeyFooter
 
 from plow_tui.client import events as ev
 from plow_tui.client.errors import NetworkError, NotFound, NotSignedIn, PlowError, RateLimited, ServerUnavailable
@@ -31,7 +33,15 @@ from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.terminal_text import error_text
 from plow_tui.tui.drafts import DraftFile, Unsent
-from plow_tui.tui.plow_views import account_label, chat_summary, later_state, message_entry
+from plow_tui.tui.plow_views import (
+    MAX_BODY,
+    account_label,
+    chat_summary,
+    delivery_failure,
+    later_state,
+    message_entry,
+    split_body,
+)
 from plow_tui.tui.screens.chat_feed import ChatFeed
 from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
@@ -65,17 +75,21 @@ class ChatsScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+n", "new_chat", "New chat"),
         # Priority: the editor (a TextArea) would take Ctrl+U as "delete to line start".
-        Binding("ctrl+u", "next_unread", "Next unread", priority=True),
-        Binding("slash", "filter", "Filter"),
+        # Short words for the footer, the tooltips are what the keys screen says.
+        Binding("ctrl+u", "next_unread", "Unread", tooltip="Next chat with unread messages", priority=True),
+        Binding("slash", "filter", "Filter", tooltip="Filter the chat list"),
         # Priority: they work from the editor too (neither key means anything in it).
         Binding("ctrl+f", "find", "Find in chat", priority=True, show=False),
         Binding("ctrl+g", "search_all", "Search all chats", priority=True, show=False),
-        Binding("ctrl+r", "reload", "Reload"),
+        Binding("ctrl+r", "reload", "Reload", tooltip="Reload the chats", show=False),  # in the keys screen and palette: the footer is full
         Binding("r", "retry_send", "Retry send"),
-        Binding("s", "resend_code", "Resend code"),
-        Binding("d", "delete_chat", "Delete chat"),
-        Binding("R", "recreate_chat", "Recreate"),
+        Binding("s", "resend_code", "New codes", tooltip="Send the waiting members new codes"),
+        Binding("d", "delete_chat", "Delete", tooltip="Delete this chat"),
+        Binding("R", "recreate_chat", "Recreate", tooltip="Delete this failed chat and create it again"),
         Binding("escape", "close_filter", "Close filter", show=False),
+        # Textual binds these already; here again so the keys screen lists them in our words.
+        Binding("tab", "app.focus_next", "Chat list → messages → editor", show=False),
+        Binding("shift+tab", "app.focus_previous", "Back one area", show=False),
     ]
 
     # -- messages from workers -------------------------------------------------
@@ -209,7 +223,7 @@ class ChatsScreen(Screen[None]):
                     classes="muted",
                 )
         yield ChatFeed(lambda: self.api, id="feed")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._draft_file = DraftFile(self.plow_app.config.api_url)
@@ -580,6 +594,9 @@ class ChatsScreen(Screen[None]):
             oldest = conversation.entries[0].at
             entries = [e for e in entries if e.at >= oldest or conversation.get(e.uid) is not None]
         conversation.add_entries(entries)
+        for entry in entries:  # a text that arrives already marked failed (a catch-up, an echo)
+            if entry.outbound and entry.state == "failed":
+                pane.outbox.delivery_failed(entry.uid, entry.body, None)
 
     def _status_changed(self, message: Message) -> None:
         self._write("set_status", message.uid, message.status)
@@ -591,7 +608,10 @@ class ChatsScreen(Screen[None]):
             return
         shown = pane.conversation.get(message.uid)
         if shown is not None:
-            pane.conversation.update_state(message.uid, later_state(shown.state, message.status))
+            state = later_state(shown.state, message.status)
+            pane.conversation.update_state(message.uid, state)
+            if state == "failed" and shown.state != "failed" and shown.outbound:
+                pane.outbox.delivery_failed(message.uid, shown.body, delivery_failure(message))
 
     def _member_verified(self, chat_uid: str | None, member: Member) -> None:
         chat = self._chats.get(chat_uid or "")
@@ -826,6 +846,9 @@ class ChatsScreen(Screen[None]):
         if not isinstance(pane, ChatPane):
             return
         text = message.text_area.text
+        # Say it before Enter: a text over the limit goes as several (PROTOCOL §5).
+        parts = len(split_body(text)) if len(text) > MAX_BODY else 1
+        message.text_area.border_title = f"goes as {parts} texts" if parts > 1 else None
         if text == self._drafts.get(pane.chat.uid, ""):
             return
         if text:

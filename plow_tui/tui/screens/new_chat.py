@@ -16,7 +16,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message as TextualMessage
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
+
+from plow_tui.tui.widgets.footer import KeyFooter
 
 from plow_tui.client.errors import PlowError
 from plow_tui.client.models import Chat, Line
@@ -34,8 +36,19 @@ def line_label(line: Line) -> str:
     return f"{name}  {format_number(line.provider_key)}"
 
 
+def line_choice(line: Line, chosen: bool) -> Text:
+    """A line as the picker shows it: `◉` marks the chosen one, so it shows without colour too."""
+    return Text.assemble(("◉ " if chosen else "○ "), line_label(line))
+
+
 class NewChatScreen(ModalScreen[Chat | None]):
-    """Lines as radio buttons, one input per member, Create / Cancel."""
+    """A line picker, one input per member, Create / Cancel.
+
+    The line picker is an `OptionList` whose highlighted line is the chosen
+    one: the first `↓` picks the next line (a `RadioSet` only moved a
+    highlight that looked like its colour-only choice). Create and Cancel are
+    docked under the fields, so they stay on screen when the fields scroll.
+    """
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -62,17 +75,17 @@ class NewChatScreen(ModalScreen[Chat | None]):
         with VerticalScroll(classes="dialog", id="new-chat"):
             yield Label("New chat", classes="dialog-title")
             yield Label("Line", classes="field-label")
-            yield RadioSet(id="lines")
+            yield OptionList(id="lines")
             yield Static("Loading lines…", id="lines-note", classes="muted")
             yield Label("Members", classes="field-label")
             with Vertical(id="members"):
                 yield Input(placeholder="member's name, e.g. Sarah", max_length=MAX_NAME, classes="member", compact=True)
             yield Button("+ add member", id="add", variant="default", compact=True)
             yield Static("", id="error", classes="error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Create", id="create", variant="primary", disabled=True)
-                yield Button("Cancel", id="cancel")
-        yield Footer()  # this dialog's keys, not the main screen's
+            with Horizontal(classes="dialog-buttons", id="new-chat-buttons"):
+                yield Button("Create", id="create", variant="primary", disabled=True, compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+        yield KeyFooter()  # this dialog's keys, not the main screen's
 
     def on_mount(self) -> None:
         self.query_one(".member", Input).focus()
@@ -99,18 +112,33 @@ class NewChatScreen(ModalScreen[Chat | None]):
     @on(LinesLoaded)
     async def _lines_loaded(self, message: LinesLoaded) -> None:
         self._lines = message.lines
-        radio = self.query_one(RadioSet)
-        await radio.mount_all(
-            RadioButton(Text(line_label(line)), value=index == 0) for index, line in enumerate(message.lines)
-        )
+        self._line_index = 0
+        picker = self.query_one("#lines", OptionList)
+        picker.set_options(line_choice(line, index == 0) for index, line in enumerate(message.lines))
+        picker.display = bool(message.lines)
+        if message.lines:
+            picker.highlighted = 0
         note = self.query_one("#lines-note", Static)
         note.display = not message.lines
         note.update("This account has no lines." if not message.lines else "")
         self.query_one("#create", Button).disabled = not message.lines
 
-    @on(RadioSet.Changed)
-    def _line_picked(self, event: RadioSet.Changed) -> None:
-        self._line_index = event.index
+    @property
+    def chosen_line(self) -> Line | None:
+        """The line the chat would be created on (None until the lines are loaded)."""
+        return self._lines[self._line_index] if self._line_index < len(self._lines) else None
+
+    @on(OptionList.OptionHighlighted, "#lines")
+    def _line_picked(self, event: OptionList.OptionHighlighted) -> None:
+        picker = event.option_list
+        before, self._line_index = self._line_index, event.option_index
+        for index in {before, self._line_index}:
+            if index < len(self._lines):
+                picker.replace_option_prompt_at_index(index, line_choice(self._lines[index], index == self._line_index))
+
+    @on(OptionList.OptionSelected, "#lines")
+    def _line_entered(self) -> None:
+        self.focus_next()  # Enter on a line: on to the members
 
     @on(CreateFailed)
     def _create_failed(self, message: CreateFailed) -> None:
@@ -125,6 +153,8 @@ class NewChatScreen(ModalScreen[Chat | None]):
         # Focus only once mounted: focusing a widget still being mounted does nothing.
         await self.query_one("#members", Vertical).mount(box)
         box.focus()
+        # Focus alone does not scroll the dialog once it is full (80x24): bring the new box into view.
+        self.call_after_refresh(box.scroll_visible, animate=False)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -21,7 +21,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, OptionList, RichLog, Static
+from textual.widgets import Input, Label, OptionList, RichLog, Static
+
+from plow_tui.tui.widgets.footer import KeyFooter
 from textual.widgets.option_list import Option
 
 from plow_tui.client.errors import PlowError
@@ -182,6 +184,7 @@ class PhoneScreen(Screen[None]):
         # itself this session (the sandbox keeps no outbox for phones).
         self._inbox: list[PhoneText] = []
         self._outbox: list[PhoneText] = []
+        self._connection_note = False  # the note line holds a "could not reach… retrying"
 
     # -- layout ------------------------------------------------------------
 
@@ -193,7 +196,7 @@ class PhoneScreen(Screen[None]):
         yield RichLog(id="phone-texts", wrap=True, markup=False, highlight=False, min_width=20)
         yield Input(self.draft.text, placeholder="type a text · Enter sends", id="phone-compose", select_on_focus=False)
         yield Static("", id="phone-note")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         compose = self.query_one("#phone-compose", Input)
@@ -263,6 +266,11 @@ class PhoneScreen(Screen[None]):
         self.query_one(StatusBar).set_connection(event.connection, retry_in=event.retry_in)
         if event.note:
             self._note(event.note)
+            self._connection_note = True
+        elif event.connection is Connection.LIVE and self._connection_note:
+            # Back: the "could not reach… retrying" line no longer applies (other notes stay).
+            self._note("Connected again.")
+            self._connection_note = False
 
     @on(TextsArrived)
     def _texts_arrived(self, event: TextsArrived) -> None:
@@ -348,6 +356,7 @@ class PhoneScreen(Screen[None]):
 
     def _note(self, note: str) -> None:
         self.query_one("#phone-note", Static).update(Text(safe_line(note)))  # may hold the server's words
+        self._connection_note = False  # a newer note replaced the connection's
 
     # -- actions -------------------------------------------------------------
 

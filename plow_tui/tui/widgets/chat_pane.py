@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -32,19 +33,29 @@ from plow_tui.tui.widgets.text import format_number
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
 
-WAITING_FOR_MEMBERS = "waiting for members to verify: your draft is kept"
+# The editor's placeholder cannot wrap: short enough for the pane at 80 columns.
+WAITING_FOR_MEMBERS = "waiting for members (your draft is kept)"
 
 
-def chat_header(chat: Chat) -> Text:
-    """`Ada · +1 (555) 000-0001 · active`, literally (names come from the network)."""
-    parts = [safe_line(chat.title)]
+def chat_header(chat: Chat, width: int | None = None) -> Text:
+    """`Ada · +1 (555) 000-0001 · active`, literally (names come from the network).
+
+    Within `width` cells the title gives way first (`Sarah, Patr… · +1 … · pending`):
+    the number and the status are what a narrow pane must still show whole.
+    """
+    title = safe_line(chat.title)
+    rest = Text(style="bold")
     if chat.number:
-        parts.append(format_number(chat.number))
-    text = Text(" · ".join(parts), style="bold")
+        rest.append(" · " + format_number(chat.number))
     if chat.status:
         style = {"active": "green", "failed": "red"}.get(chat.status, "yellow")
-        text.append(" · ")
-        text.append(safe_line(chat.status), style=style)
+        rest.append(" · ")
+        rest.append(safe_line(chat.status), style=style)
+    if width is not None and cell_len(title) + rest.cell_len > width:
+        room = max(1, width - rest.cell_len)
+        title = set_cell_size(title, room - 1).rstrip() + "…" if room > 1 else "…"
+    text = Text(title, style="bold")
+    text.append_text(rest)
     return text
 
 
@@ -160,7 +171,9 @@ class ChatPane(Vertical):
         & > #header { height: 1; padding: 0 1; background: $boost; }
         & > #failure { height: auto; padding: 0 1; color: $text-error; display: none; }
         & > Conversation { height: 1fr; }
-        & > Compose { border-top: solid $panel; }
+        & > Compose { border-top: solid $panel; border-title-color: $warning; }
+        /* Focused, the line turns the accent colour: where the keys go shows. */
+        & > Compose:focus { border-top: solid $accent; }
     }
     """
 
@@ -239,7 +252,7 @@ class ChatPane(Vertical):
         `compose()` has made the children that show them: until the pane is
         mounted `update_chat` only keeps the chat, and `on_mount` draws it."""
         chat = self.chat
-        self.query_one("#header", Static).update(chat_header(chat))
+        self._show_header()
         pending = chat.status == "pending"
         panel = self.query_one(VerificationPanel)
         panel.display = pending
@@ -254,6 +267,14 @@ class ChatPane(Vertical):
         self.conversation.empty_text = (
             "No messages yet. Say hello!" if chat.status == "active" else "No messages yet."
         )
+
+
+    def _show_header(self) -> None:
+        header = self.query_one("#header", Static)
+        header.update(chat_header(self.chat, header.content_region.width or None))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_header)  # once the header has its new width
 
 
 def _why_not_sendable(chat: Chat) -> str:

@@ -1,8 +1,9 @@
-"""The message editor under a conversation: Enter sends, Alt+Enter or Ctrl+J adds a line."""
+"""The message editor under a conversation: Enter sends, Alt+Enter or Ctrl+J adds a line, Esc leaves."""
 
 from __future__ import annotations
 
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
@@ -21,6 +22,10 @@ class Compose(TextArea):
     `disabled_reason` is set, the reason replaces the placeholder and Enter
     explains it instead of submitting; typing a draft still works.
     """
+
+    # While someone types, letters are text: Esc is the way out to the
+    # messages, where the one-letter keys work (the footer says so).
+    BINDINGS = [Binding("escape", "leave", "Messages")]
 
     DEFAULT_CSS = """
     Compose {
@@ -85,6 +90,21 @@ class Compose(TextArea):
     def disabled_reason(self, reason: str | None) -> None:
         self._disabled_reason = reason or None
         self.placeholder = self._disabled_reason or PLACEHOLDER
+
+    def on_mount(self) -> None:
+        # The app's choice (off for snapshots and screenshots: a blinking cursor is a coin toss in a picture).
+        self.cursor_blink = getattr(self.app, "cursor_blink", True)
+
+    def action_leave(self) -> None:
+        """Focus the conversation above (the widget before this one in its pane)."""
+        from plow_tui.tui.widgets.conversation import Conversation
+
+        parent = self.parent
+        above = parent.query_children(Conversation).first() if parent is not None else None
+        if above is not None and above.focusable:
+            above.focus()
+        else:
+            self.screen.focus_previous()
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":

@@ -38,6 +38,12 @@ NEAR_TOP_LINES = 3
 
 GLYPHS = {"sending": "…", "waiting": "◷", "sent": "✓", "delivered": "✓✓", "failed": "✗", "unknown": "?"}
 _MAX_STATE_WIDTH = 12
+# The delivery mark has its own column before the body, one cell wide per
+# glyph in every terminal. After the body it would sit wherever the terminal
+# thinks the body ends, and terminals disagree with each other (and with
+# Rich) on the width of emoji sequences and flags: a `✓✓` pushed out of the
+# pane reads as `✓`. Before the body, nothing it follows is the network's.
+MARK_WIDTH = 2
 
 
 # Not `frozen=True`: a frozen dataclass sets every field through
@@ -63,6 +69,12 @@ class Entry:
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
             raise ValueError(f"Entry {self.uid!r}: `at` must be timezone-aware (UTC)")
+
+
+def server_order(entry: Entry) -> datetime:
+    """The order messages are kept in: time. Ties keep the order they came in (a stable
+    sort), so two texts of ours sent in the same instant never swap (local ids are no order)."""
+    return entry.at
 
 
 def state_label(state: str | None) -> str:
@@ -198,13 +210,13 @@ class Conversation(ScrollView, can_focus=True):
     ALLOW_SELECT = False
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("k,up", "cursor_up", "Previous", show=False),
-        Binding("j,down", "cursor_down", "Next", show=False),
-        Binding("g,home", "first", "Oldest", show=False),
-        Binding("G,shift+g,end", "last", "Newest", show=False),
+        Binding("k,up", "cursor_up", "Previous", tooltip="Previous message", show=False),
+        Binding("j,down", "cursor_down", "Next", tooltip="Next message", show=False),
+        Binding("g,home", "first", "Oldest", tooltip="Oldest message", show=False),
+        Binding("G,shift+g,end", "last", "Newest", tooltip="Newest message", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("y", "copy", "Copy"),
+        Binding("y", "copy", "Copy", tooltip="Copy the selected message's text"),
         Binding("o", "open_link", "Open link"),
         Binding("n", "next_match", "Next match"),
         Binding("N,shift+n", "previous_match", "Previous match"),
@@ -365,12 +377,18 @@ class Conversation(ScrollView, can_focus=True):
         self.set_entries(())
 
     def add_entries(self, batch: Iterable[Entry]) -> None:
-        """Append new entries; an entry whose uid is already shown updates in place.
+        """Add new entries in server order; an entry whose uid is already shown updates in place.
 
+        Server order is time, then id (`server_order`). New entries nearly
+        always come last and are appended; one that belongs earlier (a
+        backfill after a reconnect holds a text the server has from before
+        one shown meanwhile) puts everything back in order once per batch.
         One refresh per batch, so a backlog after a reconnect costs one repaint.
         """
         anchor = self._anchor()
         arrivals = 0
+        newest = server_order(self._entries[-1]) if self._entries else None
+        out_of_order = False
         entries, seq, heights, lines = self._entries, self._seq, self._heights, self._lines
         # `_estimate` with the width worked out once, inlined: a backlog after
         # a reconnect is thousands of entries, and this loop was most of its cost.
@@ -382,6 +400,11 @@ class Conversation(ScrollView, can_focus=True):
                 continue
             seq[entry.uid] = self._base + len(entries)
             entries.append(entry)
+            key = server_order(entry)
+            if newest is not None and key < newest:
+                out_of_order = True
+            else:
+                newest = key
             if body_width:
                 height = 1 + len(entry.body) // body_width
                 heights.append(height)
@@ -389,7 +412,16 @@ class Conversation(ScrollView, can_focus=True):
             arrivals += not entry.outbound
         if arrivals and not self._pinned:
             self._new_count += arrivals
+        if out_of_order:
+            self._put_in_order()
         self._changed(anchor)
+
+    def _put_in_order(self) -> None:
+        """Sort the entries into server order (stable) and rebuild what depends on positions."""
+        self._entries.sort(key=server_order)
+        self._seq = {entry.uid: self._base + index for index, entry in enumerate(self._entries)}
+        self._blocks.clear()  # day separators depend on the entry before
+        self._reestimate()
 
     def prepend_older(self, batch: Iterable[Entry]) -> None:
         """Put an older page (oldest first) above the current entries.
@@ -553,16 +585,16 @@ class Conversation(ScrollView, can_focus=True):
         seq = self._seq.get(uid)
         return None if seq is None else seq - self._base
 
-    def _body_width(self, width: int, state_width: int = 2) -> int:
-        return max(4, width - self._prefix_width(width) - state_width - 1)
+    def _body_width(self, width: int) -> int:
+        return max(4, width - self._prefix_width(width) - 1)
 
     @staticmethod
     def _author_width(width: int) -> int:
         return 10 if width >= 50 else 6
 
     def _prefix_width(self, width: int) -> int:
-        # "HH:MM  author      " — the hanging indent of continuation lines.
-        return 5 + 2 + self._author_width(width) + 2
+        # "HH:MM  author      ✓✓ " — the hanging indent of continuation lines.
+        return 5 + 2 + self._author_width(width) + 2 + MARK_WIDTH + 1
 
     def _estimate(self, entry: Entry) -> int:
         # Cheap on purpose (no wrapping): only decides scrollbar proportions
@@ -729,10 +761,10 @@ class Conversation(ScrollView, can_focus=True):
         styles = self._style_set()
         console = self.app.console
         author_width = self._author_width(width)
-        state = state_label(entry.state) if entry.outbound else ""
-        state_width = max(2, cell_len(state))
+        state = entry.state if entry.outbound else None
+        mark = GLYPHS.get(state or "", "")
         prefix_width = self._prefix_width(width)
-        body_width = self._body_width(width, state_width)
+        body_width = self._body_width(width)
 
         author = "you" if entry.outbound else safe_line(entry.author)
         author_text = Text(author, no_wrap=True, overflow="ellipsis")
@@ -741,31 +773,31 @@ class Conversation(ScrollView, can_focus=True):
         body_style = styles.body_you if entry.outbound else styles.body
         state_style = styles.state_failed if entry.state == "failed" else styles.state
 
-        body = Text(safe_text(entry.body), overflow="fold")
+        text = safe_text(entry.body)
+        if state and not mark:
+            text += f" ({state_label(state)})"  # a state we have no glyph for, in words
+        body = Text(text, overflow="fold")
         lines = body.wrap(console, body_width) or [Text("")]
         strips = []
         for number, line in enumerate(lines):
             line.truncate(body_width, overflow="fold")
-            gap = " " * (body_width - line.cell_len + 1)
             if number == 0:
                 segments = [
                     Segment(f"{entry.at.astimezone():%H:%M}", styles.time),
                     Segment("  ", styles.base),
                     Segment(author_text.plain, author_style),
                     Segment("  ", styles.base),
+                    Segment(mark.ljust(MARK_WIDTH), state_style),
+                    Segment(" ", styles.base),
                 ]
-                tail = Segment(state.rjust(state_width), state_style)
             else:
                 segments = [Segment(" " * prefix_width, styles.base)]
-                tail = Segment(" " * state_width, styles.base)
             # Plain text, no spans: one segment in the body style is the whole line
-            # (split around the matches of an open search).
+            # (split around the matches of an open search). Nothing follows it on purpose: see MARK_WIDTH.
             if self._find_words:
                 segments.extend(_highlighted(line.plain, self._find_words, body_style, styles.match))
             else:
                 segments.append(Segment(line.plain, body_style))
-            segments.append(Segment(gap, styles.base))
-            segments.append(tail)
             strips.append(Strip(segments).adjust_cell_length(width, styles.base))
         return strips
 

@@ -12,6 +12,9 @@ a chat's texts, retries and notices stay with that chat. The rules:
   and a retry checks it again first, so a retry never duplicates a text that
   did land. If the check itself fails, nothing is resent.
 - Any other failure: marked `✗`; the text stays, and `r` sends it again.
+- Accepted, then reported `failed` by the server (delivery failed): the `✗`
+  stays on that message (it is the server's record); the notice says why,
+  and `r` on it sends the text again as a new message.
 - Until it is known to be on the server, every text is in `unsent`, which
   the screen keeps on disk with the drafts. After a restart the pane is
   given them back: `✗` ones as they were; ones that were sending or unknown
@@ -131,6 +134,7 @@ class Outbox(Widget):
         self._unsent: dict[str, Unsent] = {text.uid: text for text in restored}
         self._restored = [text.uid for text in restored]  # not shown until the chat's first page is
         self._claimed: set[str] = set()  # server uids our sends became (see `landed_as`)
+        self._undelivered: dict[str, str] = {}  # server uid -> body, of texts the server could not deliver
 
     @property
     def pane(self) -> ChatPane:
@@ -190,13 +194,28 @@ class Outbox(Widget):
     def selected_unsent(self) -> str | None:
         """The selected message, if it is one that may be retried."""
         uid = self.pane.conversation.selected_uid
+        if uid in self._undelivered:
+            return uid
         text = self._unsent.get(uid or "")
         return uid if text is not None and text.state in RETRYABLE else None
+
+    def delivery_failed(self, uid: str, body: str, reason: str | None) -> None:
+        """The server could not deliver message `uid`: say why, and let `r` send it again."""
+        if uid in self._undelivered and reason is None:
+            return  # already said
+        self._undelivered[uid] = body
+        why = reason or "the server gave no reason"
+        self.pane.show_notice(f"Not delivered (✗): {why}. Select it and press r to send it again.")
 
     def retry_selected(self) -> None:
         """Send the selected failed or unknown text again, after checking it did not land."""
         local_uid = self.selected_unsent
         if local_uid is None:
+            return
+        if local_uid in self._undelivered:
+            # The server has it, marked failed: a new message, not a retry of the same one.
+            self.pane.show_notice(None)
+            self.send(self._undelivered.pop(local_uid))
             return
         self._set_state(local_uid, "sending")
         self._reconcile(local_uid, self._unsent[local_uid].body, resend=True)
@@ -264,7 +283,8 @@ class Outbox(Widget):
             real = message.message
             self._claimed.add(real.uid)
             self._forget(message.local_uid)
-            pane.show_notice(None)
+            if real.uid not in self._undelivered:  # its failed update may have come first
+                pane.show_notice(None)
             entry = message_entry(real, self._clock())
             shown = conversation.get(real.uid)
             if shown is not None:
