@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from support.waits import nothing_more
 from app_fakes import sandbox_factory, screen_text, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
@@ -76,6 +78,33 @@ async def test_a_long_text_goes_as_several_messages_with_a_notice(sandbox_factor
         )
     bodies = [m.body for m in await history(s.base, s.token, s.chat.uid)]
     assert all(len(body) <= MAX_BODY for body in bodies)
+    assert " ".join(bodies) == words
+
+
+async def test_the_parts_of_a_long_text_reach_the_server_in_order_even_when_one_is_slow(sandbox_factory) -> None:
+    words = " ".join(f"word{n:05d}" for n in range(1000))  # 9,999 characters: three parts
+    async with signed_in_chat(sandbox_factory) as s:
+        api = s.app.screen.api
+        real_send = api.send_message
+        calls = 0
+
+        async def first_one_slow(chat_uid: str, body: str):
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                await asyncio.sleep(0.3)  # a slow answer from the network, not a wait in the test
+            return await real_send(chat_uid, body)
+
+        api.send_message = first_one_slow  # type: ignore[method-assign]
+        s.pane.compose_box.draft = words
+        s.pane.compose_box.focus()
+        await s.pilot.press("enter")
+        await wait_for(
+            s.pilot,
+            lambda: [e.state for e in s.pane.conversation.entries] == ["delivered"] * 3,
+            what="three messages",
+        )
+    bodies = [m.body for m in await history(s.base, s.token, s.chat.uid)]
     assert " ".join(bodies) == words
 
 

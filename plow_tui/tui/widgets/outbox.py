@@ -12,6 +12,9 @@ a chat's texts, retries and notices stay with that chat. The rules:
   and a retry checks it again first, so a retry never duplicates a text that
   did land. If the check itself fails, nothing is resent.
 - Any other failure: marked `✗`; the text stays, and `r` sends it again.
+- A chat's texts go out one at a time, in the order they were sent: the
+  parts of a long text (or two texts typed quickly) must reach the phone in
+  that order, and concurrent POSTs may be answered, and dated, in any order.
 - Accepted, then reported `failed` by the server (delivery failed): the `✗`
   stays on that message (it is the server's record); the notice says why,
   and `r` on it sends the text again as a new message.
@@ -27,6 +30,7 @@ chat showed when it was sent, not claimed by another of our sends.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -135,6 +139,8 @@ class Outbox(Widget):
         self._restored = [text.uid for text in restored]  # not shown until the chat's first page is
         self._claimed: set[str] = set()  # server uids our sends became (see `landed_as`)
         self._undelivered: dict[str, str] = {}  # server uid -> body, of texts the server could not deliver
+        # Send workers start in the order texts were sent; this FIFO lock keeps their POSTs in that order.
+        self._in_order = asyncio.Lock()
 
     @property
     def pane(self) -> ChatPane:
@@ -245,7 +251,8 @@ class Outbox(Widget):
     @work(group="send", exit_on_error=False)
     async def _send(self, local_uid: str, body: str) -> None:
         try:
-            message = await self._api().send_message(self.chat_uid, body)
+            async with self._in_order:
+                message = await self._api().send_message(self.chat_uid, body)
         except PlowError as error:
             self.post_message(self._Finished(local_uid, body, None, error))
         else:
