@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -279,15 +280,23 @@ SECRETS: tuple[str, ...] = (demo_data.TOKEN, demo_data.DEMO_ACTIVATION_SECRET)
 
 @contextmanager
 def repeatable_environment() -> Iterator[None]:
-    """UTC local time and no colour or dev settings from the caller's shell, restored afterwards."""
-    saved = {name: os.environ.get(name) for name in ("TZ", "NO_COLOR", "TEXTUAL")}
+    """UTC local time, no colour or dev settings from the caller's shell, and an empty
+    home of its own (the app keeps drafts and unsent texts in its state directory:
+    a scene must neither read the person's files nor leave any for the next scene),
+    all restored afterwards."""
+    homes = ("HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")
+    saved = {name: os.environ.get(name) for name in ("TZ", "NO_COLOR", "TEXTUAL", *homes)}
     os.environ["TZ"] = "UTC"
     os.environ.pop("NO_COLOR", None)
     os.environ.pop("TEXTUAL", None)
     time.tzset()
+    home = tempfile.TemporaryDirectory(prefix="plow-tui-scene-")
+    for name in homes:
+        os.environ[name] = os.path.join(home.name, name.lower())
     try:
         yield
     finally:
+        home.cleanup()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

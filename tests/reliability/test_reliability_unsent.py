@@ -31,7 +31,7 @@ from plow_tui.tui.screens.chats import ChatsScreen
 # The app in a child process, headless: it sends "hello" in the chat, then waits to be killed.
 CHILD = """
 import asyncio, sys
-sys.path.insert(0, {helpers!r})
+sys.path[:0] = [{helpers!r}, {tests!r}]
 from reliability_helpers import app_on, until
 from plow_tui.client.tokens import TokenStore
 from plow_tui.tui.screens.chats import ChatsScreen
@@ -142,7 +142,7 @@ async def server_bodies(sandbox_base: str, token: str, chat_uid: str) -> list[st
 async def killed_while_sending(tmp_path: Path, relay: HoldingRelay, chat_uid: str, hold: str) -> None:
     """Run the app in a child process, hold its send as `hold` says, and SIGKILL it while the text shows `…`."""
     script = tmp_path / "app_child.py"
-    script.write_text(CHILD.format(helpers=str(Path(__file__).parent)))
+    script.write_text(CHILD.format(helpers=str(Path(__file__).parent), tests=str(Path(__file__).parent.parent)))
     relay.hold = hold
     child = subprocess.Popen(
         [sys.executable, str(script), relay.base_url, chat_uid], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

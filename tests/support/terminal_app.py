@@ -92,5 +92,5 @@ def e164(shown: str) -> str:
 
 
 def rows(screen: str, body: str) -> int:
-    """How many conversation rows (time, sender, text) show `body` (the chat list's preview is not one)."""
-    return len(re.findall(rf"\d\d:\d\d +(?:Ada|you) +{re.escape(body)}", screen))
+    """How many conversation rows (time, sender, delivery mark, text) show `body` (the chat list's preview is not one)."""
+    return len(re.findall(rf"\d\d:\d\d +(?:Ada|you) +(?:[✓✗?…]+ +)?{re.escape(body)}", screen))
