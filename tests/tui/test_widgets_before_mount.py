@@ -50,6 +50,15 @@ async def test_a_pane_told_about_its_chat_while_mounting_shows_the_latest() -> N
         assert pane.compose_box.draft == "half a thought"
 
 
+def test_a_panes_outbox_answers_before_it_is_mounted() -> None:
+    # The chats screen's footer asks `outbox.selected_unsent` (for `r`) as soon as
+    # the pane is added; the outbox used to find its pane as `self.parent` (None).
+    pane = _pane(TEAM)
+    assert not pane.outbox.is_mounted
+    assert pane.outbox.pane is pane
+    assert pane.outbox.selected_unsent is None
+
+
 async def test_a_verification_panel_shown_before_mount_draws_its_codes() -> None:
     app = Host()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -201,7 +201,7 @@ class ChatPane(Vertical):
         self.compose_box = Compose(id="compose")
         if draft:
             self.compose_box.draft = draft  # now, not on mount: it may be read before that
-        self.outbox = Outbox(api, clock, restored=unsent)  # `unsent`: saved before a restart
+        self.outbox = Outbox(self, api, clock, restored=unsent)  # `unsent`: saved before a restart
         self.notice = Notice(id="notice")
         self.loaded = False  # the newest page has been fetched
         self.has_older = False

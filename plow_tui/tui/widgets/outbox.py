@@ -129,9 +129,16 @@ class Outbox(Widget):
             self.error = error
 
     def __init__(
-        self, api: Callable[[], PlowClient], clock: Callable[[], datetime], restored: Sequence[Unsent] = ()
+        self,
+        pane: ChatPane,
+        api: Callable[[], PlowClient],
+        clock: Callable[[], datetime],
+        restored: Sequence[Unsent] = (),
     ) -> None:
         super().__init__()
+        # Given, not `self.parent`: the pane is told things (and the screen asks
+        # `selected_unsent` for its footer) before this widget is mounted in it.
+        self._pane = pane
         self._api = api
         self._clock = clock
         # local uid -> every text not known to be on the server, in the order sent.
@@ -144,7 +151,7 @@ class Outbox(Widget):
 
     @property
     def pane(self) -> ChatPane:
-        return self.parent  # type: ignore[return-value]
+        return self._pane
 
     @property
     def chat_uid(self) -> str:
