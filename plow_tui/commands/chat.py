@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from plow_tui.commands import ExitCode, options
 from plow_tui.commands.naming import resolve_chat
-from plow_tui.commands.plow import CHAT_HELP, _with_client, chat_json, run
+from plow_tui.commands.plow import CHAT_HELP, _with_client, chat_json, iso_utc, run
 from plow_tui.commands.running import Command, UsageError
 from plow_tui.terminal_text import safe_json, safe_line
 
@@ -62,7 +62,6 @@ def register(subparsers: Any) -> None:
 
 
 def member_json(member: Member) -> dict[str, Any]:
-    expires = member.verification_code_expires_at
     return {
         "uid": member.uid,
         "display_name": member.display_name,
@@ -70,7 +69,7 @@ def member_json(member: Member) -> dict[str, Any]:
         "verified": member.is_verified,
         "phone": member.provider_key,
         "verification_code": member.verification_code,
-        "verification_code_expires_at": expires.isoformat().replace("+00:00", "Z") if expires else None,
+        "verification_code_expires_at": iso_utc(member.verification_code_expires_at),
     }
 
 

@@ -189,7 +189,8 @@ async def _with_client(args: argparse.Namespace, body: Callable[[PlowClient], Aw
 # -- output helpers -----------------------------------------------------------------
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_utc(value: datetime | None) -> str | None:
+    """A time as JSON output gives it: UTC, ISO 8601 with `Z` (None stays None)."""
     if value is None:
         return None
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
@@ -209,7 +210,7 @@ def message_json(message: Message) -> dict[str, Any]:
             "display_name": sender.display_name,
             "provider_key": sender.provider_key,
         },
-        "created_at": _iso(message.created_at),
+        "created_at": iso_utc(message.created_at),
     }
 
 
@@ -236,7 +237,7 @@ def chat_json(chat: Chat) -> dict[str, Any]:
             {"uid": m.uid, "display_name": m.display_name, "status": m.status, "role": m.role, "phone": m.provider_key}
             for m in chat.members
         ],
-        "created_at": _iso(chat.created_at),
+        "created_at": iso_utc(chat.created_at),
     }
 
 
