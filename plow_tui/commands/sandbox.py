@@ -114,27 +114,29 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print(f"plow-tui sandbox: cannot start on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return ExitCode.ERROR
 
-    print(f"Plow sandbox listening on {server.base_url}", flush=True)
-    print(f"  use it with: plow-tui --api-url {server.base_url}")
-    exposed = _exposure_warning(args.host, server.base_url)
-    if exposed:
-        print(exposed, file=sys.stderr, flush=True)
-        if args.host in ("0.0.0.0", "::"):
-            port = server.base_url.rsplit(":", 1)[1]
-            print(f"  from other machines: http://{_this_machine()}:{port}")
-    print("  pool lines:")
-    for line in server.context.world.lines:
-        print(f"    {line.provider_key}  {line.display_name or ''}  {line.uid}")
-    print(f"Airy channel: {config.airy_channel}")
-    if args.state:
-        print(f"  state file: {args.state}")
-    print("Press Ctrl+C to stop.", flush=True)
     stopping = threading.Event()
-    # SIGTERM (from a supervisor or a test) stops as cleanly as Ctrl+C: the state file is saved.
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    # A shell starting us in the background (`plow-tui sandbox &`) ignores SIGINT; take it back.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # From here on, Ctrl+C at any moment (even while the banner prints) stops the
+    # server cleanly: a KeyboardInterrupt before this `try` skipped server.stop().
     try:
+        # SIGTERM (from a supervisor or a test) stops as cleanly as Ctrl+C: the state file is saved.
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        # A shell starting us in the background (`plow-tui sandbox &`) ignores SIGINT; take it back.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        print(f"Plow sandbox listening on {server.base_url}", flush=True)
+        print(f"  use it with: plow-tui --api-url {server.base_url}")
+        exposed = _exposure_warning(args.host, server.base_url)
+        if exposed:
+            print(exposed, file=sys.stderr, flush=True)
+            if args.host in ("0.0.0.0", "::"):
+                port = server.base_url.rsplit(":", 1)[1]
+                print(f"  from other machines: http://{_this_machine()}:{port}")
+        print("  pool lines:")
+        for line in server.context.world.lines:
+            print(f"    {line.provider_key}  {line.display_name or ''}  {line.uid}")
+        print(f"Airy channel: {config.airy_channel}")
+        if args.state:
+            print(f"  state file: {args.state}")
+        print("Press Ctrl+C to stop.", flush=True)
         stopping.wait()
     except KeyboardInterrupt:
         pass
