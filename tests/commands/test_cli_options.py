@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from support import require_tools
+
 import argparse
 import io
 import json
@@ -178,11 +180,9 @@ def test_completion_scripts_come_from_the_parser(shell: str) -> None:
 
 
 def test_bash_completion_loads_and_completes_a_command(tmp_path: Path) -> None:
-    import shutil
     import subprocess
 
-    if shutil.which("bash") is None:
-        pytest.skip("needs bash")
+    require_tools("bash", why="the system's bash")
     out = io.StringIO()
     main(["completion", "bash"], stdout=out, env={})
     (tmp_path / "plow-tui.bash").write_text(out.getvalue())
