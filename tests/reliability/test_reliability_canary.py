@@ -1,10 +1,11 @@
 """Secret hygiene, whole app: after everything a person can do, no secret is anywhere but its store.
 
 The sandbox mints the token and the activation secret; they are the canaries.
-The test signs in with `plow-tui activate`, runs every subcommand (with
-`--json` where it has one) and their error paths, drives the chat screens
-(sending, receiving, a delivery with unknown outcome, a refused token), makes
-the app write a crash report, then searches every byte the app wrote: stdout,
+Each test signs in with `plow-tui activate` and does one part of it all: runs
+every subcommand (with `--json` where it has one), or their error paths and a
+refused token, or drives the chat screens (sending, receiving, a delivery with
+unknown outcome, a refused token) and makes the app write a crash report; then
+it searches every byte the app wrote: stdout,
 stderr, logs, screenshots and screen text, and every file under its config,
 state, data and cache directories. Only the 0600 secrets file may hold them.
 No WebSocket ticket (`wst_…`, `ticket=`) may appear anywhere at all.
@@ -21,6 +22,8 @@ import stat
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -164,57 +167,110 @@ async def drive_the_app(base: str, token: str, phone: str, number: str, chat_uid
         dump()
 
 
-async def test_no_secret_outside_its_store(tmp_path: Path) -> None:
-    outputs: list[str] = []
-    dumps: list[str] = []
-    log_path = configure_logging(level=logging.DEBUG)  # what the app and the commands do, at the chattiest level
-    try:
-        with SandboxServer(SandboxConfig(port=0, seed=99, delivery_delay_ms=10)) as sandbox:
-            base = sandbox.base_url
-            phone = new_phone()
-            secret = activate(base, phone, outputs)
-            token = stored()[base]
-            assert token and secret and token != secret
-            chats = plow(base, "chats", "--json")
-            outputs += [chats.stdout, chats.stderr]
-            chat = json.loads(chats.stdout)[0]
-            chat_uid, number = chat["uid"], chat["number"]
-            for args in (
-                ("lines", "--json"), ("send", chat_uid, "hello there", "--json"), ("history", chat_uid, "--json"),
-                ("history", chat_uid), ("chats",), ("doctor",), ("send", "cht_nope", "x", "--json"),
-                ("history", "cht_nope", "--json"),
-            ):  # fmt: skip
-                result = plow(base, *args)
-                outputs += [result.stdout, result.stderr]
-            for status in (503, 429, 500):  # delivery unknown, rate limited, server error
-                httpx.post(f"{base}/sandbox/faults", json={"fail_next": {"status": status, "count": 5}})
-                for args in (("send", chat_uid, "x", "--json"), ("chats", "--json"), ("doctor",)):
-                    result = plow(base, *args)
-                    outputs += [result.stdout, result.stderr]
-                httpx.post(f"{base}/sandbox/faults", json={"fail_next": {"status": 400, "count": 0}})
-            tail_briefly(base, chat_uid, phone, number, outputs)
-            await drive_the_app(base, token, phone, number, chat_uid, dumps)
-            # A refused token: every command says so, and forgets it.
-            for args in (("chats", "--json"), ("doctor",), ("logout",)):
-                result = plow(base, *args)
-                outputs += [result.stdout, result.stderr]
-    finally:
-        root = logging.getLogger()
-        for handler in [h for h in root.handlers if getattr(h, "_plow_tui_handler", False)]:
-            root.removeHandler(handler)
-            handler.close()
+@pytest.fixture
+def chatty_logs() -> Iterator[Path]:
+    """Debug logging, what the app and the commands write at their chattiest level; the log file's path."""
+    log_path = configure_logging(level=logging.DEBUG)
+    yield log_path
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_plow_tui_handler", False)]:
+        root.removeHandler(handler)
+        handler.close()
 
+
+@pytest.fixture
+def signed_in() -> Iterator[SignedIn]:
+    """A sandbox and an account made by `plow-tui activate`, with its one chat."""
+    with SandboxServer(SandboxConfig(port=0, seed=99, delivery_delay_ms=10)) as sandbox:
+        base, phone, outputs = sandbox.base_url, new_phone(), []
+        secret = activate(base, phone, outputs)
+        token = stored()[base]
+        assert token and secret and token != secret
+        chats = plow(base, "chats", "--json")
+        outputs += [chats.stdout, chats.stderr]
+        chat = json.loads(chats.stdout)[0]
+        yield SignedIn(base, phone, token, secret, chat["uid"], chat["number"], outputs)
+
+
+@dataclass
+class SignedIn:
+    base: str
+    phone: str
+    token: str
+    secret: str
+    chat_uid: str
+    number: str
+    outputs: list[str]  # every byte the commands printed
+    dumps: list[str] = field(default_factory=list)  # every screen the app showed
+
+    def run(self, *args: str) -> None:
+        result = plow(self.base, *args)
+        self.outputs += [result.stdout, result.stderr]
+
+    def refuse_the_token(self) -> None:
+        httpx.post(f"{self.base}/sandbox/faults", json={"revoke_token": self.token}).raise_for_status()
+
+    def assert_no_secret_anywhere(self, log_path: Path, real: bytes) -> None:
+        """Search every output, screen and file under HOME; `real` must be somewhere (the outputs are real)."""
+        home = Path(os.environ["HOME"])
+        files = {path: path.read_bytes() for path in home.rglob("*") if path.is_file()}
+        assert log_path in files  # the search covers it
+        everything = [("output", o.encode()) for o in self.outputs] + [("screen", d.encode()) for d in self.dumps]
+        everything += [(str(p), data) for p, data in files.items() if p != secrets_file()]
+        assert any(real in data for _, data in everything), real
+        for canary in (self.token, self.secret):
+            leaks = [where for where, data in everything if canary.encode() in data]
+            assert not leaks, f"a secret leaked into {leaks}"
+        tickets = [where for where, data in everything if TICKET.search(data)]
+        assert not tickets, f"a WebSocket ticket or URL leaked into {tickets}"
+
+
+# One account per test, each test a part of what a person can do (together over
+# 20 s, so split, issue #13); each searches everything written by then.
+
+
+def test_no_secret_in_what_the_commands_print_or_write(chatty_logs: Path, signed_in: SignedIn) -> None:
+    s = signed_in
+    for args in (
+        ("lines", "--json"), ("send", s.chat_uid, "hello there", "--json"), ("history", s.chat_uid, "--json"),
+        ("history", s.chat_uid), ("chats",), ("doctor",),
+    ):  # fmt: skip
+        s.run(*args)
+    s.assert_no_secret_anywhere(chatty_logs, b"hello there")
+
+
+def test_no_secret_in_what_tail_prints_across_a_reconnect(chatty_logs: Path, signed_in: SignedIn) -> None:
+    s = signed_in
+    tail_briefly(s.base, s.chat_uid, s.phone, s.number, s.outputs)
+    s.assert_no_secret_anywhere(chatty_logs, b"seen by tail")
+
+
+@pytest.mark.parametrize("status", [503, 429, 500], ids=["unknown-delivery", "rate-limited", "server-error"])
+def test_no_secret_in_what_the_commands_print_on_server_errors(chatty_logs: Path, signed_in: SignedIn, status: int) -> None:
+    s = signed_in
+    httpx.post(f"{s.base}/sandbox/faults", json={"fail_next": {"status": status, "count": 5}})
+    for args in (("send", s.chat_uid, "x", "--json"), ("chats", "--json"), ("doctor",)):
+        s.run(*args)
+    s.assert_no_secret_anywhere(chatty_logs, str(status).encode())
+
+
+def test_no_secret_in_what_the_commands_print_when_refused(chatty_logs: Path, signed_in: SignedIn) -> None:
+    s = signed_in
+    s.run("send", "cht_nope", "x", "--json")
+    s.run("history", "cht_nope", "--json")
+    # A refused token: every command says so, and forgets it.
+    s.refuse_the_token()
+    for args in (("chats", "--json"), ("doctor",), ("logout",)):
+        s.run(*args)
+    s.assert_no_secret_anywhere(chatty_logs, b"cht_nope")
+
+
+async def test_no_secret_on_the_app_screens_logs_or_crash_report(chatty_logs: Path, signed_in: SignedIn) -> None:
+    s = signed_in
+    await drive_the_app(s.base, s.token, s.phone, s.number, s.chat_uid, s.dumps)
     home = Path(os.environ["HOME"])
-    files = {path: path.read_bytes() for path in home.rglob("*") if path.is_file()}
-    assert log_path in files and any(p.name.startswith("crash-") for p in files)  # the search covers them
-    everything = [("output", o.encode()) for o in outputs] + [("screen", d.encode()) for d in dumps]
-    everything += [(str(p), data) for p, data in files.items() if p != secrets_file()]
-    assert any(b"hello there" in data for _, data in everything)  # the outputs are real
-    for canary in (token, secret):
-        leaks = [where for where, data in everything if canary.encode() in data]
-        assert not leaks, f"a secret leaked into {leaks}"
-    tickets = [where for where, data in everything if TICKET.search(data)]
-    assert not tickets, f"a WebSocket ticket or URL leaked into {tickets}"
+    assert any(p.name.startswith("crash-") for p in home.rglob("*"))  # the search covers it
+    s.assert_no_secret_anywhere(chatty_logs, b"hi back")
 
 
 def test_secrets_file_is_private_from_its_first_byte(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
