@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from textual.app import App, ComposeResult
 
-from plow_tui.tui.widgets.conversation import Conversation, Entry
+from textual.strip import Strip
+
+from plow_tui.tui.widgets.conversation import BLOCK_CACHE, Conversation, Entry
 
 NOW = datetime(2020, 9, 16, 12, 0, tzinfo=timezone.utc)  # a Wednesday
 SIZE = (100, 30)
@@ -341,6 +344,34 @@ async def test_opening_is_lazy_for_long_conversations() -> None:
         assert screen_lines(conversation)[-1].endswith("message 100000")
         conversation.focus()
         await pilot.press("g")
+        assert "message 0" in text_of(conversation)
+
+
+async def test_a_live_chat_keeps_what_it_rendered_bounded() -> None:
+    # Issue #13's soak: the strips of every message ever shown were kept, and
+    # an open chat receiving a text a second grew by 14 MiB in half an hour.
+    def strips_alive() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, Strip))
+
+    async with Host().run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+
+        async def arrive(start: int, count: int) -> None:
+            for n in range(start, start + count):  # one at a time, shown at the bottom, as a live chat does
+                conversation.add_entries([entry(n)])
+                if n % 20 == 0:
+                    await pilot.pause()
+            await pilot.pause()
+
+        await arrive(0, BLOCK_CACHE)
+        warm = strips_alive()
+        await arrive(BLOCK_CACHE, 2 * BLOCK_CACHE)
+        assert len(conversation._blocks) <= BLOCK_CACHE
+        assert strips_alive() < warm * 1.1, (warm, strips_alive())
+        assert screen_lines(conversation)[-1].endswith(f"message {3 * BLOCK_CACHE - 1}")
+        conversation.focus()
+        await pilot.press("g")  # what fell out is wrapped again when scrolled back to
         assert "message 0" in text_of(conversation)
 
 

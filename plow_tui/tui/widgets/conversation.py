@@ -35,6 +35,13 @@ from plow_tui.tui.widgets.text import clipboard_text, day_label, first_url
 
 # How many lines from the top count as "near the top" for loading older pages.
 NEAR_TOP_LINES = 3
+# How many rendered entries are kept. Not one per entry: with Textual's own
+# caches inside each strip a rendered message holds about 8 KB, so an open chat
+# receiving a text a second grew by 14 MiB in half an hour (issue #13's soak).
+# A tall terminal shows a couple of hundred entries at most; an entry scrolled
+# back to after falling out is wrapped again (tens of microseconds). Its exact
+# height stays in `_heights` either way.
+BLOCK_CACHE = 512
 
 GLYPHS = {"sending": "…", "waiting": "◷", "sent": "✓", "delivered": "✓✓", "failed": "✗", "unknown": "?"}
 _MAX_STATE_WIDTH = 12
@@ -305,7 +312,7 @@ class Conversation(ScrollView, can_focus=True):
         self._heights: list[int] = []
         self._lines = _LineIndex()
         self._width = 0  # width the heights are for; 0 until the first layout
-        self._blocks: LRUCache[str, _Block] = LRUCache(4096)
+        self._blocks: LRUCache[str, _Block] = LRUCache(BLOCK_CACHE)
         self._styles: _Styles | None = None
         self._cursor: str | None = None
         self._pinned = True
@@ -313,7 +320,7 @@ class Conversation(ScrollView, can_focus=True):
         self._near_top_posted = False
         self._settling = False
         self._view: tuple[int, int] | None = None
-        self._days: dict[tuple[str, datetime], date] = {}  # local day of each entry shown
+        self._days: LRUCache[tuple[str, datetime], date] = LRUCache(2 * BLOCK_CACHE)  # local day of entries shown
         self._find_words: list[str] = []  # an open search: its words, highlighted in bodies
         self.set_entries(entries)
 
@@ -706,7 +713,8 @@ class Conversation(ScrollView, can_focus=True):
         key = (entry.uid, entry.at)
         day = self._days.get(key)
         if day is None:
-            day = self._days[key] = entry.at.astimezone().date()
+            day = entry.at.astimezone().date()
+            self._days[key] = day
         return day
 
     def _separator_for(self, index: int) -> str | None:
@@ -833,6 +841,8 @@ class Conversation(ScrollView, can_focus=True):
         first, _ = self._find(top)
         # The pivot is the first entry on screen whose height is already
         # exact: it keeps its screen row while estimates around it change.
+        # (One rendered long ago may have left the block cache: exact all the
+        # same, it is then simply not chosen; any cached one keeps the view.)
         pivot, row = first, self._lines.start(first) - top
         index = first
         while index < len(self._entries) and self._lines.start(index) < top + height:
