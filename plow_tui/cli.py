@@ -117,6 +117,8 @@ def _main(argv: list[str] | None, env: Mapping[str, str] | None) -> int:
         args = parse(argv, env)
     except SystemExit as exit:  # --help, --version, or argparse's usage error
         return exit.code if isinstance(exit.code, int) else ExitCode.USAGE if exit.code else ExitCode.OK
+    except KeyboardInterrupt:  # Ctrl+C while the commands load (before `ConfigError` may even exist)
+        return ExitCode.INTERRUPTED
     except ConfigError as error:
         print(f"plow-tui: {error}", file=sys.stderr)
         return ExitCode.USAGE

@@ -363,7 +363,11 @@ async def run_blocking(func: Callable[..., T], *args: Any, timeout: float) -> T:
 
     threading.Thread(target=target, name="plow-tui-secret-store", daemon=True).start()
     try:
-        return await asyncio.wait_for(future, timeout)
+        # Not `asyncio.wait_for`: on Python 3.11 it returns the result instead of
+        # raising when the caller is cancelled just as the thread answers, so a
+        # Ctrl+C landing then was lost and `plow-tui … tail` ran on (issue #13).
+        async with asyncio.timeout(timeout):
+            return await future
     except TimeoutError as exc:
         raise SecretStoreError(f"The secret store did not answer within {timeout:g} s.") from exc
 

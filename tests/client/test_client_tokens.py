@@ -21,6 +21,7 @@ from plow_tui.client.tokens import (
     MemoryStore,
     SecretStoreError,
     TokenStore,
+    run_blocking,
 )
 
 BASE = "http://127.0.0.1:8765"
@@ -242,3 +243,19 @@ async def test_default_with_plow_token_probes_only_when_needed(monkeypatch: pyte
     assert await store.get_token(BASE) == "plw_env" and probes == []
     await store.forget_token(BASE)  # the token was refused: now the stores matter
     assert probes == [1]
+
+
+async def test_a_cancel_as_the_thread_answers_is_not_lost() -> None:
+    # Python 3.11's `asyncio.wait_for` returned the thread's answer instead of
+    # raising when the caller was cancelled between the answer and its own
+    # wake-up: Ctrl+C landing then was lost, and `plow-tui airy … tail` ran on.
+    import asyncio
+    import time
+
+    task = asyncio.create_task(run_blocking(lambda: "answer", timeout=5))
+    await asyncio.sleep(0)  # the task starts its thread and waits
+    time.sleep(0.2)  # the loop is busy while the thread answers: its answer is queued
+    await asyncio.sleep(0)  # the answer is handed over; the task has not woken yet
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task

@@ -192,3 +192,15 @@ def test_bash_completion_loads_and_completes_a_command(tmp_path: Path) -> None:
     )
     result = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30)
     assert set(result.stdout.split()) >= {"chats", "chat"}, result.stdout + result.stderr
+
+
+def test_ctrl_c_while_the_command_line_is_read_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Found by interrupting `plow-tui airy … tail` at random moments: a Ctrl+C
+    # while the commands loaded ended in a traceback instead of exit 130.
+    import plow_tui.cli
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plow_tui.cli, "parse", interrupted)
+    assert main(["chats"]) == ExitCode.INTERRUPTED
