@@ -261,9 +261,14 @@ class World:
         act.account_uid = account.uid
         # The right code sent to another Plow number signs in without a chat.
         if act.provision_chat and line.uid == act.line_uid:
-            chat = self._one_to_one(account, line)
+            # A returning person keeps their chat with themselves, whichever pool
+            # line this sign-in reserved (our choice, where PROTOCOL.md only says
+            # "one per line"): signing in again must not add a chat each time.
+            # Their name is the account's: a sign-in's default name (the login
+            # name) does not rename them.
+            chat = self._one_to_one(account, line) or self._one_to_one(account, None)
             if chat is None:
-                chat = self._provision_chat(account, phone, line, act.name or account.name, now)
+                chat = self._provision_chat(account, phone, line, account.name or act.name, now)
             act.chat_uid = chat.uid
 
     def _account_for_phone(self, phone: str, name: str | None, now: float) -> Account:
@@ -276,11 +281,12 @@ class World:
         self.accounts[account.uid] = account
         return account
 
-    def _one_to_one(self, account: Account, line: Line) -> Chat | None:
+    def _one_to_one(self, account: Account, line: Line | None) -> Chat | None:
+        """The account owner's active chat with only themselves, on `line` (None: on any line)."""
         for chat in self.chats.values():
             if (
                 chat.account_uid == account.uid
-                and chat.line_uid == line.uid
+                and (line is None or chat.line_uid == line.uid)
                 and not chat.deleted
                 and chat.status == "active"
                 and len(chat.members) == 1
