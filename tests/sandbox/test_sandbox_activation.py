@@ -117,7 +117,12 @@ def test_signing_in_again_keeps_the_chat_and_the_name_whatever_line(make_api) ->
     chats = api.http.get("/v1/chats", headers=again[-1].headers).json()["data"]
     assert [c["uid"] for c in chats] == [first.chat["uid"]]
     assert [m["display_name"] for m in chats[0]["participants"] if m.get("type") == "member"] == ["Ada"]
-    # A new chat with their own phone is still there for the asking (POST /v1/chats).
+    # A new chat with their own phone is there for the asking (POST /v1/chats, verified from that phone).
+    asked = api.create_chat(again[-1], api.lines(again[-1])[1]["uid"], "Ada").json()
+    number = api.lines(again[-1])[1]["provider_key"]
+    assert api.sms(ADA, number, asked["participants"][0]["verification_code"]) == "member_verified"
+    chats = api.http.get("/v1/chats", headers=again[-1].headers).json()["data"]
+    assert {c["uid"] for c in chats} == {first.chat["uid"], asked["uid"]}
 
 
 def test_pending_activations_reserve_lines_and_503_when_all_are_held(make_api) -> None:  # noqa: ANN001

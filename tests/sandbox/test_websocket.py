@@ -119,9 +119,12 @@ async def test_all_chats_ticket_sends_envelopes_for_every_chat_of_the_account(ap
 async def test_a_new_provisioned_chat_is_announced_on_the_all_chats_socket(make_api) -> None:  # noqa: ANN001
     api: Api = make_api(lines=2)
     ada = api.sign_in(ADA)
+    # Signing in again keeps a living chat with yourself; once it is deleted, the next sign-in provisions one.
+    assert api.http.delete(f"/v1/chats/{ada.chat_uid}", headers=ada.headers).status_code == 200
     async with connect(api.ws_url(api.ticket(ada, None))) as ws:
         await recv(ws)
-        again = api.sign_in(ADA)  # the other line: a second 1:1 chat
+        again = api.sign_in(ADA)
+        assert again.chat_uid != ada.chat_uid
         frame = await recv(ws)
         assert frame["event_type"] == "chat_active" and frame["chat_id"] == again.chat_uid
 
