@@ -81,6 +81,7 @@ class SentMessage:
     uid: str
     update_to: str | None
     delay_s: float
+    reason: str | None = None  # why, when update_to is "failed"
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Faults:
 
     delivery: str = "delivered"
     delivery_delay_ms: int = 200
+    failure_reason: str | None = None  # given with failed deliveries (None: no reason, as before)
     fail_status: int = 0
     fail_count: int = 0
 
@@ -468,15 +470,17 @@ class World:
             uid=message.uid,
             update_to=None if mode == "none" else mode,
             delay_s=self.faults.delivery_delay_ms / 1000,
+            reason=self.faults.failure_reason if mode == "failed" else None,
         )
 
-    def set_message_status(self, message_uid: str, status: str) -> None:
+    def set_message_status(self, message_uid: str, status: str, reason: str | None = None) -> None:
         """Apply a delivery update (the app calls this after the delivery delay)."""
         message = self._messages.get(message_uid)
         if message is None:
             return
         chat = self.chats[message.chat_uid]
         message.status = status
+        message.failure_reason = reason if status == "failed" else None
         self._changed()
         if not chat.deleted:
             self._chat_event(chat, "message_status_updated", {"message": self._message_wire(message, chat)})
@@ -621,7 +625,11 @@ class World:
         delivery: str | None = None,
         delivery_delay_ms: int | None = None,
         fail_next: tuple[int, int] | None = None,
+        failure_reason: str | None = None,
     ) -> None:
+        """Change the faults given (None: leave as is; an empty `failure_reason` clears it)."""
+        if failure_reason is not None:
+            self.faults.failure_reason = failure_reason or None
         if delivery is not None:
             if delivery not in DELIVERY_MODES:
                 raise WorldError(422, f"delivery must be one of {', '.join(DELIVERY_MODES)}.")

@@ -53,6 +53,11 @@ def delivery_failure(message: Message) -> str | None:
     return None
 
 
+def failure_reasons(messages: Iterable[Message]) -> dict[str, str | None]:
+    """`delivery_failure` of each failed message of `messages`, by uid."""
+    return {m.uid: delivery_failure(m) for m in messages if m.status == "failed"}
+
+
 def account_label(chats: Iterable[Chat]) -> str | None:
     """`Ada · +1 (555) 123-0002`: the account owner as the chats show them (None if none does)."""
     for chat in chats:

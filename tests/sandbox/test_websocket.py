@@ -203,6 +203,19 @@ async def test_delivery_failed_sends_a_failed_update_and_the_phone_gets_nothing(
     assert api.texts(ADA) == []
 
 
+async def test_a_failed_delivery_carries_the_fault_s_reason_on_the_socket_and_over_rest(api: Api) -> None:
+    ada = api.sign_in()
+    assert api.faults(delivery="failed", delivery_delay_ms=10, failure_reason="carrier refused").status_code == 200
+    async with connect(api.ws_url(api.ticket(ada, ada.chat_uid))) as ws:
+        await recv(ws)
+        uid = api.send(ada, ada.chat_uid, "lost").json()["uid"]
+        assert "failure_reason" not in (await recv(ws))["message"]  # sent: nothing failed yet
+        assert (await recv(ws))["message"]["failure_reason"] == "carrier refused"
+    page = api.http.get(f"/v1/chats/{ada.chat_uid}/messages", headers=ada.headers).json()["data"]
+    assert [(m["uid"], m["status"], m["failure_reason"]) for m in page] == [(uid, "failed", "carrier refused")]
+    assert api.faults(failure_reason="").json()["failure_reason"] is None
+
+
 async def test_delivery_none_sends_no_update_and_keeps_sent(api: Api) -> None:
     ada = api.sign_in()
     api.faults(delivery="none", delivery_delay_ms=0)

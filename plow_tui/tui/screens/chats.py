@@ -38,6 +38,7 @@ from plow_tui.tui.plow_views import (
     account_label,
     chat_summary,
     delivery_failure,
+    failure_reasons,
     later_state,
     message_entry,
     split_body,
@@ -440,7 +441,7 @@ class ChatsScreen(Screen[None]):
             for early in self._early.pop(message.chat_uid, []):
                 shown = pane.conversation.get(early.uid)
                 if shown is None:
-                    self._add_newer(pane, [message_entry(early, now)])
+                    self._add_newer(pane, [message_entry(early, now)], failure_reasons([early]))
                 elif shown.outbound:
                     pane.conversation.update_state(early.uid, later_state(shown.state, early.status))
             pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
@@ -570,7 +571,7 @@ class ChatsScreen(Screen[None]):
         for chat_uid, batch in by_chat.items():
             pane = self.pane(chat_uid)
             if pane is not None and pane.loaded:
-                self._add_newer(pane, [message_entry(m, now) for m in batch])
+                self._add_newer(pane, [message_entry(m, now) for m in batch], failure_reasons(batch))
             elif pane is not None:
                 self._early.setdefault(chat_uid, []).extend(batch)
             inbound = sum(1 for m in batch if not m.is_outbound)
@@ -583,8 +584,11 @@ class ChatsScreen(Screen[None]):
                 self._load_chats()  # a chat we have not listed yet (created elsewhere)
 
     @staticmethod
-    def _add_newer(pane: ChatPane, entries: list[Entry]) -> None:
+    def _add_newer(pane: ChatPane, entries: list[Entry], reasons: dict[str, str | None] | None = None) -> None:
         """Append `entries`, except those older than the oldest shown while older pages exist.
+
+        `reasons` are the server's reasons for texts that arrive already failed (by uid), so a
+        failure first seen in a catch-up says why as the live update would.
 
         A restarted stream may backfill messages from before the loaded page;
         appended, they would show out of order. The older page brings them.
@@ -596,7 +600,7 @@ class ChatsScreen(Screen[None]):
         conversation.add_entries(entries)
         for entry in entries:  # a text that arrives already marked failed (a catch-up, an echo)
             if entry.outbound and entry.state == "failed":
-                pane.outbox.delivery_failed(entry.uid, entry.body, None)
+                pane.outbox.delivery_failed(entry.uid, entry.body, (reasons or {}).get(entry.uid))
 
     def _status_changed(self, message: Message) -> None:
         self._write("set_status", message.uid, message.status)
