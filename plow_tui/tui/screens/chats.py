@@ -36,6 +36,7 @@ from plow_tui.tui.drafts import DraftFile, Unsent
 from plow_tui.tui.plow_views import (
     MAX_BODY,
     account_label,
+    author_of,
     chat_summary,
     delivery_failure,
     failure_reasons,
@@ -453,6 +454,10 @@ class ChatsScreen(Screen[None]):
         if isinstance(event, ev.ConnectionChanged):
             status.show_stream_state(event)
             self.stream_live = event.state == "live"
+            if event.state == "offline":
+                self.plow_app.notifier.offline()
+            elif self.stream_live:
+                self.plow_app.notifier.online()
             if self.stream_live and self.last_known:
                 self.last_known = status.last_known = False  # caught up: what is shown is current
             return
@@ -577,8 +582,9 @@ class ChatsScreen(Screen[None]):
             inbound = sum(1 for m in batch if not m.is_outbound)
             if inbound and chat_uid != self._open_uid:
                 self._unread[chat_uid] = self._unread.get(chat_uid, 0) + inbound
-            if inbound and not self.app.app_focus and self.plow_app.config.notifications:
-                self.app.bell()
+            if inbound:  # the notifier decides: only while unfocused, with a cooldown (tui/notify.py)
+                newest = next(m for m in reversed(batch) if not m.is_outbound)
+                self.plow_app.notifier.message(author_of(newest), newest.body)
             self._note_last(chat_uid, batch[-1])
             if chat_uid not in self._chats:
                 self._load_chats()  # a chat we have not listed yet (created elsewhere)
