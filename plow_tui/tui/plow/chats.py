@@ -49,7 +49,7 @@ from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.plow.chat_pane import ChatPane, pane_id
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.plow.outbox import Outbox
-from plow_tui.tui.widgets.conversation import Conversation, Entry
+from plow_tui.tui.widgets.conversation import Conversation, Entry, first_unread
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
@@ -166,6 +166,7 @@ class ChatsScreen(Screen[None]):
         # over it when it lands (else they would be lost, or a `delivered` missed).
         self._early: dict[str, list[Message]] = {}
         self._unread: dict[str, int] = {}
+        self._unread_at_open: dict[str, int] = {}  # unread count when a chat was opened, until its page is shown
         # Member codes from create/resend answers, per chat: the server never shows them again.
         self._codes: dict[str, dict[str, Member]] = {}
         self._open_uid: str | None = None
@@ -446,6 +447,7 @@ class ChatsScreen(Screen[None]):
                 elif shown.outbound:
                     pane.conversation.update_state(early.uid, later_state(shown.state, early.status))
             pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
+            self._mark_unread(pane)
 
     @on(ChatFeed.Event)
     def _stream_event(self, message: ChatFeed.Event) -> None:
@@ -769,7 +771,9 @@ class ChatsScreen(Screen[None]):
         self._refresh_rows(stale)
 
     def _summary(self, chat: Chat) -> ChatSummary:
-        return chat_summary(chat, last=self._last.get(chat.uid), unread=self._unread.get(chat.uid, 0))
+        return chat_summary(
+            chat, last=self._last.get(chat.uid), unread=self._unread.get(chat.uid, 0), draft=chat.uid in self._drafts
+        )
 
     def _refresh_row(self, chat_uid: str) -> None:
         chat = self._chats.get(chat_uid)
@@ -817,9 +821,16 @@ class ChatsScreen(Screen[None]):
         if self._open_uid != chat_uid:
             self._write("set_meta", "open_chat", chat_uid)  # reopened at the next start
         self._open_uid = chat_uid
-        self._unread.pop(chat_uid, None)
+        # The "new messages" line: where the unread part starts, drawn once the page is there.
+        self._unread_at_open[chat_uid] = self._unread.pop(chat_uid, 0)
+        if pane.loaded:
+            self._mark_unread(pane)
         self._refresh_row(chat_uid)
         self.query_one(ChatList).select_uid(chat_uid)
+
+    def _mark_unread(self, pane: ChatPane) -> None:
+        count = self._unread_at_open.pop(pane.chat.uid, 0)
+        pane.conversation.mark_unread_from(first_unread(pane.conversation.entries, count) if count else None)
 
     @on(ChatList.ChatOpened)
     def _chat_opened(self, message: ChatList.ChatOpened) -> None:
@@ -847,6 +858,7 @@ class ChatsScreen(Screen[None]):
         # at any moment after leaves it in one place, never both, never neither.
         self._drafts.pop(pane.chat.uid, None)
         self._save_drafts()
+        self._refresh_row(pane.chat.uid)  # its draft mark goes
 
     # -- drafts -----------------------------------------------------------------------------
 
@@ -861,10 +873,13 @@ class ChatsScreen(Screen[None]):
         message.text_area.border_title = f"goes as {parts} texts" if parts > 1 else None
         if text == self._drafts.get(pane.chat.uid, ""):
             return
+        had_draft = pane.chat.uid in self._drafts
         if text:
             self._drafts[pane.chat.uid] = text
         else:
             self._drafts.pop(pane.chat.uid, None)
+        if had_draft != (pane.chat.uid in self._drafts):
+            self._refresh_row(pane.chat.uid)  # the row's draft mark comes or goes
         self._save_drafts_soon()
 
     @on(Outbox.Changed)

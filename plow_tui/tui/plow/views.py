@@ -76,7 +76,7 @@ def waiting_for(chat: Chat) -> str | None:
     return f"waiting for {', '.join(names)}" if names else None
 
 
-def chat_summary(chat: Chat, *, last: Message | None = None, unread: int = 0) -> ChatSummary:
+def chat_summary(chat: Chat, *, last: Message | None = None, unread: int = 0, draft: bool = False) -> ChatSummary:
     """The chat list's row for `chat`, with its newest message when known."""
     preview = None
     if last is not None:
@@ -91,6 +91,7 @@ def chat_summary(chat: Chat, *, last: Message | None = None, unread: int = 0) ->
         last_at=(last.created_at if last is not None else None) or chat.created_at,
         unread=unread,
         connection_note=waiting_for(chat) if chat.status == "pending" else None,
+        draft=draft,
     )
 
 
