@@ -14,7 +14,8 @@ import pytest
 from support import PLOW_TUI
 from support.waits import WAIT
 from plow_tui.commands import ExitCode
-from plow_tui.commands.plow import message_line, missing_endpoints, sms_uri, split_body
+from plow_tui.commands.doctor import missing_endpoints
+from plow_tui.commands.formats import message_line
 
 
 def run(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -210,19 +211,7 @@ def test_doctor_reports_each_check(account) -> None:
     assert offline.stdout.startswith("FAIL  API") and offline.returncode == ExitCode.NETWORK
 
 
-@pytest.mark.parametrize(
-    ("text", "parts"),
-    [("short", ["short"]), ("a" * 4001, ["a" * 4000, "a"]), ("word " * 1000, ["word " * 799 + "word", "word " * 199 + "word "])],
-)
-def test_split_body(text: str, parts: list[str]) -> None:
-    got = split_body(text)
-    assert all(len(p) <= 4000 for p in got)
-    assert "".join(got).replace(" ", "") == text.replace(" ", "")
-    assert len(got) == len(parts)
-
-
 def test_output_helpers() -> None:
-    assert sms_uri("+15550000001", "Plow Activate: ABCDE") == "sms:+15550000001?&body=Plow%20Activate%3A%20ABCDE"
     spec = {"paths": {"/v1/chats/{chat_id}": {"get": {}}, "/v1/lines": {"get": {}}}}
     assert "GET /v1/chats/{}" not in missing_endpoints(spec) and "POST /v1/ws/ticket" in missing_endpoints(spec)
     from plow_tui.client.models import Message
@@ -235,12 +224,12 @@ def test_output_helpers() -> None:
 def test_unexpected_errors_go_to_the_log_not_the_screen(capsys) -> None:
     import argparse
 
-    from plow_tui.commands import plow
+    from plow_tui.commands import signed_in
 
     async def broken(args: argparse.Namespace) -> int:
         raise RuntimeError("internal detail tok-should-not-show")
 
-    code = plow.run(broken, argparse.Namespace())
+    code = signed_in.run(broken, argparse.Namespace())
     err = capsys.readouterr().err
     assert code == ExitCode.ERROR
     assert err.startswith("plow-tui: Unexpected error (RuntimeError); details in ") and "tok-should" not in err
