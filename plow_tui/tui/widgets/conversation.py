@@ -45,13 +45,10 @@ _MAX_STATE_WIDTH = 12
 # Rich) on the width of emoji sequences and flags: a `✓✓` pushed out of the
 # pane reads as `✓`. Before the body, nothing it follows is the network's.
 MARK_WIDTH = 2
-<<<<<<< HEAD
 # The line above the first message that was unread when the chat was opened (`unread_from`).
 NEW_MESSAGES = "new messages"
-=======
 # A selection offset past the end of any line.
 _LINE_END = 1 << 30
->>>>>>> main
 
 
 # Not `frozen=True`: a frozen dataclass sets every field through
