@@ -40,15 +40,17 @@ def desktop_protocol(environ: Mapping[str, str]) -> Protocol | None:
     """The notification escape this terminal shows, from what it puts in the environment (None: unknown).
 
     Inside tmux or screen, TERM_PROGRAM names the multiplexer, which would swallow or mangle the
-    sequence: those get the bell (tmux forwards it to the outer terminal).
+    sequence: those get the bell (tmux forwards it to the outer terminal). Windows Terminal
+    (WT_SESSION) reads OSC 9 as ConEmu's family of commands (9;4 progress, 9;9 directory) and shows
+    no notification for it: it gets the bell too, named here so the choice is visible.
     """
     program = environ.get("TERM_PROGRAM", "")
     term = environ.get("TERM", "")
-    if environ.get("TMUX") or program == "tmux" or term.startswith(("screen", "tmux")):
+    if environ.get("TMUX") or program == "tmux" or term.startswith(("screen", "tmux")) or environ.get("WT_SESSION"):
         return None
     if program == "WezTerm" or environ.get("WEZTERM_PANE") or program == "ghostty" or term.startswith("foot"):
         return "osc777"
-    if program == "iTerm.app" or environ.get("KITTY_WINDOW_ID") or term == "xterm-kitty" or environ.get("WT_SESSION"):
+    if program == "iTerm.app" or environ.get("KITTY_WINDOW_ID") or term == "xterm-kitty":
         return "osc9"
     return None
 

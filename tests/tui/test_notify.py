@@ -99,7 +99,7 @@ def test_off_says_nothing_and_desktop_without_a_known_terminal_rings() -> None:
         ({"TERM_PROGRAM": "ghostty"}, "osc777"),
         ({"TERM_PROGRAM": "iTerm.app"}, "osc9"),
         ({"KITTY_WINDOW_ID": "1", "TERM": "xterm-kitty"}, "osc9"),
-        ({"WT_SESSION": "b1f5…"}, "osc9"),
+        ({"WT_SESSION": "b1f5…"}, None),  # Windows Terminal shows no OSC 9 notification: the bell
         ({"TERM": "xterm-256color"}, None),
         ({}, None),
         ({"TERM_PROGRAM": "tmux", "TERM": "tmux-256color", "KITTY_WINDOW_ID": "1"}, None),  # inside tmux: the bell
