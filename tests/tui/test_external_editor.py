@@ -125,7 +125,10 @@ async def test_without_visual_or_editor_it_says_how(monkeypatch: pytest.MonkeyPa
         assert any("Set VISUAL or EDITOR" in n.message for n in pilot.app._notifications)
 
 
-async def test_the_key_is_in_the_footer_bindings_while_the_editor_has_focus() -> None:
+async def test_the_key_is_in_the_footer_and_on_the_keys_screen_while_the_editor_has_focus() -> None:
+    from plow_tui.tui.screens.help import key_rows
+
     async with Host().run_test() as pilot:
         shown = {b.binding.key: b.binding.description for b in pilot.app.active_bindings.values() if b.binding.show}
         assert shown.get("alt+e") == "Editor"
+        assert any("your own editor" in description for _, description in key_rows(pilot.app.screen))
