@@ -12,7 +12,8 @@ from plow_tui.cli import build_parser, main, parse
 from plow_tui.commands import ExitCode
 from plow_tui.commands.app import run_app, run_phone
 from plow_tui.tui.clipboard import clipboard_commands, copy_with_command
-from plow_tui.tui.widgets.qr import QRCode, qr_matrix, sms_uri
+from plow_tui.client.texts import sms_uri
+from plow_tui.tui.widgets.qr import QRCode, qr_matrix
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar, api_host
 
 
@@ -49,10 +50,6 @@ def test_cli_and_app_command_import_no_heavy_modules() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_sms_uri_is_the_cross_platform_form() -> None:
-    assert sms_uri("+15550000001", "Plow Activate: K7Q2D") == "sms:+15550000001?&body=Plow%20Activate%3A%20K7Q2D"
 
 
 def test_qr_matrix_has_finder_patterns_and_quiet_zone() -> None:

@@ -7,7 +7,6 @@ Each snapshot was looked at as a PNG before it was accepted.
 
 from __future__ import annotations
 
-import pytest
 
 from plow_tui.tui.demo_data import chats_app as snapshot_app
 from plow_tui.tui.screenshots import (
@@ -20,7 +19,6 @@ from plow_tui.tui.screenshots import (
 )
 
 
-pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def test_main_screen_100x30(snap_compare) -> None:

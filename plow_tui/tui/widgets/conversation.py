@@ -32,7 +32,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from plow_tui.terminal_text import safe_line, safe_text
-from plow_tui.tui.widgets.text import clipboard_text, day_label, first_url
+from plow_tui.tui.widgets.text import clipboard_text, day_label, display_time, first_url
 
 # How many lines from the top count as "near the top" for loading older pages.
 NEAR_TOP_LINES = 3
@@ -711,14 +711,14 @@ class Conversation(ScrollView, can_focus=True):
         key = (entry.uid, entry.at)
         day = self._days.get(key)
         if day is None:
-            day = self._days[key] = entry.at.astimezone().date()
+            day = self._days[key] = display_time(self.app, entry.at).date()
         return day
 
     def _separator_for(self, index: int) -> str | None:
         day = self._local_day(index)
         if index > 0 and self._local_day(index - 1) == day:
             return None
-        return day_label(day, self._clock().astimezone().date())
+        return day_label(day, display_time(self.app, self._clock()).date())
 
     def _cached_block(self, index: int) -> _Block | None:
         entry = self._entries[index]
@@ -788,7 +788,7 @@ class Conversation(ScrollView, can_focus=True):
             line.truncate(body_width, overflow="fold")
             if number == 0:
                 segments = [
-                    Segment(f"{entry.at.astimezone():%H:%M}", styles.time),
+                    Segment(f"{display_time(self.app, entry.at):%H:%M}", styles.time),
                     Segment("  ", styles.base),
                     Segment(author_text.plain, author_style),
                     Segment("  ", styles.base),
