@@ -13,7 +13,7 @@ screen shows exactly what `FakePlow` lists plus what a scene posts to it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -329,7 +329,7 @@ class FakePlow:
         pass
 
 
-def chats_app(**config: Any) -> PlowApp:
+def chats_app(*, clipboard_commands: Sequence[Sequence[str]] = (), **config: Any) -> PlowApp:
     """The real app, signed in, against `FakePlow`, at `NOW` in UTC."""
     store = TokenStore([MemoryStore()], env={"PLOW_TOKEN": TOKEN})  # signed in: straight to the chats
     options: dict[str, Any] = {"api_url": "https://api.plow.co"}
@@ -339,6 +339,7 @@ def chats_app(**config: Any) -> PlowApp:
         token_store=store,
         client_factory=FakePlow,
         phone_factory=demo_phone,  # offered only with sandbox=True
+        clipboard_commands=clipboard_commands,
         **display_options(FixedClock(NOW)),
     )
 

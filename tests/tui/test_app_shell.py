@@ -119,3 +119,32 @@ def test_copy_with_command_falls_through_to_one_that_works(tmp_path) -> None:
     assert copy_with_command("Plow Activate: K7Q2D", [("/nonexistent/wl-copy",), ("false",), works]) == sys.executable
     assert out.read_text() == "Plow Activate: K7Q2D"
     assert copy_with_command("x", [("false",)]) is None
+
+
+async def test_every_copy_takes_the_one_path_and_says_what_it_copied(tmp_path) -> None:
+    from plow_tui.tui import demo_data
+    from plow_tui.tui.screenshots import main_screen, open_chat, wait_for
+    from plow_tui.tui.widgets.conversation import Conversation
+
+    clipboard = tmp_path / "clipboard"
+    app = demo_data.chats_app(clipboard_commands=[("sh", "-c", f"cat > '{clipboard}'")])
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_chat(pilot, await main_screen(pilot), "cht_ada")
+        conversation = pane.query_one(Conversation)
+        conversation.focus()
+        await pilot.press("k")  # the newest message
+        body = conversation.entries[-1].body
+
+        def said(text: str) -> bool:
+            return any(text in note.message for note in app._notifications)
+
+        await pilot.press("y")
+        await wait_for(pilot, lambda: said(f"Copied: {body} (also via sh)"), what="the notice of `y`")
+        assert app.clipboard == body and clipboard.read_text() == body
+        # A mouse selection (here: a double click's) copied with Ctrl+C goes the same way.
+        conversation.text_select_all()
+        selected = app.screen.get_selected_text()
+        assert selected is not None and selected.endswith(body)
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: said(f"Copied: {selected} (also via sh)"), what="the notice of Ctrl+C")
+        assert clipboard.read_text() == selected

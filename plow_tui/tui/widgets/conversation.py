@@ -1079,8 +1079,8 @@ class Conversation(ScrollView, can_focus=True):
     def action_copy(self) -> None:
         entry = self._selected_entry()
         if entry is not None:
+            # The app's copy path says what was copied (and tries a local clipboard too).
             self.app.copy_to_clipboard(clipboard_text(entry.body))
-            self.notify("Message copied", timeout=2)
 
     def action_open_link(self) -> None:
         entry = self._selected_entry()
