@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 
-from plow_tui.tui.demo_data import fake_airy_app
-from plow_tui.tui.screenshots import airy_conversation
+from support.demo_data import fake_airy_app
+from support.screenshots import airy_conversation
 
 
 

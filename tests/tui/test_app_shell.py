@@ -122,8 +122,8 @@ def test_copy_with_command_falls_through_to_one_that_works(tmp_path) -> None:
 
 
 async def test_every_copy_takes_the_one_path_and_says_what_it_copied(tmp_path) -> None:
-    from plow_tui.tui import demo_data
-    from plow_tui.tui.screenshots import main_screen, open_chat, wait_for
+    from support import demo_data
+    from support.screenshots import main_screen, open_chat, wait_for
     from plow_tui.tui.widgets.conversation import Conversation
 
     clipboard = tmp_path / "clipboard"

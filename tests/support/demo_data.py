@@ -1,6 +1,6 @@
 """Fixed data and in-memory stand-ins for a Plow server and a phone.
 
-The screenshots in `screenshots/` (`python -m plow_tui.tui.screenshots`) and
+The screenshots in `screenshots/` (`python tests/support/screenshots.py`) and
 the snapshot tests in `tests/tui/` both drive the real app against these, so
 both show exactly the same states and a changed screen changes both. Nothing
 here touches the network or a clock: every code, number, id and time is fixed,
@@ -23,7 +23,8 @@ from plow_tui.client.errors import DeliveryUnknown, NotFound
 from plow_tui.client.events import ConnectionChanged
 from plow_tui.client.models import ActivationStart, Chat, Line, Member, Message, Page, Redeem
 from plow_tui.client.phone import PhoneText
-from plow_tui.client.tokens import MemoryStore, TokenStore
+from plow_tui.client.secret_backends import MemoryStore
+from plow_tui.client.tokens import TokenStore
 from plow_tui.tui.app import AiryApp, AppConfig, PhoneApp, PlowApp
 
 # -- activation and the phone ---------------------------------------------------
