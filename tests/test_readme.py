@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from plow_tui.cli import build_parser, main
-from plow_tui.tui.screenshots import SCENES
+from support.screenshots import SCENES
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -188,19 +188,31 @@ class PlowBaseApp(App[int]):
 
     # -- clipboard ---------------------------------------------------------------
 
+    def copy_to_clipboard(self, text: str) -> None:
+        """The one path of every copy: `y` on a message, a mouse selection's Ctrl+C, Textual's own inputs.
+
+        They all call Textual's `copy_to_clipboard`; here it also tries a local
+        clipboard command and says what was copied (see `copy`).
+        """
+        self.copy(text, "")
+
     def copy(self, text: str, what: str) -> None:
-        """Copy `text` (OSC 52, plus a local clipboard command) and say what was copied."""
-        self.copy_to_clipboard(text)
+        """Copy `text` (OSC 52, plus a local clipboard command) and say what was copied.
+
+        Many terminals drop OSC 52 silently, so the notice shows the text
+        itself: it can always be selected from there (README, "Copy does nothing").
+        """
+        super().copy_to_clipboard(text)
         if self._clipboard_commands:
             self._copy_with_command(text, what)
         else:
-            self.notify(f"Copied {what}: {text}", title="Copied", timeout=4)
+            self.notify(_copied(text, what), title="Copied", timeout=4)
 
     @work(thread=True, group="clipboard", exit_on_error=False)
     def _copy_with_command(self, text: str, what: str) -> None:
         used = copy_with_command(text, self._clipboard_commands)
         how = f" (also via {used})" if used else ""
-        self.call_from_thread(self.notify, f"Copied {what}: {text}{how}", title="Copied", timeout=4)
+        self.call_from_thread(self.notify, _copied(text, what) + how, title="Copied", timeout=4)
 
     # -- keys and commands ---------------------------------------------------------
 
@@ -514,3 +526,7 @@ class AiryApp(PlowBaseApp):
         self.push_screen(
             AiryScreen(self.url, self.channel_id, store=self.token_store, standalone=True, **self._screen_options)
         )
+
+
+def _copied(text: str, what: str) -> str:
+    return f"Copied {what}: {text}" if what else f"Copied: {text}"

@@ -1,16 +1,15 @@
 """Snapshots of the main screen and the new chat dialog, against `FakePlow` at a fixed time.
 
-The fakes (`plow_tui.tui.demo_data`) and the steps into each state
-(`plow_tui.tui.screenshots`) are the ones the README's screenshots use.
+The fakes (`support.demo_data`) and the steps into each state
+(`support.screenshots`) are the ones the README's screenshots use.
 Each snapshot was looked at as a PNG before it was accepted.
 """
 
 from __future__ import annotations
 
-import pytest
 
-from plow_tui.tui.demo_data import chats_app as snapshot_app
-from plow_tui.tui.screenshots import (
+from support.demo_data import chats_app as snapshot_app
+from support.screenshots import (
     busy_main_screen,
     confirm_delete,
     failed_chat,
@@ -21,7 +20,6 @@ from plow_tui.tui.screenshots import (
 )
 
 
-pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def test_main_screen_100x30(snap_compare) -> None:

@@ -20,7 +20,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from plow_tui.terminal_text import safe_line
-from plow_tui.tui.widgets.text import format_number, short_time
+from plow_tui.tui.widgets.text import display_time, format_number, short_time
 
 _WAITING = "waiting for members to verify"
 
@@ -102,7 +102,8 @@ class _ChatRow(Visual):
             right.append(status, style(kind))
         if chat.last_at is not None:
             right.append(" ")
-            right.append(short_time(chat.last_at, self._list.now()), style("time"))
+            app = self._list.app
+            right.append(short_time(display_time(app, chat.last_at), display_time(app, self._list.now())), style("time"))
         name_style = style("name-unread") if chat.unread else style("name")
         name = Text(safe_line(chat.title) or "(untitled)", name_style, no_wrap=True)
         lines = [_fit(name, right, width)]

@@ -32,7 +32,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from plow_tui.terminal_text import safe_line, safe_text
-from plow_tui.tui.widgets.text import clipboard_text, day_label, first_url
+from plow_tui.tui.widgets.text import clipboard_text, day_label, display_time, first_url
 
 # How many lines from the top count as "near the top" for loading older pages.
 NEAR_TOP_LINES = 3
@@ -750,14 +750,14 @@ class Conversation(ScrollView, can_focus=True):
         key = (entry.uid, entry.at)
         day = self._days.get(key)
         if day is None:
-            day = self._days[key] = entry.at.astimezone().date()
+            day = self._days[key] = display_time(self.app, entry.at).date()
         return day
 
     def _separator_for(self, index: int) -> str | None:
         # One line at most, so everything that counts a block's separator as one line holds:
         # the unread marker joins the day's label when both fall on the same entry.
         day = self._local_day(index)
-        label = None if index > 0 and self._local_day(index - 1) == day else day_label(day, self._clock().astimezone().date())
+        label = None if index > 0 and self._local_day(index - 1) == day else day_label(day, display_time(self.app, self._clock()).date())
         if self._unread_from is not None and self._entries[index].uid == self._unread_from:
             return f"{label} · {NEW_MESSAGES}" if label else NEW_MESSAGES
         return label
@@ -829,7 +829,7 @@ class Conversation(ScrollView, can_focus=True):
             line.truncate(body_width, overflow="fold")
             if number == 0:
                 segments = [
-                    Segment(f"{entry.at.astimezone():%H:%M}", styles.time),
+                    Segment(f"{display_time(self.app, entry.at):%H:%M}", styles.time),
                     Segment("  ", styles.base),
                     Segment(author_text.plain, author_style),
                     Segment("  ", styles.base),
@@ -1120,8 +1120,8 @@ class Conversation(ScrollView, can_focus=True):
     def action_copy(self) -> None:
         entry = self._selected_entry()
         if entry is not None:
+            # The app's copy path says what was copied (and tries a local clipboard too).
             self.app.copy_to_clipboard(clipboard_text(entry.body))
-            self.notify("Message copied", timeout=2)
 
     def action_open_link(self) -> None:
         entry = self._selected_entry()

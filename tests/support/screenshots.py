@@ -1,7 +1,7 @@
-"""Regenerate `screenshots/*.svg` from the real app: `python -m plow_tui.tui.screenshots`.
+"""Regenerate `screenshots/*.svg` from the real app: `python tests/support/screenshots.py`.
 
 Each `Scene` runs the real app with Pilot against the fakes of
-`plow_tui.tui.demo_data` (fixed codes, ids and clock, UTC), drives it into one
+`support.demo_data` (fixed codes, ids and clock, UTC), drives it into one
 state, and exports the screen as SVG exactly as the snapshot tests do
 (`textual._doc.take_svg_screenshot` is what `snap_compare` calls). The snapshot
 tests import the same scene steps from here, so a changed screen fails both
@@ -26,9 +26,13 @@ from typing import Any
 from textual.app import App
 from textual.pilot import Pilot
 
-from plow_tui.client.errors import ActivationExpired
-from plow_tui.client.models import Redeem
-from plow_tui.tui import demo_data
+if __package__ in (None, ""):
+    # Run as a script (`python tests/support/screenshots.py`): make `support` importable, as pytest does.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from plow_tui.client.errors import ActivationExpired  # noqa: E402
+from plow_tui.client.models import Redeem  # noqa: E402
+from support import demo_data  # noqa: E402
 
 DEFAULT_OUT = Path("screenshots")
 
@@ -349,7 +353,7 @@ def generate(out_dir: Path, scenes: tuple[Scene, ...] = SCENES) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m plow_tui.tui.screenshots",
+        prog="python tests/support/screenshots.py",
         description="Regenerate the README's screenshots from the real app (run from the repository root).",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the SVGs (default: %(default)s)")
