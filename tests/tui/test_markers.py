@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from test_widgets_chat_list import Host as ListHost
 from test_widgets_chat_list import chat, rows
 from test_widgets_conversation import NOW, SIZE, Host, entry, screen_lines
@@ -12,7 +11,6 @@ from test_widgets_conversation import NOW, SIZE, Host, entry, screen_lines
 from plow_tui.tui.widgets.chat_list import ChatList
 from plow_tui.tui.widgets.conversation import NEW_MESSAGES, Conversation, first_unread
 
-pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def test_the_unread_part_starts_at_the_oldest_of_the_newest_inbound() -> None:
