@@ -50,7 +50,8 @@ def run_app(args: argparse.Namespace) -> int:
     gc.disable()
     try:
         from plow_tui.client.phone import SandboxPhone
-        from plow_tui.client.tokens import MemoryStore, TokenStore
+        from plow_tui.client.secret_backends import MemoryStore
+        from plow_tui.client.tokens import TokenStore
         from plow_tui.client.urls import normalize_base_url
         from plow_tui.logs import configure_logging
         from plow_tui.tui.app import AppConfig, PlowApp
@@ -93,7 +94,7 @@ def run_app(args: argparse.Namespace) -> int:
         name=args.name or _login_name(),
         provision_chat=args.provision_chat,
         sandbox=sandbox is not None,
-        notifications=args.notifications != "off",
+        notifications=args.notifications,
         poll_interval=args.poll_interval,
         airy_channel=airy_channel,
         theme=args.theme,

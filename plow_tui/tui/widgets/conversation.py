@@ -24,14 +24,15 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
 from plow_tui.terminal_text import safe_line, safe_text
-from plow_tui.tui.widgets.text import clipboard_text, day_label, first_url
+from plow_tui.tui.widgets.text import clipboard_text, day_label, display_time, first_url
 
 # How many lines from the top count as "near the top" for loading older pages.
 NEAR_TOP_LINES = 3
@@ -51,6 +52,10 @@ _MAX_STATE_WIDTH = 12
 # Rich) on the width of emoji sequences and flags: a `✓✓` pushed out of the
 # pane reads as `✓`. Before the body, nothing it follows is the network's.
 MARK_WIDTH = 2
+# The line above the first message that was unread when the chat was opened (`unread_from`).
+NEW_MESSAGES = "new messages"
+# A selection offset past the end of any line.
+_LINE_END = 1 << 30
 
 
 # Not `frozen=True`: a frozen dataclass sets every field through
@@ -82,6 +87,21 @@ def server_order(entry: Entry) -> datetime:
     """The order messages are kept in: time. Ties keep the order they came in (a stable
     sort), so two texts of ours sent in the same instant never swap (local ids are no order)."""
     return entry.at
+
+
+def first_unread(entries: Sequence[Entry], count: int) -> str | None:
+    """The uid of the oldest of the newest `count` inbound entries: where the unread part starts.
+
+    Fewer inbound entries shown than `count` (older pages not loaded): the oldest shown one.
+    """
+    found: str | None = None
+    for entry in reversed(entries):
+        if count <= 0:
+            break
+        if not entry.outbound:
+            found = entry.uid
+            count -= 1
+    return found
 
 
 def state_label(state: str | None) -> str:
@@ -169,6 +189,7 @@ class _Styles(NamedTuple):
     state: Style
     state_failed: Style
     separator: Style
+    unread: Style
     cursor: Style
     new: Style
     empty: Style
@@ -212,9 +233,11 @@ class Conversation(ScrollView, can_focus=True):
     client objects, no I/O.
     """
 
-    # Drag-selection would go through Widget.render, which a Line API widget
-    # doesn't use; `y` copies the selected message instead.
-    ALLOW_SELECT = False
+    # Text selection with the mouse, as Textual's own Line API `Log` does:
+    # each served strip carries its (column, line) in `offset` metadata
+    # (`Strip.apply_offsets`), the screen turns a drag into a `Selection` over
+    # them, and `get_selection` reads the text of only the lines it spans.
+    ALLOW_SELECT = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k,up", "cursor_up", "Previous", tooltip="Previous message", show=False),
@@ -238,6 +261,7 @@ class Conversation(ScrollView, can_focus=True):
         "conversation--state",
         "conversation--state-failed",
         "conversation--separator",
+        "conversation--unread",
         "conversation--cursor",
         "conversation--new",
         "conversation--empty",
@@ -258,6 +282,7 @@ class Conversation(ScrollView, can_focus=True):
         & > .conversation--state { color: $text-success; }
         & > .conversation--state-failed { color: $text-error; text-style: bold; }
         & > .conversation--separator { color: $text-muted; }
+        & > .conversation--unread { color: $text-accent; text-style: bold; }
         & > .conversation--cursor { background: $block-cursor-blurred-background; }
         &:focus > .conversation--cursor { background: $block-cursor-background 40%; }
         & > .conversation--new { background: $primary; color: $text; text-style: bold; }
@@ -322,6 +347,7 @@ class Conversation(ScrollView, can_focus=True):
         self._view: tuple[int, int] | None = None
         self._days: LRUCache[tuple[str, datetime], date] = LRUCache(2 * BLOCK_CACHE)  # local day of entries shown
         self._find_words: list[str] = []  # an open search: its words, highlighted in bodies
+        self._unread_from: str | None = None  # the entry the "new messages" line is drawn above
         self.set_entries(entries)
 
     # ----------------------------------------------------------------- public API
@@ -521,6 +547,23 @@ class Conversation(ScrollView, can_focus=True):
         self._changed(anchor)
         return True
 
+    @property
+    def unread_from(self) -> str | None:
+        """The entry the "new messages" line is drawn above (None: no line)."""
+        return self._unread_from
+
+    def mark_unread_from(self, uid: str | None) -> None:
+        """Draw the "new messages" line above entry `uid` (None removes it); the reader's place is kept."""
+        if uid == self._unread_from:
+            return
+        anchor = self._anchor()
+        changed = [self._index(u) for u in (self._unread_from, uid) if u is not None]
+        self._unread_from = uid
+        for index in changed:
+            if index is not None and self._width:
+                self._measure(index)
+        self._changed(anchor)
+
     def select(self, uid: str | None) -> None:
         """Select (and scroll to) the entry `uid`, or clear the selection."""
         if uid is not None and uid not in self._seq:
@@ -694,6 +737,7 @@ class Conversation(ScrollView, can_focus=True):
                 state=get("conversation--state"),
                 state_failed=get("conversation--state-failed"),
                 separator=get("conversation--separator"),
+                unread=get("conversation--unread"),
                 cursor=get("conversation--cursor", partial=True),
                 new=get("conversation--new"),
                 empty=get("conversation--empty"),
@@ -713,15 +757,17 @@ class Conversation(ScrollView, can_focus=True):
         key = (entry.uid, entry.at)
         day = self._days.get(key)
         if day is None:
-            day = entry.at.astimezone().date()
-            self._days[key] = day
+            day = self._days[key] = display_time(self.app, entry.at).date()
         return day
 
     def _separator_for(self, index: int) -> str | None:
+        # One line at most, so everything that counts a block's separator as one line holds:
+        # the unread marker joins the day's label when both fall on the same entry.
         day = self._local_day(index)
-        if index > 0 and self._local_day(index - 1) == day:
-            return None
-        return day_label(day, self._clock().astimezone().date())
+        label = None if index > 0 and self._local_day(index - 1) == day else day_label(day, display_time(self.app, self._clock()).date())
+        if self._unread_from is not None and self._entries[index].uid == self._unread_from:
+            return f"{label} · {NEW_MESSAGES}" if label else NEW_MESSAGES
+        return label
 
     def _cached_block(self, index: int) -> _Block | None:
         entry = self._entries[index]
@@ -761,9 +807,8 @@ class Conversation(ScrollView, can_focus=True):
         text = f" {label} "
         left = max(0, (width - cell_len(text)) // 2)
         right = max(0, width - left - cell_len(text))
-        return Strip(
-            [Segment("─" * left + text + "─" * right, styles.separator)], width
-        ).adjust_cell_length(width, styles.base)
+        style = styles.unread if label.endswith(NEW_MESSAGES) else styles.separator
+        return Strip([Segment("─" * left + text + "─" * right, style)], width).adjust_cell_length(width, styles.base)
 
     def _render_entry(self, entry: Entry, width: int) -> list[Strip]:
         styles = self._style_set()
@@ -791,7 +836,7 @@ class Conversation(ScrollView, can_focus=True):
             line.truncate(body_width, overflow="fold")
             if number == 0:
                 segments = [
-                    Segment(f"{entry.at.astimezone():%H:%M}", styles.time),
+                    Segment(f"{display_time(self.app, entry.at):%H:%M}", styles.time),
                     Segment("  ", styles.base),
                     Segment(author_text.plain, author_style),
                     Segment("  ", styles.base),
@@ -916,10 +961,16 @@ class Conversation(ScrollView, can_focus=True):
         block = self._block(index)
         if offset >= len(block.strips):
             return Strip.blank(width, styles.base)
-        strip = block.strips[offset]
+        # The offsets are cached on the block's strip, per line it is shown at.
+        strip = block.strips[offset].apply_offsets(0, line)
         on_separator = block.separator is not None and offset == 0
         if block.entry.uid == self._cursor and not on_separator:
             strip = Strip(Segment.apply_style(strip, post_style=styles.cursor), strip.cell_length)
+        selection = self.text_selection
+        if selection is not None:
+            span = selection.get_span(line)
+            if span is not None:
+                strip = _styled_span(strip, *span, self.screen.get_component_rich_style("screen--selection"))
         return strip
 
     def _centered(self, text: str, width: int, style: Style) -> Strip:
@@ -928,6 +979,51 @@ class Conversation(ScrollView, can_focus=True):
         left = max(0, (width - length) // 2)
         segments = [Segment(" " * left, styles.base), Segment(text, style)]
         return Strip(segments).adjust_cell_length(width, styles.base)
+
+    # ----------------------------------------------------------------- text selection
+
+    @property
+    def allow_select(self) -> bool:
+        # A ScrollView is a container, which Textual would not let be selected.
+        return True
+
+    def _line_text(self, line: int) -> str:
+        """What virtual line `line` shows, as selection offsets count it (a day separator: its label)."""
+        index, offset = self._find(line)
+        block = self._block(index)
+        if offset >= len(block.strips):
+            return ""
+        text = block.strips[offset].text
+        if block.separator is not None and offset == 0:
+            return text.strip(" ─")
+        return text.rstrip()
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text, reading (and wrapping) only the lines the selection spans."""
+        if not self._entries or not self._width:
+            return None
+        start = selection.start or Offset(0, 0)
+        end = selection.end or Offset(_LINE_END, self._lines.total - 1)
+        first, last = start.y, min(end.y, self._lines.total - 1)
+        if last < first:
+            return None
+        text = "\n".join(self._line_text(line) for line in range(first, last + 1))
+        shifted = Selection(Offset(start.x, 0), Offset(end.x, last - first))
+        return shifted.extract(text), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def text_select_all(self) -> None:
+        """A double click selects the message under the mouse, not every loaded line."""
+        index = self._cursor_index()
+        if index is None or not self._width:
+            return
+        self._measure(index)
+        block = self._block(index)
+        start = self._lines.start(index) + (1 if block.separator is not None else 0)
+        end = self._lines.start(index) + len(block.strips) - 1
+        self.screen.selections = {self: Selection(Offset(0, start), Offset(_LINE_END, end))}
 
     # ----------------------------------------------------------------- selection
 
@@ -1033,8 +1129,8 @@ class Conversation(ScrollView, can_focus=True):
     def action_copy(self) -> None:
         entry = self._selected_entry()
         if entry is not None:
+            # The app's copy path says what was copied (and tries a local clipboard too).
             self.app.copy_to_clipboard(clipboard_text(entry.body))
-            self.notify("Message copied", timeout=2)
 
     def action_open_link(self) -> None:
         entry = self._selected_entry()
@@ -1058,6 +1154,26 @@ class Conversation(ScrollView, can_focus=True):
         if block.separator is not None and inner == 0:
             return
         self._set_cursor(self._entries[index].uid)
+
+
+def _styled_span(strip: Strip, start: int, end: int, style: Style) -> Strip:
+    """`strip` with characters `start`..`end` (-1: to the end) in `style` added; cells unchanged."""
+    segments: list[Segment] = []
+    at = 0
+    for text, seg_style, control in strip:
+        length = len(text)
+        lo = max(start - at, 0)
+        hi = length if end == -1 else min(end - at, length)
+        if control or lo >= hi:
+            segments.append(Segment(text, seg_style, control))
+        else:
+            if lo:
+                segments.append(Segment(text[:lo], seg_style))
+            segments.append(Segment(text[lo:hi], seg_style + style if seg_style else style))
+            if hi < length:
+                segments.append(Segment(text[hi:], seg_style))
+        at += length
+    return Strip(segments, strip.cell_length)
 
 
 def _highlighted(text: str, words: list[str], style: Style, match: Style) -> list[Segment]:
