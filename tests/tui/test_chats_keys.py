@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from support.waits import nothing_more
+from support.waits import nothing_more, workers_idle
 from app_fakes import sandbox_factory, screen_text, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
     chat_with_myself,
@@ -41,13 +41,15 @@ async def test_tab_cycles_list_messages_editor_and_slash_filters(sandbox_factory
         await sms(base, phone, second.number, "the blue one")
         await wait_for(pilot, lambda: chat_list.get_chat(second.uid).preview == "the blue one")
         await open_chat(pilot, screen, first.uid)
+        await workers_idle(pilot)  # whatever opening the chat focuses has been focused
         chat_list.focus()
+        await wait_for(pilot, lambda: app.focused is chat_list, what="the list focused")
         await pilot.press("tab")
-        assert isinstance(app.focused, Conversation)
+        await wait_for(pilot, lambda: isinstance(app.focused, Conversation), what="the messages focused")
         await pilot.press("tab")
-        assert isinstance(app.focused, Compose)
+        await wait_for(pilot, lambda: isinstance(app.focused, Compose), what="the editor focused")
         await pilot.press("shift+tab", "shift+tab")
-        assert app.focused is chat_list
+        await wait_for(pilot, lambda: app.focused is chat_list, what="the list focused again")
 
         await pilot.press("slash")
         for char in "blue":

@@ -149,7 +149,7 @@ async def test_failed_chat_shows_why_and_recreates_with_the_same_members(sandbox
         assert fresh.status == "pending"
         assert [m.display_name for m in fresh.members] == ["Sarah", "Patrick"]
         assert screen.query_one(ChatList).get_chat(doomed.uid) is None
-        assert len(set(CODE.findall(squash(screen_text(app))))) == 2
+        await wait_for(pilot, lambda: len(set(CODE.findall(squash(screen_text(app))))) == 2, what="the fresh codes")
         async with PlowClient(base, token) as api:
             assert [c.uid for c in await api.chats() if c.status == "pending"] == [fresh.uid]
 

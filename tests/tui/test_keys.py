@@ -196,7 +196,7 @@ async def test_the_footer_drops_the_palette_tag_when_the_terminal_narrows() -> N
     app = demo_data.chats_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await _editor_open(pilot)
-        assert "^p palette" in footer(app)
+        await wait_for(pilot, lambda: "^p palette" in footer(app), what="the footer for the editor")
         await pilot.resize_terminal(80, 24)
         await wait_for(pilot, lambda: "^p palette" not in footer(app), what="the tag gone")
         assert "f1 Keys" in footer(app)

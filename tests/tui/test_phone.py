@@ -31,7 +31,7 @@ async def test_p_opens_phone_prefilled_and_sending_signs_in(sandbox_factory) -> 
         assert "Phone +1 (555) 123-0002" in text
         assert "texting +1 (555) 000-0001" in text
         assert phone.query_one("#phone-compose").value == pending.text
-        assert "esc Back" in screen_text(app)
+        await wait_for(pilot, lambda: "esc Back" in screen_text(app), what="the phone's footer")
 
         await pilot.press("escape")  # back to the code, and in again
         await wait_for(pilot, lambda: isinstance(app.screen, ActivationScreen), what="the activation screen")
