@@ -313,7 +313,10 @@ class ChatStream:
         except _Dropped as dropped:
             return dropped.reason
         try:
-            await asyncio.wait_for(self._await_connected(ws), self._open_timeout)
+            # `asyncio.timeout`, not `wait_for`: Python 3.11's `wait_for` loses a
+            # cancel (Ctrl+C) that lands as the frame arrives (see tokens.run_blocking).
+            async with asyncio.timeout(self._open_timeout):
+                await self._await_connected(ws)
         except TimeoutError:
             return "no `connected` frame"
         except (OSError, EOFError, WebSocketException) as error:
@@ -335,7 +338,8 @@ class ChatStream:
         ws = await self._open()
         try:
             try:
-                await asyncio.wait_for(self._await_connected(ws), self._open_timeout)
+                async with asyncio.timeout(self._open_timeout):  # not `wait_for`: see `check_connection`
+                    await self._await_connected(ws)
                 await self._resolve_anchors()
                 backlog, changed, skipped = await self._backfill()
                 for chat_uid in skipped:
