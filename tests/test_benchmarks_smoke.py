@@ -36,8 +36,8 @@ FIGURES = {
     "store": {"store_size_100k", "search_100k", "store_open_100k", "store_start", "burst_with_store"},
 }
 # The groups run as one process each: the quick ones together, the sandbox's
-# (which start one sandbox per process) in pairs of about 10 s on an idle machine.
-GROUPS = [("open", "chat_list", "memory"), ("append", "startup"), ("burst", "backfill"), ("cli", "idle"), ("store",)]
+# (which start one sandbox per process) one each, the longest about 10 s on an idle machine.
+GROUPS = [("open", "chat_list", "memory"), ("append",), ("startup",), ("burst",), ("backfill",), ("cli",), ("idle",), ("store",)]
 UNITS = {"s", "ms", "MiB", "msg/s", "%"}
 
 
