@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -44,14 +45,14 @@ from plow_tui.tui.plow_views import (
 )
 from plow_tui.tui.screens.chat_feed import ChatFeed
 from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
-from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
-from plow_tui.tui.widgets.compose import Compose
-from plow_tui.tui.widgets.outbox import Outbox
 from plow_tui.tui.widgets.conversation import Conversation, Entry
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
+    from plow_tui.tui.widgets.chat_pane import ChatPane
+    from plow_tui.tui.widgets.compose import Compose
+    from plow_tui.tui.widgets.outbox import Outbox
     from plow_tui.store.history import HistoryStore
     from plow_tui.store.writer import StoreWriter
     from plow_tui.tui.app import PlowApp
@@ -66,6 +67,12 @@ PREVIEW_BATCH = 50  # previews applied to the list together
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
 ROW_INTERVAL = 0.25  # seconds: a chat's row follows its newest message at most this often
 LOAD_RETRY_MAX = 30.0  # seconds: the longest wait between tries to load the chats while the server is unreachable
+
+
+def _is_editor(widget: object) -> bool:
+    """Whether `widget` is a chat's editor (only once a chat has opened is its module loaded)."""
+    compose = sys.modules.get("plow_tui.tui.widgets.compose")
+    return compose is not None and isinstance(widget, compose.Compose)
 
 
 class ChatsScreen(Screen[None]):
@@ -488,13 +495,14 @@ class ChatsScreen(Screen[None]):
                 markup=False,
             )
 
-    @on(Outbox.Sent)
-    def _sent(self, message: Outbox.Sent) -> None:
+    # The pane's widgets (ChatPane, Outbox, the Compose editor, a TextArea) are
+    # imported when the first chat opens, not before the list's first frame:
+    # so their messages are handled by name, not with @on(class).
+    def on_outbox_sent(self, message: Outbox.Sent) -> None:
         self._write("add_messages", [message.message])
         self._note_last(message.chat_uid, message.message)
 
-    @on(Outbox.SignInRefused)
-    def _sign_in_refused(self, message: Outbox.SignInRefused) -> None:
+    def on_outbox_sign_in_refused(self, message: Outbox.SignInRefused) -> None:
         self._handle_error("send your message", message.error)
 
     @on(ChatChanged)
@@ -785,6 +793,8 @@ class ChatsScreen(Screen[None]):
         switcher = self.query_one(ContentSwitcher)
         pane = self.pane(chat_uid)
         if pane is None:
+            from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
+
             pane = ChatPane(
                 chat,
                 codes=self._codes.setdefault(chat_uid, {}),
@@ -823,8 +833,7 @@ class ChatsScreen(Screen[None]):
         pane.loading_older = True
         self._load_page(pane.chat.uid, message.oldest_uid)
 
-    @on(Compose.Submitted)
-    def _submitted(self, message: Compose.Submitted) -> None:
+    def on_compose_submitted(self, message: Compose.Submitted) -> None:
         pane = self.pane(self._open_uid or "")
         if pane is None:
             return
@@ -840,10 +849,10 @@ class ChatsScreen(Screen[None]):
 
     # -- drafts -----------------------------------------------------------------------------
 
-    @on(Compose.Changed)
-    def _draft_changed(self, message: Compose.Changed) -> None:
+    def on_text_area_changed(self, message: Compose.Changed) -> None:
         pane = message.text_area.parent
-        if not isinstance(pane, ChatPane):
+        chat = getattr(pane, "chat", None)
+        if chat is None or pane is not self._panes.get(chat.uid):  # not a chat's editor
             return
         text = message.text_area.text
         # Say it before Enter: a text over the limit goes as several (PROTOCOL §5).
@@ -857,8 +866,7 @@ class ChatsScreen(Screen[None]):
             self._drafts.pop(pane.chat.uid, None)
         self._save_drafts_soon()
 
-    @on(Outbox.Changed)
-    def _outbox_changed(self) -> None:
+    def on_outbox_changed(self) -> None:
         # Soon is enough: a text's state after it went out is only a hint on
         # disk (a restart checks the history for any that was not refused).
         self._save_drafts_soon()
@@ -906,7 +914,7 @@ class ChatsScreen(Screen[None]):
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        typing = isinstance(self.focused, (Compose, Input))
+        typing = isinstance(self.focused, Input) or _is_editor(self.focused)
         if action == "find":
             # In the chat filter, Ctrl+F keeps the box's own meaning (delete a word).
             return self.pane(self._open_uid or "") is not None and self.focused is not self.query_one("#filter", Input)
