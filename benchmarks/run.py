@@ -385,7 +385,7 @@ async def running_app(sandbox: Sandbox, token: str, client_factory: Callable[...
 
 async def open_live_chat(pilot: Any, chat_uid: str, timeout: float) -> Any:
     """Wait for the main screen, open the chat, wait for its first page and the live stream."""
-    from plow_tui.tui.screens.chats import ChatsScreen
+    from plow_tui.tui.plow.chats import ChatsScreen
 
     app = pilot.app
     await until(lambda: isinstance(app.screen, ChatsScreen) and app.screen.chats_loaded, timeout=timeout, what="chats")

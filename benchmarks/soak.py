@@ -109,7 +109,7 @@ async def soak(plan: Plan, emit: Callable[[dict[str, Any]], None]) -> dict[str, 
     import httpx
 
     from plow_tui.client.tokens import MemoryStore, TokenStore
-    from plow_tui.tui.screens.chats import ChatsScreen
+    from plow_tui.tui.plow.chats import ChatsScreen
 
     sandbox = Sandbox()
     try:

@@ -156,7 +156,7 @@ def _bench_search(path: Path, count: int, Result: Any) -> Any:
 
 async def _bench_open(path: Path, count: int, sizes: Any, run: Any) -> Any:
     from plow_tui.store.history import HistoryStore
-    from plow_tui.tui.plow_views import message_entry
+    from plow_tui.tui.plow.views import message_entry
     from plow_tui.tui.widgets.conversation import Conversation
 
     big_chat = "cht_bench00000"

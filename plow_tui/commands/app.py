@@ -55,7 +55,7 @@ def run_app(args: argparse.Namespace) -> int:
         from plow_tui.logs import configure_logging
         from plow_tui.tui.app import AppConfig, PlowApp
         from plow_tui.tui.clipboard import clipboard_commands
-        from plow_tui.tui.screens import chats  # noqa: F401 - shown first when signed in: load it before the freeze
+        from plow_tui.tui.plow import chats  # noqa: F401 - shown first when signed in: load it before the freeze
     finally:
         gc.freeze()
         gc.enable()
@@ -152,7 +152,7 @@ def run_phone(args: argparse.Namespace) -> int:
     from plow_tui.logs import configure_logging
     from plow_tui.tui.app import PhoneApp
     from plow_tui.tui.clipboard import clipboard_commands
-    from plow_tui.tui.screens.phone import Draft
+    from plow_tui.tui.plow.phone import Draft
 
     api_url = args.api_url
     if _same_url(api_url, LIVE_API_URL):

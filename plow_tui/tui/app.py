@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
     from plow_tui.client.tokens import TokenStore
     from plow_tui.store.location import Histories
-    from plow_tui.tui.screens.phone import Draft, PhoneFactory
+    from plow_tui.tui.plow.phone import Draft, PhoneFactory
 
 ClientFactory = Callable[[str, "str | None"], "PlowClient"]
 Clock = Callable[[], datetime]
@@ -50,13 +50,13 @@ def _is_phone(screen: Screen) -> bool:
     The phone screen is imported when first opened, not at startup (it is not
     needed for the first paint), so a screen can only be one once it is loaded.
     """
-    phone = sys.modules.get("plow_tui.tui.screens.phone")
+    phone = sys.modules.get("plow_tui.tui.plow.phone")
     return phone is not None and isinstance(screen, phone.PhoneScreen)
 
 
 def _is_airy(screen: Screen) -> bool:
     """Whether `screen` is the Airy conversation (imported when first opened, like the phone)."""
-    airy = sys.modules.get("plow_tui.tui.screens.airy")
+    airy = sys.modules.get("plow_tui.tui.airy.screen")
     return airy is not None and isinstance(screen, airy.AiryScreen)
 
 
@@ -342,13 +342,13 @@ class PlowApp(PlowBaseApp):
 
     def show_activation(self, note: str | None = None) -> None:
         """Sign in by text; `note` says why (e.g. the saved token was refused)."""
-        from plow_tui.tui.screens.activation import ActivationScreen
+        from plow_tui.tui.plow.activation import ActivationScreen
 
         self._open_place(ActivationScreen(note=note))
 
     def show_chats(self, token: str, chat: Chat | None = None) -> None:
         """Signed in: open the chats. `chat` is the chat activation provisioned, if any."""
-        from plow_tui.tui.screens.chats import ChatsScreen
+        from plow_tui.tui.plow.chats import ChatsScreen
 
         self._open_place(ChatsScreen(token, chat))
 
@@ -397,7 +397,7 @@ class PlowApp(PlowBaseApp):
         """Open the sandbox's Airy channel over the current screen (Escape comes back)."""
         if not self.check_action("airy", ()) or self.config.airy_channel is None:
             return
-        from plow_tui.tui.screens.airy import AiryScreen
+        from plow_tui.tui.airy.screen import AiryScreen
 
         while isinstance(self.screen, KeysScreen) or _is_phone(self.screen):
             self.pop_screen()
@@ -414,7 +414,7 @@ class PlowApp(PlowBaseApp):
     def action_phone(self) -> None:
         if not self.check_action("phone", ()) or self.phone_factory is None:
             return
-        from plow_tui.tui.screens.phone import PhoneScreen
+        from plow_tui.tui.plow.phone import PhoneScreen
 
         draft_of = getattr(self.screen, "phone_draft", None)
         draft: Draft | None = draft_of() if draft_of is not None else None
@@ -457,7 +457,7 @@ class PhoneApp(PlowBaseApp):
         self.draft = draft
 
     def on_mount(self) -> None:
-        from plow_tui.tui.screens.phone import PhoneScreen
+        from plow_tui.tui.plow.phone import PhoneScreen
 
         self.push_screen(
             PhoneScreen(
@@ -492,7 +492,7 @@ class AiryApp(PlowBaseApp):
         self._screen_options = screen_options or {}
 
     def on_mount(self) -> None:
-        from plow_tui.tui.screens.airy import AiryScreen
+        from plow_tui.tui.airy.screen import AiryScreen
 
         self.push_screen(
             AiryScreen(self.url, self.channel_id, store=self.token_store, standalone=True, **self._screen_options)

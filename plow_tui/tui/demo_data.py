@@ -158,7 +158,7 @@ def activation_app(
 
 def phone_app(draft_text: str = f"Plow Activate: {CODE}") -> PhoneApp:
     """`plow-tui phone` with `PHONE_INBOX` and a text ready to send to `LINE`."""
-    from plow_tui.tui.screens.phone import Draft
+    from plow_tui.tui.plow.phone import Draft
 
     return PhoneApp(
         "http://127.0.0.1:8765",

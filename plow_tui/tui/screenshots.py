@@ -70,7 +70,7 @@ def activation_in(phase_name: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     """
 
     async def steps(pilot: Pilot[Any]) -> None:
-        from plow_tui.tui.screens.activation import ActivationScreen, Phase
+        from plow_tui.tui.plow.activation import ActivationScreen, Phase
 
         phase = Phase[phase_name]
 
@@ -94,7 +94,7 @@ def expired_redeem() -> Redeem:
 
 async def main_screen(pilot: Pilot[Any]) -> Any:
     """Steps: wait for the chat list and its previews; return the main screen."""
-    from plow_tui.tui.screens.chats import ChatsScreen
+    from plow_tui.tui.plow.chats import ChatsScreen
 
     app = pilot.app
     await wait_for(pilot, lambda: isinstance(app.screen, ChatsScreen) and app.screen.chats_loaded, what="the chats")
@@ -115,7 +115,7 @@ async def open_chat(pilot: Pilot[Any], screen: Any, chat_uid: str) -> Any:
 async def busy_main_screen(pilot: Pilot[Any]) -> None:
     """Steps: Ada's chat open with every delivery state; two unread texts from Bob."""
     from plow_tui.client import events as ev
-    from plow_tui.tui.screens.chat_feed import ChatFeed
+    from plow_tui.tui.plow.chat_feed import ChatFeed
 
     screen = await main_screen(pilot)
     pane = await open_chat(pilot, screen, "cht_ada")
@@ -150,7 +150,7 @@ async def confirm_delete(pilot: Pilot[Any]) -> None:
 
 async def new_chat_dialog(pilot: Pilot[Any]) -> None:
     """Steps: Ctrl+N, two members typed in."""
-    from plow_tui.tui.screens.new_chat import NewChatScreen
+    from plow_tui.tui.plow.new_chat import NewChatScreen
 
     await main_screen(pilot)
     await pilot.press("ctrl+n")
@@ -164,7 +164,7 @@ async def new_chat_dialog(pilot: Pilot[Any]) -> None:
 
 async def pending_codes(pilot: Pilot[Any]) -> None:
     """Steps: the new chat created, its members' VERIFY- codes waiting."""
-    from plow_tui.tui.screens.chats import ChatsScreen
+    from plow_tui.tui.plow.chats import ChatsScreen
 
     await new_chat_dialog(pilot)
     await pilot.press("enter")
@@ -177,7 +177,7 @@ async def pending_codes(pilot: Pilot[Any]) -> None:
 
 async def phone_live(pilot: Pilot[Any]) -> None:
     """Steps: the simulated phone with its inbox, connected."""
-    from plow_tui.tui.screens.phone import PhoneScreen
+    from plow_tui.tui.plow.phone import PhoneScreen
 
     def live() -> bool:
         screen = pilot.app.screen
@@ -202,7 +202,7 @@ async def keys_of_main_screen(pilot: Pilot[Any]) -> None:
 
 async def airy_conversation(pilot: Pilot[Any]) -> None:
     """Steps: the Airy screen with its history shown, live, and a draft in the editor."""
-    from plow_tui.tui.screens.airy import AiryScreen
+    from plow_tui.tui.airy.screen import AiryScreen
 
     app = pilot.app
     screen = await wait_for(pilot, lambda: isinstance(app.screen, AiryScreen) and app.screen, what="the Airy screen")

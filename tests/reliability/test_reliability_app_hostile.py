@@ -20,7 +20,7 @@ from reliability_helpers import app_on, memory_store_with, new_phone, screen_tex
 import plow_tui.client.stream as stream_module
 from plow_tui.client.stream import ChatStream
 from plow_tui.sandbox import SandboxConfig, SandboxServer
-from plow_tui.tui.screens.chats import ChatsScreen
+from plow_tui.tui.plow.chats import ChatsScreen
 from plow_tui.terminal_text import safe_text as literal
 
 HOSTILE = [

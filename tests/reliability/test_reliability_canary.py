@@ -34,8 +34,8 @@ from plow_tui.client.tokens import FileStore, TokenStore
 from plow_tui.logs import configure_logging, write_crash_report
 from plow_tui.paths import config_dir
 from plow_tui.sandbox import SandboxConfig, SandboxServer
-from plow_tui.tui.screens.activation import ActivationScreen
-from plow_tui.tui.screens.chats import ChatsScreen
+from plow_tui.tui.plow.activation import ActivationScreen
+from plow_tui.tui.plow.chats import ChatsScreen
 from plow_tui.tui.screens.help import KeysScreen
 
 # The sandbox's tickets start `wst_`; a redacted URL keeps `ticket=[redacted]`, which is fine.

@@ -28,7 +28,7 @@ from plow_tui.client.events import MessagesArrived, MessageStatusChanged
 from plow_tui.client.http import PlowClient
 from plow_tui.client.stream import NO_MESSAGES, ChatStream
 from plow_tui.sandbox import SandboxConfig, SandboxServer
-from plow_tui.tui.screens.chats import ChatsScreen
+from plow_tui.tui.plow.chats import ChatsScreen
 from plow_tui.tui.widgets.conversation import Conversation
 
 SEED = int(os.environ.get("PLOW_CHAOS_SEED", "7117"))

@@ -26,8 +26,8 @@ from plow_tui.client.tokens import FileStore, TokenStore
 from plow_tui.paths import config_dir
 from plow_tui.sandbox import SandboxConfig, SandboxServer
 from plow_tui.tui.app import PlowApp
-from plow_tui.tui.screens.activation import ActivationScreen
-from plow_tui.tui.screens.chats import ChatsScreen
+from plow_tui.tui.plow.activation import ActivationScreen
+from plow_tui.tui.plow.chats import ChatsScreen
 
 # The app in a child process, headless; it prints what it reached, then waits to be killed.
 APP_SCRIPT = """
@@ -35,9 +35,9 @@ import asyncio, sys
 sys.path[:0] = [{helpers!r}, {tests!r}]
 from reliability_helpers import app_on, until
 from plow_tui.client.tokens import TokenStore
-from plow_tui.tui.screens.activation import ActivationScreen
-from plow_tui.tui.screens.chats import ChatsScreen
-from plow_tui.tui.drafts import default_path
+from plow_tui.tui.plow.activation import ActivationScreen
+from plow_tui.tui.plow.chats import ChatsScreen
+from plow_tui.tui.plow.drafts import default_path
 from plow_tui.tui.widgets.compose import Compose
 
 def saved(text):

@@ -25,8 +25,8 @@ from reliability_helpers import app_on, new_phone, sign_up, until
 
 from plow_tui.client.tokens import FileStore, TokenStore
 from plow_tui.sandbox import SandboxConfig, SandboxServer
-from plow_tui.tui.drafts import default_path
-from plow_tui.tui.screens.chats import ChatsScreen
+from plow_tui.tui.plow.drafts import default_path
+from plow_tui.tui.plow.chats import ChatsScreen
 
 # The app in a child process, headless: it sends "hello" in the chat, then waits to be killed.
 CHILD = """
@@ -34,7 +34,7 @@ import asyncio, sys
 sys.path[:0] = [{helpers!r}, {tests!r}]
 from reliability_helpers import app_on, until
 from plow_tui.client.tokens import TokenStore
-from plow_tui.tui.screens.chats import ChatsScreen
+from plow_tui.tui.plow.chats import ChatsScreen
 
 base, chat_uid = sys.argv[1], sys.argv[2]
 

@@ -140,7 +140,7 @@ def phase_of(app: PlowApp) -> Any:
 
 def pending_of(app: PlowApp) -> Any:
     """The activation screen's pending activation (its code), or None on any other screen."""
-    from plow_tui.tui.screens.activation import ActivationScreen
+    from plow_tui.tui.plow.activation import ActivationScreen
 
     screen = app.screen
     return screen.pending if isinstance(screen, ActivationScreen) else None

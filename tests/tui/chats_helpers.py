@@ -17,8 +17,8 @@ from app_fakes import memory_store, sandbox_app, text_line, wait_for
 
 from plow_tui.client.http import PlowClient
 from plow_tui.client.models import Chat, Message
-from plow_tui.tui.screens.chats import ChatsScreen
-from plow_tui.tui.widgets.chat_pane import ChatPane
+from plow_tui.tui.plow.chats import ChatsScreen
+from plow_tui.tui.plow.chat_pane import ChatPane
 
 _phones = itertools.count(1)
 

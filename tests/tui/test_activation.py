@@ -22,7 +22,7 @@ from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
 
 from plow_tui.client.http import PlowClient
 from plow_tui.client.tokens import FileStore, MemoryStore, TokenStore
-from plow_tui.tui.screens.activation import ActivationScreen, Phase
+from plow_tui.tui.plow.activation import ActivationScreen, Phase
 from plow_tui.tui.screens.help import KeysScreen
 
 OWNER_PHONE = "+15551230002"

@@ -10,7 +10,7 @@ from plow_tui.client.airy.events import AiryConversationRestarted, AiryMessagesA
 from plow_tui.client.events import ConnectionChanged
 from plow_tui.tui.demo_data import AIRY_HISTORY as HISTORY
 from plow_tui.tui.demo_data import airy_message, fake_airy_app
-from plow_tui.tui.screens.airy import CHANNEL_GONE, CONNECTING, AiryScreen
+from plow_tui.tui.airy.screen import CHANNEL_GONE, CONNECTING, AiryScreen
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 

@@ -21,9 +21,9 @@ from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
 from textual.command import CommandPalette
 
 from plow_tui.client.models import Redeem
-from plow_tui.tui.screens.activation import ActivationScreen
+from plow_tui.tui.plow.activation import ActivationScreen
 from plow_tui.tui.screens.help import KeysScreen
-from plow_tui.tui.screens.phone import PhoneScreen
+from plow_tui.tui.plow.phone import PhoneScreen
 
 
 def _leaks(secret: str, text: str) -> bool:

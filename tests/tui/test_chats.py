@@ -325,7 +325,7 @@ async def test_without_all_chats_tickets_the_open_chat_is_followed_on_its_own(sa
 async def test_no_token_or_ticket_in_logs_screens_or_drafts(sandbox_factory, caplog) -> None:
     import logging
 
-    from plow_tui.tui.drafts import default_path
+    from plow_tui.tui.plow.drafts import default_path
 
     caplog.set_level(logging.DEBUG)
     screens: list[str] = []
@@ -348,7 +348,7 @@ async def test_no_token_or_ticket_in_logs_screens_or_drafts(sandbox_factory, cap
 
 
 async def test_started_while_the_server_fails_it_retries_by_itself_and_says_so(sandbox_factory) -> None:
-    from plow_tui.tui.screens.chats import ChatsScreen
+    from plow_tui.tui.plow.chats import ChatsScreen
 
     account = await signed_up(sandbox_factory)
     await fault(account.base, fail_next={"status": 503, "count": 1000})

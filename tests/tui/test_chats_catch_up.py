@@ -6,7 +6,7 @@ from app_fakes import sandbox_factory, wait_for  # noqa: F401 - sandbox_factory 
 from chats_helpers import chats_app, main_screen, new_phone, sign_up
 
 from plow_tui.client import events as ev
-from plow_tui.tui.screens.chat_feed import ChatFeed
+from plow_tui.tui.plow.chat_feed import ChatFeed
 
 
 async def test_a_skipped_catch_up_is_shown_as_a_notice(sandbox_factory) -> None:

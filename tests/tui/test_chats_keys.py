@@ -19,8 +19,8 @@ from chats_helpers import (
     sms,
 )
 
-from plow_tui.tui.plow_views import MAX_BODY
-from plow_tui.tui.screens.activation import ActivationScreen
+from plow_tui.tui.plow.views import MAX_BODY
+from plow_tui.tui.plow.activation import ActivationScreen
 from plow_tui.tui.widgets.chat_list import ChatList
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.conversation import Conversation

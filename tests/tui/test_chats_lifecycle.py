@@ -28,9 +28,9 @@ from support.waits import nothing_more
 from textual.strip import Strip
 
 from plow_tui.client.http import PlowClient
-from plow_tui.tui.drafts import default_path
+from plow_tui.tui.plow.drafts import default_path
 from plow_tui.tui.screens.confirm import ConfirmScreen
-from plow_tui.tui.screens.new_chat import NewChatScreen
+from plow_tui.tui.plow.new_chat import NewChatScreen
 from plow_tui.tui.widgets.chat_list import ChatList
 
 CODE = re.compile(r"VERIFY-[A-Z0-9]{6}")

@@ -79,3 +79,15 @@ async def test_accents_and_case_fold_and_no_match_says_so() -> None:
         bar.open("zebra")
         await pilot.pause()
         assert "no match" in str(app.query_one("#find-count").render())
+
+
+async def test_the_query_stays_visible_while_the_box_has_focus() -> None:
+    """Input's own `:focus` rule draws a tall border; in a one-line bar that left no row for the text."""
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        bar = app.query_one(FindBar)
+        box = bar.query_one("#find-input")
+        bar.open()
+        await pilot.press(*"dinn")
+        await wait_for(pilot, lambda: box.has_focus and box.content_region.height > 0, what="room for the query in the focused box")
+        assert box.content_region.height == 1 and box.region.height == 1

@@ -15,7 +15,7 @@ from plow_tui.client.http import PlowClient
 from plow_tui.client.phone import SandboxPhone
 from plow_tui.store.location import Histories
 from plow_tui.tui.app import AppConfig, PlowApp
-from plow_tui.tui.screens.chats import ChatsScreen
+from plow_tui.tui.plow.chats import ChatsScreen
 from plow_tui.tui.widgets.chat_list import ChatList
 from plow_tui.tui.widgets.status_bar import StatusBar
 

@@ -73,7 +73,7 @@ async def test_f1_shows_our_keys_from_the_editor(size) -> None:
 
 
 async def test_f2_opens_the_sandbox_phone_from_the_editor_without_typing() -> None:
-    from plow_tui.tui.screens.phone import PhoneScreen
+    from plow_tui.tui.plow.phone import PhoneScreen
 
     app = demo_data.chats_app(sandbox=True)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -126,7 +126,7 @@ async def test_confirm_dialog_arrows_move_between_its_buttons(size) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_editor_says_when_a_draft_goes_as_several_texts(size) -> None:
-    from plow_tui.tui.plow_views import MAX_BODY
+    from plow_tui.tui.plow.views import MAX_BODY
 
     app = demo_data.chats_app()
     async with app.run_test(size=size) as pilot:
@@ -142,7 +142,7 @@ async def test_the_editor_says_when_a_draft_goes_as_several_texts(size) -> None:
 
 
 async def test_new_chat_buttons_stay_in_view_at_80x24_with_many_members() -> None:
-    from plow_tui.tui.screens.new_chat import NewChatScreen
+    from plow_tui.tui.plow.new_chat import NewChatScreen
     from plow_tui.tui.screenshots import new_chat_dialog
 
     app = demo_data.chats_app()
@@ -179,7 +179,7 @@ async def test_new_chat_line_choice_shows_without_colour_and_moves_with_the_firs
 
 def test_delivery_failure_reason_is_read_tolerantly_and_shown_literally() -> None:
     from plow_tui.client.models import Message
-    from plow_tui.tui.plow_views import delivery_failure
+    from plow_tui.tui.plow.views import delivery_failure
 
     def failed(**raw):
         return Message.from_json({"uid": "msg_1", "status": "failed", **raw})

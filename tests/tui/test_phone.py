@@ -17,8 +17,8 @@ from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
 from plow_tui.client.http import PlowClient
 from plow_tui.client.phone import SandboxPhone, format_phone, normalize_phone
 from plow_tui.tui.app import PhoneApp
-from plow_tui.tui.screens.activation import ActivationScreen
-from plow_tui.tui.screens.phone import NumberPrompt, PhoneScreen
+from plow_tui.tui.plow.activation import ActivationScreen
+from plow_tui.tui.plow.phone import NumberPrompt, PhoneScreen
 
 
 async def test_p_opens_phone_prefilled_and_sending_signs_in(sandbox_factory) -> None:

@@ -9,7 +9,7 @@ from chats_helpers import main_screen, signed_up, sms
 from test_history_app import bodies, history_app
 
 from plow_tui.store.location import Histories
-from plow_tui.tui.screens.search import SearchScreen
+from plow_tui.tui.plow.search import SearchScreen
 from plow_tui.tui.widgets.chat_list import ChatList
 
 

@@ -15,8 +15,8 @@ from app_fakes import sandbox_factory, screen_text, squash, wait_for  # noqa: F4
 from chats_helpers import fault, history, on_main_screen, opened_chat, phone_texts, shown_uids, signed_up
 
 from plow_tui.client.models import Message
-from plow_tui.tui.drafts import DraftFile, Unsent, default_path
-from plow_tui.tui.widgets.outbox import landed_as
+from plow_tui.tui.plow.drafts import DraftFile, Unsent, default_path
+from plow_tui.tui.plow.outbox import landed_as
 
 AT = datetime(2026, 9, 14, 12, 0, tzinfo=timezone.utc)
 

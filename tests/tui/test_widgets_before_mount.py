@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import ContentSwitcher, Static
 
 from plow_tui.tui.demo_data import NOW, TEAM, FakePlow
-from plow_tui.tui.widgets.chat_pane import ChatPane, VerificationPanel
+from plow_tui.tui.plow.chat_pane import ChatPane, VerificationPanel
 from plow_tui.tui.widgets.conversation import Conversation, Entry
 
 

@@ -1,1 +1,1 @@
-"""Screens of the plow-tui app: activation, the simulated phone, keys, and what follows sign-in."""
+"""Screens any backend uses: the keys screen and the yes/no question (each backend's own screens live in its wing)."""

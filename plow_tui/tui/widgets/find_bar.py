@@ -26,7 +26,8 @@ class FindBar(Horizontal):
         height: 1;
         display: none;
         background: $boost;
-        & > Input { width: 1fr; height: 1; border: none; padding: 0 1; background: $boost; }
+        /* `:focus` too: Input's own focus rule draws a tall border, which leaves a one-line bar no row for the text */
+        & > Input, & > Input:focus { width: 1fr; height: 1; border: none; padding: 0 1; background: $boost; }
         & > Static { width: auto; padding: 0 1; color: $text-muted; }
     }
     """

@@ -21,9 +21,9 @@ from textual.widgets import Static
 
 from plow_tui.client.models import Chat, Member
 from plow_tui.terminal_text import safe_line
-from plow_tui.tui.drafts import Unsent
+from plow_tui.tui.plow.drafts import Unsent
 from plow_tui.tui.widgets.compose import Compose
-from plow_tui.tui.widgets.outbox import Outbox
+from plow_tui.tui.plow.outbox import Outbox
 from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.find_bar import FindBar
 from plow_tui.tui.widgets.notice import Notice

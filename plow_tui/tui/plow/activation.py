@@ -40,7 +40,7 @@ from plow_tui.client.activation import (
 from plow_tui.client.errors import NetworkError, PlowError, RateLimited, ServerUnavailable
 from plow_tui.client.tokens import SecretStoreError
 from plow_tui.terminal_text import error_text, safe_line
-from plow_tui.tui.screens.phone import Draft
+from plow_tui.tui.plow.phone import Draft
 from plow_tui.tui.widgets.qr import QRCode, sms_uri
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar, api_host
 from plow_tui.tui.widgets.text import format_number

@@ -43,13 +43,13 @@ from textual.widget import Widget
 
 from plow_tui.client.errors import ChatNotReady, DeliveryUnknown, NotSignedIn, PlowError
 from plow_tui.client.models import Message
-from plow_tui.tui.drafts import Unsent
-from plow_tui.tui.plow_views import later_state, message_entry, split_body
+from plow_tui.tui.plow.drafts import Unsent
+from plow_tui.tui.plow.views import later_state, message_entry, split_body
 from plow_tui.tui.widgets.conversation import Entry
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
-    from plow_tui.tui.widgets.chat_pane import ChatPane
+    from plow_tui.tui.plow.chat_pane import ChatPane
 
 # Outbound messages searched when checking whether an unknown send landed.
 CHECK_PAGE_SIZE = 50

@@ -33,8 +33,8 @@ from plow_tui.client.errors import NetworkError, NotFound, NotSignedIn, PlowErro
 from plow_tui.client.models import Chat, Member, Message
 from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.terminal_text import error_text
-from plow_tui.tui.drafts import DraftFile, Unsent
-from plow_tui.tui.plow_views import (
+from plow_tui.tui.plow.drafts import DraftFile, Unsent
+from plow_tui.tui.plow.views import (
     MAX_BODY,
     account_label,
     chat_summary,
@@ -43,20 +43,20 @@ from plow_tui.tui.plow_views import (
     message_entry,
     split_body,
 )
-from plow_tui.tui.screens.chat_feed import ChatFeed
+from plow_tui.tui.plow.chat_feed import ChatFeed
 from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.widgets.conversation import Conversation, Entry
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
-    from plow_tui.tui.widgets.chat_pane import ChatPane
+    from plow_tui.tui.plow.chat_pane import ChatPane
+    from plow_tui.tui.plow.outbox import Outbox
     from plow_tui.tui.widgets.compose import Compose
-    from plow_tui.tui.widgets.outbox import Outbox
     from plow_tui.store.history import HistoryStore
     from plow_tui.store.writer import StoreWriter
     from plow_tui.tui.app import PlowApp
-    from plow_tui.tui.screens.phone import Draft
+    from plow_tui.tui.plow.phone import Draft
 
 log = logging.getLogger(__name__)
 
@@ -793,7 +793,7 @@ class ChatsScreen(Screen[None]):
         switcher = self.query_one(ContentSwitcher)
         pane = self.pane(chat_uid)
         if pane is None:
-            from plow_tui.tui.widgets.chat_pane import ChatPane, pane_id
+            from plow_tui.tui.plow.chat_pane import ChatPane, pane_id
 
             pane = ChatPane(
                 chat,
@@ -878,7 +878,7 @@ class ChatsScreen(Screen[None]):
         self._draft_timer = self.set_timer(DRAFT_SAVE_DELAY, self._save_drafts)
 
     def _save_drafts(self) -> None:
-        """Write every chat's draft and unsent texts (see `plow_tui.tui.drafts`)."""
+        """Write every chat's draft and unsent texts (see `plow_tui.tui.plow.drafts`)."""
         self._draft_timer = None
         if self._draft_file is not None:
             unsent: dict[str, Sequence[Unsent]] = dict(self._restored)
@@ -966,7 +966,7 @@ class ChatsScreen(Screen[None]):
             pane.find_bar.open(pane.find_bar.query_one(Input).value if pane.find_bar.is_open else "")
 
     def action_search_all(self) -> None:
-        from plow_tui.tui.screens.search import SearchScreen
+        from plow_tui.tui.plow.search import SearchScreen
 
         history = self._history
         if history is None:
@@ -1059,7 +1059,7 @@ class ChatsScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen(question, "Recreate" if recreate else "Delete"), answered)
 
     def action_new_chat(self) -> None:
-        from plow_tui.tui.screens.new_chat import NewChatScreen
+        from plow_tui.tui.plow.new_chat import NewChatScreen
 
         def created(chat: Chat | None) -> None:
             if chat is not None:
@@ -1073,7 +1073,7 @@ class ChatsScreen(Screen[None]):
         For a pending chat that is the first waiting member's code (switch the
         phone's number with Ctrl+O to verify as someone else).
         """
-        from plow_tui.tui.screens.phone import Draft
+        from plow_tui.tui.plow.phone import Draft
 
         chat = self._chats.get(self._open_uid or "")
         if chat is None or not chat.number:

@@ -41,7 +41,7 @@ from plow_tui.client.airy.events import (
 )
 from plow_tui.client.events import ConnectionChanged
 from plow_tui.terminal_text import error_text, safe_line
-from plow_tui.tui.airy_views import airy_entry
+from plow_tui.tui.airy.views import airy_entry
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.conversation import Conversation, Entry
 from plow_tui.tui.widgets.notice import Notice

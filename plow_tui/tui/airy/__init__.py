@@ -1,0 +1,1 @@
+"""The Airy wing: the screen and parts only the Airy backend needs."""

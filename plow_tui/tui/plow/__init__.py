@@ -1,0 +1,1 @@
+"""The Plow wing: screens and parts only the Plow backend needs."""
