@@ -40,6 +40,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from plow_tui.client.errors import Forbidden, NetworkError, NotFound, NotSignedIn, PlowError
@@ -82,6 +83,10 @@ CATCH_UP_MESSAGES = _SEEN_LIMIT
 CATCH_UP_PAGES = 120
 # Statuses after which a message's delivery changes no more (PROTOCOL §5).
 _SETTLED = frozenset({"delivered", "failed", "received"})
+
+
+# A message dated further ahead than this is a wrong clock, not a floor for catch-ups.
+_CLOCK_SLACK = timedelta(days=1)
 
 
 class _Dropped(Exception):
@@ -205,13 +210,12 @@ class ChatStream:
         when = message.created_at
         if chat_uid is None or when is None:
             return
-        from datetime import datetime, timedelta, timezone
-
-        if when > datetime.now(timezone.utc) + timedelta(days=1):
-            return  # a clock far ahead must not hide every later catch-up
         floor = self._floors.get(chat_uid)
-        if floor is None or when > floor:
-            self._floors[chat_uid] = when
+        if floor is not None and when <= floor:
+            return  # most of a catch-up's messages: nothing to raise, no clock to read
+        if when > datetime.now(timezone.utc) + _CLOCK_SLACK:
+            return  # a clock far ahead must not hide every later catch-up
+        self._floors[chat_uid] = when
 
     @property
     def last_uids(self) -> dict[str, str | None]:
