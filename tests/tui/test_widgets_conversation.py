@@ -178,6 +178,23 @@ async def test_follows_the_bottom_only_when_the_reader_is_there() -> None:
         assert lines[-1].endswith("message 103")
 
 
+async def test_new_lines_move_the_scrollbar_without_laying_out_the_screen() -> None:
+    # A virtual size set through the reactive laid out the whole screen, and so
+    # repainted every widget on it, for each batch of a burst (issue #19): the
+    # keys typed meanwhile waited for it. The height on screen does not follow
+    # the lines here, so only the scrollbar has to.
+    async with Host(many(100)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        await pilot.pause()
+        assert conversation.show_vertical_scrollbar
+        conversation.add_entries(many(5, start=100))
+        assert not conversation._layout_required
+        await pilot.pause()
+        assert conversation.vertical_scrollbar.window_virtual_size == conversation.virtual_size.height
+        assert conversation.virtual_size.height == conversation.max_scroll_y + conversation.scrollable_content_region.height
+        assert screen_lines(conversation)[-1].endswith("message 104")
+
+
 async def test_reaching_the_bottom_clears_the_new_marker() -> None:
     async with Host(many(100)).run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)

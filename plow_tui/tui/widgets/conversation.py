@@ -666,8 +666,18 @@ class Conversation(ScrollView, can_focus=True):
 
     def _sync_virtual_size(self) -> None:
         size = Size(self._width, self._lines.total)
-        if size != self.virtual_size:
-            self.virtual_size = size
+        if size == self.virtual_size:
+            return
+        if self.styles.is_auto_height:
+            self.virtual_size = size  # the height on screen follows the lines: a layout it is
+            return
+        # Otherwise only the scrollbar follows the lines (its gutter is kept, so
+        # showing it changes no width). The reactive would lay out the whole
+        # screen and repaint every widget on it, once per batch in a burst of
+        # messages: set it as Textual's own `_size_updated` does, and update
+        # the scrollbars (showing or hiding one still lays out, as it must).
+        self.set_reactive(Conversation.virtual_size, size)
+        self._scroll_update(size)
 
     def _set_scroll(self, y: int) -> None:
         self.scroll_to(y=y, animate=False, force=True)
