@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.pilot import Pilot
+
+from support.widget_host import WidgetHost
 
 from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.widgets.conversation import Conversation, Entry
@@ -15,7 +16,6 @@ NOW = datetime(2020, 9, 16, 14, 2, tzinfo=timezone.utc)
 SIZE = (100, 30)
 
 
-pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def at(day: int, hour: int, minute: int) -> datetime:
@@ -43,7 +43,7 @@ CONVERSATION = [
 ]
 
 
-class ConversationHost(App[None]):
+class ConversationHost(WidgetHost):
     def __init__(self, entries: list[Entry]) -> None:
         super().__init__()
         self.animation_level = "none"
@@ -93,7 +93,7 @@ CHATS = [
 ]
 
 
-class ChatListHost(App[None]):
+class ChatListHost(WidgetHost):
     CSS = "ChatList { width: 36; }"
 
     def compose(self) -> ComposeResult:

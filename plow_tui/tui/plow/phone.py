@@ -30,7 +30,7 @@ from plow_tui.client.errors import PlowError
 from plow_tui.client.phone import DEFAULT_PHONE, PhoneText, normalize_phone
 from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
-from plow_tui.tui.widgets.text import format_number
+from plow_tui.tui.widgets.text import display_time, format_number
 
 # Reconnect delays for the phone's socket, in seconds (doubling, capped).
 _RETRY_FIRST = 1.0
@@ -298,8 +298,7 @@ class PhoneScreen(Screen[None]):
         """One text as a row: time, who, and the body wrapped in its own column."""
         when = ""
         if text.sent_at is not None:
-            local = getattr(self.app, "local_time", None)
-            when = (local(text.sent_at) if local else text.sent_at).strftime("%H:%M")
+            when = display_time(self.app, text.sent_at).strftime("%H:%M")
         outgoing = text.sender == self.phone
         who = "you" if outgoing else f"from {format_number(text.sender)}"
         row = Table.grid(padding=(0, 1), expand=True)

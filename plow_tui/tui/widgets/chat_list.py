@@ -20,7 +20,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from plow_tui.terminal_text import safe_line
-from plow_tui.tui.widgets.text import format_number, short_time
+from plow_tui.tui.widgets.text import display_time, format_number, short_time
 
 _WAITING = "waiting for members to verify"
 
@@ -32,6 +32,7 @@ class ChatSummary:
     `status` is "active", "pending", "failed" or None; other values show as a
     badge. The third line shows, by status: `failed — <failure_reason>`,
     `pending — <connection_note>` (who we're waiting for), or the preview.
+    `draft`: the editor holds unsent text for this chat (a `✎` on the first line).
     """
 
     uid: str
@@ -43,6 +44,7 @@ class ChatSummary:
     last_at: datetime | None = None
     unread: int = 0
     connection_note: str | None = None
+    draft: bool = False
 
     def matches(self, needle: str) -> bool:
         """Case-insensitive match on title, number (as stored or as shown) and preview."""
@@ -89,6 +91,8 @@ class _ChatRow(Visual):
         chat = self.chat
         style = self._list.row_style
         right = Text(no_wrap=True)
+        if chat.draft:  # a glyph, not only a colour: seen in any theme and without colour
+            right.append("✎", style("draft"))
         if chat.unread:
             right.append(f" {chat.unread} ", style("unread"))
         if chat.status not in (None, "active"):
@@ -98,7 +102,8 @@ class _ChatRow(Visual):
             right.append(status, style(kind))
         if chat.last_at is not None:
             right.append(" ")
-            right.append(short_time(chat.last_at, self._list.now()), style("time"))
+            app = self._list.app
+            right.append(short_time(display_time(app, chat.last_at), display_time(app, self._list.now())), style("time"))
         name_style = style("name-unread") if chat.unread else style("name")
         name = Text(safe_line(chat.title) or "(untitled)", name_style, no_wrap=True)
         lines = [_fit(name, right, width)]
@@ -156,6 +161,7 @@ class ChatList(OptionList):
         "chat-list--preview",
         "chat-list--pending",
         "chat-list--failed",
+        "chat-list--draft",
     }
 
     DEFAULT_CSS = """
@@ -170,6 +176,7 @@ class ChatList(OptionList):
         & > .chat-list--preview { color: $text-muted; }
         & > .chat-list--pending { color: $text-warning; text-style: bold; }
         & > .chat-list--failed { color: $text-error; text-style: bold; }
+        & > .chat-list--draft { color: $text-accent; text-style: bold; }
     }
     """
 
