@@ -38,7 +38,7 @@ from plow_tui.client.errors import (
     ServerUnavailable,
     error_from_response,
 )
-from plow_tui.client.models import ActivationStart, Chat, Line, Member, Message, Page, Redeem
+from plow_tui.client.models import ActivationStart, Chat, Line, Member, ChatMessage, Page, Redeem
 from plow_tui.client.urls import normalize_base_url, ws_url
 from plow_tui.logs import register_secret
 
@@ -347,12 +347,12 @@ class PlowClient:
 
     # -- messages -------------------------------------------------------------
 
-    async def send_message(self, chat_uid: str, body: str) -> Message:
+    async def send_message(self, chat_uid: str, body: str) -> ChatMessage:
         """Send a text. Never retried; 408/424/5xx raise `DeliveryUnknown`."""
         payload = await self._request(
             "POST", f"/v1/chats/{_segment(chat_uid, 'chat')}/messages", json={"body": body}, is_send=True
         )
-        message = Message.from_json(payload) if isinstance(payload, dict) else None
+        message = ChatMessage.from_json(payload) if isinstance(payload, dict) else None
         if message is None or not message.uid:
             raise DeliveryUnknown("The server's answer to the send is not a message; the message may have been sent.")
         return message
@@ -365,7 +365,7 @@ class PlowClient:
         payload = await self._request(
             "GET", f"/v1/chats/{_segment(chat_uid, 'chat')}/messages", params=params, retry=True
         )
-        data = tuple(Message.from_json(item) for item in _list_data(payload) if isinstance(item, dict))
+        data = tuple(ChatMessage.from_json(item) for item in _list_data(payload) if isinstance(item, dict))
         has_more = bool(payload.get("has_more")) if isinstance(payload, dict) else False
         return Page(data=data, has_more=has_more)
 
@@ -377,7 +377,7 @@ class PlowClient:
         page_size: int = 100,
         max_pages: int | None = None,
         walk: HistoryWalk | None = None,
-    ) -> AsyncIterator[Message]:
+    ) -> AsyncIterator[ChatMessage]:
         """Messages newest first, down to `until_uid` (exclusive) or the first message.
 
         Each uid comes once. A server whose cursor does not advance (a page with

@@ -24,7 +24,7 @@ from plow_tui.terminal_text import error_text, safe_json, safe_line
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
-    from plow_tui.client.models import Chat, Line, Message
+    from plow_tui.client.models import Chat, Line, ChatMessage
     from plow_tui.client.tokens import TokenStore
 
 CHAT_HELP = "the chat: its uid, the start of its uid, its title or its number"
@@ -196,7 +196,7 @@ def iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def message_json(message: Message) -> dict[str, Any]:
+def message_json(message: ChatMessage) -> dict[str, Any]:
     sender = message.sender
     return {
         "uid": message.uid,
@@ -214,7 +214,7 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
-def message_line(message: Message) -> str:
+def message_line(message: ChatMessage) -> str:
     when = message.created_at.astimezone().strftime("%Y-%m-%d %H:%M") if message.created_at else "????-??-?? ??:??"
     if message.is_outbound:
         who = "you"
@@ -407,7 +407,7 @@ async def lines(args: argparse.Namespace) -> int:
 async def history(args: argparse.Namespace) -> int:
     async def body(api: PlowClient) -> int:
         chat_uid = await resolve_chat(api, args.chat)
-        newest_first: list[Message] = []
+        newest_first: list[ChatMessage] = []
         async for message in api.history(chat_uid, page_size=min(args.limit, 100)):
             newest_first.append(message)
             if len(newest_first) >= args.limit:
@@ -485,7 +485,7 @@ async def tail(args: argparse.Namespace) -> int:
     )
     from plow_tui.client.stream import NO_MESSAGES, ChatStream
 
-    def emit(message: Message) -> None:
+    def emit(message: ChatMessage) -> None:
         if args.json:
             print(safe_json({"type": "message", "message": message_json(message)}), flush=True)
         else:
@@ -515,7 +515,7 @@ async def tail(args: argparse.Namespace) -> int:
         # The newest message anchors the stream: anything after it is new, even
         # if it arrives before the socket is up.
         chat_uid = await resolve_chat(api, args.chat)
-        recent: list[Message] = []
+        recent: list[ChatMessage] = []
         async for message in api.history(chat_uid, page_size=min(max(1, args.lines), 100)):
             recent.append(message)
             if len(recent) >= max(1, args.lines):

@@ -8,7 +8,8 @@ import pytest
 from app_fakes import wait_for
 from textual.app import App, ComposeResult
 
-from plow_tui.tui.widgets.conversation import Conversation, Entry
+from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.view_models import Entry
 from plow_tui.tui.widgets.find_bar import FindBar
 
 NOW = datetime(2020, 9, 16, 12, 0, tzinfo=timezone.utc)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
@@ -38,13 +40,12 @@ class Compose(TextArea):
     }
     """
 
+    @dataclass
     class Submitted(Message):
         """The reader pressed Enter on a non-blank draft."""
 
-        def __init__(self, compose: Compose, text: str) -> None:
-            super().__init__()
-            self.compose = compose
-            self.text = text
+        compose: Compose
+        text: str
 
         @property
         def control(self) -> Compose:
