@@ -297,6 +297,31 @@ class ChatStream:
             # Not `str(error)`: some of these messages quote the URL.
             raise _Dropped("offline", f"could not connect ({type(error).__name__})") from None
 
+    async def check_connection(self) -> str | None:
+        """Open one connection and wait for `connected`, then close it: None if it came, else why not.
+
+        `plow-tui doctor` checks the socket with this, so the check takes the
+        same ticket, handshake, origin rule and timeouts as the live stream.
+        A refused ticket request raises as in `events()`.
+        """
+        from websockets.exceptions import WebSocketException
+
+        try:
+            ws = await self._open()
+        except _Refused:
+            return "handshake refused"
+        except _Dropped as dropped:
+            return dropped.reason
+        try:
+            await asyncio.wait_for(self._await_connected(ws), self._open_timeout)
+        except TimeoutError:
+            return "no `connected` frame"
+        except (OSError, EOFError, WebSocketException) as error:
+            return f"closed before `connected` ({type(error).__name__})"
+        finally:
+            await ws.close()
+        return None
+
     @staticmethod
     def _user_agent() -> str:
         from plow_tui.client.http import USER_AGENT

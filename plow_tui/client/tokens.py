@@ -6,28 +6,34 @@ the keyring when a working backend exists, else to the file, and `location`
 says which in one line for the screen. Keyring calls can hang (a locked
 collection waiting for a prompt), so each runs in a daemon thread under a
 timeout; after one failure the keyring is skipped for the rest of the session.
+The backends themselves are in `client/secret_backends.py`.
 
-The file is shared by every plow-tui process of the user (the app, `activate`,
-`logout`...), so each read-modify-write holds an exclusive lock on a lock file
-beside it: `fcntl.flock` on POSIX, `msvcrt.locking` on Windows (which waits
-about 10 s, then fails), none where neither exists. A file that cannot be
-parsed is moved aside, never overwritten; one readable by others is made
-0600. Either is reported once through the store's `notice` callback.
+`SecretStore` is the one protocol for code that keeps secrets (the Airy
+conversation's resume token, the app's sign-in): async, because a keyring
+call can block for seconds and every caller runs on an event loop.
+`TokenStore` implements it; the backends' blocking `SecretBackend` protocol is
+an implementation detail of `TokenStore`, which moves each call to a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from plow_tui.client.secret_backends import (
+    FileStore,
+    KeyringStore,
+    MemoryStore,
+    Notice,
+    SecretBackend,
+    SecretStoreError,
+    usable_keyring_backend,
+)
 from plow_tui.client.urls import normalize_base_url
 from plow_tui.logs import register_secret
 
@@ -37,301 +43,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SERVICE = "plow-tui"
 ENV_TOKEN = "PLOW_TOKEN"
-SECRETS_FILE_NAME = "secrets.json"
 DEFAULT_TIMEOUT = 5.0
 _ACTIVATION_SUFFIX = "#activation"
 
 T = TypeVar("T")
 
 
-class SecretStoreError(Exception):
-    """A backend could not read or write (keyring locked, hung, missing; file unreadable)."""
-
-
 class SecretStore(Protocol):
-    """A place for secrets, keyed by string. Methods may block (keyring, disk)."""
+    """Secrets by key, for code on an event loop (`TokenStore` is the real one)."""
 
-    description: str
+    async def get_secret(self, key: str) -> str | None: ...
 
-    def get(self, key: str) -> str | None: ...
+    async def save_secret(self, key: str, value: str) -> None: ...
 
-    def set(self, key: str, value: str) -> None: ...
-
-    def delete(self, key: str) -> None: ...
-
-
-class MemoryStore:
-    """Secrets in a dict: for tests, and for `PLOW_TOKEN`-only sessions."""
-
-    description = "memory (not saved)"
-
-    def __init__(self, initial: Mapping[str, str] | None = None) -> None:
-        self.data: dict[str, str] = dict(initial or {})
-
-    def get(self, key: str) -> str | None:
-        return self.data.get(key)
-
-    def set(self, key: str, value: str) -> None:
-        self.data[key] = value
-
-    def delete(self, key: str) -> None:
-        self.data.pop(key, None)
-
-
-class KeyringStore:
-    """The OS keyring (Secret Service, macOS Keychain, Windows Credential Locker)."""
-
-    def __init__(self, backend: Any = None, service: str = SERVICE) -> None:
-        import keyring
-
-        self._backend = backend if backend is not None else keyring.get_keyring()
-        self._service = service
-        self.description = f"system keyring ({backend_name(self._backend)})"
-
-    def get(self, key: str) -> str | None:
-        try:
-            return self._backend.get_password(self._service, key)
-        except Exception as exc:  # backends raise KeyringError, D-Bus errors, OSError...
-            raise SecretStoreError(f"The system keyring could not be read ({type(exc).__name__}).") from exc
-
-    def set(self, key: str, value: str) -> None:
-        try:
-            self._backend.set_password(self._service, key, value)
-        except Exception as exc:
-            raise SecretStoreError(f"The system keyring could not be written ({type(exc).__name__}).") from exc
-
-    def delete(self, key: str) -> None:
-        from keyring.errors import PasswordDeleteError
-
-        try:
-            self._backend.delete_password(self._service, key)
-        except PasswordDeleteError:
-            pass  # nothing stored under that key: deleting is done
-        except Exception as exc:
-            raise SecretStoreError(f"The system keyring could not be written ({type(exc).__name__}).") from exc
-
-
-def backend_name(backend: Any) -> str:
-    """`keyring.backends.SecretService.Keyring` → `SecretService`."""
-    module = type(backend).__module__
-    name = module.rsplit(".", 1)[-1]
-    return name if name and name != "__main__" else type(backend).__name__
-
-
-def usable_keyring_backend() -> Any | None:
-    """The default keyring backend if it really stores secrets, else None (blocking)."""
-    import keyring
-    from keyring.backends import fail, null
-
-    backend = keyring.get_keyring()
-    if isinstance(backend, (fail.Keyring, null.Keyring)):
-        return None
-    chained = getattr(backend, "backends", None)
-    if chained is not None and not chained:
-        return None
-    try:
-        # A locked or broken backend fails here rather than on the first save.
-        backend.get_password(SERVICE, "__probe__")
-    except Exception as exc:
-        log.info("system keyring unusable: %s", type(exc).__name__)
-        return None
-    return backend
-
-
-Notice = Callable[[str], None]
-
-
-class FileStore:
-    """A JSON file readable by its owner only (0600, in a 0700 directory).
-
-    The file is never briefly readable by others: each write creates a new
-    file with mode 0600 from the start (`O_CREAT|O_EXCL`) and renames it over
-    the old one. Processes take turns through a lock on `<file>.lock` (see the
-    module docstring). A damaged file is moved to `<file>.damaged-<time>` and
-    a loose one made 0600; `notice` (called from the store's thread) is told.
-    """
-
-    def __init__(self, path: Path | None = None, *, notice: Notice | None = None) -> None:
-        if path is None:
-            from plow_tui.paths import config_dir
-
-            path = config_dir() / SECRETS_FILE_NAME
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._notice = notice
-        self.description = f"file {_home_relative(self.path)} (0600)"
-
-    def _tell(self, text: str) -> None:
-        log.warning("%s", text)
-        if self._notice is not None:
-            self._notice(text)
-
-    @contextmanager
-    def _locked(self, create: bool) -> Iterator[bool]:
-        """Hold the thread lock and the cross-process lock; yields False when there is no directory yet."""
-        with self._lock:
-            directory = self.path.parent
-            if not directory.is_dir():
-                if not create:
-                    yield False
-                    return
-                try:
-                    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-                except OSError as exc:
-                    raise SecretStoreError(f"The secrets file could not be written ({exc.strerror}).") from exc
-            lock_path = self.path.with_name(self.path.name + ".lock")
-            try:
-                fd = os.open(lock_path, os.O_CREAT | os.O_RDWR | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            except OSError as exc:
-                raise SecretStoreError(f"The secrets file could not be locked ({exc.strerror}).") from exc
-            try:
-                try:
-                    _lock_fd(fd)
-                except OSError as exc:
-                    raise SecretStoreError(f"The secrets file could not be locked ({exc.strerror}).") from exc
-                try:
-                    yield True
-                finally:
-                    _unlock_fd(fd)
-            finally:
-                os.close(fd)
-
-    def _read(self) -> dict[str, str]:
-        """The stored secrets (call with the lock held)."""
-        try:
-            handle = open(self.path, "rb")  # noqa: SIM115 - closed below
-        except FileNotFoundError:
-            return {}
-        except OSError as exc:
-            raise SecretStoreError(f"The secrets file could not be read ({exc.strerror}).") from exc
-        with handle:
-            try:
-                raw = handle.read()
-                loose = os.fstat(handle.fileno()).st_mode & 0o077
-            except OSError as exc:
-                raise SecretStoreError(f"The secrets file could not be read ({exc.strerror}).") from exc
-            if loose and hasattr(os, "fchmod"):
-                # fchmod on the open file: never through a link swapped in meanwhile.
-                try:
-                    os.fchmod(handle.fileno(), 0o600)
-                except OSError as exc:
-                    raise SecretStoreError(
-                        f"The secrets file {_home_relative(self.path)} is readable by other users "
-                        f"and could not be made private ({exc.strerror})."
-                    ) from exc
-                self._tell(
-                    f"The secrets file {_home_relative(self.path)} was readable by other users; "
-                    "it is now private (0600)."
-                )
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            data = None
-        if not isinstance(data, dict):
-            self._set_aside()
-            return {}
-        return {k: v for k, v in data.items() if isinstance(v, str)}
-
-    def _set_aside(self) -> None:
-        """Move a file that cannot be parsed out of the way, keeping it for whoever wants to look."""
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-        number = 1
-        while aside.exists():
-            number += 1
-            aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{number}")
-        try:
-            os.rename(self.path, aside)
-        except OSError as exc:
-            raise SecretStoreError(
-                f"The secrets file {_home_relative(self.path)} is damaged and could not be moved aside "
-                f"({exc.strerror}); it was left untouched."
-            ) from exc
-        self._tell(
-            f"The secrets file {_home_relative(self.path)} was damaged and could not be read; "
-            f"it was moved to {aside.name}. Sign in again if a token was stored in it."
-        )
-
-    def _write(self, data: dict[str, str]) -> None:
-        directory = self.path.parent
-        try:
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.chmod(directory, 0o700)
-            tmp = directory / f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-            try:
-                tmp.unlink()
-            except FileNotFoundError:
-                pass
-            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle, indent=2, sort_keys=True)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.path)
-            finally:
-                if tmp.exists():
-                    tmp.unlink()
-        except OSError as exc:
-            raise SecretStoreError(f"The secrets file could not be written ({exc.strerror}).") from exc
-
-    def get(self, key: str) -> str | None:
-        with self._locked(create=False) as exists:
-            return self._read().get(key) if exists else None
-
-    def set(self, key: str, value: str) -> None:
-        with self._locked(create=True):
-            data = self._read()
-            data[key] = value
-            self._write(data)
-
-    def delete(self, key: str) -> None:
-        with self._locked(create=False) as exists:
-            if not exists:
-                return
-            data = self._read()
-            if key in data:
-                del data[key]
-                self._write(data)
-
-
-def _lock_fd(fd: int) -> None:
-    """An exclusive lock across processes on `fd` (blocking), where the platform has one."""
-    try:
-        import fcntl
-    except ImportError:
-        try:
-            import msvcrt
-        except ImportError:
-            return  # no file locking here: concurrent processes may lose an update
-        os.lseek(fd, 0, os.SEEK_SET)  # msvcrt locks bytes from the current position
-        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX)
-
-
-def _unlock_fd(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:
-        try:
-            import msvcrt
-        except ImportError:
-            return
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-        return
-    fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def _home_relative(path: Path) -> str:
-    home = Path.home()
-    try:
-        return "~/" + str(path.relative_to(home))
-    except ValueError:
-        return str(path)
+    async def forget_secret(self, key: str) -> None: ...
 
 
 async def run_blocking(func: Callable[..., T], *args: Any, timeout: float) -> T:
@@ -378,7 +104,7 @@ class TokenStore:
 
     def __init__(
         self,
-        stores: Sequence[SecretStore],
+        stores: Sequence[SecretBackend],
         env: Mapping[str, str] | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
@@ -386,9 +112,9 @@ class TokenStore:
     ) -> None:
         if not stores:
             raise ValueError("TokenStore needs at least one secret store.")
-        self._chain: list[SecretStore] | None = list(stores)
+        self._chain: list[SecretBackend] | None = list(stores)
         # Builds (stores, reason) on first use when the chain is deferred (see `default`).
-        self._resolve: Callable[[], tuple[list[SecretStore], str | None]] | None = None
+        self._resolve: Callable[[], tuple[list[SecretBackend], str | None]] | None = None
         self._resolving = threading.Lock()
         self._broken: set[int] = set()
         self._env = os.environ if env is None else env
@@ -421,7 +147,7 @@ class TokenStore:
         store = cls([file_store], env, timeout=timeout)
         probe = None if store.env_token else _KeyringProbe()
 
-        def resolve() -> tuple[list[SecretStore], str | None]:
+        def resolve() -> tuple[list[SecretBackend], str | None]:
             backend = (probe or _KeyringProbe()).result(timeout)
             if backend is None:
                 return [file_store], "no system keyring"
@@ -431,7 +157,7 @@ class TokenStore:
         return store
 
     @property
-    def _stores(self) -> list[SecretStore]:
+    def _stores(self) -> list[SecretBackend]:
         if self._chain is None:
             with self._resolving:
                 if self._chain is None:

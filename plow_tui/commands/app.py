@@ -50,7 +50,8 @@ def run_app(args: argparse.Namespace) -> int:
     gc.disable()
     try:
         from plow_tui.client.phone import SandboxPhone
-        from plow_tui.client.tokens import MemoryStore, TokenStore
+        from plow_tui.client.secret_backends import MemoryStore
+        from plow_tui.client.tokens import TokenStore
         from plow_tui.client.urls import normalize_base_url
         from plow_tui.logs import configure_logging
         from plow_tui.tui.app import AppConfig, PlowApp

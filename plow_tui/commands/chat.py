@@ -14,9 +14,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from plow_tui.commands import ExitCode, options
-from plow_tui.commands.naming import resolve_chat
-from plow_tui.commands.plow import CHAT_HELP, _with_client, chat_json, iso_utc, run
+from plow_tui.commands.formats import chat_json, iso_utc
+from plow_tui.commands.naming import CHAT_HELP, resolve_chat
 from plow_tui.commands.running import Command, UsageError
+from plow_tui.commands.signed_in import run, with_client
 from plow_tui.terminal_text import safe_json, safe_line
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ async def new(args: argparse.Namespace) -> int:
             return await _wait_until_active(api, chat, args.poll_interval, quiet=args.json)
         return ExitCode.OK
 
-    return await _with_client(args, body)
+    return await with_client(args, body)
 
 
 async def _wait_until_active(api: PlowClient, chat: Chat, interval: float, quiet: bool) -> int:
@@ -155,7 +156,7 @@ async def show(args: argparse.Namespace) -> int:
             print(f"  {safe_line(member.display_name or '?')}  {safe_line(member.uid)}  {state}{owner}")
         return ExitCode.OK
 
-    return await _with_client(args, body)
+    return await with_client(args, body)
 
 
 async def resend(args: argparse.Namespace) -> int:
@@ -177,7 +178,7 @@ async def resend(args: argparse.Namespace) -> int:
             _print_codes(chat, [member])
         return ExitCode.OK
 
-    return await _with_client(args, body)
+    return await with_client(args, body)
 
 
 async def delete(args: argparse.Namespace) -> int:
@@ -195,7 +196,7 @@ async def delete(args: argparse.Namespace) -> int:
         print(f"Deleted chat {safe_line(uid)}.")
         return ExitCode.OK
 
-    return await _with_client(args, body)
+    return await with_client(args, body)
 
 
 async def recreate(args: argparse.Namespace) -> int:
@@ -217,4 +218,4 @@ async def recreate(args: argparse.Namespace) -> int:
             _print_codes(chat, chat.members)
         return ExitCode.OK
 
-    return await _with_client(args, body)
+    return await with_client(args, body)

@@ -29,6 +29,9 @@ _FULL_UID = re.compile(r"^cht_[A-Za-z0-9]{20,}$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,}$")
 
 
+CHAT_HELP = "the chat: its uid, the start of its uid, its title or its number"
+
+
 def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 

@@ -112,7 +112,7 @@ def test_tail_survives_dropped_sockets_without_loss_or_duplicates(airy_server: A
 def test_tokens_never_leak_into_output_or_logs(airy_server: AiryServer, capsys) -> None:
     import logging
 
-    from plow_tui.client.tokens import FileStore
+    from plow_tui.client.secret_backends import FileStore
     from plow_tui.logs import default_log_path
 
     # DEBUG everywhere: websockets and httpx then log every frame and request.

@@ -20,7 +20,8 @@ from plow_tui.client.airy.conversation import AiryConversation
 from plow_tui.client.airy.events import AiryMessagesArrived
 from plow_tui.client.airy.http import AiryClient
 from plow_tui.client.airy.stream import AiryStream
-from plow_tui.client.tokens import MemoryStore, TokenStore
+from plow_tui.client.secret_backends import MemoryStore
+from plow_tui.client.tokens import TokenStore
 from plow_tui.sandbox import SandboxConfig, SandboxServer
 
 CHANNEL = "0b7c9a52-3e1d-4f60-8a2b-5c4d3e2f1a09"

@@ -24,7 +24,8 @@ from plow_tui.client.airy.events import (
 from plow_tui.client.airy.http import AiryClient
 from plow_tui.client.airy.stream import AiryStream
 from plow_tui.client.events import ConnectionChanged
-from plow_tui.client.tokens import MemoryStore, TokenStore
+from plow_tui.client.secret_backends import MemoryStore
+from plow_tui.client.tokens import TokenStore
 
 from .fake_instance import fake_airy_instance
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from plow_tui.client.tokens import FileStore
+from plow_tui.client.secret_backends import FileStore
 from plow_tui.logs import configure_logging
 from support import PLOW_TUI
 
@@ -20,7 +20,7 @@ RACER = textwrap.dedent(
     """
     import os, sys, time
     from pathlib import Path
-    from plow_tui.client.tokens import FileStore
+    from plow_tui.client.secret_backends import FileStore
 
     path, go, role, name = sys.argv[1:]
     store = FileStore(Path(path))

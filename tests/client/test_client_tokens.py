@@ -15,13 +15,8 @@ from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError
 
 from plow_tui.client.activation import PendingActivation
-from plow_tui.client.tokens import (
-    FileStore,
-    KeyringStore,
-    MemoryStore,
-    SecretStoreError,
-    TokenStore,
-)
+from plow_tui.client.secret_backends import FileStore, KeyringStore, MemoryStore
+from plow_tui.client.tokens import SecretStoreError, TokenStore
 
 BASE = "http://127.0.0.1:8765"
 

@@ -116,7 +116,8 @@ def test_write_setting_leaves_a_broken_file_alone(config: Path) -> None:
 
 
 async def test_a_theme_picked_in_the_app_is_written_and_used_next_time(config: Path) -> None:
-    from plow_tui.client.tokens import MemoryStore, TokenStore
+    from plow_tui.client.secret_backends import MemoryStore
+    from plow_tui.client.tokens import TokenStore
     from plow_tui.commands.app import _save_theme
     from plow_tui.cli import parse
     from plow_tui.tui.app import AppConfig, PlowApp

@@ -1,36 +1,24 @@
-"""`plow-tui` Plow subcommands against the sandbox: in-process (`main` with its own streams),
-plus a few real subprocesses for what only a process shows (signals, a pipe that stays open)."""
+"""`plow-tui` Plow subcommands against the sandbox, in-process (`main` with its own streams),
+plus one real subprocess for what only a process shows (the entry point, Ctrl+C, exit 130)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 import subprocess
 from pathlib import Path
 
-import pytest
 
 from support import PLOW_TUI
-from support.waits import WAIT
+from support.cli import Background, run_here
 from plow_tui.commands import ExitCode
-from plow_tui.commands.plow import message_line, missing_endpoints, sms_uri, split_body
+from plow_tui.commands.doctor import missing_endpoints
+from plow_tui.commands.formats import message_line
 
 
 def run(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The command in a child process: for signals and the real entry point."""
     return subprocess.run(PLOW_TUI + args, env=env, input=stdin, capture_output=True, text=True, timeout=60)
-
-
-def run_here(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The command in this process, with its own streams and environment (gh's iostreams.Test())."""
-    import io
-
-    from plow_tui.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    code = main(args, stdin=io.StringIO(stdin or ""), stdout=out, stderr=err, env=env)
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int, *secrets: str) -> None:
@@ -83,93 +71,66 @@ def test_errors_are_one_sentence_and_an_exit_code(account) -> None:
     assert "may have been sent" in unknown.stderr
 
 
-async def _read_json_lines(stream: asyncio.StreamReader, count: int) -> list[dict]:
-    out = []
-    while len(out) < count:
-        line = await asyncio.wait_for(stream.readline(), 20)
-        assert line, "tail exited early"
-        event = json.loads(line)
-        if event["type"] == "message":
-            out.append(event["message"])
-    return out
+def _messages(tail: Background) -> list[dict]:
+    events = [json.loads(line) for line in tail.stdout.splitlines()]
+    return [event["message"] for event in events if event["type"] == "message"]
 
 
-async def _wait_for_socket(account) -> None:
+def test_tail_json_survives_drops_without_loss_or_duplicates(account) -> None:
+    tail = Background(["tail", account.chat_uid, "--json", "--api-url", account.base_url], {"PLOW_TOKEN": account.token})
     # `tail` follows from "now": wait until it is subscribed before texting.
-    deadline = asyncio.get_running_loop().time() + WAIT
-    while await asyncio.to_thread(account.sockets) < 1:
-        assert asyncio.get_running_loop().time() < deadline, "tail never connected"
-        await asyncio.sleep(0.05)
+    tail.wait_for(lambda: account.sockets() >= 1, "tail connected")
+    total = 15
+    for i in range(total):
+        account.text(f"msg {i}")
+        if i % 4 == 3:
+            account.fault(drop_sockets=True)
+    tail.wait_for(lambda: len(_messages(tail)) >= total, "every message printed")
+    account.fault(revoke_token=account.token)  # tail ends: the token is gone
+    assert tail.exit_code() == ExitCode.NOT_SIGNED_IN
+    lines = _messages(tail)
+    assert [line["body"] for line in lines] == [f"msg {i}" for i in range(total)]
+    assert len({line["uid"] for line in lines}) == total
+    for key in ("uid", "direction", "body", "sender", "created_at", "status"):
+        assert key in lines[0]
+    assert lines[0]["direction"] == "inbound" and lines[0]["sender"]["display_name"] == "Ada"
+    assert "Traceback" not in tail.stderr and account.token not in tail.stderr
 
 
-async def test_tail_json_survives_drops_without_loss_or_duplicates(account, cli_env) -> None:
-    env = {**cli_env, "PLOW_TOKEN": account.token}
-    proc = await asyncio.create_subprocess_exec(
-        *PLOW_TUI, "tail", account.chat_uid, "--json", "--api-url", account.base_url,
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        await _wait_for_socket(account)
-        total = 15
-        for i in range(total):
-            await asyncio.to_thread(account.text, f"msg {i}")
-            if i % 4 == 3:
-                await asyncio.to_thread(account.fault, drop_sockets=True)
-        lines = await _read_json_lines(proc.stdout, total)
-        assert [line["body"] for line in lines] == [f"msg {i}" for i in range(total)]
-        assert len({line["uid"] for line in lines}) == total
-        for key in ("uid", "direction", "body", "sender", "created_at", "status"):
-            assert key in lines[0]
-        assert lines[0]["direction"] == "inbound" and lines[0]["sender"]["display_name"] == "Ada"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = await asyncio.wait_for(proc.communicate(), 60)
-    assert stdout == b""
-    assert proc.returncode == ExitCode.INTERRUPTED
-    assert b"Traceback" not in stderr and account.token.encode() not in stderr
+def test_tail_stops_when_the_token_is_revoked(account) -> None:
+    tail = Background(["tail", account.chat_uid, "--api-url", account.base_url], {"PLOW_TOKEN": account.token})
+    tail.wait_for(lambda: account.sockets() >= 1, "tail connected")
+    account.text("before")
+    tail.wait_for(lambda: tail.stdout.rstrip().endswith("Ada: before"), "the text printed")
+    account.fault(revoke_token=account.token)
+    assert tail.exit_code() == ExitCode.NOT_SIGNED_IN
+    assert tail.stderr.startswith("plow-tui: ") and "Traceback" not in tail.stderr
 
 
-async def test_tail_stops_when_the_token_is_revoked(account, cli_env) -> None:
-    env = {**cli_env, "PLOW_TOKEN": account.token}
-    proc = await asyncio.create_subprocess_exec(
-        *PLOW_TUI, "tail", account.chat_uid, "--api-url", account.base_url,
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    await _wait_for_socket(account)
-    await asyncio.to_thread(account.text, "before")
-    first = await asyncio.wait_for(proc.stdout.readline(), 20)
-    assert first.decode().rstrip().endswith("Ada: before")
-    await asyncio.to_thread(account.fault, revoke_token=account.token)
-    _, stderr = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == ExitCode.NOT_SIGNED_IN
-    assert stderr.decode().startswith("plow-tui: ") and b"Traceback" not in stderr
+def test_activate_stores_token_and_logout_forgets_it(sandbox) -> None:
+    import os
 
-
-def test_activate_stores_token_and_logout_forgets_it(sandbox, cli_env, tmp_path: Path) -> None:
-    url = ["--api-url", sandbox.base_url]
-    home = Path(cli_env["HOME"])
-    proc = subprocess.Popen(
-        PLOW_TUI + ["activate", "--name", "Bo", "--interval", "0.1", *url],
-        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    assert proc.stdout is not None
-    said = [proc.stdout.readline() for _ in range(2)]
-    text = said[0].split("text exactly:", 1)[1].strip()
-    to = said[1].split(":", 1)[1].strip()
     import httpx
 
+    url = ["--api-url", sandbox.base_url, "--insecure-storage"]
+    activate = Background(["activate", "--name", "Bo", "--interval", "0.1", *url], {})
+    activate.wait_for(lambda: "To:" in activate.stdout, "the instructions")
+    said = activate.stdout.splitlines()
+    text = said[0].split("text exactly:", 1)[1].strip()
+    to = said[1].split(":", 1)[1].strip()
     effect = httpx.post(f"{sandbox.base_url}/sandbox/sms", json={"from": "+15557779999", "to": to, "text": text})
     assert effect.json()["effect"] == "activated"
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
-    assert "Signed in." in out and "Your chat: Bo" in out and "no system keyring" in out
+    assert activate.exit_code() == 0, activate.stderr
+    out = activate.stdout
+    assert "Signed in." in out and "Your chat: Bo" in out and "secrets.json" in out
+    home = Path(os.environ["HOME"])
     secrets = json.loads((home / ".config" / "plow-tui" / "secrets.json").read_text())
     assert list(secrets) == [sandbox.base_url]  # the pending activation is gone
     token = secrets[sandbox.base_url]
-    assert run(["chats", *url], cli_env).returncode == 0
-    logout = run(["logout", *url], cli_env)
+    assert run_here(["chats", *url], {}).returncode == 0
+    logout = run_here(["logout", *url], {})
     assert logout.returncode == 0 and "Signed out" in logout.stdout
-    assert run(["chats", *url], cli_env).returncode == ExitCode.NOT_SIGNED_IN
+    assert run_here(["chats", *url], {}).returncode == ExitCode.NOT_SIGNED_IN
     log = (home / ".local" / "state" / "plow-tui" / "plow-tui.log").read_text()
     assert token not in log and "act_" not in log and "ticket=" not in log.replace("ticket=[redacted]", "")
 
@@ -199,30 +160,17 @@ def test_activate_resumes_after_ctrl_c(sandbox, cli_env) -> None:
 
 
 def test_doctor_reports_each_check(account) -> None:
-    cli_env: dict[str, str] = {}
-    result = run_here(["doctor", "--api-url", account.base_url], {**cli_env, "PLOW_TOKEN": account.token})
+    result = run_here(["doctor", "--api-url", account.base_url], {"PLOW_TOKEN": account.token})
     lines = result.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "ok    API", "ok    OpenAPI", "ok    secret store", "ok    token", "ok    WebSocket", "ok    search",
     ]
     assert result.returncode == 0
-    offline = run_here(["doctor", "--api-url", "http://127.0.0.1:9"], cli_env)
+    offline = run_here(["doctor", "--api-url", "http://127.0.0.1:9"], {})
     assert offline.stdout.startswith("FAIL  API") and offline.returncode == ExitCode.NETWORK
 
 
-@pytest.mark.parametrize(
-    ("text", "parts"),
-    [("short", ["short"]), ("a" * 4001, ["a" * 4000, "a"]), ("word " * 1000, ["word " * 799 + "word", "word " * 199 + "word "])],
-)
-def test_split_body(text: str, parts: list[str]) -> None:
-    got = split_body(text)
-    assert all(len(p) <= 4000 for p in got)
-    assert "".join(got).replace(" ", "") == text.replace(" ", "")
-    assert len(got) == len(parts)
-
-
 def test_output_helpers() -> None:
-    assert sms_uri("+15550000001", "Plow Activate: ABCDE") == "sms:+15550000001?&body=Plow%20Activate%3A%20ABCDE"
     spec = {"paths": {"/v1/chats/{chat_id}": {"get": {}}, "/v1/lines": {"get": {}}}}
     assert "GET /v1/chats/{}" not in missing_endpoints(spec) and "POST /v1/ws/ticket" in missing_endpoints(spec)
     from plow_tui.client.models import ChatMessage
@@ -235,12 +183,12 @@ def test_output_helpers() -> None:
 def test_unexpected_errors_go_to_the_log_not_the_screen(capsys) -> None:
     import argparse
 
-    from plow_tui.commands import plow
+    from plow_tui.commands import signed_in
 
     async def broken(args: argparse.Namespace) -> int:
         raise RuntimeError("internal detail tok-should-not-show")
 
-    code = plow.run(broken, argparse.Namespace())
+    code = signed_in.run(broken, argparse.Namespace())
     err = capsys.readouterr().err
     assert code == ExitCode.ERROR
     assert err.startswith("plow-tui: Unexpected error (RuntimeError); details in ") and "tok-should" not in err

@@ -16,7 +16,8 @@ import httpx
 
 from plow_tui.client.http import PlowClient
 from plow_tui.client.models import Chat
-from plow_tui.client.tokens import MemoryStore, TokenStore
+from plow_tui.client.secret_backends import MemoryStore
+from plow_tui.client.tokens import TokenStore
 from support.waits import until  # noqa: F401 - re-exported
 
 from plow_tui.tui.screenshots import screen_text  # noqa: F401 - re-exported

@@ -30,7 +30,9 @@ from reliability_helpers import app_on, new_phone, screen_text, until
 from support.waits import wait_until
 from textual.command import CommandPalette
 
-from plow_tui.client.tokens import FileStore, TokenStore
+from plow_tui.client.secret_backends import FileStore
+
+from plow_tui.client.tokens import TokenStore
 from plow_tui.logs import configure_logging, write_crash_report
 from plow_tui.paths import config_dir
 from plow_tui.sandbox import SandboxConfig, SandboxServer

@@ -22,7 +22,9 @@ import httpx
 import pytest
 from reliability_helpers import app_on, new_phone, sign_up, until
 
-from plow_tui.client.tokens import FileStore, TokenStore
+from plow_tui.client.secret_backends import FileStore
+
+from plow_tui.client.tokens import TokenStore
 from plow_tui.paths import config_dir
 from plow_tui.sandbox import SandboxConfig, SandboxServer
 from plow_tui.tui.app import PlowApp
@@ -162,7 +164,8 @@ WRITER = """
 import asyncio, itertools, sys
 from datetime import datetime, timezone
 from plow_tui.client.activation import PendingActivation
-from plow_tui.client.tokens import FileStore, TokenStore
+from plow_tui.client.secret_backends import FileStore
+from plow_tui.client.tokens import TokenStore
 store = TokenStore([FileStore()], env={{}})
 async def main():
     for i in itertools.count():

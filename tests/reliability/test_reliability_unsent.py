@@ -23,7 +23,9 @@ import httpx
 import pytest
 from reliability_helpers import app_on, new_phone, sign_up, until
 
-from plow_tui.client.tokens import FileStore, TokenStore
+from plow_tui.client.secret_backends import FileStore
+
+from plow_tui.client.tokens import TokenStore
 from plow_tui.sandbox import SandboxConfig, SandboxServer
 from plow_tui.tui.plow.drafts import default_path
 from plow_tui.tui.plow.chats import ChatsScreen

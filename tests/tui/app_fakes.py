@@ -21,7 +21,8 @@ from textual.widgets import Static
 from plow_tui.client.http import PlowClient
 from plow_tui.client.models import Chat, Redeem
 from plow_tui.client.phone import SandboxPhone, format_phone
-from plow_tui.client.tokens import MemoryStore, SecretStoreError, TokenStore
+from plow_tui.client.secret_backends import MemoryStore
+from plow_tui.client.tokens import SecretStoreError, TokenStore
 from plow_tui.tui.airy import sandbox_screen
 from plow_tui.tui.app import AppConfig, PlowApp
 from plow_tui.tui.demo_data import (  # noqa: F401 - re-exported: the fakes live in the package, shared with the screenshots

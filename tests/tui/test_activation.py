@@ -21,7 +21,8 @@ from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
 )
 
 from plow_tui.client.http import PlowClient
-from plow_tui.client.tokens import FileStore, MemoryStore, TokenStore
+from plow_tui.client.secret_backends import FileStore, MemoryStore
+from plow_tui.client.tokens import TokenStore
 from plow_tui.tui.plow.activation import ActivationScreen, Phase
 from plow_tui.tui.screens.help import KeysScreen
 

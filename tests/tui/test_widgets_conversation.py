@@ -114,7 +114,9 @@ async def test_network_text_is_shown_literally() -> None:
         assert not any(ch in rendered for ch in "\x1b\x07\x9b")
         # No segment carries an action or link from the text.
         strips = [conversation.render_line(y) for y in range(conversation.size.height)]
-        assert all(not segment.style or not segment.style.meta for strip in strips for segment in strip)
+        # (Only the selection's `offset`: where a character is, for the mouse.)
+        styles = [segment.style for strip in strips for segment in strip if segment.style]
+        assert all(set(style.meta) <= {"offset"} and not style.link for style in styles)
 
 
 async def test_long_bodies_wrap_with_a_hanging_indent() -> None:
@@ -414,3 +416,44 @@ async def test_entries_keep_server_order_when_a_backfill_brings_an_earlier_one()
         conversation.update_state("msg_mine", "delivered")
         conversation.add_entries([entry(9)])
         assert conversation.get("msg_mine").state == "delivered" and conversation.newest_uid == "m9"
+
+
+async def test_dragging_the_mouse_selects_text_across_messages() -> None:
+    async with Host(many(3) + [entry(3, body="café ☕ wide")]).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        lines = screen_lines(conversation)
+        first = next(y for y, line in enumerate(lines) if line.endswith("message 1"))
+        last = next(y for y, line in enumerate(lines) if line.endswith("☕ wide"))
+        start_x = lines[first].index("message 1") + len("message ")
+        end_x = lines[last].index("café") + len("café ☕")
+        await pilot.mouse_down(Conversation, offset=(start_x, first))
+        await pilot.hover(Conversation, offset=(end_x - 1, last))  # on ☕ (two cells wide), inclusive
+        await pilot.mouse_up(Conversation, offset=(end_x - 1, last))
+        selected = pilot.app.screen.get_selected_text()
+        assert selected is not None
+        assert selected.startswith("1\n") and selected.endswith("café ☕")
+        assert "message 2" in selected
+        # What is selected is drawn selected.
+        row = conversation.render_line(first)
+        assert any(segment.style and segment.style.bgcolor for segment in row)
+
+
+async def test_a_selection_reads_only_the_lines_it_spans() -> None:
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    async with Host(many(2000)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        bottom = conversation.virtual_size.height - 1
+        text, ending = conversation.get_selection(Selection(Offset(0, bottom - 1), Offset(999, bottom)))
+        assert text.splitlines()[-1].endswith("message 1999") and ending == "\n"
+        assert len(conversation._blocks) < 100  # the old ones were never wrapped
+
+
+async def test_a_double_click_selects_the_message() -> None:
+    async with Host(many(3)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        row = next(y for y, line in enumerate(screen_lines(conversation)) if line.endswith("message 1"))
+        await pilot.click(Conversation, offset=(20, row), times=2)
+        selected = pilot.app.screen.get_selected_text()
+        assert selected is not None and selected.endswith("message 1") and "message 2" not in selected

@@ -19,7 +19,6 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Protocol
 
 from plow_tui.client.airy.errors import AiryUnauthorized
 from plow_tui.client.airy.events import (
@@ -30,6 +29,7 @@ from plow_tui.client.airy.events import (
 )
 from plow_tui.client.airy.http import AiryClient, Content, normalize_instance_url
 from plow_tui.client.airy.models import AiryMessage
+from plow_tui.client.tokens import SecretStore
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +37,6 @@ log = logging.getLogger(__name__)
 # flapping connection does not write to the keyring on every reconnect.
 RESUME_TOKEN_REFRESH = 60 * 60.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-class SecretStore(Protocol):
-    """What the conversation needs from `plow_tui.client.tokens.TokenStore`."""
-
-    async def get_secret(self, key: str) -> str | None: ...
-
-    async def save_secret(self, key: str, value: str) -> None: ...
-
-    async def forget_secret(self, key: str) -> None: ...
 
 
 def resume_token_key(base_url: str, channel_id: str) -> str:

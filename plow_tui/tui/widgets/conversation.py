@@ -24,10 +24,11 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
 from plow_tui.terminal_text import safe_line, safe_text
@@ -45,6 +46,8 @@ _MAX_STATE_WIDTH = 12
 # Rich) on the width of emoji sequences and flags: a `✓✓` pushed out of the
 # pane reads as `✓`. Before the body, nothing it follows is the network's.
 MARK_WIDTH = 2
+# A selection offset past the end of any line.
+_LINE_END = 1 << 30
 
 
 # Not `frozen=True`: a frozen dataclass sets every field through
@@ -186,9 +189,11 @@ class Conversation(ScrollView, can_focus=True):
     client objects, no I/O.
     """
 
-    # Drag-selection would go through Widget.render, which a Line API widget
-    # doesn't use; `y` copies the selected message instead.
-    ALLOW_SELECT = False
+    # Text selection with the mouse, as Textual's own Line API `Log` does:
+    # each served strip carries its (column, line) in `offset` metadata
+    # (`Strip.apply_offsets`), the screen turns a drag into a `Selection` over
+    # them, and `get_selection` reads the text of only the lines it spans.
+    ALLOW_SELECT = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k,up", "cursor_up", "Previous", tooltip="Previous message", show=False),
@@ -886,10 +891,16 @@ class Conversation(ScrollView, can_focus=True):
         block = self._block(index)
         if offset >= len(block.strips):
             return Strip.blank(width, styles.base)
-        strip = block.strips[offset]
+        # The offsets are cached on the block's strip, per line it is shown at.
+        strip = block.strips[offset].apply_offsets(0, line)
         on_separator = block.separator is not None and offset == 0
         if block.entry.uid == self._cursor and not on_separator:
             strip = Strip(Segment.apply_style(strip, post_style=styles.cursor), strip.cell_length)
+        selection = self.text_selection
+        if selection is not None:
+            span = selection.get_span(line)
+            if span is not None:
+                strip = _styled_span(strip, *span, self.screen.get_component_rich_style("screen--selection"))
         return strip
 
     def _centered(self, text: str, width: int, style: Style) -> Strip:
@@ -898,6 +909,51 @@ class Conversation(ScrollView, can_focus=True):
         left = max(0, (width - length) // 2)
         segments = [Segment(" " * left, styles.base), Segment(text, style)]
         return Strip(segments).adjust_cell_length(width, styles.base)
+
+    # ----------------------------------------------------------------- text selection
+
+    @property
+    def allow_select(self) -> bool:
+        # A ScrollView is a container, which Textual would not let be selected.
+        return True
+
+    def _line_text(self, line: int) -> str:
+        """What virtual line `line` shows, as selection offsets count it (a day separator: its label)."""
+        index, offset = self._find(line)
+        block = self._block(index)
+        if offset >= len(block.strips):
+            return ""
+        text = block.strips[offset].text
+        if block.separator is not None and offset == 0:
+            return text.strip(" ─")
+        return text.rstrip()
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text, reading (and wrapping) only the lines the selection spans."""
+        if not self._entries or not self._width:
+            return None
+        start = selection.start or Offset(0, 0)
+        end = selection.end or Offset(_LINE_END, self._lines.total - 1)
+        first, last = start.y, min(end.y, self._lines.total - 1)
+        if last < first:
+            return None
+        text = "\n".join(self._line_text(line) for line in range(first, last + 1))
+        shifted = Selection(Offset(start.x, 0), Offset(end.x, last - first))
+        return shifted.extract(text), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def text_select_all(self) -> None:
+        """A double click selects the message under the mouse, not every loaded line."""
+        index = self._cursor_index()
+        if index is None or not self._width:
+            return
+        self._measure(index)
+        block = self._block(index)
+        start = self._lines.start(index) + (1 if block.separator is not None else 0)
+        end = self._lines.start(index) + len(block.strips) - 1
+        self.screen.selections = {self: Selection(Offset(0, start), Offset(_LINE_END, end))}
 
     # ----------------------------------------------------------------- selection
 
@@ -1028,6 +1084,26 @@ class Conversation(ScrollView, can_focus=True):
         if block.separator is not None and inner == 0:
             return
         self._set_cursor(self._entries[index].uid)
+
+
+def _styled_span(strip: Strip, start: int, end: int, style: Style) -> Strip:
+    """`strip` with characters `start`..`end` (-1: to the end) in `style` added; cells unchanged."""
+    segments: list[Segment] = []
+    at = 0
+    for text, seg_style, control in strip:
+        length = len(text)
+        lo = max(start - at, 0)
+        hi = length if end == -1 else min(end - at, length)
+        if control or lo >= hi:
+            segments.append(Segment(text, seg_style, control))
+        else:
+            if lo:
+                segments.append(Segment(text[:lo], seg_style))
+            segments.append(Segment(text[lo:hi], seg_style + style if seg_style else style))
+            if hi < length:
+                segments.append(Segment(text[hi:], seg_style))
+        at += length
+    return Strip(segments, strip.cell_length)
 
 
 def _highlighted(text: str, words: list[str], style: Style, match: Style) -> list[Segment]:
