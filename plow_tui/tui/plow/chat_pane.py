@@ -168,11 +168,15 @@ class ChatPane(ChatPanel):
         api: Callable[[], PlowClient],
         clock: Callable[[], datetime],
         focus_editor: bool = False,
+        keep: Callable[[], None] | None = None,
         id: str | None = None,
     ) -> None:
-        # `unsent`: texts saved before a restart, given back to the outbox.
+        # `unsent`: texts saved before a restart, given back to the outbox; `keep`: see `Outbox`.
         super().__init__(
-            lambda shown: Outbox(shown, chat.uid, api, clock, restored=unsent), clock=clock, draft=draft, id=id
+            lambda shown: Outbox(shown, chat.uid, api, clock, restored=unsent, keep=keep),
+            clock=clock,
+            draft=draft,
+            id=id,
         )
         self._focus_editor = focus_editor
         self.chat = chat

@@ -738,6 +738,7 @@ class ChatsScreen(Screen[None]):
                 api=lambda: self.api,
                 clock=self.plow_app.now,
                 focus_editor=focus_editor,
+                keep=lambda: self._text_left_editor(chat_uid),
                 id=pane_id(chat_uid),
             )
             self._panes[chat_uid] = pane
@@ -767,14 +768,14 @@ class ChatsScreen(Screen[None]):
 
     @on(ChatPanel.TextSent)
     def _text_sent(self, message: ChatPanel.TextSent) -> None:
-        if not isinstance(message.panel, ChatPane):
-            return
         if message.parts > 1:
             self.notify(f"Long text: sending it as {message.parts} messages.", timeout=5)
-        # The text is now the outbox's: it moves from the draft to the unsent
-        # texts on disk in one write, now, before it goes out. A process killed
-        # at any moment after leaves it in one place, never both, never neither.
-        self.book.drafts.pop(message.panel.chat.uid, None)
+
+    def _text_left_editor(self, chat_uid: str) -> None:
+        """The editor's text is now the outbox's: it moves from the draft to the unsent
+        texts on disk in one write, before it goes out (the outbox calls this then). A
+        process killed at any moment after leaves it in one place, never both, never neither."""
+        self.book.drafts.pop(chat_uid, None)
         self._save_drafts()
 
     # -- drafts -----------------------------------------------------------------------------

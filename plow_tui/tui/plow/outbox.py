@@ -130,9 +130,13 @@ class Outbox(Sending):
         api: Callable[[], PlowClient],
         clock: Callable[[], datetime],
         restored: Sequence[Unsent] = (),
+        keep: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(shown)
         self.chat_uid = chat_uid
+        # Called when a text from the editor is in `unsent`, before it goes out:
+        # the screen writes it to disk there and then (see `submit`).
+        self._keep = keep
         self._api = api
         self._clock = clock
         # local uid -> every text not known to be on the server, in the order sent.
@@ -153,15 +157,28 @@ class Outbox(Sending):
     def send(self, text: str) -> int:
         """Send `text` (in parts of at most 4,000 characters); returns the number of parts.
 
-        The parts are in `unsent` when this returns, before any goes out: the
-        caller saves them at once, so a process killed mid-send keeps them.
+        The parts are in `unsent` when this returns, before any goes out (the
+        send workers start when this handler gives the event loop back).
         """
+        return self._send_parts(text, keep=False)
+
+    def submit(self, text: str) -> int:
+        """Send a text from the editor: kept on disk (`keep`) before it goes out, so a kill at any moment keeps it."""
+        return self._send_parts(text, keep=True)
+
+    def _send_parts(self, text: str, *, keep: bool) -> int:
         parts = split_body(text)
         now = self._clock()
         after = self._newest_on_server()
+        queued = []
         for body in parts:
             local_uid = f"local-{uuid.uuid4().hex[:16]}"  # unique across restarts too
             self._unsent[local_uid] = Unsent(local_uid, body, now, "sending", after)
+            queued.append((local_uid, body))
+        if keep and self._keep is not None:
+            # Now, in this turn of the event loop: before any send worker can run.
+            self._keep()
+        for local_uid, body in queued:
             self.post_message(self.Placed([Entry(local_uid, "you", body, now, True, "sending")]))
             self._send(local_uid, body)
         self.post_message(self.Changed())

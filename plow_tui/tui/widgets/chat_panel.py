@@ -88,6 +88,10 @@ class Sending(Widget):
         """Send `text`; how many messages it goes as."""
         raise NotImplementedError
 
+    def submit(self, text: str) -> int:
+        """Send `text` the person just wrote in the panel's editor (a backend may keep it first); how many messages."""
+        return self.send(text)
+
 
 class ChatPanel(Vertical):
     """Header, the backend's extra part, failure line, find bar, conversation, notice, editor; sends through `sending`."""
@@ -202,7 +206,7 @@ class ChatPanel(Vertical):
     @on(Compose.Submitted)
     def _submitted(self, message: Compose.Submitted) -> None:
         message.stop()
-        parts = self.sending.send(message.text)
+        parts = self.sending.submit(message.text)
         self.compose_box.draft = ""
         self.conversation.scroll_to_newest()
         self.post_message(self.TextSent(self, parts))
