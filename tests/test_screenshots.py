@@ -1,17 +1,17 @@
 """`screenshots/` is what the app draws today: regenerated, byte for byte.
 
 When this fails a screen changed: look at the new pictures, then run
-`python -m plow_tui.tui.screenshots` from the repository root and commit them.
+`python tests/support/screenshots.py` from the repository root and commit them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from plow_tui.tui.screenshots import SCENES, SECRETS, generate
+from support.screenshots import SCENES, SECRETS, generate
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-REGENERATE = "run `python -m plow_tui.tui.screenshots` from the repository root"
+REGENERATE = "run `python tests/support/screenshots.py` from the repository root"
 
 
 def test_screenshots_match_the_app(tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def run_app(args: argparse.Namespace) -> int:
         name=args.name or _login_name(),
         provision_chat=args.provision_chat,
         sandbox=sandbox is not None,
-        notifications=args.notifications != "off",
+        notifications=args.notifications,
         poll_interval=args.poll_interval,
         theme=args.theme,
     )
@@ -106,7 +106,7 @@ def run_app(args: argparse.Namespace) -> int:
         token_store=store,
         client_factory=_plow_client,
         phone_factory=SandboxPhone if sandbox is not None else None,
-        airy_screen=sandbox_screen(api_url, airy_channel, store, bell=config.notifications) if airy_channel else None,
+        airy_screen=sandbox_screen(api_url, airy_channel, store, bell=config.notifications != "off") if airy_channel else None,
         clipboard_commands=clipboard_commands(),
         # A sandbox run keeps its history in memory: nothing of it outlives the run.
         histories=Histories(api_url, memory=sandbox is not None),

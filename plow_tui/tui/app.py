@@ -9,6 +9,7 @@ sandbox URL, in-memory stores and fixed clocks.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
@@ -91,7 +92,8 @@ class AppConfig:
     # The app runs against a sandbox at `api_url` (started in-process by
     # `--sandbox`): the status line says so, and the simulated phone is offered.
     sandbox: bool = False
-    notifications: bool = True
+    # off / bell / desktop (tui/notify.py); True and False still mean bell and off.
+    notifications: str | bool = "bell"
     poll_interval: float = 3.0
     phone_number: str = DEFAULT_PHONE
     # A Textual theme (config.toml `theme`); None keeps Textual's default.
@@ -178,19 +180,31 @@ class PlowBaseApp(App[int]):
 
     # -- clipboard ---------------------------------------------------------------
 
+    def copy_to_clipboard(self, text: str) -> None:
+        """The one path of every copy: `y` on a message, a mouse selection's Ctrl+C, Textual's own inputs.
+
+        They all call Textual's `copy_to_clipboard`; here it also tries a local
+        clipboard command and says what was copied (see `copy`).
+        """
+        self.copy(text, "")
+
     def copy(self, text: str, what: str) -> None:
-        """Copy `text` (OSC 52, plus a local clipboard command) and say what was copied."""
-        self.copy_to_clipboard(text)
+        """Copy `text` (OSC 52, plus a local clipboard command) and say what was copied.
+
+        Many terminals drop OSC 52 silently, so the notice shows the text
+        itself: it can always be selected from there (README, "Copy does nothing").
+        """
+        super().copy_to_clipboard(text)
         if self._clipboard_commands:
             self._copy_with_command(text, what)
         else:
-            self.notify(f"Copied {what}: {text}", title="Copied", timeout=4)
+            self.notify(_copied(text, what), title="Copied", timeout=4)
 
     @work(thread=True, group="clipboard", exit_on_error=False)
     def _copy_with_command(self, text: str, what: str) -> None:
         used = copy_with_command(text, self._clipboard_commands)
         how = f" (also via {used})" if used else ""
-        self.call_from_thread(self.notify, f"Copied {what}: {text}{how}", title="Copied", timeout=4)
+        self.call_from_thread(self.notify, _copied(text, what) + how, title="Copied", timeout=4)
 
     # -- keys and commands ---------------------------------------------------------
 
@@ -268,6 +282,21 @@ class PlowApp(PlowBaseApp):
         self.histories = histories
         if config.sandbox:
             self.sub_title = "SANDBOX"
+        from plow_tui.tui.notify import Notifier, desktop_protocol, mode_of
+
+        # Lambdas, not bound methods: tests replace `bell` on the instance.
+        self.notifier = Notifier(
+            mode_of(config.notifications),
+            desktop_protocol(os.environ),
+            write=lambda sequence: self._write_to_terminal(sequence),
+            bell=lambda: self.bell(),
+            focused=lambda: self.app_focus,
+        )
+
+    def _write_to_terminal(self, sequence: str) -> None:
+        """Put an escape sequence on the terminal (as Textual's `bell` does); nothing when headless."""
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(sequence)
 
     def client(self, token: str | None = None) -> PlowClient:
         """A new API client for the configured server; the caller closes it."""
@@ -482,3 +511,7 @@ class AiryApp(PlowBaseApp):
         self.push_screen(
             AiryScreen(self.url, self.channel_id, store=self.token_store, standalone=True, **self._screen_options)
         )
+
+
+def _copied(text: str, what: str) -> str:
+    return f"Copied {what}: {text}" if what else f"Copied: {text}"

@@ -20,7 +20,7 @@ from plow_tui.client.secret_backends import MemoryStore
 from plow_tui.client.tokens import TokenStore
 from support.waits import until  # noqa: F401 - re-exported
 
-from plow_tui.tui.screenshots import screen_text  # noqa: F401 - re-exported
+from support.screenshots import screen_text  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from plow_tui.tui.app import PlowApp

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from plow_tui.tui.screenshots import wait_for as pilot_wait_for
+from support.screenshots import wait_for as pilot_wait_for
 
 class TimedOut(AssertionError):
     """A waited-for thing did not happen in time (a test failure, not an error)."""

@@ -25,7 +25,7 @@ from plow_tui.client.secret_backends import MemoryStore
 from plow_tui.client.tokens import SecretStoreError, TokenStore
 from plow_tui.tui.airy import sandbox_screen
 from plow_tui.tui.app import AppConfig, PlowApp
-from plow_tui.tui.demo_data import (  # noqa: F401 - re-exported: the fakes live in the package, shared with the screenshots
+from support.demo_data import (  # noqa: F401 - re-exported: the fakes live in tests/support, shared with the screenshots
     CODE,
     FIXED_NOW,
     LINE,
@@ -34,7 +34,7 @@ from plow_tui.tui.demo_data import (  # noqa: F401 - re-exported: the fakes live
     FixedClock,
     activation_app,
 )
-from plow_tui.tui.screenshots import screen_text  # noqa: F401 - re-exported
+from support.screenshots import screen_text  # noqa: F401 - re-exported
 from support.waits import wait_for  # noqa: F401 - re-exported
 
 CANARY_SECRET = "act_CANARYSECRET0123456789"

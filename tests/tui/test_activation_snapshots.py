@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app_fakes import fake_app
 
-from plow_tui.tui.screenshots import activation_in, expired_redeem
+from support.screenshots import activation_in, expired_redeem
 
 
 def test_activation_pending_80x24(snap_compare) -> None:

@@ -8,8 +8,8 @@ from app_fakes import screen_text, squash, wait_for
 from plow_tui.client.airy.errors import AiryChannelNotFound, AiryNetworkError
 from plow_tui.client.airy.events import AiryConversationRestarted, AiryMessagesArrived, AiryMessageUpdated, AiryStreamFailed
 from plow_tui.client.events import ConnectionChanged
-from plow_tui.tui.demo_data import AIRY_HISTORY as HISTORY
-from plow_tui.tui.demo_data import airy_message, fake_airy_app
+from support.demo_data import AIRY_HISTORY as HISTORY
+from support.demo_data import airy_message, fake_airy_app
 from plow_tui.tui.airy.screen import CHANNEL_GONE, CONNECTING, AiryScreen
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 
-from plow_tui.tui.demo_data import fake_airy_app
-from plow_tui.tui.screenshots import airy_conversation
+from support.demo_data import fake_airy_app
+from support.screenshots import airy_conversation
 
-pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def test_airy_screen_100x24(snap_compare) -> None:

@@ -12,7 +12,8 @@ from plow_tui.cli import build_parser, main, parse
 from plow_tui.commands import ExitCode
 from plow_tui.commands.app import run_app, run_phone
 from plow_tui.tui.clipboard import clipboard_commands, copy_with_command
-from plow_tui.tui.widgets.qr import QRCode, qr_matrix, sms_uri
+from plow_tui.client.texts import sms_uri
+from plow_tui.tui.widgets.qr import QRCode, qr_matrix
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar, api_host
 
 
@@ -49,10 +50,6 @@ def test_cli_and_app_command_import_no_heavy_modules() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_sms_uri_is_the_cross_platform_form() -> None:
-    assert sms_uri("+15550000001", "Plow Activate: K7Q2D") == "sms:+15550000001?&body=Plow%20Activate%3A%20K7Q2D"
 
 
 def test_qr_matrix_has_finder_patterns_and_quiet_zone() -> None:
@@ -122,3 +119,32 @@ def test_copy_with_command_falls_through_to_one_that_works(tmp_path) -> None:
     assert copy_with_command("Plow Activate: K7Q2D", [("/nonexistent/wl-copy",), ("false",), works]) == sys.executable
     assert out.read_text() == "Plow Activate: K7Q2D"
     assert copy_with_command("x", [("false",)]) is None
+
+
+async def test_every_copy_takes_the_one_path_and_says_what_it_copied(tmp_path) -> None:
+    from support import demo_data
+    from support.screenshots import main_screen, open_chat, wait_for
+    from plow_tui.tui.widgets.conversation import Conversation
+
+    clipboard = tmp_path / "clipboard"
+    app = demo_data.chats_app(clipboard_commands=[("sh", "-c", f"cat > '{clipboard}'")])
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_chat(pilot, await main_screen(pilot), "cht_ada")
+        conversation = pane.query_one(Conversation)
+        conversation.focus()
+        await pilot.press("k")  # the newest message
+        body = conversation.entries[-1].body
+
+        def said(text: str) -> bool:
+            return any(text in note.message for note in app._notifications)
+
+        await pilot.press("y")
+        await wait_for(pilot, lambda: said(f"Copied: {body} (also via sh)"), what="the notice of `y`")
+        assert app.clipboard == body and clipboard.read_text() == body
+        # A mouse selection (here: a double click's) copied with Ctrl+C goes the same way.
+        conversation.text_select_all()
+        selected = app.screen.get_selected_text()
+        assert selected is not None and selected.endswith(body)
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: said(f"Copied: {selected} (also via sh)"), what="the notice of Ctrl+C")
+        assert clipboard.read_text() == selected

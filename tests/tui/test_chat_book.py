@@ -100,7 +100,8 @@ def test_inbound_messages_of_a_chat_not_open_count_as_unread() -> None:
     )
     assert book.unread == {"b": 2}  # outbound and the open chat's do not count; no chat uid: ignored
     assert [a.chat_uid for a in arrivals] == ["a", "b"]
-    assert arrivals[1] == Arrival("b", show=(), inbound=2, unknown=False)
+    assert arrivals[1] == Arrival("b", show=(), inbound=2, unknown=False, newest_inbound=arrivals[1].newest_inbound)
+    assert arrivals[1].newest_inbound is not None and arrivals[1].newest_inbound.uid == "4"  # for a notification
     assert book.last["b"].uid == "4"
 
 

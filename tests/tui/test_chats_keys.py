@@ -7,6 +7,7 @@ import asyncio
 from support.waits import nothing_more
 from app_fakes import sandbox_factory, screen_text, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
+    chat_with_myself,
     chats_app,
     history,
     main_screen,
@@ -19,7 +20,7 @@ from chats_helpers import (
     sms,
 )
 
-from plow_tui.tui.plow.views import MAX_BODY
+from plow_tui.client.texts import MAX_BODY
 from plow_tui.tui.plow.activation import ActivationScreen
 from plow_tui.tui.widgets.chat_list import ChatList
 from plow_tui.tui.widgets.compose import Compose
@@ -31,7 +32,7 @@ async def test_tab_cycles_list_messages_editor_and_slash_filters(sandbox_factory
     base = sandbox.base_url
     phone = new_phone()
     token, first = await sign_up(base, phone, name="Ada")
-    _, second = await sign_up(base, phone, name="Ada")
+    second = await chat_with_myself(base, token, phone, first)
     app = await chats_app(base, token)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await main_screen(pilot)
@@ -79,6 +80,30 @@ async def test_a_long_text_goes_as_several_messages_with_a_notice(sandbox_factor
     bodies = [m.body for m in await history(s.base, s.token, s.chat.uid)]
     assert all(len(body) <= MAX_BODY for body in bodies)
     assert " ".join(bodies) == words
+
+
+async def test_the_shell_and_the_app_split_one_text_the_same(sandbox_factory) -> None:
+    from support.cli import run_here
+
+    # Paragraphs, a line break near the limit and a space after it: the cut must be at the break.
+    paragraph = "x" * 3500 + "\n" + "y " * 300 + "\n\n" + " ".join(f"w{n:04d}" for n in range(900))
+    async with signed_in_chat(sandbox_factory, delivery_delay_ms=5) as s:
+        s.pane.compose_box.draft = paragraph
+        s.pane.compose_box.focus()
+        await s.pilot.press("enter")
+        await wait_for(
+            s.pilot, lambda: len(s.pane.conversation.entries) >= 3 and all(e.state == "delivered" for e in s.pane.conversation.entries),
+            what="the app's parts delivered",
+        )
+        from_app = [m.body for m in await history(s.base, s.token, s.chat.uid)]
+        sent = await asyncio.to_thread(
+            run_here, ["send", s.chat.uid, "-", "--api-url", s.base], {"PLOW_TOKEN": s.token}, paragraph
+        )
+        assert sent.returncode == 0, sent.stderr
+        bodies = [m.body for m in await history(s.base, s.token, s.chat.uid)]
+    from_shell = bodies[len(from_app):]
+    assert from_shell == from_app and len(from_app) == 3
+    assert from_app[0] == "x" * 3500  # cut at the line break, not at a later space
 
 
 async def test_the_parts_of_a_long_text_reach_the_server_in_order_even_when_one_is_slow(sandbox_factory) -> None:

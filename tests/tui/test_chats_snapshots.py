@@ -1,26 +1,25 @@
 """Snapshots of the main screen and the new chat dialog, against `FakePlow` at a fixed time.
 
-The fakes (`plow_tui.tui.demo_data`) and the steps into each state
-(`plow_tui.tui.screenshots`) are the ones the README's screenshots use.
+The fakes (`support.demo_data`) and the steps into each state
+(`support.screenshots`) are the ones the README's screenshots use.
 Each snapshot was looked at as a PNG before it was accepted.
 """
 
 from __future__ import annotations
 
-import pytest
 
-from plow_tui.tui.demo_data import chats_app as snapshot_app
-from plow_tui.tui.screenshots import (
+from support.demo_data import chats_app as snapshot_app
+from support.screenshots import (
     busy_main_screen,
     confirm_delete,
     failed_chat,
     keys_of_main_screen,
     new_chat_dialog,
+    new_messages_and_draft,
     pending_codes,
 )
 
 
-pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def test_main_screen_100x30(snap_compare) -> None:
@@ -30,6 +29,14 @@ def test_main_screen_100x30(snap_compare) -> None:
 def test_main_screen_80x24_sandbox(snap_compare) -> None:
     app = snapshot_app(api_url="http://127.0.0.1:8765", sandbox=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=busy_main_screen)
+
+
+def test_new_messages_line_and_draft_mark_120x40(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=new_messages_and_draft)
+
+
+def test_new_messages_line_and_draft_mark_80x24(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=new_messages_and_draft)
 
 
 def test_failed_chat(snap_compare) -> None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from app_fakes import wait_for
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
+
+from support.widget_host import WidgetHost
 
 from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.view_models import Entry
 from plow_tui.tui.widgets.find_bar import FindBar
 
 NOW = datetime(2020, 9, 16, 12, 0, tzinfo=timezone.utc)
-pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def entry(n: int, body: str) -> Entry:
@@ -23,7 +23,7 @@ def entry(n: int, body: str) -> Entry:
 BODIES = ["Dinner on Monday?", "no idea", "dinner at eight", "café later", "DINNERS are fun", "ok"]
 
 
-class Host(App[None]):
+class Host(WidgetHost):
     def compose(self) -> ComposeResult:
         conversation = Conversation([entry(n, b) for n, b in enumerate(BODIES)], clock=lambda: NOW)
         yield FindBar(conversation)

@@ -1,6 +1,6 @@
 """Keys that work from where you are: Esc out of the editor, F1/F2 from anywhere, our words only.
 
-Against the in-memory fakes of `plow_tui.tui.demo_data` (no network needed to
+Against the in-memory fakes of `support.demo_data` (no network needed to
 check where keys go), at 120x40 and 80x24: the footer must say the key that
 matters at both sizes.
 """
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from plow_tui.tui import demo_data
+from support import demo_data
 from plow_tui.tui.screens.confirm import ConfirmScreen
 from plow_tui.tui.screens.help import KeysScreen
-from plow_tui.tui.screenshots import failed_chat, open_chat, main_screen, screen_text, wait_for
+from support.screenshots import failed_chat, open_chat, main_screen, screen_text, wait_for
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.conversation import Conversation
 
@@ -143,7 +143,7 @@ async def test_the_editor_says_when_a_draft_goes_as_several_texts(size) -> None:
 
 async def test_new_chat_buttons_stay_in_view_at_80x24_with_many_members() -> None:
     from plow_tui.tui.plow.new_chat import NewChatScreen
-    from plow_tui.tui.screenshots import new_chat_dialog
+    from support.screenshots import new_chat_dialog
 
     app = demo_data.chats_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -163,7 +163,7 @@ async def test_new_chat_buttons_stay_in_view_at_80x24_with_many_members() -> Non
 
 
 async def test_new_chat_line_choice_shows_without_colour_and_moves_with_the_first_key() -> None:
-    from plow_tui.tui.screenshots import new_chat_dialog
+    from support.screenshots import new_chat_dialog
 
     app = demo_data.chats_app()
     async with app.run_test(size=(80, 24)) as pilot:

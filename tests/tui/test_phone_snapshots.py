@@ -5,8 +5,8 @@ The app and the steps are the ones the README's screenshot of the phone uses.
 
 from __future__ import annotations
 
-from plow_tui.tui.demo_data import phone_app
-from plow_tui.tui.screenshots import phone_live
+from support.demo_data import phone_app
+from support.screenshots import phone_live
 
 
 def test_phone_snapshot(snap_compare) -> None:

@@ -15,7 +15,7 @@ from chats_helpers import on_main_screen, signed_up
 from textual.app import App, ComposeResult
 from textual.widgets import ContentSwitcher, Static
 
-from plow_tui.tui.demo_data import NOW, TEAM, FakePlow
+from support.demo_data import NOW, TEAM, FakePlow
 from plow_tui.tui.plow.chat_pane import ChatPane, VerificationPanel
 from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.view_models import Entry

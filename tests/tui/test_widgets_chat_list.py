@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-import pytest
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
+
+from support.widget_host import WidgetHost
 
 from plow_tui.tui.widgets.chat_list import ChatList
 from plow_tui.tui.widgets.view_models import ChatSummary
@@ -16,7 +17,6 @@ NOW = datetime(2020, 9, 16, 14, 2, tzinfo=timezone.utc)
 SIZE = (100, 30)
 
 
-pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def chat(uid: str, minutes_ago: int | None, **fields) -> ChatSummary:
@@ -32,7 +32,7 @@ def chat(uid: str, minutes_ago: int | None, **fields) -> ChatSummary:
     )
 
 
-class Host(App[None]):
+class Host(WidgetHost):
     def __init__(self, chats: list[ChatSummary] = ()) -> None:
         super().__init__()
         self.animation_level = "none"

@@ -6,7 +6,9 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
+
+from support.widget_host import WidgetHost
 
 from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.view_models import Entry
@@ -15,7 +17,6 @@ NOW = datetime(2020, 9, 16, 12, 0, tzinfo=timezone.utc)  # a Wednesday
 SIZE = (100, 30)
 
 
-pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def entry(n: int, *, at: datetime | None = None, body: str | None = None, **fields) -> Entry:
@@ -33,7 +34,7 @@ def many(count: int, start: int = 0) -> list[Entry]:
     return [entry(n) for n in range(start, start + count)]
 
 
-class Host(App[None]):
+class Host(WidgetHost):
     def __init__(self, entries: list[Entry] = ()) -> None:
         super().__init__()
         self.animation_level = "none"

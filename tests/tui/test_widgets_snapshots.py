@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.pilot import Pilot
+
+from support.widget_host import WidgetHost
 
 from plow_tui.tui.plow.views import format_number
 from plow_tui.tui.widgets.chat_list import ChatList
-from plow_tui.tui.widgets.view_models import ChatSummary
 from plow_tui.tui.widgets.conversation import Conversation
-from plow_tui.tui.widgets.view_models import Entry
+from plow_tui.tui.widgets.view_models import ChatSummary, Entry
 
 NOW = datetime(2020, 9, 16, 14, 2, tzinfo=timezone.utc)
 SIZE = (100, 30)
 
 
-pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def at(day: int, hour: int, minute: int) -> datetime:
@@ -46,7 +45,7 @@ CONVERSATION = [
 ]
 
 
-class ConversationHost(App[None]):
+class ConversationHost(WidgetHost):
     def __init__(self, entries: list[Entry]) -> None:
         super().__init__()
         self.animation_level = "none"
@@ -96,7 +95,7 @@ CHATS = [
 ]
 
 
-class ChatListHost(App[None]):
+class ChatListHost(WidgetHost):
     CSS = "ChatList { width: 36; }"
 
     def compose(self) -> ComposeResult:

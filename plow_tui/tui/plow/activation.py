@@ -42,7 +42,8 @@ from plow_tui.client.tokens import SecretStoreError
 from plow_tui.terminal_text import error_text, safe_line
 from plow_tui.tui.app import PlowApp
 from plow_tui.tui.plow.phone import Draft
-from plow_tui.tui.widgets.qr import QRCode, sms_uri
+from plow_tui.client.texts import sms_uri
+from plow_tui.tui.widgets.qr import QRCode
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar, api_host
 from plow_tui.tui.plow.views import format_number
 

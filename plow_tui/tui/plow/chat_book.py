@@ -46,6 +46,7 @@ class Arrival:
     show: tuple[ChatMessage, ...]  # for its pane now (empty when the chat is not open or still loading)
     inbound: int  # how many came from other people
     unknown: bool  # a chat not listed yet (created elsewhere): the list should be reloaded
+    newest_inbound: ChatMessage | None = None  # the newest from other people, for a notification
 
 
 @dataclass
@@ -188,7 +189,8 @@ class ChatBook:
                 self.unread[chat_uid] = self.unread.get(chat_uid, 0) + inbound
             self.note_last(chat_uid, batch[-1])
             show = tuple(batch) if loaded else ()
-            arrivals.append(Arrival(chat_uid, show, inbound, unknown=chat_uid not in self.chats))
+            newest = next((m for m in reversed(batch) if not m.is_outbound), None)
+            arrivals.append(Arrival(chat_uid, show, inbound, unknown=chat_uid not in self.chats, newest_inbound=newest))
         return arrivals
 
     def status_changed(self, message: ChatMessage) -> bool:

@@ -22,8 +22,10 @@ from plow_tui.client.models import Chat, Member
 from plow_tui.terminal_text import safe_line
 from plow_tui.tui.plow.drafts import Unsent
 from plow_tui.tui.plow.outbox import Outbox
+from plow_tui.client.texts import sms_uri
 from plow_tui.tui.widgets.chat_panel import ChatPanel
-from plow_tui.tui.widgets.qr import QRCode, sms_uri
+from plow_tui.tui.widgets.qr import QRCode
+from plow_tui.tui.widgets.text import display_time
 from plow_tui.tui.plow.views import format_number
 
 if TYPE_CHECKING:
@@ -55,8 +57,8 @@ def chat_header(chat: Chat, width: int | None = None) -> Text:
     return text
 
 
-def member_line(member: Member, code: Member | None, name_width: int = 0) -> Text:
-    """One member's verification state on one line: their code, or verified.
+def member_line(member: Member, code: Member | None, name_width: int = 0, *, local: Callable[[datetime], datetime]) -> Text:
+    """One member's verification state on one line: their code, or verified (at `local` time).
 
     Names are padded to `name_width` so the codes of several members line up.
     """
@@ -67,7 +69,7 @@ def member_line(member: Member, code: Member | None, name_width: int = 0) -> Tex
         line.append(name, style="bold")
         line.append("   verified")  # lines up with the code, which has a space of padding
         if member.verified_at is not None:
-            line.append(f" {member.verified_at.astimezone():%H:%M}")
+            line.append(f" {local(member.verified_at):%H:%M}")
         return line
     line.append("… ", style="yellow")
     line.append(name, style="bold")
@@ -133,7 +135,7 @@ class VerificationPanel(Horizontal):
             " from their own phone; the chat turns active when all have.\n\n",
         )
         width = min(24, max((len(m.display_name or "member") for m in chat.members), default=0))
-        lines = [member_line(m, codes.get(m.uid), width) for m in chat.members]
+        lines = [member_line(m, codes.get(m.uid), width, local=lambda moment: display_time(self.app, moment)) for m in chat.members]
         text.append_text(Text("\n").join(lines) if lines else Text("No members."))
         self.query_one("#verify-text", Static).update(text)
         first = next((m for m in chat.members if not m.is_verified and m.uid in codes), None)

@@ -36,8 +36,10 @@ from plow_tui.tui.plow.drafts import DraftFile, Unsent
 from plow_tui.tui.plow.views import (
     MAX_BODY,
     account_label,
+    author_of,
     chat_summary,
     delivery_failure,
+    failure_reasons,
     later_state,
     message_entry,
     split_body,
@@ -49,7 +51,7 @@ from plow_tui.tui.widgets.chat_panel import ChatPanel
 from plow_tui.tui.plow.chat_pane import ChatPane, pane_id
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.plow.outbox import Outbox
-from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.conversation import Conversation, first_unread
 from plow_tui.tui.widgets.view_models import ChatSummary, Entry
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
@@ -156,6 +158,7 @@ class ChatsScreen(Screen[None]):
         self._stale_rows: set[str] = set()  # rows to redraw (see `_refresh_row_soon`)
         self._rows_timer: Timer | None = None
         self._rows_shown_at = 0.0
+        self._unread_at_open: dict[str, int] = {}  # unread count when a chat was opened, until its page is shown
         self._panes: dict[str, ChatPane] = {}  # one per chat opened
         self._api: PlowClient | None = None
         self.chats_loaded = False  # the first `GET /v1/chats` has answered
@@ -411,6 +414,7 @@ class ChatsScreen(Screen[None]):
                 self._refresh_row_soon(message.chat_uid)
             self._replay(pane, early)
             pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
+            self._mark_unread(pane)
 
     def _replay(self, pane: ChatPane, early: Iterable[ChatMessage]) -> None:
         """Apply what the stream said while the pane's first page loaded (see `ChatBook.early`)."""
@@ -418,7 +422,7 @@ class ChatsScreen(Screen[None]):
         for arrived in early:
             shown = pane.conversation.get(arrived.uid)
             if shown is None:
-                self._add_newer(pane, [message_entry(arrived, now)])
+                self._add_newer(pane, [message_entry(arrived, now)], failure_reasons([arrived]))
             elif shown.outbound:
                 pane.conversation.update_state(arrived.uid, later_state(shown.state, arrived.status))
 
@@ -429,6 +433,10 @@ class ChatsScreen(Screen[None]):
         if isinstance(event, ev.ConnectionChanged):
             status.show_stream_state(event)
             self.stream_live = event.state == "live"
+            if event.state == "offline":
+                self.plow_app.notifier.offline()
+            elif self.stream_live:
+                self.plow_app.notifier.online()
             if self.stream_live and self.last_known:
                 self.last_known = status.last_known = False  # caught up: what is shown is current
             return
@@ -530,16 +538,20 @@ class ChatsScreen(Screen[None]):
         for arrival in self.book.messages_arrived(messages):
             pane = self.pane(arrival.chat_uid)
             if pane is not None and arrival.show:
-                self._add_newer(pane, [message_entry(m, now) for m in arrival.show])
-            if arrival.inbound and not self.app.app_focus and self.plow_app.config.notifications:
-                self.app.bell()
+                self._add_newer(pane, [message_entry(m, now) for m in arrival.show], failure_reasons(arrival.show))
+            if arrival.newest_inbound is not None:  # the notifier decides: only while unfocused, with a cooldown (tui/notify.py)
+                self.plow_app.notifier.message(author_of(arrival.newest_inbound), arrival.newest_inbound.body)
             self._refresh_row_soon(arrival.chat_uid)
             if arrival.unknown:
                 self._load_chats()  # a chat we have not listed yet (created elsewhere)
 
     @staticmethod
-    def _add_newer(pane: ChatPane, entries: list[Entry]) -> None:
-        """Append `entries` below what the pane shows, in order (see `chat_book.in_order`)."""
+    def _add_newer(pane: ChatPane, entries: list[Entry], reasons: dict[str, str | None] | None = None) -> None:
+        """Append `entries` below what the pane shows, in order (see `chat_book.in_order`).
+
+        `reasons` are the server's reasons for texts that arrive already failed (by uid), so a
+        failure first seen in a catch-up says why as the live update would.
+        """
         conversation = pane.conversation
         entries = in_order(
             entries,
@@ -551,7 +563,7 @@ class ChatsScreen(Screen[None]):
         conversation.add_entries(entries)
         for entry in entries:  # a text that arrives already marked failed (a catch-up, an echo)
             if entry.outbound and entry.state == "failed":
-                pane.outbox.delivery_failed(entry.uid, entry.body, None)
+                pane.outbox.delivery_failed(entry.uid, entry.body, (reasons or {}).get(entry.uid))
 
     def _status_changed(self, message: ChatMessage) -> None:
         self._write("set_status", message.uid, message.status)
@@ -702,7 +714,12 @@ class ChatsScreen(Screen[None]):
         self._refresh_rows(stale)
 
     def _summary(self, chat: Chat) -> ChatSummary:
-        return chat_summary(chat, last=self.book.last.get(chat.uid), unread=self.book.unread.get(chat.uid, 0))
+        return chat_summary(
+            chat,
+            last=self.book.last.get(chat.uid),
+            unread=self.book.unread.get(chat.uid, 0),
+            draft=chat.uid in self.book.drafts,
+        )
 
     def _refresh_row(self, chat_uid: str) -> None:
         chat = self.book.chats.get(chat_uid)
@@ -728,6 +745,8 @@ class ChatsScreen(Screen[None]):
         switcher = self.query_one(ContentSwitcher)
         pane = self.pane(chat_uid)
         previous = self.book.open_uid
+        # The "new messages" line: where the unread part starts, drawn once the page is there.
+        self._unread_at_open[chat_uid] = self.book.unread.get(chat_uid, 0)
         first, unsent = self.book.open(chat_uid)
         if first:
             pane = ChatPane(
@@ -749,10 +768,16 @@ class ChatsScreen(Screen[None]):
             switcher.current = pane.id
             if focus_editor:
                 pane.compose_box.focus()
+            if pane.loaded:
+                self._mark_unread(pane)
         if previous != chat_uid:
             self._write("set_meta", "open_chat", chat_uid)  # reopened at the next start
         self._refresh_row(chat_uid)
         self.query_one(ChatList).select_uid(chat_uid)
+
+    def _mark_unread(self, pane: ChatPane) -> None:
+        count = self._unread_at_open.pop(pane.chat.uid, 0)
+        pane.conversation.mark_unread_from(first_unread(pane.conversation.entries, count) if count else None)
 
     @on(ChatList.ChatOpened)
     def _chat_opened(self, message: ChatList.ChatOpened) -> None:
@@ -777,6 +802,7 @@ class ChatsScreen(Screen[None]):
         process killed at any moment after leaves it in one place, never both, never neither."""
         self.book.drafts.pop(chat_uid, None)
         self._save_drafts()
+        self._refresh_row(chat_uid)  # its draft mark goes
 
     # -- drafts -----------------------------------------------------------------------------
 
@@ -791,10 +817,13 @@ class ChatsScreen(Screen[None]):
         message.text_area.border_title = f"goes as {parts} texts" if parts > 1 else None
         if text == self.book.drafts.get(pane.chat.uid, ""):
             return
+        had_draft = pane.chat.uid in self.book.drafts
         if text:
             self.book.drafts[pane.chat.uid] = text
         else:
             self.book.drafts.pop(pane.chat.uid, None)
+        if had_draft != (pane.chat.uid in self.book.drafts):
+            self._refresh_row(pane.chat.uid)  # the row's draft mark comes or goes
         self._save_drafts_soon()
 
     @on(Outbox.Changed)

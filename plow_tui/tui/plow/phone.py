@@ -31,6 +31,7 @@ from plow_tui.client.phone import DEFAULT_PHONE, PhoneText, normalize_phone
 from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.screens.side import SideScreen
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
+from plow_tui.tui.widgets.text import display_time
 from plow_tui.tui.plow.views import format_number
 
 # Reconnect delays for the phone's socket, in seconds (doubling, capped).
@@ -297,8 +298,7 @@ class PhoneScreen(SideScreen[None]):
         """One text as a row: time, who, and the body wrapped in its own column."""
         when = ""
         if text.sent_at is not None:
-            local = getattr(self.app, "local_time", None)
-            when = (local(text.sent_at) if local else text.sent_at).strftime("%H:%M")
+            when = display_time(self.app, text.sent_at).strftime("%H:%M")
         outgoing = text.sender == self.phone
         who = "you" if outgoing else f"from {format_number(text.sender)}"
         row = Table.grid(padding=(0, 1), expand=True)

@@ -8,13 +8,10 @@ from datetime import datetime
 from plow_tui.client.delivery import later_state  # noqa: F401  (re-exported for the widgets)
 from plow_tui.client.models import Chat, ChatMessage
 from plow_tui.client.phone import format_phone
+from plow_tui.client.texts import MAX_BODY, split_body  # noqa: F401  (re-exported: the rule lives in client/texts.py)
 from plow_tui.terminal_text import safe_line
-from plow_tui.tui.widgets.view_models import ChatSummary
-from plow_tui.tui.widgets.view_models import Entry
+from plow_tui.tui.widgets.view_models import ChatSummary, Entry
 
-# The live API splits texts longer than this itself (PROTOCOL §5); we split
-# first so each part is a message the person can see as sent.
-MAX_BODY = 4000
 
 
 def author_of(message: ChatMessage) -> str:
@@ -53,6 +50,11 @@ def delivery_failure(message: ChatMessage) -> str | None:
     return None
 
 
+def failure_reasons(messages: Iterable[ChatMessage]) -> dict[str, str | None]:
+    """`delivery_failure` of each failed message of `messages`, by uid."""
+    return {m.uid: delivery_failure(m) for m in messages if m.status == "failed"}
+
+
 def account_label(chats: Iterable[Chat]) -> str | None:
     """`Ada · +1 (555) 123-0002`: the account owner as the chats show them (None if none does)."""
     for chat in chats:
@@ -80,7 +82,7 @@ def format_number(number: str | None) -> str:
     return safe_line(format_phone(number))
 
 
-def chat_summary(chat: Chat, *, last: ChatMessage | None = None, unread: int = 0) -> ChatSummary:
+def chat_summary(chat: Chat, *, last: ChatMessage | None = None, unread: int = 0, draft: bool = False) -> ChatSummary:
     """The chat list's row for `chat`, with its newest message when known."""
     preview = None
     if last is not None:
@@ -96,18 +98,5 @@ def chat_summary(chat: Chat, *, last: ChatMessage | None = None, unread: int = 0
         unread=unread,
         connection_note=waiting_for(chat) if chat.status == "pending" else None,
         number_shown=format_number(chat.number) if chat.number else None,
+        draft=draft,
     )
-
-
-def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
-    """`text` in parts of at most `limit` characters, cut at whitespace where possible."""
-    parts: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind(" ", limit // 2, limit + 1)
-        cut = cut if cut > 0 else limit
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        parts.append(rest)
-    return parts

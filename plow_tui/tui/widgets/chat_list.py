@@ -20,7 +20,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from plow_tui.terminal_text import safe_line
-from plow_tui.tui.widgets.text import short_time
+from plow_tui.tui.widgets.text import display_time, short_time
 from plow_tui.tui.widgets.view_models import ChatSummary
 
 _WAITING = "waiting for members to verify"
@@ -64,6 +64,8 @@ class _ChatRow(Visual):
         chat = self.chat
         style = self._list.row_style
         right = Text(no_wrap=True)
+        if chat.draft:  # a glyph, not only a colour: seen in any theme and without colour
+            right.append("✎", style("draft"))
         if chat.unread:
             right.append(f" {chat.unread} ", style("unread"))
         if chat.status not in (None, "active"):
@@ -73,7 +75,8 @@ class _ChatRow(Visual):
             right.append(status, style(kind))
         if chat.last_at is not None:
             right.append(" ")
-            right.append(short_time(chat.last_at, self._list.now()), style("time"))
+            app = self._list.app
+            right.append(short_time(display_time(app, chat.last_at), display_time(app, self._list.now())), style("time"))
         name_style = style("name-unread") if chat.unread else style("name")
         name = Text(safe_line(chat.title) or "(untitled)", name_style, no_wrap=True)
         lines = [_fit(name, right, width)]
@@ -132,6 +135,7 @@ class ChatList(OptionList):
         "chat-list--preview",
         "chat-list--pending",
         "chat-list--failed",
+        "chat-list--draft",
     }
 
     DEFAULT_CSS = """
@@ -146,6 +150,7 @@ class ChatList(OptionList):
         & > .chat-list--preview { color: $text-muted; }
         & > .chat-list--pending { color: $text-warning; text-style: bold; }
         & > .chat-list--failed { color: $text-error; text-style: bold; }
+        & > .chat-list--draft { color: $text-accent; text-style: bold; }
     }
     """
 

@@ -1,12 +1,11 @@
 """A QR code drawn with half blocks, two modules per terminal cell vertically.
 
-Also builds the `sms:` link the activation screen encodes, so the choice of URI
-form lives in one place with its reasons.
+It draws whatever it is given; the `sms:` link it usually shows is built by
+`plow_tui.client.texts.sms_uri`, the one home of that URI's form (the CLI's
+`activate` prints the same one).
 """
 
 from __future__ import annotations
-
-from urllib.parse import quote
 
 from rich.segment import Segment
 from textual.reactive import reactive
@@ -25,19 +24,6 @@ _HALF_BLOCKS = {
     (False, True): "▄",
     (True, True): "█",
 }
-
-
-def sms_uri(number: str, body: str) -> str:
-    """An `sms:` link that opens the messaging app with `body` filled in.
-
-    `sms:+1555…?&body=…` is the one form both big platforms accept: Android
-    reads the query after `?` (RFC 5724) and skips the empty parameter before
-    `&`, while iOS (8 and later) looks for `&body=` and ignores the stray `?`.
-    The plain `?body=` form drops the text on older iOS, and `;body=` only
-    works on old iOS. The body is percent-encoded with `%20` for spaces,
-    because some Android messaging apps keep a literal `+`.
-    """
-    return f"sms:{number}?&body={quote(body, safe='')}"
 
 
 def qr_matrix(data: str) -> list[list[bool]]:

@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from plow_tui.terminal_text import safe_line
+from plow_tui.tui.widgets.text import display_time
 
 
 
@@ -141,8 +142,7 @@ class StatusBar(Widget):
             right.append("  ")
             right.append_text(state)
         if self.last_event is not None:
-            local_time = getattr(self.app, "local_time", None)
-            moment = local_time(self.last_event) if local_time else self.last_event.astimezone()
+            moment = display_time(self.app, self.last_event)
             right.append(f"  {moment.strftime('%H:%M')}", self._style("dim"))
         width = self.content_size.width or (left.cell_len + right.cell_len + 2)
         gap = width - left.cell_len - right.cell_len

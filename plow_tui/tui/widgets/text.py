@@ -45,10 +45,23 @@ def day_label(day: date, today: date) -> str:
     return label if day.year == today.year else f"{label} {day.year}"
 
 
+def display_time(app: object, moment: datetime) -> datetime:
+    """`moment` in the display time zone: the one injected into the app.
+
+    `PlowBaseApp.local_time` holds the zone the app was given (the machine's
+    unless `cli.py` or a test chose another); every widget that shows a time
+    converts through here, so one zone rules the whole screen. In an app
+    without `local_time` (a bare Textual app hosting a widget) it is the
+    machine's zone.
+    """
+    convert = getattr(app, "local_time", None)
+    return convert(moment) if convert is not None else moment.astimezone()
+
+
 def short_time(moment: datetime, now: datetime) -> str:
-    """`HH:MM` for a moment today (local time), else a short date."""
-    local = moment.astimezone()
-    today = now.astimezone().date()
+    """`HH:MM` for a moment today, else a short date (both already in the display zone)."""
+    local = moment
+    today = now.date()
     if local.date() == today:
         return f"{local:%H:%M}"
     if (today - local.date()).days == 1:

@@ -39,6 +39,7 @@ class ChatSummary:
     `pending — <connection_note>` (who we're waiting for), or the preview.
     `number` is as stored (the filter finds it typed either way), `number_shown`
     as the backend formats it for reading (None: `number` as it is).
+    `draft`: the editor holds unsent text for this chat (a `✎` on the first line).
     """
 
     uid: str
@@ -50,6 +51,7 @@ class ChatSummary:
     last_at: datetime | None = None
     unread: int = 0
     connection_note: str | None = None
+    draft: bool = False
     number_shown: str | None = None
 
     def matches(self, needle: str) -> bool:

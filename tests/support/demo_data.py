@@ -1,6 +1,6 @@
 """Fixed data and in-memory stand-ins for a Plow server and a phone.
 
-The screenshots in `screenshots/` (`python -m plow_tui.tui.screenshots`) and
+The screenshots in `screenshots/` (`python tests/support/screenshots.py`) and
 the snapshot tests in `tests/tui/` both drive the real app against these, so
 both show exactly the same states and a changed screen changes both. Nothing
 here touches the network or a clock: every code, number, id and time is fixed,
@@ -13,7 +13,7 @@ screen shows exactly what `FakePlow` lists plus what a scene posts to it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -23,7 +23,8 @@ from plow_tui.client.errors import DeliveryUnknown, NotFound
 from plow_tui.client.events import ConnectionChanged
 from plow_tui.client.models import ActivationStart, Chat, Line, Member, ChatMessage, Page, Redeem
 from plow_tui.client.phone import PhoneText
-from plow_tui.client.tokens import MemoryStore, TokenStore
+from plow_tui.client.secret_backends import MemoryStore
+from plow_tui.client.tokens import TokenStore
 from plow_tui.tui.app import AiryApp, AppConfig, PhoneApp, PlowApp
 
 # -- activation and the phone ---------------------------------------------------
@@ -329,7 +330,7 @@ class FakePlow:
         pass
 
 
-def chats_app(**config: Any) -> PlowApp:
+def chats_app(*, clipboard_commands: Sequence[Sequence[str]] = (), **config: Any) -> PlowApp:
     """The real app, signed in, against `FakePlow`, at `NOW` in UTC."""
     store = TokenStore([MemoryStore()], env={"PLOW_TOKEN": TOKEN})  # signed in: straight to the chats
     options: dict[str, Any] = {"api_url": "https://api.plow.co"}
@@ -339,6 +340,7 @@ def chats_app(**config: Any) -> PlowApp:
         token_store=store,
         client_factory=FakePlow,
         phone_factory=demo_phone,  # offered only with sandbox=True
+        clipboard_commands=clipboard_commands,
         **display_options(FixedClock(NOW)),
     )
 

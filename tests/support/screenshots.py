@@ -1,7 +1,7 @@
-"""Regenerate `screenshots/*.svg` from the real app: `python -m plow_tui.tui.screenshots`.
+"""Regenerate `screenshots/*.svg` from the real app: `python tests/support/screenshots.py`.
 
 Each `Scene` runs the real app with Pilot against the fakes of
-`plow_tui.tui.demo_data` (fixed codes, ids and clock, UTC), drives it into one
+`support.demo_data` (fixed codes, ids and clock, UTC), drives it into one
 state, and exports the screen as SVG exactly as the snapshot tests do
 (`textual._doc.take_svg_screenshot` is what `snap_compare` calls). The snapshot
 tests import the same scene steps from here, so a changed screen fails both
@@ -26,9 +26,13 @@ from typing import Any
 from textual.app import App
 from textual.pilot import Pilot
 
-from plow_tui.client.errors import ActivationExpired
-from plow_tui.client.models import Redeem
-from plow_tui.tui import demo_data
+if __package__ in (None, ""):
+    # Run as a script (`python tests/support/screenshots.py`): make `support` importable, as pytest does.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from plow_tui.client.errors import ActivationExpired  # noqa: E402
+from plow_tui.client.models import Redeem  # noqa: E402
+from support import demo_data  # noqa: E402
 
 DEFAULT_OUT = Path("screenshots")
 
@@ -126,6 +130,23 @@ async def busy_main_screen(pilot: Pilot[Any]) -> None:
     # As the live stream would deliver them.
     screen.query_one(ChatFeed).post_message(ChatFeed.Event(ev.MessagesArrived(demo_data.BOB_ARRIVALS)))
     await wait_for(pilot, lambda: screen.query_one("ChatList").get_chat("cht_bob").unread == 2)
+    await pilot.pause()
+
+
+async def new_messages_and_draft(pilot: Pilot[Any]) -> None:
+    """Steps: Bob's chat read, a draft left in Ada's, two texts from Bob meanwhile, then Bob's chat again."""
+    from plow_tui.client import events as ev
+    from plow_tui.tui.plow.chat_feed import ChatFeed
+
+    screen = await main_screen(pilot)
+    await open_chat(pilot, screen, "cht_bob")  # read up to here
+    ada = await open_chat(pilot, screen, "cht_ada")
+    ada.compose_box.draft = "half a thought"
+    await wait_for(pilot, lambda: screen.query_one("ChatList").get_chat("cht_ada").draft, what="the draft mark")
+    screen.query_one(ChatFeed).post_message(ChatFeed.Event(ev.MessagesArrived(demo_data.BOB_ARRIVALS)))
+    await wait_for(pilot, lambda: screen.query_one("ChatList").get_chat("cht_bob").unread == 2, what="two unread")
+    pane = await open_chat(pilot, screen, "cht_bob")
+    await wait_for(pilot, lambda: pane.conversation.unread_from == "msg_b2", what="the new-messages line")
     await pilot.pause()
 
 
@@ -332,7 +353,7 @@ def generate(out_dir: Path, scenes: tuple[Scene, ...] = SCENES) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m plow_tui.tui.screenshots",
+        prog="python tests/support/screenshots.py",
         description="Regenerate the README's screenshots from the real app (run from the repository root).",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the SVGs (default: %(default)s)")
