@@ -108,7 +108,7 @@ def test_no_bell_turns_notifications_off(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(PlowApp, "run", lambda self, *a, **k: configs.append(self.config))
     assert main(["--api-url", "http://127.0.0.1:9", "--insecure-storage", "--no-bell"]) == 0
     assert main(["--api-url", "http://127.0.0.1:9", "--insecure-storage"]) == 0
-    assert [config.notifications for config in configs] == [False, True]
+    assert [config.notifications for config in configs] == ["off", "bell"]
 
 
 def test_configuration_section_lists_every_setting() -> None:

@@ -94,7 +94,7 @@ def run_app(args: argparse.Namespace) -> int:
         name=args.name or _login_name(),
         provision_chat=args.provision_chat,
         sandbox=sandbox is not None,
-        notifications=args.notifications != "off",
+        notifications=args.notifications,
         poll_interval=args.poll_interval,
         airy_channel=airy_channel,
         theme=args.theme,

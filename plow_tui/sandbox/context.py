@@ -33,7 +33,7 @@ class SandboxContext:
 
         def deliver() -> None:
             self.timers.discard(handle)
-            self.world.set_message_status(sent.uid, status)
+            self.world.set_message_status(sent.uid, status, sent.reason)
 
         handle = loop.call_later(sent.delay_s, deliver)
         self.timers.add(handle)

@@ -134,6 +134,7 @@ class Message:
     status: str
     created_at: float
     sender_uid: str | None = None  # the member, for inbound messages
+    failure_reason: str | None = None  # why a failed delivery failed, when the fault gave one
 
 
 @dataclass
@@ -223,4 +224,7 @@ def message_wire(message: Message, chat: Chat, line: Line) -> dict[str, Any]:
         "status": message.status,
         "sender": sender,
         "created_at": iso(message.created_at),
+        # PROTOCOL §5 leaves a failed delivery's fields open; the sandbox names the reason `failure_reason`,
+        # as chats do, and only when it has one.
+        **({"failure_reason": message.failure_reason} if message.failure_reason else {}),
     }

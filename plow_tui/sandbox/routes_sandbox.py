@@ -17,7 +17,7 @@ from plow_tui.sandbox.records import iso
 from plow_tui.sandbox.world import E164_RE, WorldError
 
 MAX_TEXT_CHARS = 20_000
-FAULT_KEYS = {"drop_sockets", "revoke_token", "fail_next", "delivery", "delivery_delay_ms"}
+FAULT_KEYS = {"drop_sockets", "revoke_token", "fail_next", "delivery", "delivery_delay_ms", "failure_reason"}
 
 
 def _phone(value: str, what: str) -> str:
@@ -78,13 +78,14 @@ def sandbox_routes(ctx: SandboxContext) -> list[BaseRoute]:
         fail_next = _fail_next(data.get("fail_next"))
         delivery = optional_str(data, "delivery", max_len=20)
         delay = optional_int(data, "delivery_delay_ms", low=0, high=600_000)
+        reason = optional_str(data, "failure_reason", max_len=500)
         drop = data.get("drop_sockets")
         if drop is not None and not isinstance(drop, bool):
             raise WorldError(422, "drop_sockets must be true or false.")
         token = optional_str(data, "revoke_token", max_len=500) if "revoke_token" in data else None
         if "revoke_token" in data and not token:
             raise WorldError(422, "revoke_token must be a token string.")
-        world.set_faults(delivery=delivery, delivery_delay_ms=delay, fail_next=fail_next)
+        world.set_faults(delivery=delivery, delivery_delay_ms=delay, fail_next=fail_next, failure_reason=reason)
         if token == "all":  # no minted token is "all" (they start with tok_)
             digests = world.revoke_all_tokens()
             result["closed_sockets"] = sum(ctx.hub.close_chat_sockets(4401, d) for d in digests)
@@ -101,6 +102,7 @@ def sandbox_routes(ctx: SandboxContext) -> list[BaseRoute]:
         result.update(
             delivery=f.delivery,
             delivery_delay_ms=f.delivery_delay_ms,
+            failure_reason=f.failure_reason,
             fail_next={"status": f.fail_status, "count": f.fail_count} if f.fail_count else None,
         )
         return JSONResponse(result)

@@ -81,6 +81,7 @@ class SentMessage:
     uid: str
     update_to: str | None
     delay_s: float
+    reason: str | None = None  # why, when update_to is "failed"
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Faults:
 
     delivery: str = "delivered"
     delivery_delay_ms: int = 200
+    failure_reason: str | None = None  # given with failed deliveries (None: no reason, as before)
     fail_status: int = 0
     fail_count: int = 0
 
@@ -261,9 +263,14 @@ class World:
         act.account_uid = account.uid
         # The right code sent to another Plow number signs in without a chat.
         if act.provision_chat and line.uid == act.line_uid:
-            chat = self._one_to_one(account, line)
+            # A returning person keeps their chat with themselves, whichever pool
+            # line this sign-in reserved (our choice, where PROTOCOL.md only says
+            # "one per line"): signing in again must not add a chat each time.
+            # Their name is the account's: a sign-in's default name (the login
+            # name) does not rename them.
+            chat = self._one_to_one(account, line) or self._one_to_one(account, None)
             if chat is None:
-                chat = self._provision_chat(account, phone, line, act.name or account.name, now)
+                chat = self._provision_chat(account, phone, line, account.name or act.name, now)
             act.chat_uid = chat.uid
 
     def _account_for_phone(self, phone: str, name: str | None, now: float) -> Account:
@@ -276,11 +283,12 @@ class World:
         self.accounts[account.uid] = account
         return account
 
-    def _one_to_one(self, account: Account, line: Line) -> Chat | None:
+    def _one_to_one(self, account: Account, line: Line | None) -> Chat | None:
+        """The account owner's active chat with only themselves, on `line` (None: on any line)."""
         for chat in self.chats.values():
             if (
                 chat.account_uid == account.uid
-                and chat.line_uid == line.uid
+                and (line is None or chat.line_uid == line.uid)
                 and not chat.deleted
                 and chat.status == "active"
                 and len(chat.members) == 1
@@ -462,15 +470,17 @@ class World:
             uid=message.uid,
             update_to=None if mode == "none" else mode,
             delay_s=self.faults.delivery_delay_ms / 1000,
+            reason=self.faults.failure_reason if mode == "failed" else None,
         )
 
-    def set_message_status(self, message_uid: str, status: str) -> None:
+    def set_message_status(self, message_uid: str, status: str, reason: str | None = None) -> None:
         """Apply a delivery update (the app calls this after the delivery delay)."""
         message = self._messages.get(message_uid)
         if message is None:
             return
         chat = self.chats[message.chat_uid]
         message.status = status
+        message.failure_reason = reason if status == "failed" else None
         self._changed()
         if not chat.deleted:
             self._chat_event(chat, "message_status_updated", {"message": self._message_wire(message, chat)})
@@ -615,7 +625,11 @@ class World:
         delivery: str | None = None,
         delivery_delay_ms: int | None = None,
         fail_next: tuple[int, int] | None = None,
+        failure_reason: str | None = None,
     ) -> None:
+        """Change the faults given (None: leave as is; an empty `failure_reason` clears it)."""
+        if failure_reason is not None:
+            self.faults.failure_reason = failure_reason or None
         if delivery is not None:
             if delivery not in DELIVERY_MODES:
                 raise WorldError(422, f"delivery must be one of {', '.join(DELIVERY_MODES)}.")

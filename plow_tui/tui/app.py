@@ -9,6 +9,7 @@ sandbox URL, in-memory stores and fixed clocks.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -97,7 +98,8 @@ class AppConfig:
     # The app runs against a sandbox at `api_url` (started in-process by
     # `--sandbox`): the status line says so, and the simulated phone is offered.
     sandbox: bool = False
-    notifications: bool = True
+    # off / bell / desktop (tui/notify.py); True and False still mean bell and off.
+    notifications: str | bool = "bell"
     poll_interval: float = 3.0
     phone_number: str = DEFAULT_PHONE
     # The sandbox's Airy channel (`--sandbox` only): offered as the Airy screen.
@@ -285,6 +287,21 @@ class PlowApp(PlowBaseApp):
         self.histories = histories
         if config.sandbox:
             self.sub_title = "SANDBOX"
+        from plow_tui.tui.notify import Notifier, desktop_protocol, mode_of
+
+        # Lambdas, not bound methods: tests replace `bell` on the instance.
+        self.notifier = Notifier(
+            mode_of(config.notifications),
+            desktop_protocol(os.environ),
+            write=lambda sequence: self._write_to_terminal(sequence),
+            bell=lambda: self.bell(),
+            focused=lambda: self.app_focus,
+        )
+
+    def _write_to_terminal(self, sequence: str) -> None:
+        """Put an escape sequence on the terminal (as Textual's `bell` does); nothing when headless."""
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(sequence)
 
     def client(self, token: str | None = None) -> PlowClient:
         """A new API client for the configured server; the caller closes it."""
@@ -419,7 +436,7 @@ class PlowApp(PlowBaseApp):
                 self.config.airy_channel,
                 store=self.token_store,
                 sandbox=self.config.sandbox,
-                bell=self.config.notifications,
+                bell=self.notifier.mode != "off",
             )
         )
 

@@ -48,6 +48,8 @@ def test_fault_bodies_are_validated_and_change_nothing_when_bad(api: Api) -> Non
         {"delivery": "teleported"},
         {"delivery_delay_ms": -5},
         {"drop_sockets": "yes"},
+        {"failure_reason": 5},
+        {"failure_reason": "x" * 501},
         {"revoke_token": ""},
         {"delivery": "failed", "fail_next": {"status": 99}},
     ):

@@ -108,6 +108,23 @@ def test_same_phone_same_account_and_same_line_same_chat(make_api) -> None:  # n
     assert api.state()["accounts"] == 2
 
 
+def test_signing_in_again_keeps_the_chat_and_the_name_whatever_line(make_api) -> None:  # noqa: ANN001
+    # Three sign-ins from one phone: one chat with yourself, not one per pool line, and the first name stays.
+    api: Api = make_api(lines=3)
+    first = api.sign_in(ADA, "Ada")
+    again = [api.sign_in(ADA, "root"), api.sign_in(ADA, "root")]
+    assert {who.chat["uid"] for who in again} == {first.chat["uid"]}
+    chats = api.http.get("/v1/chats", headers=again[-1].headers).json()["data"]
+    assert [c["uid"] for c in chats] == [first.chat["uid"]]
+    assert [m["display_name"] for m in chats[0]["participants"] if m.get("type") == "member"] == ["Ada"]
+    # A new chat with their own phone is there for the asking (POST /v1/chats, verified from that phone).
+    asked = api.create_chat(again[-1], api.lines(again[-1])[1]["uid"], "Ada").json()
+    number = api.lines(again[-1])[1]["provider_key"]
+    assert api.sms(ADA, number, asked["participants"][0]["verification_code"]) == "member_verified"
+    chats = api.http.get("/v1/chats", headers=again[-1].headers).json()["data"]
+    assert {c["uid"] for c in chats} == {first.chat["uid"], asked["uid"]}
+
+
 def test_pending_activations_reserve_lines_and_503_when_all_are_held(make_api) -> None:  # noqa: ANN001
     api: Api = make_api(lines=2)
     one, two = api.activate(), api.activate()

@@ -119,9 +119,12 @@ async def test_all_chats_ticket_sends_envelopes_for_every_chat_of_the_account(ap
 async def test_a_new_provisioned_chat_is_announced_on_the_all_chats_socket(make_api) -> None:  # noqa: ANN001
     api: Api = make_api(lines=2)
     ada = api.sign_in(ADA)
+    # Signing in again keeps a living chat with yourself; once it is deleted, the next sign-in provisions one.
+    assert api.http.delete(f"/v1/chats/{ada.chat_uid}", headers=ada.headers).status_code == 200
     async with connect(api.ws_url(api.ticket(ada, None))) as ws:
         await recv(ws)
-        again = api.sign_in(ADA)  # the other line: a second 1:1 chat
+        again = api.sign_in(ADA)
+        assert again.chat_uid != ada.chat_uid
         frame = await recv(ws)
         assert frame["event_type"] == "chat_active" and frame["chat_id"] == again.chat_uid
 
@@ -198,6 +201,19 @@ async def test_delivery_failed_sends_a_failed_update_and_the_phone_gets_nothing(
         update = await recv(ws)
         assert update["type"] == "message_status_updated" and update["message"]["status"] == "failed"
     assert api.texts(ADA) == []
+
+
+async def test_a_failed_delivery_carries_the_fault_s_reason_on_the_socket_and_over_rest(api: Api) -> None:
+    ada = api.sign_in()
+    assert api.faults(delivery="failed", delivery_delay_ms=10, failure_reason="carrier refused").status_code == 200
+    async with connect(api.ws_url(api.ticket(ada, ada.chat_uid))) as ws:
+        await recv(ws)
+        uid = api.send(ada, ada.chat_uid, "lost").json()["uid"]
+        assert "failure_reason" not in (await recv(ws))["message"]  # sent: nothing failed yet
+        assert (await recv(ws))["message"]["failure_reason"] == "carrier refused"
+    page = api.http.get(f"/v1/chats/{ada.chat_uid}/messages", headers=ada.headers).json()["data"]
+    assert [(m["uid"], m["status"], m["failure_reason"]) for m in page] == [(uid, "failed", "carrier refused")]
+    assert api.faults(failure_reason="").json()["failure_reason"] is None
 
 
 async def test_delivery_none_sends_no_update_and_keeps_sent(api: Api) -> None:

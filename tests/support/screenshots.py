@@ -133,6 +133,23 @@ async def busy_main_screen(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def new_messages_and_draft(pilot: Pilot[Any]) -> None:
+    """Steps: Bob's chat read, a draft left in Ada's, two texts from Bob meanwhile, then Bob's chat again."""
+    from plow_tui.client import events as ev
+    from plow_tui.tui.plow.chat_feed import ChatFeed
+
+    screen = await main_screen(pilot)
+    await open_chat(pilot, screen, "cht_bob")  # read up to here
+    ada = await open_chat(pilot, screen, "cht_ada")
+    ada.compose_box.draft = "half a thought"
+    await wait_for(pilot, lambda: screen.query_one("ChatList").get_chat("cht_ada").draft, what="the draft mark")
+    screen.query_one(ChatFeed).post_message(ChatFeed.Event(ev.MessagesArrived(demo_data.BOB_ARRIVALS)))
+    await wait_for(pilot, lambda: screen.query_one("ChatList").get_chat("cht_bob").unread == 2, what="two unread")
+    pane = await open_chat(pilot, screen, "cht_bob")
+    await wait_for(pilot, lambda: pane.conversation.unread_from == "msg_b2", what="the new-messages line")
+    await pilot.pause()
+
+
 async def failed_chat(pilot: Pilot[Any]) -> None:
     """Steps: the failed chat open, the chat list focused."""
     screen = await main_screen(pilot)

@@ -114,6 +114,20 @@ async def pending_chat(base_url: str, token: str, members: list[str]) -> Chat:
         return await api.create_chat(line.uid, members)
 
 
+async def chat_with_myself(base_url: str, token: str, phone: str, first: Chat) -> Chat:
+    """A second chat with only the account's own phone, asked for (POST /v1/chats) and verified from that phone.
+
+    Signing in again from the same phone keeps the chat it has (README, "Signing in again"): a second chat
+    with yourself is one you ask for, on a line other than `first`'s so each chat has its own number.
+    """
+    async with PlowClient(base_url, token) as api:
+        line = next(ln for ln in await api.lines() if ln.provider_key != first.number)
+        chat = await api.create_chat(line.uid, ["Ada"])
+        code = chat.members[0].verification_code
+        assert code and await sms(base_url, phone, line.provider_key, code) == "member_verified"
+        return await api.chat(chat.uid)
+
+
 async def phone_texts(base_url: str, phone: str) -> list[str]:
     async with httpx.AsyncClient(base_url=base_url) as http:
         response = await http.get(f"/sandbox/phones/{phone}/texts")

@@ -6,6 +6,7 @@ import time
 
 from app_fakes import memory_store, sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
+    chat_with_myself,
     ChatSession,
     chats_app,
     fault,
@@ -76,7 +77,7 @@ async def test_inbound_to_another_chat_bumps_unread_and_ctrl_u_opens_it(sandbox_
     base = sandbox.base_url
     phone = new_phone()
     token, first = await sign_up(base, phone)
-    _, second = await sign_up(base, phone)  # same phone, same account: a second 1:1 chat on another line
+    second = await chat_with_myself(base, token, phone, first)  # a second chat, on another line
     assert second.uid != first.uid
     app = await chats_app(base, token)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -267,7 +268,7 @@ async def test_a_text_to_an_idle_chat_while_the_socket_is_down_still_arrives(san
     base = sandbox.base_url
     phone = new_phone()
     token, first = await sign_up(base, phone)
-    _, idle = await sign_up(base, phone)
+    idle = await chat_with_myself(base, token, phone, first)
     app = await chats_app(base, token)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await main_screen(pilot)

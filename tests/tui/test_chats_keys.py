@@ -7,6 +7,7 @@ import asyncio
 from support.waits import nothing_more
 from app_fakes import sandbox_factory, screen_text, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
+    chat_with_myself,
     chats_app,
     history,
     main_screen,
@@ -31,7 +32,7 @@ async def test_tab_cycles_list_messages_editor_and_slash_filters(sandbox_factory
     base = sandbox.base_url
     phone = new_phone()
     token, first = await sign_up(base, phone, name="Ada")
-    _, second = await sign_up(base, phone, name="Ada")
+    second = await chat_with_myself(base, token, phone, first)
     app = await chats_app(base, token)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await main_screen(pilot)

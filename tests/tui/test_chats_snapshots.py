@@ -15,6 +15,7 @@ from support.screenshots import (
     failed_chat,
     keys_of_main_screen,
     new_chat_dialog,
+    new_messages_and_draft,
     pending_codes,
 )
 
@@ -28,6 +29,14 @@ def test_main_screen_100x30(snap_compare) -> None:
 def test_main_screen_80x24_sandbox(snap_compare) -> None:
     app = snapshot_app(api_url="http://127.0.0.1:8765", sandbox=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=busy_main_screen)
+
+
+def test_new_messages_line_and_draft_mark_120x40(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=new_messages_and_draft)
+
+
+def test_new_messages_line_and_draft_mark_80x24(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=new_messages_and_draft)
 
 
 def test_failed_chat(snap_compare) -> None:

@@ -36,8 +36,10 @@ from plow_tui.tui.plow.drafts import DraftFile, Unsent
 from plow_tui.tui.plow.views import (
     MAX_BODY,
     account_label,
+    author_of,
     chat_summary,
     delivery_failure,
+    failure_reasons,
     later_state,
     message_entry,
     split_body,
@@ -47,7 +49,7 @@ from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
 from plow_tui.tui.plow.chat_pane import ChatPane, pane_id
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.plow.outbox import Outbox
-from plow_tui.tui.widgets.conversation import Conversation, Entry
+from plow_tui.tui.widgets.conversation import Conversation, Entry, first_unread
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
@@ -164,6 +166,7 @@ class ChatsScreen(Screen[None]):
         # over it when it lands (else they would be lost, or a `delivered` missed).
         self._early: dict[str, list[Message]] = {}
         self._unread: dict[str, int] = {}
+        self._unread_at_open: dict[str, int] = {}  # unread count when a chat was opened, until its page is shown
         # Member codes from create/resend answers, per chat: the server never shows them again.
         self._codes: dict[str, dict[str, Member]] = {}
         self._open_uid: str | None = None
@@ -440,10 +443,11 @@ class ChatsScreen(Screen[None]):
             for early in self._early.pop(message.chat_uid, []):
                 shown = pane.conversation.get(early.uid)
                 if shown is None:
-                    self._add_newer(pane, [message_entry(early, now)])
+                    self._add_newer(pane, [message_entry(early, now)], failure_reasons([early]))
                 elif shown.outbound:
                     pane.conversation.update_state(early.uid, later_state(shown.state, early.status))
             pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
+            self._mark_unread(pane)
 
     @on(ChatFeed.Event)
     def _stream_event(self, message: ChatFeed.Event) -> None:
@@ -452,6 +456,10 @@ class ChatsScreen(Screen[None]):
         if isinstance(event, ev.ConnectionChanged):
             status.show_stream_state(event)
             self.stream_live = event.state == "live"
+            if event.state == "offline":
+                self.plow_app.notifier.offline()
+            elif self.stream_live:
+                self.plow_app.notifier.online()
             if self.stream_live and self.last_known:
                 self.last_known = status.last_known = False  # caught up: what is shown is current
             return
@@ -570,21 +578,25 @@ class ChatsScreen(Screen[None]):
         for chat_uid, batch in by_chat.items():
             pane = self.pane(chat_uid)
             if pane is not None and pane.loaded:
-                self._add_newer(pane, [message_entry(m, now) for m in batch])
+                self._add_newer(pane, [message_entry(m, now) for m in batch], failure_reasons(batch))
             elif pane is not None:
                 self._early.setdefault(chat_uid, []).extend(batch)
             inbound = sum(1 for m in batch if not m.is_outbound)
             if inbound and chat_uid != self._open_uid:
                 self._unread[chat_uid] = self._unread.get(chat_uid, 0) + inbound
-            if inbound and not self.app.app_focus and self.plow_app.config.notifications:
-                self.app.bell()
+            if inbound:  # the notifier decides: only while unfocused, with a cooldown (tui/notify.py)
+                newest = next(m for m in reversed(batch) if not m.is_outbound)
+                self.plow_app.notifier.message(author_of(newest), newest.body)
             self._note_last(chat_uid, batch[-1])
             if chat_uid not in self._chats:
                 self._load_chats()  # a chat we have not listed yet (created elsewhere)
 
     @staticmethod
-    def _add_newer(pane: ChatPane, entries: list[Entry]) -> None:
+    def _add_newer(pane: ChatPane, entries: list[Entry], reasons: dict[str, str | None] | None = None) -> None:
         """Append `entries`, except those older than the oldest shown while older pages exist.
+
+        `reasons` are the server's reasons for texts that arrive already failed (by uid), so a
+        failure first seen in a catch-up says why as the live update would.
 
         A restarted stream may backfill messages from before the loaded page;
         appended, they would show out of order. The older page brings them.
@@ -596,7 +608,7 @@ class ChatsScreen(Screen[None]):
         conversation.add_entries(entries)
         for entry in entries:  # a text that arrives already marked failed (a catch-up, an echo)
             if entry.outbound and entry.state == "failed":
-                pane.outbox.delivery_failed(entry.uid, entry.body, None)
+                pane.outbox.delivery_failed(entry.uid, entry.body, (reasons or {}).get(entry.uid))
 
     def _status_changed(self, message: Message) -> None:
         self._write("set_status", message.uid, message.status)
@@ -759,7 +771,9 @@ class ChatsScreen(Screen[None]):
         self._refresh_rows(stale)
 
     def _summary(self, chat: Chat) -> ChatSummary:
-        return chat_summary(chat, last=self._last.get(chat.uid), unread=self._unread.get(chat.uid, 0))
+        return chat_summary(
+            chat, last=self._last.get(chat.uid), unread=self._unread.get(chat.uid, 0), draft=chat.uid in self._drafts
+        )
 
     def _refresh_row(self, chat_uid: str) -> None:
         chat = self._chats.get(chat_uid)
@@ -807,9 +821,16 @@ class ChatsScreen(Screen[None]):
         if self._open_uid != chat_uid:
             self._write("set_meta", "open_chat", chat_uid)  # reopened at the next start
         self._open_uid = chat_uid
-        self._unread.pop(chat_uid, None)
+        # The "new messages" line: where the unread part starts, drawn once the page is there.
+        self._unread_at_open[chat_uid] = self._unread.pop(chat_uid, 0)
+        if pane.loaded:
+            self._mark_unread(pane)
         self._refresh_row(chat_uid)
         self.query_one(ChatList).select_uid(chat_uid)
+
+    def _mark_unread(self, pane: ChatPane) -> None:
+        count = self._unread_at_open.pop(pane.chat.uid, 0)
+        pane.conversation.mark_unread_from(first_unread(pane.conversation.entries, count) if count else None)
 
     @on(ChatList.ChatOpened)
     def _chat_opened(self, message: ChatList.ChatOpened) -> None:
@@ -837,6 +858,7 @@ class ChatsScreen(Screen[None]):
         # at any moment after leaves it in one place, never both, never neither.
         self._drafts.pop(pane.chat.uid, None)
         self._save_drafts()
+        self._refresh_row(pane.chat.uid)  # its draft mark goes
 
     # -- drafts -----------------------------------------------------------------------------
 
@@ -851,10 +873,13 @@ class ChatsScreen(Screen[None]):
         message.text_area.border_title = f"goes as {parts} texts" if parts > 1 else None
         if text == self._drafts.get(pane.chat.uid, ""):
             return
+        had_draft = pane.chat.uid in self._drafts
         if text:
             self._drafts[pane.chat.uid] = text
         else:
             self._drafts.pop(pane.chat.uid, None)
+        if had_draft != (pane.chat.uid in self._drafts):
+            self._refresh_row(pane.chat.uid)  # the row's draft mark comes or goes
         self._save_drafts_soon()
 
     @on(Outbox.Changed)

@@ -51,6 +51,11 @@ def delivery_failure(message: Message) -> str | None:
     return None
 
 
+def failure_reasons(messages: Iterable[Message]) -> dict[str, str | None]:
+    """`delivery_failure` of each failed message of `messages`, by uid."""
+    return {m.uid: delivery_failure(m) for m in messages if m.status == "failed"}
+
+
 def account_label(chats: Iterable[Chat]) -> str | None:
     """`Ada · +1 (555) 123-0002`: the account owner as the chats show them (None if none does)."""
     for chat in chats:
@@ -69,7 +74,7 @@ def waiting_for(chat: Chat) -> str | None:
     return f"waiting for {', '.join(names)}" if names else None
 
 
-def chat_summary(chat: Chat, *, last: Message | None = None, unread: int = 0) -> ChatSummary:
+def chat_summary(chat: Chat, *, last: Message | None = None, unread: int = 0, draft: bool = False) -> ChatSummary:
     """The chat list's row for `chat`, with its newest message when known."""
     preview = None
     if last is not None:
@@ -84,4 +89,5 @@ def chat_summary(chat: Chat, *, last: Message | None = None, unread: int = 0) ->
         last_at=(last.created_at if last is not None else None) or chat.created_at,
         unread=unread,
         connection_note=waiting_for(chat) if chat.status == "pending" else None,
+        draft=draft,
     )

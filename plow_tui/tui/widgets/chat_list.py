@@ -32,6 +32,7 @@ class ChatSummary:
     `status` is "active", "pending", "failed" or None; other values show as a
     badge. The third line shows, by status: `failed — <failure_reason>`,
     `pending — <connection_note>` (who we're waiting for), or the preview.
+    `draft`: the editor holds unsent text for this chat (a `✎` on the first line).
     """
 
     uid: str
@@ -43,6 +44,7 @@ class ChatSummary:
     last_at: datetime | None = None
     unread: int = 0
     connection_note: str | None = None
+    draft: bool = False
 
     def matches(self, needle: str) -> bool:
         """Case-insensitive match on title, number (as stored or as shown) and preview."""
@@ -89,6 +91,8 @@ class _ChatRow(Visual):
         chat = self.chat
         style = self._list.row_style
         right = Text(no_wrap=True)
+        if chat.draft:  # a glyph, not only a colour: seen in any theme and without colour
+            right.append("✎", style("draft"))
         if chat.unread:
             right.append(f" {chat.unread} ", style("unread"))
         if chat.status not in (None, "active"):
@@ -157,6 +161,7 @@ class ChatList(OptionList):
         "chat-list--preview",
         "chat-list--pending",
         "chat-list--failed",
+        "chat-list--draft",
     }
 
     DEFAULT_CSS = """
@@ -171,6 +176,7 @@ class ChatList(OptionList):
         & > .chat-list--preview { color: $text-muted; }
         & > .chat-list--pending { color: $text-warning; text-style: bold; }
         & > .chat-list--failed { color: $text-error; text-style: bold; }
+        & > .chat-list--draft { color: $text-accent; text-style: bold; }
     }
     """
 

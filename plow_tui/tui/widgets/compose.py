@@ -1,11 +1,18 @@
-"""The message editor under a conversation: Enter sends, Alt+Enter or Ctrl+J adds a line, Esc leaves."""
+"""The message editor under a conversation: Enter sends, Alt+Enter or Ctrl+J adds a line, Alt+E opens
+your own editor, Esc leaves."""
 
 from __future__ import annotations
 
+import os
+
 from textual import events
+from textual.app import SuspendNotSupported
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
+
+from plow_tui.terminal_text import safe_line
+from plow_tui.tui.external_editor import edit_text, editor_command
 
 PLACEHOLDER = "type a message (Enter send · Ctrl+J newline)"
 
@@ -25,7 +32,11 @@ class Compose(TextArea):
 
     # While someone types, letters are text: Esc is the way out to the
     # messages, where the one-letter keys work (the footer says so).
-    BINDINGS = [Binding("escape", "leave", "Messages")]
+    # Alt+E (nchat's key): Ctrl+E is the editor's own end-of-line.
+    BINDINGS = [
+        Binding("escape", "leave", "Messages"),
+        Binding("alt+e", "external_editor", "Editor", tooltip="Write this text in your own editor (VISUAL, then EDITOR)"),
+    ]
 
     DEFAULT_CSS = """
     Compose {
@@ -106,11 +117,42 @@ class Compose(TextArea):
         else:
             self.screen.focus_previous()
 
+    def action_external_editor(self) -> None:
+        """Hand the terminal to `$VISUAL`/`$EDITOR` with the draft; what it saves becomes the draft."""
+        command = editor_command(os.environ)
+        if command is None:
+            self.notify("Set VISUAL or EDITOR to write in your own editor.", severity="warning", timeout=4)
+            return
+        failure: str | None = None
+        try:
+            with self.app.suspend():
+                # Everything inside: an exception leaving the block would skip Textual's resume.
+                try:
+                    edited = edit_text(self.text, command)
+                except OSError as error:
+                    edited, failure = None, f"Could not start {command[0]}: {error.strerror or error}"
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to an editor.", severity="warning", timeout=4)
+            return
+        if edited is not None:
+            self.draft = edited
+        elif failure is None:
+            failure = f"{command[0]} exited with an error; the draft is unchanged."
+        if failure is not None:
+            self.notify(safe_line(failure), severity="warning", timeout=5)
+        self.focus()
+
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
             event.prevent_default()
             self._submit()
+            return
+        if event.key == "alt+e":
+            # A terminal's Alt+E comes with the character "e", which TextArea would type before the binding ran.
+            event.stop()
+            event.prevent_default()
+            self.action_external_editor()
             return
         if event.key in _NEWLINE_KEYS:
             event.stop()

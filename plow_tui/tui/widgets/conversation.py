@@ -45,6 +45,8 @@ _MAX_STATE_WIDTH = 12
 # Rich) on the width of emoji sequences and flags: a `✓✓` pushed out of the
 # pane reads as `✓`. Before the body, nothing it follows is the network's.
 MARK_WIDTH = 2
+# The line above the first message that was unread when the chat was opened (`unread_from`).
+NEW_MESSAGES = "new messages"
 # A selection offset past the end of any line.
 _LINE_END = 1 << 30
 
@@ -78,6 +80,21 @@ def server_order(entry: Entry) -> datetime:
     """The order messages are kept in: time. Ties keep the order they came in (a stable
     sort), so two texts of ours sent in the same instant never swap (local ids are no order)."""
     return entry.at
+
+
+def first_unread(entries: Sequence[Entry], count: int) -> str | None:
+    """The uid of the oldest of the newest `count` inbound entries: where the unread part starts.
+
+    Fewer inbound entries shown than `count` (older pages not loaded): the oldest shown one.
+    """
+    found: str | None = None
+    for entry in reversed(entries):
+        if count <= 0:
+            break
+        if not entry.outbound:
+            found = entry.uid
+            count -= 1
+    return found
 
 
 def state_label(state: str | None) -> str:
@@ -165,6 +182,7 @@ class _Styles(NamedTuple):
     state: Style
     state_failed: Style
     separator: Style
+    unread: Style
     cursor: Style
     new: Style
     empty: Style
@@ -236,6 +254,7 @@ class Conversation(ScrollView, can_focus=True):
         "conversation--state",
         "conversation--state-failed",
         "conversation--separator",
+        "conversation--unread",
         "conversation--cursor",
         "conversation--new",
         "conversation--empty",
@@ -256,6 +275,7 @@ class Conversation(ScrollView, can_focus=True):
         & > .conversation--state { color: $text-success; }
         & > .conversation--state-failed { color: $text-error; text-style: bold; }
         & > .conversation--separator { color: $text-muted; }
+        & > .conversation--unread { color: $text-accent; text-style: bold; }
         & > .conversation--cursor { background: $block-cursor-blurred-background; }
         &:focus > .conversation--cursor { background: $block-cursor-background 40%; }
         & > .conversation--new { background: $primary; color: $text; text-style: bold; }
@@ -320,6 +340,7 @@ class Conversation(ScrollView, can_focus=True):
         self._view: tuple[int, int] | None = None
         self._days: dict[tuple[str, datetime], date] = {}  # local day of each entry shown
         self._find_words: list[str] = []  # an open search: its words, highlighted in bodies
+        self._unread_from: str | None = None  # the entry the "new messages" line is drawn above
         self.set_entries(entries)
 
     # ----------------------------------------------------------------- public API
@@ -519,6 +540,23 @@ class Conversation(ScrollView, can_focus=True):
         self._changed(anchor)
         return True
 
+    @property
+    def unread_from(self) -> str | None:
+        """The entry the "new messages" line is drawn above (None: no line)."""
+        return self._unread_from
+
+    def mark_unread_from(self, uid: str | None) -> None:
+        """Draw the "new messages" line above entry `uid` (None removes it); the reader's place is kept."""
+        if uid == self._unread_from:
+            return
+        anchor = self._anchor()
+        changed = [self._index(u) for u in (self._unread_from, uid) if u is not None]
+        self._unread_from = uid
+        for index in changed:
+            if index is not None and self._width:
+                self._measure(index)
+        self._changed(anchor)
+
     def select(self, uid: str | None) -> None:
         """Select (and scroll to) the entry `uid`, or clear the selection."""
         if uid is not None and uid not in self._seq:
@@ -692,6 +730,7 @@ class Conversation(ScrollView, can_focus=True):
                 state=get("conversation--state"),
                 state_failed=get("conversation--state-failed"),
                 separator=get("conversation--separator"),
+                unread=get("conversation--unread"),
                 cursor=get("conversation--cursor", partial=True),
                 new=get("conversation--new"),
                 empty=get("conversation--empty"),
@@ -715,10 +754,13 @@ class Conversation(ScrollView, can_focus=True):
         return day
 
     def _separator_for(self, index: int) -> str | None:
+        # One line at most, so everything that counts a block's separator as one line holds:
+        # the unread marker joins the day's label when both fall on the same entry.
         day = self._local_day(index)
-        if index > 0 and self._local_day(index - 1) == day:
-            return None
-        return day_label(day, display_time(self.app, self._clock()).date())
+        label = None if index > 0 and self._local_day(index - 1) == day else day_label(day, display_time(self.app, self._clock()).date())
+        if self._unread_from is not None and self._entries[index].uid == self._unread_from:
+            return f"{label} · {NEW_MESSAGES}" if label else NEW_MESSAGES
+        return label
 
     def _cached_block(self, index: int) -> _Block | None:
         entry = self._entries[index]
@@ -758,9 +800,8 @@ class Conversation(ScrollView, can_focus=True):
         text = f" {label} "
         left = max(0, (width - cell_len(text)) // 2)
         right = max(0, width - left - cell_len(text))
-        return Strip(
-            [Segment("─" * left + text + "─" * right, styles.separator)], width
-        ).adjust_cell_length(width, styles.base)
+        style = styles.unread if label.endswith(NEW_MESSAGES) else styles.separator
+        return Strip([Segment("─" * left + text + "─" * right, style)], width).adjust_cell_length(width, styles.base)
 
     def _render_entry(self, entry: Entry, width: int) -> list[Strip]:
         styles = self._style_set()
