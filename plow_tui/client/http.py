@@ -69,6 +69,22 @@ def _segment(value: str, what: str) -> str:
     return quote(value.strip(), safe="")
 
 
+# Server ids are short; a cursor longer than this is not sent back (httpx refuses
+# very long URL parts, and no real history needs one).
+_MAX_CURSOR = 1024
+
+
+def _sendable(cursor: str) -> bool:
+    """Whether a cursor the server chose can go back into a URL: not absurdly long, encodable as UTF-8."""
+    if len(cursor) > _MAX_CURSOR:
+        return False
+    try:
+        cursor.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, which JSON can carry
+        return False
+    return True
+
+
 class _TooLarge(Exception):
     """The answer went past `MAX_BODY_BYTES`."""
 
@@ -410,6 +426,10 @@ class PlowClient:
             cursor = page.data[-1].uid
             if not fresh or cursor in cursors:
                 log.warning("the server's message history stopped advancing; stopping there")
+                walk.cut = True
+                return
+            if not _sendable(cursor):
+                log.warning("the server's history cursor cannot be sent back in a URL; stopping there")
                 walk.cut = True
                 return
             cursors.add(cursor)
