@@ -107,13 +107,3 @@ def test_anything_but_the_app_goes_to_the_full_parser(argv: list[str]) -> None:
 
     assert cli._parse_app(argv) is None
 
-
-def test_the_main_screen_loads_a_chats_pane_only_when_one_opens() -> None:
-    # The pane's editor is Textual's TextArea (with its document and syntax
-    # modules): not needed for the chat list's first frame (issue #19).
-    loaded = _run(
-        "import json, sys\n"
-        "import plow_tui.commands.app, plow_tui.tui.plow.chats\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.endswith(('_text_area', 'widgets.compose', 'chat_pane', 'outbox')))))"
-    )
-    assert loaded == []

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plow_tui.client.models import Agent, Chat, Line, Member, Message, Sender
+from plow_tui.client.models import Agent, Chat, Line, Member, ChatMessage, Sender
 from plow_tui.store.history import SCHEMA_VERSION, HistoryStore, fts5_available
 from plow_tui.store.location import HistoryLocation, account_of
 
@@ -27,8 +27,8 @@ def chat(uid: str = "cht_1", status: str = "active", **kw: object) -> Chat:
     return Chat(uid=uid, status=status, members=(owner, sarah), agents=(agent,), created_at=T0, **kw)  # type: ignore[arg-type]
 
 
-def msg(n: int, body: str = "", chat_uid: str = "cht_1", status: str | None = None, outbound: bool = False) -> Message:
-    return Message(
+def msg(n: int, body: str = "", chat_uid: str = "cht_1", status: str | None = None, outbound: bool = False) -> ChatMessage:
+    return ChatMessage(
         uid=f"msg_{n:06d}",
         chat_uid=chat_uid,
         direction="outbound" if outbound else "inbound",

@@ -42,6 +42,8 @@ async def test_tab_cycles_list_messages_editor_and_slash_filters(sandbox_factory
         await wait_for(pilot, lambda: chat_list.get_chat(second.uid).preview == "the blue one")
         await open_chat(pilot, screen, first.uid)
         chat_list.focus()
+        # Focus moves after a refresh, and opening the chat focused the editor: under load that could land last.
+        await wait_for(pilot, lambda: app.focused is chat_list, what="the chat list focused")
         await pilot.press("tab")
         assert isinstance(app.focused, Conversation)
         await pilot.press("tab")

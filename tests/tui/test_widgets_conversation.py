@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 
 from support.widget_host import WidgetHost
 
-from plow_tui.tui.widgets.conversation import Conversation, Entry
+from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.view_models import Entry
 
 NOW = datetime(2020, 9, 16, 12, 0, tzinfo=timezone.utc)  # a Wednesday
 SIZE = (100, 30)
@@ -396,10 +397,10 @@ def test_entries_need_aware_times() -> None:
         Entry("x", "Ada", "hi", datetime(2020, 1, 1), outbound=False)
 
 
-async def test_remove_with_a_uid_removes_an_entry_and_without_removes_the_widget() -> None:
+async def test_remove_entry_removes_an_entry_and_remove_keeps_textuals_meaning() -> None:
     async with Host(many(3)).run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)
-        assert conversation.remove("m1") is True
+        assert conversation.remove_entry("m1") is True
         assert [e.uid for e in conversation.entries] == ["m0", "m2"]
         await conversation.remove()
         assert not pilot.app.query(Conversation)
