@@ -214,7 +214,7 @@ def _figure(value: float) -> float:
 
 def entries(count: int, *, first: int = 0, newest_at: datetime = NOW) -> list[Any]:
     """`count` entries, oldest first, a minute apart; bodies of 1-12 words (some wrap)."""
-    from plow_tui.tui.widgets.conversation import Entry
+    from plow_tui.tui.widgets.view_models import Entry
 
     made = []
     for i in range(count):
@@ -548,7 +548,8 @@ async def burst_once(
 
 
 async def bench_chat_list(sizes: Sizes) -> list[Result]:
-    from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
+    from plow_tui.tui.widgets.chat_list import ChatList
+    from plow_tui.tui.widgets.view_models import ChatSummary
 
     def make_list(n: int) -> tuple[Callable[[], Any], str]:
         summaries = [

@@ -50,7 +50,7 @@ def _bodies(count: int) -> list[str]:
 
 def build_store(path: Path, *, chats: int, messages: int, big_chat: int = 0) -> list[str]:
     """A store of `chats` chats and `messages` messages (the first `big_chat` in one chat); the chat uids."""
-    from plow_tui.client.models import Agent, Chat, Line, Member, Message, Sender
+    from plow_tui.client.models import Agent, Chat, Line, Member, ChatMessage, Sender
     from plow_tui.store.history import HistoryStore
 
     owner = Member(uid="cp_owner", status="active", display_name="Ada", role="owner", provider_key="+" + ACCOUNT)
@@ -62,11 +62,11 @@ def build_store(path: Path, *, chats: int, messages: int, big_chat: int = 0) -> 
             Chat(uid=uid, status="active", display_name=f"Bench chat {n:05d}", members=(owner,), agents=(agent,), created_at=_T0)
             for n, uid in enumerate(uids)
         )
-        batch: list[Message] = []
+        batch: list[ChatMessage] = []
         for i, body in enumerate(bodies):
             chat_uid = uids[0] if i < big_chat else uids[i % chats]
             batch.append(
-                Message(
+                ChatMessage(
                     uid=f"msg_bench{i:08d}", chat_uid=chat_uid, direction="inbound", body=f"m{i:07d} {body}",
                     status="received", sender=Sender(type="member", uid="cp_x", display_name="Sarah"),
                     created_at=_T0 + timedelta(seconds=i),

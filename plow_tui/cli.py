@@ -15,7 +15,7 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping
-from typing import IO
+from typing import IO, NoReturn
 
 from plow_tui import __version__
 from plow_tui.commands import EXIT_CODES_HELP, ExitCode, options
@@ -31,22 +31,52 @@ also be kept in config.toml: `plow-tui config` shows each value and its source.
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _NotTheApp(Exception):
+    """The lean parser met something only the whole command line knows (a command, --help, an error)."""
+
+
+class _AppParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotTheApp(message)
+
+
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; `commands=False`: only the app's own options (see `_parse_app`)."""
+    parser = (argparse.ArgumentParser if commands else _AppParser)(
         prog="plow-tui",
         description="A terminal chat client for Plow. Run with no command to open the app.",
         epilog=GLOBAL_OPTIONS_HELP + "\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=commands,
     )
-    parser.add_argument("--version", action="version", version=f"plow-tui {__version__}")
+    if commands:
+        parser.add_argument("--version", action="version", version=f"plow-tui {__version__}")
     # No subcommand runs the app; it takes every option that may come before a command.
     options.add(parser, *options.OPTIONS)
     app_command = importlib.import_module("plow_tui.commands.app")
     parser.set_defaults(func=app_command.run_app)
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"plow_tui.commands.{name}").register(subparsers)
+    if commands:
+        subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+        for name in COMMAND_MODULES:
+            importlib.import_module(f"plow_tui.commands.{name}").register(subparsers)
     return parser
+
+
+def _parse_app(argv: list[str] | None) -> argparse.Namespace | None:
+    """`argv` parsed as the app's (no command), or None when it is anything else.
+
+    Most starts are the app's, and building every command's parser imports
+    every command module: a third of the time before the app starts. The app
+    takes only the options that may come before a command, so a parser of
+    those alone reads its command line the same way. Anything it does not
+    take whole (a command, --help, --version, a usage error) goes to the full
+    parser, so its messages and exit codes stay the full parser's.
+    """
+    try:
+        args, rest = build_parser(commands=False).parse_known_args(argv)
+    except _NotTheApp:
+        return None
+    return None if rest else args
 
 
 def parse(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> argparse.Namespace:
@@ -58,11 +88,15 @@ def parse(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -
     from plow_tui import settings
 
     env = os.environ if env is None else env
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse_app(argv)
+    parser = None
+    if args is None:
+        parser = build_parser()
+        args = parser.parse_args(argv)
     stray = options.stray(args)
     if stray:
         command = getattr(args, "_command", "plow-tui")
+        parser = parser or build_parser()
         parser.error(f"{', '.join(stray)} does not apply to `{command}`")
     given = options.given(args)
     for dest, option in options.OPTIONS.items():

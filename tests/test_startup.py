@@ -58,8 +58,8 @@ def test_commands_start_with_what_loaded_frozen_and_the_gc_on() -> None:
         "    seen.update(enabled=gc.isenabled(), frozen=gc.get_freeze_count())\n"
         "    return 0\n"
         "build = cli.build_parser\n"
-        "def patched():\n"
-        "    parser = build()\n"
+        "def patched(**kwargs):\n"
+        "    parser = build(**kwargs)\n"
         "    parser.set_defaults(func=command)\n"
         "    return parser\n"
         "cli.build_parser = patched\n"
@@ -67,3 +67,43 @@ def test_commands_start_with_what_loaded_frozen_and_the_gc_on() -> None:
         "print(json.dumps(seen))"
     )
     assert seen["enabled"] and seen["frozen"] > 10_000, seen
+
+
+def test_the_app_starts_without_building_every_commands_parser() -> None:
+    # Building every subcommand's parser imported every command module: a third
+    # of the time before the app started (issue #19).
+    loaded = _run(
+        "import json, sys\n"
+        "from plow_tui.cli import parse\n"
+        "args = parse(['--api-url', 'http://127.0.0.1:9', '--no-bell'], env={})\n"
+        "assert args.func.__name__ == 'run_app', args\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('plow_tui.commands.')\n"
+        "                        and m not in ('plow_tui.commands.app', 'plow_tui.commands.options'))))"
+    )
+    assert loaded == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--api-url", "http://127.0.0.1:9", "--name", "chats", "--no-chat", "--no-bell", "--insecure-storage"],
+        ["--api-url=http://127.0.0.1:9", "--sandbox", "--seed", "7"],
+        ["--api", "http://127.0.0.1:9"],  # argparse's abbreviations, as before
+    ],
+)
+def test_the_apps_lean_parse_reads_the_command_line_as_the_full_parser_does(argv: list[str]) -> None:
+    from plow_tui import cli
+
+    lean = cli._parse_app(argv)
+    assert lean is not None
+    full = cli.build_parser().parse_args(argv)
+    assert {**vars(lean), "command": None} == vars(full)
+
+
+@pytest.mark.parametrize("argv", [["chats"], ["--help"], ["--version"], ["--bogus"], ["--api-url"], ["--n", "x"], ["--name", "x", "chats"]])
+def test_anything_but_the_app_goes_to_the_full_parser(argv: list[str]) -> None:
+    from plow_tui import cli
+
+    assert cli._parse_app(argv) is None
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from plow_tui.client.models import Chat, Member, Message
+from plow_tui.client.models import Chat, Member, ChatMessage
 
 ConnectionState = Literal["connecting", "live", "reconnecting", "offline"]
 
@@ -33,7 +33,7 @@ class MessagesArrived:
     view can apply it in one refresh.
     """
 
-    messages: tuple[Message, ...]
+    messages: tuple[ChatMessage, ...]
     backfill: bool = False
 
 
@@ -41,7 +41,7 @@ class MessagesArrived:
 class MessageStatusChanged:
     """A message already known changed status (`delivered`, `failed`, ...)."""
 
-    message: Message
+    message: ChatMessage
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ from plow_tui.client.errors import (
     ServerUnavailable,
     error_from_response,
 )
-from plow_tui.client.models import ActivationStart, Chat, Line, Member, Message, Page, Redeem
+from plow_tui.client.models import ActivationStart, Chat, Line, Member, ChatMessage, Page, Redeem
 from plow_tui.client.urls import normalize_base_url, ws_url
 from plow_tui.logs import register_secret
 
@@ -67,6 +67,22 @@ def _segment(value: str, what: str) -> str:
     if not value or not value.strip():
         raise NotFound(f"No {what} was given.", status=None)
     return quote(value.strip(), safe="")
+
+
+# Server ids are short; a cursor longer than this is not sent back (httpx refuses
+# very long URL parts, and no real history needs one).
+_MAX_CURSOR = 1024
+
+
+def _sendable(cursor: str) -> bool:
+    """Whether a cursor the server chose can go back into a URL: not absurdly long, encodable as UTF-8."""
+    if len(cursor) > _MAX_CURSOR:
+        return False
+    try:
+        cursor.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, which JSON can carry
+        return False
+    return True
 
 
 class _TooLarge(Exception):
@@ -347,12 +363,12 @@ class PlowClient:
 
     # -- messages -------------------------------------------------------------
 
-    async def send_message(self, chat_uid: str, body: str) -> Message:
+    async def send_message(self, chat_uid: str, body: str) -> ChatMessage:
         """Send a text. Never retried; 408/424/5xx raise `DeliveryUnknown`."""
         payload = await self._request(
             "POST", f"/v1/chats/{_segment(chat_uid, 'chat')}/messages", json={"body": body}, is_send=True
         )
-        message = Message.from_json(payload) if isinstance(payload, dict) else None
+        message = ChatMessage.from_json(payload) if isinstance(payload, dict) else None
         if message is None or not message.uid:
             raise DeliveryUnknown("The server's answer to the send is not a message; the message may have been sent.")
         return message
@@ -365,7 +381,7 @@ class PlowClient:
         payload = await self._request(
             "GET", f"/v1/chats/{_segment(chat_uid, 'chat')}/messages", params=params, retry=True
         )
-        data = tuple(Message.from_json(item) for item in _list_data(payload) if isinstance(item, dict))
+        data = tuple(ChatMessage.from_json(item) for item in _list_data(payload) if isinstance(item, dict))
         has_more = bool(payload.get("has_more")) if isinstance(payload, dict) else False
         return Page(data=data, has_more=has_more)
 
@@ -377,7 +393,7 @@ class PlowClient:
         page_size: int = 100,
         max_pages: int | None = None,
         walk: HistoryWalk | None = None,
-    ) -> AsyncIterator[Message]:
+    ) -> AsyncIterator[ChatMessage]:
         """Messages newest first, down to `until_uid` (exclusive) or the first message.
 
         Each uid comes once. A server whose cursor does not advance (a page with
@@ -410,6 +426,10 @@ class PlowClient:
             cursor = page.data[-1].uid
             if not fresh or cursor in cursors:
                 log.warning("the server's message history stopped advancing; stopping there")
+                walk.cut = True
+                return
+            if not _sendable(cursor):
+                log.warning("the server's history cursor cannot be sent back in a URL; stopping there")
                 walk.cut = True
                 return
             cursors.add(cursor)

@@ -200,7 +200,7 @@ class Chat:
         )
 
 
-# Sender and Message are parsed by the thousand (a backlog after a reconnect),
+# Sender and ChatMessage are parsed by the thousand (a backlog after a reconnect),
 # so they are not `frozen=True`: a frozen dataclass sets every field through
 # `object.__setattr__`, which made parsing them ~40% slower (issue #8). Treat
 # them as immutable all the same (change one with `dataclasses.replace`);
@@ -238,7 +238,7 @@ class Sender:
 
 
 @dataclass(slots=True, unsafe_hash=True)  # not frozen: see Sender
-class Message:
+class ChatMessage:
     """One text in a chat (immutable by convention: use `dataclasses.replace`)."""
 
     uid: str
@@ -255,7 +255,7 @@ class Message:
         return self.direction == "outbound"
 
     @classmethod
-    def from_json(cls, obj: Any) -> Message:
+    def from_json(cls, obj: Any) -> ChatMessage:
         obj = _obj(obj)
         body = obj.get("body")
         return cls(

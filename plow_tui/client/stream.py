@@ -40,6 +40,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from plow_tui.client.errors import Forbidden, NetworkError, NotFound, NotSignedIn, PlowError
@@ -53,7 +54,7 @@ from plow_tui.client.events import (
     ParticipantVerified,
     StreamEvent,
 )
-from plow_tui.client.models import Chat, Member, Message
+from plow_tui.client.models import Chat, Member, ChatMessage
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -82,6 +83,10 @@ CATCH_UP_MESSAGES = _SEEN_LIMIT
 CATCH_UP_PAGES = 120
 # Statuses after which a message's delivery changes no more (PROTOCOL §5).
 _SETTLED = frozenset({"delivered", "failed", "received"})
+
+
+# A message dated further ahead than this is a wrong clock, not a floor for catch-ups.
+_CLOCK_SLACK = timedelta(days=1)
 
 
 class _Dropped(Exception):
@@ -189,10 +194,10 @@ class ChatStream:
             else:
                 self._anchors[uid] = newest or None  # NO_MESSAGES: backfill from the first
 
-    def mark_seen(self, message: str | Message) -> None:
+    def mark_seen(self, message: str | ChatMessage) -> None:
         """Do not deliver this message (a uid, or a `Message` the caller already shows).
 
-        Given a `Message`, a catch-up also stops at messages older than it,
+        Given a `ChatMessage`, a catch-up also stops at messages older than it,
         even when the anchor uid is missing from the server's history.
         """
         if isinstance(message, str):
@@ -201,17 +206,16 @@ class ChatStream:
         self._seen_messages.add(message.uid)
         self._raise_floor(message.chat_uid or self.chat_uid, message)
 
-    def _raise_floor(self, chat_uid: str | None, message: Message) -> None:
+    def _raise_floor(self, chat_uid: str | None, message: ChatMessage) -> None:
         when = message.created_at
         if chat_uid is None or when is None:
             return
-        from datetime import datetime, timedelta, timezone
-
-        if when > datetime.now(timezone.utc) + timedelta(days=1):
-            return  # a clock far ahead must not hide every later catch-up
         floor = self._floors.get(chat_uid)
-        if floor is None or when > floor:
-            self._floors[chat_uid] = when
+        if floor is not None and when <= floor:
+            return  # most of a catch-up's messages: nothing to raise, no clock to read
+        if when > datetime.now(timezone.utc) + _CLOCK_SLACK:
+            return  # a clock far ahead must not hide every later catch-up
+        self._floors[chat_uid] = when
 
     @property
     def last_uids(self) -> dict[str, str | None]:
@@ -391,12 +395,12 @@ class ChatStream:
                 self._raise_floor(chat_uid, message)
             self._unresolved.discard(chat_uid)
 
-    async def _backfill(self) -> tuple[list[Message], list[Message], list[str]]:
+    async def _backfill(self) -> tuple[list[ChatMessage], list[ChatMessage], list[str]]:
         """Messages newer than each anchor (oldest first, minus those already delivered),
         the open deliveries whose status changed while the socket was down, and
         the chats whose catch-up was cut short."""
-        backlog: list[Message] = []
-        changed: list[Message] = []
+        backlog: list[ChatMessage] = []
+        changed: list[ChatMessage] = []
         skipped: list[str] = []
         for chat_uid in list(self._anchors):
             try:
@@ -434,7 +438,7 @@ class ChatStream:
             backlog.sort(key=lambda m: (m.created_at is None, m.created_at or 0))
         return backlog, changed, skipped
 
-    async def _catch_up(self, chat_uid: str) -> tuple[list[Message], list[Message], bool]:
+    async def _catch_up(self, chat_uid: str) -> tuple[list[ChatMessage], list[ChatMessage], bool]:
         """(messages above the anchor, open deliveries found below it, cut short?).
 
         Walks the history down to the anchor (or to a message older than the
@@ -449,8 +453,8 @@ class ChatStream:
         anchor = self._anchors[chat_uid]
         floor = self._floors.get(chat_uid)
         waiting = {uid for uid, (chat, _) in self._open_deliveries.items() if chat == chat_uid}
-        newer: list[Message] = []
-        older: list[Message] = []
+        newer: list[ChatMessage] = []
+        older: list[ChatMessage] = []
         below_anchor = 0
         cut = False
         walk = HistoryWalk()
@@ -475,7 +479,7 @@ class ChatStream:
                     break
         return newer, older, cut or (walk.cut and not below_anchor)
 
-    def _track_delivery(self, message: Message) -> None:
+    def _track_delivery(self, message: ChatMessage) -> None:
         """Remember an outbound message until its delivery settles."""
         if not message.is_outbound or message.chat_uid is None:
             return
@@ -486,7 +490,7 @@ class ChatStream:
         while len(self._open_deliveries) > _OPEN_DELIVERY_LIMIT:
             self._open_deliveries.popitem(last=False)
 
-    def _status_changed(self, message: Message) -> bool:
+    def _status_changed(self, message: ChatMessage) -> bool:
         """True (and the change recorded) if `message` is an open delivery whose status moved."""
         known = self._open_deliveries.get(message.uid)
         if known is None or not message.status or message.status == known[1]:
@@ -558,11 +562,11 @@ class ChatStream:
         log.info("ignoring a frame of unknown type %r", (kind or "")[:40])
         return []
 
-    def _message(self, obj: Any, chat_uid: str | None) -> Message | None:
+    def _message(self, obj: Any, chat_uid: str | None) -> ChatMessage | None:
         if not isinstance(obj, dict):
             log.warning("skipping a message frame without a message")
             return None
-        message = Message.from_json(obj)
+        message = ChatMessage.from_json(obj)
         if not message.uid:
             log.warning("skipping a message without a uid")
             return None

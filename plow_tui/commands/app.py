@@ -96,16 +96,17 @@ def run_app(args: argparse.Namespace) -> int:
         sandbox=sandbox is not None,
         notifications=args.notifications,
         poll_interval=args.poll_interval,
-        airy_channel=airy_channel,
         theme=args.theme,
     )
     from plow_tui.store.location import Histories
+    from plow_tui.tui.airy import sandbox_screen
 
     app = PlowApp(
         config,
         token_store=store,
         client_factory=_plow_client,
         phone_factory=SandboxPhone if sandbox is not None else None,
+        airy_screen=sandbox_screen(api_url, airy_channel, store, bell=config.notifications != "off") if airy_channel else None,
         clipboard_commands=clipboard_commands(),
         # A sandbox run keeps its history in memory: nothing of it outlives the run.
         histories=Histories(api_url, memory=sandbox is not None),

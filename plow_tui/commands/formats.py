@@ -9,7 +9,7 @@ from plow_tui.commands.output import GREEN, RED, YELLOW
 from plow_tui.terminal_text import safe_json, safe_line
 
 if TYPE_CHECKING:
-    from plow_tui.client.models import Chat, Line, Message
+    from plow_tui.client.models import Chat, Line, ChatMessage
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -19,7 +19,7 @@ def iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def message_json(message: Message) -> dict[str, Any]:
+def message_json(message: ChatMessage) -> dict[str, Any]:
     sender = message.sender
     return {
         "uid": message.uid,
@@ -37,7 +37,7 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
-def message_line(message: Message) -> str:
+def message_line(message: ChatMessage) -> str:
     when = message.created_at.astimezone().strftime("%Y-%m-%d %H:%M") if message.created_at else "????-??-?? ??:??"
     if message.is_outbound:
         who = "you"

@@ -26,7 +26,7 @@ from plow_tui.terminal_text import error_text, safe_json, safe_line
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
-    from plow_tui.client.models import Message
+    from plow_tui.client.models import ChatMessage
 
 def register(subparsers: Any) -> None:
     def add(name: str, command: Command, help_text: str, *more: str) -> argparse.ArgumentParser:
@@ -130,7 +130,7 @@ async def lines(args: argparse.Namespace) -> int:
 async def history(args: argparse.Namespace) -> int:
     async def body(api: PlowClient) -> int:
         chat_uid = await resolve_chat(api, args.chat)
-        newest_first: list[Message] = []
+        newest_first: list[ChatMessage] = []
         async for message in api.history(chat_uid, page_size=min(args.limit, 100)):
             newest_first.append(message)
             if len(newest_first) >= args.limit:
@@ -195,7 +195,7 @@ async def tail(args: argparse.Namespace) -> int:
     )
     from plow_tui.client.stream import NO_MESSAGES, ChatStream
 
-    def emit(message: Message) -> None:
+    def emit(message: ChatMessage) -> None:
         if args.json:
             print(safe_json({"type": "message", "message": message_json(message)}), flush=True)
         else:
@@ -225,7 +225,7 @@ async def tail(args: argparse.Namespace) -> int:
         # The newest message anchors the stream: anything after it is new, even
         # if it arrives before the socket is up.
         chat_uid = await resolve_chat(api, args.chat)
-        recent: list[Message] = []
+        recent: list[ChatMessage] = []
         async for message in api.history(chat_uid, page_size=min(max(1, args.lines), 100)):
             recent.append(message)
             if len(recent) >= max(1, args.lines):

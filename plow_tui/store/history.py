@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from plow_tui.client.delivery import later_state
-from plow_tui.client.models import Chat, Member, Message, Sender, parse_time
+from plow_tui.client.models import Chat, Member, ChatMessage, Sender, parse_time
 from plow_tui.store.search import SearchHit, fts_query, like_pattern, query_words, scan_words, snippet
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ def chat_to_json(chat: Chat) -> dict[str, Any]:
     }
 
 
-def _message_row(m: Message) -> tuple[Any, ...]:
+def _message_row(m: ChatMessage) -> tuple[Any, ...]:
     s = m.sender
     return (
         m.uid,
@@ -203,9 +203,9 @@ def _message_row(m: Message) -> tuple[Any, ...]:
     )
 
 
-def _message_from_row(row: tuple[Any, ...]) -> Message:
+def _message_from_row(row: tuple[Any, ...]) -> ChatMessage:
     uid, chat_uid, created_at, direction, status, body, s_type, s_uid, s_name, s_phone = row[:10]
-    return Message(
+    return ChatMessage(
         uid=uid,
         chat_uid=chat_uid,
         direction=direction,
@@ -364,7 +364,7 @@ class HistoryStore:
 
     # -- messages --------------------------------------------------------------------
 
-    def add_messages(self, messages: Iterable[Message]) -> None:
+    def add_messages(self, messages: Iterable[ChatMessage]) -> None:
         """Store a batch of messages (new ones added, known ones' delivery state moved on).
 
         One transaction for the whole batch: a 1,000-message burst is one write.
@@ -385,7 +385,7 @@ class HistoryStore:
         with self._write() as db:
             db.execute("UPDATE messages SET status = later_state(status, ?) WHERE uid = ?", (status, message_uid))
 
-    def messages(self, chat_uid: str, *, limit: int = 50, before: str | None = None) -> list[Message]:
+    def messages(self, chat_uid: str, *, limit: int = 50, before: str | None = None) -> list[ChatMessage]:
         """Up to `limit` messages of a chat, newest first; `before`: older than that uid (a page up)."""
         if before is None:
             rows = self._read(
@@ -402,7 +402,7 @@ class HistoryStore:
             )
         return [_message_from_row(row) for row in rows]
 
-    def messages_from(self, chat_uid: str, uid: str) -> list[Message]:
+    def messages_from(self, chat_uid: str, uid: str) -> list[ChatMessage]:
         """Message `uid` and every newer one of its chat, newest first (to open a chat at a search hit)."""
         rows = self._read(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages m, messages b WHERE b.uid = ? AND m.chat_uid = ?"
@@ -412,7 +412,7 @@ class HistoryStore:
         )
         return [_message_from_row(row) for row in rows]
 
-    def newest(self) -> dict[str, Message]:
+    def newest(self) -> dict[str, ChatMessage]:
         """The newest stored message of every chat that has one: previews and catch-up anchors."""
         rows = self._read(
             f"SELECT {_MESSAGE_COLUMNS} FROM chats c JOIN messages m ON m.id = ("
@@ -451,18 +451,19 @@ class HistoryStore:
             f" WHERE {where} ORDER BY {order} LIMIT ?",
             params,
         )
+        # Straight from the rows, without a Message per hit: this runs per keystroke,
+        # and building 50 Messages cost as much as the query itself (issue #16).
         hits = []
-        for row in rows:
-            message = _message_from_row(row)
-            excerpt, spans = snippet(message.body, words)
+        for uid, chat_uid, created_at, direction, _, body, _, _, s_name, s_phone, title in rows:
+            excerpt, spans = snippet(body, words)
             hits.append(
                 SearchHit(
-                    chat_uid=message.chat_uid or "",
-                    chat_title=row[10] or message.chat_uid or "",
-                    message_uid=message.uid,
-                    created_at=message.created_at,
-                    author="you" if message.is_outbound else (message.sender.display_name or message.sender.provider_key or "them"),
-                    body=message.body,
+                    chat_uid=chat_uid or "",
+                    chat_title=title or chat_uid or "",
+                    message_uid=uid,
+                    created_at=parse_time(created_at),
+                    author="you" if direction == "outbound" else (s_name or s_phone or "them"),
+                    body=body,
                     snippet=excerpt,
                     spans=tuple(spans),
                 )
@@ -515,7 +516,7 @@ class HistoryStore:
         with self._write() as db:
             db.execute("UPDATE outbox SET state = ?, reason = ? WHERE id = ?", (state, reason, item_id))
 
-    def sent(self, item_id: int, message: Message | None = None) -> None:
+    def sent(self, item_id: int, message: ChatMessage | None = None) -> None:
         """The text reached the server: out of the outbox, and (with `message`) into the history, in one step."""
         with self._write() as db:
             db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))

@@ -63,7 +63,11 @@ def match_spans(text: str, words: list[str]) -> list[tuple[int, int]]:
     words = [fold(word) for word in words]
     spans: list[tuple[int, int]] = []
     ascii_only = text.isascii() and all(word.isascii() for word in words)
-    if ascii_only:
+    if ascii_only and len(words) == 1:
+        # The usual case (one word, typed as you go): finding it in the lowered
+        # text is several times cheaper than the regular expression below.
+        spans = _ascii_word_starts(text.lower(), words[0])
+    elif ascii_only:
         # Most text: one regular expression finds word starts without folding word by word.
         spans = [found.span() for found in _ascii_starts(tuple(words)).finditer(text)]
     for found in () if ascii_only else _WORD.finditer(text.replace("_", " ")):
@@ -86,6 +90,21 @@ def match_spans(text: str, words: list[str]) -> list[tuple[int, int]]:
                     spans.append((start, start + len(word)))
                     start = lowered.find(word, start + len(word))
     return sorted(spans)
+
+
+def _ascii_word_starts(lowered: str, word: str) -> list[tuple[int, int]]:
+    """Where `word` starts a word of ASCII `lowered` (what `_ascii_starts` matches for one word)."""
+    spans: list[tuple[int, int]] = []
+    if not word:
+        return spans
+    at = lowered.find(word)
+    while at >= 0:
+        if at == 0 or not (lowered[at - 1].isalnum()):
+            spans.append((at, at + len(word)))
+            at = lowered.find(word, at + len(word))
+        else:
+            at = lowered.find(word, at + 1)
+    return spans
 
 
 @functools.lru_cache(maxsize=64)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
@@ -28,6 +27,7 @@ from plow_tui.paths import styles_dir
 from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.clipboard import copy_with_command
 from plow_tui.tui.screens.help import KeysScreen, key_rows
+from plow_tui.tui.screens.side import SideScreen
 from plow_tui.client.phone import DEFAULT_PHONE
 
 if TYPE_CHECKING:
@@ -46,19 +46,13 @@ FULL_GC_INTERVAL_S = 30.0
 
 
 def _is_phone(screen: Screen) -> bool:
-    """Whether `screen` is the simulated phone.
-
-    The phone screen is imported when first opened, not at startup (it is not
-    needed for the first paint), so a screen can only be one once it is loaded.
-    """
-    phone = sys.modules.get("plow_tui.tui.plow.phone")
-    return phone is not None and isinstance(screen, phone.PhoneScreen)
+    """Whether `screen` is the simulated phone (its module loads when first opened: see `SideScreen`)."""
+    return isinstance(screen, SideScreen) and screen.SIDE == "phone"
 
 
 def _is_airy(screen: Screen) -> bool:
-    """Whether `screen` is the Airy conversation (imported when first opened, like the phone)."""
-    airy = sys.modules.get("plow_tui.tui.airy.screen")
-    return airy is not None and isinstance(screen, airy.AiryScreen)
+    """Whether `screen` is the Airy conversation (opened over the current place, like the phone)."""
+    return isinstance(screen, SideScreen) and screen.SIDE == "airy"
 
 
 def with_key(command: SystemCommand, app: App[Any], screen: Screen) -> SystemCommand:
@@ -102,8 +96,6 @@ class AppConfig:
     notifications: str | bool = "bell"
     poll_interval: float = 3.0
     phone_number: str = DEFAULT_PHONE
-    # The sandbox's Airy channel (`--sandbox` only): offered as the Airy screen.
-    airy_channel: str | None = None
     # A Textual theme (config.toml `theme`); None keeps Textual's default.
     theme: str | None = None
 
@@ -262,6 +254,7 @@ class PlowApp(PlowBaseApp):
         token_store: TokenStore,
         client_factory: ClientFactory,
         phone_factory: PhoneFactory | None = None,
+        airy_screen: Callable[[], Screen] | None = None,
         now: Clock = utc_now,
         tz: tzinfo | None = None,
         cursor_blink: bool = True,
@@ -283,6 +276,8 @@ class PlowApp(PlowBaseApp):
         self.token_store = token_store
         self.client_factory = client_factory
         self.phone_factory = phone_factory
+        # The sandbox's Airy channel as a screen (`--sandbox` only), made when first opened.
+        self.airy_screen = airy_screen
         # Where each account's local history lives (None: keep none, as in most tests).
         self.histories = histories
         if config.sandbox:
@@ -419,26 +414,16 @@ class PlowApp(PlowBaseApp):
             # Only a sandbox has simulated phones; hide the key elsewhere.
             return self.config.sandbox and self.phone_factory is not None and not _is_phone(self.screen)
         if action == "airy":
-            return self.config.airy_channel is not None and not _is_airy(self.screen)
+            return self.airy_screen is not None and not _is_airy(self.screen)
         return True
 
     def action_airy(self) -> None:
         """Open the sandbox's Airy channel over the current screen (Escape comes back)."""
-        if not self.check_action("airy", ()) or self.config.airy_channel is None:
+        if not self.check_action("airy", ()) or self.airy_screen is None:
             return
-        from plow_tui.tui.airy.screen import AiryScreen
-
         while isinstance(self.screen, KeysScreen) or _is_phone(self.screen):
             self.pop_screen()
-        self.push_screen(
-            AiryScreen(
-                self.config.api_url,
-                self.config.airy_channel,
-                store=self.token_store,
-                sandbox=self.config.sandbox,
-                bell=self.notifier.mode != "off",
-            )
-        )
+        self.push_screen(self.airy_screen())
 
     def action_phone(self) -> None:
         if not self.check_action("phone", ()) or self.phone_factory is None:

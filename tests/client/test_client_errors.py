@@ -101,10 +101,10 @@ def test_repr_names_class_and_status() -> None:
     "value", ["9999-12-31T23:59:59-23:59", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00+23:59", "0001-01-01T00:00:00Z"]
 )
 def test_times_at_the_ends_of_the_calendar_are_unknown_not_a_crash(value: str) -> None:
-    from plow_tui.client.models import Message, parse_time
+    from plow_tui.client.models import ChatMessage, parse_time
 
     assert parse_time(value) is None
-    assert Message.from_json({"uid": "m", "created_at": value}).created_at is None
+    assert ChatMessage.from_json({"uid": "m", "created_at": value}).created_at is None
 
 
 @pytest.mark.parametrize(

@@ -179,3 +179,13 @@ async def test_ticket_and_ws_url() -> None:
     https = PlowClient("https://api.example/")
     assert https.ws_url("t").startswith("wss://api.example/v1/ws?")
     await https.aclose()
+
+
+@pytest.mark.parametrize("uid", ["\ud800", "m" * 100_000])
+async def test_a_history_cursor_that_cannot_go_in_a_url_ends_the_walk(uid: str) -> None:
+    # A lone surrogate (JSON can carry one) or a huge id: sending it back would crash httpx.
+    page = {"object": "list", "data": [{"uid": uid, "body": "hi"}], "has_more": True}
+    client, rec, _ = make([httpx.Response(200, content=json.dumps(page).encode())])
+    async with client:
+        got = [m async for m in client.history("cht_1")]
+    assert [m.body for m in got] == ["hi"] and len(rec.requests) == 1

@@ -173,10 +173,10 @@ def test_doctor_reports_each_check(account) -> None:
 def test_output_helpers() -> None:
     spec = {"paths": {"/v1/chats/{chat_id}": {"get": {}}, "/v1/lines": {"get": {}}}}
     assert "GET /v1/chats/{}" not in missing_endpoints(spec) and "POST /v1/ws/ticket" in missing_endpoints(spec)
-    from plow_tui.client.models import Message
+    from plow_tui.client.models import ChatMessage
 
-    assert message_line(Message.from_json({"uid": "m", "body": "x", "sender": {"display_name": "Ada"}})).endswith("Ada: x")
-    line = message_line(Message.from_json({"uid": "m", "body": "hi\x1b[2Jthere\nnext", "sender": {"display_name": "A"}}))
+    assert message_line(ChatMessage.from_json({"uid": "m", "body": "x", "sender": {"display_name": "Ada"}})).endswith("Ada: x")
+    line = message_line(ChatMessage.from_json({"uid": "m", "body": "hi\x1b[2Jthere\nnext", "sender": {"display_name": "A"}}))
     assert line.endswith("A: hi␛[2Jthere ↵ next")
 
 

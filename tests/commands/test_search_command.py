@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from plow_tui.cli import main
-from plow_tui.client.models import Chat, Line, Member, Message, Sender, Agent
+from plow_tui.client.models import Chat, Line, Member, ChatMessage, Sender, Agent
 from plow_tui.store.history import HistoryStore
 from plow_tui.store.location import HistoryLocation
 
@@ -25,8 +25,8 @@ def _chat(uid: str, title: str) -> Chat:
     return Chat(uid=uid, status="active", display_name=title, members=(owner,), agents=(agent,))
 
 
-def _message(n: int, chat_uid: str, body: str) -> Message:
-    return Message(
+def _message(n: int, chat_uid: str, body: str) -> ChatMessage:
+    return ChatMessage(
         uid=f"msg_{n}", chat_uid=chat_uid, direction="inbound", body=body, status="received",
         sender=Sender(type="member", display_name="Sarah"), created_at=T0 + timedelta(minutes=n),
     )

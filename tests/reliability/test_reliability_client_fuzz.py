@@ -31,7 +31,7 @@ from plow_tui.client.events import (
     ParticipantVerified,
 )
 from plow_tui.client.http import PlowClient
-from plow_tui.client.models import Chat, Line, Member, Message, Page, Redeem
+from plow_tui.client.models import Chat, Line, Member, ChatMessage, Page, Redeem
 from plow_tui.client.stream import ChatStream
 from plow_tui.logs import configure_logging
 
@@ -126,10 +126,10 @@ raw_frames = (
 def check_events(events: list[Any]) -> None:
     for event in events:
         if isinstance(event, MessagesArrived):
-            assert all(isinstance(m, Message) and isinstance(m.uid, str) and m.uid for m in event.messages)
+            assert all(isinstance(m, ChatMessage) and isinstance(m.uid, str) and m.uid for m in event.messages)
             assert all(isinstance(m.body, str) for m in event.messages)
         elif isinstance(event, MessageStatusChanged):
-            assert isinstance(event.message, Message) and event.message.uid
+            assert isinstance(event.message, ChatMessage) and event.message.uid
         elif isinstance(event, ParticipantVerified):
             assert isinstance(event.member, Member)
         elif isinstance(event, ChatActivated):
@@ -244,7 +244,7 @@ CALLS = {
     "openapi": lambda api: api.openapi(),
 }
 RESULT_TYPES = {
-    "lines": list, "chats": list, "chat": Chat, "messages": Page, "history": list, "send": Message,
+    "lines": list, "chats": list, "chat": Chat, "messages": Page, "history": list, "send": ChatMessage,
     "create": Chat, "delete": type(None), "resend": Member, "ticket": str, "redeem": Redeem, "openapi": dict,
 }  # fmt: skip
 
@@ -302,5 +302,5 @@ def test_no_rest_body_crashes_the_client(call: str, status: int, body: bytes, re
     if call in RESULT_TYPES:
         assert isinstance(result, RESULT_TYPES[call]), (call, result)
     if call in ("lines", "chats", "history"):
-        kinds = {"lines": Line, "chats": Chat, "history": Message}
+        kinds = {"lines": Line, "chats": Chat, "history": ChatMessage}
         assert all(isinstance(item, kinds[call]) for item in result)

@@ -57,7 +57,7 @@ async def main():
         else:
             await until(pilot, lambda: isinstance(app.screen, ChatsScreen) and app.screen.chats_loaded)
             screen = app.screen
-            chat_uid = next(iter(screen._chats))
+            chat_uid = next(iter(screen.book.chats))
             screen.open_chat(chat_uid, focus_editor=True)
             await until(pilot, lambda: screen.pane(chat_uid) and screen.pane(chat_uid).loaded)
             pane = screen.pane(chat_uid)

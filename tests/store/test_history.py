@@ -9,8 +9,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from plow_tui.client.models import Agent, Chat, Line, Member, Message, Sender
+from plow_tui.client.models import Agent, Chat, Line, Member, ChatMessage, Sender
 from plow_tui.store.history import SCHEMA_VERSION, HistoryStore, fts5_available
 from plow_tui.store.location import HistoryLocation, account_of
 
@@ -25,8 +27,8 @@ def chat(uid: str = "cht_1", status: str = "active", **kw: object) -> Chat:
     return Chat(uid=uid, status=status, members=(owner, sarah), agents=(agent,), created_at=T0, **kw)  # type: ignore[arg-type]
 
 
-def msg(n: int, body: str = "", chat_uid: str = "cht_1", status: str | None = None, outbound: bool = False) -> Message:
-    return Message(
+def msg(n: int, body: str = "", chat_uid: str = "cht_1", status: str | None = None, outbound: bool = False) -> ChatMessage:
+    return ChatMessage(
         uid=f"msg_{n:06d}",
         chat_uid=chat_uid,
         direction="outbound" if outbound else "inbound",
@@ -242,3 +244,16 @@ def test_the_app_opens_the_store_of_the_account_its_token_belongs_to(tmp_path: P
     again = histories.open_known("tok")
     assert again is not None and again.path == first.path
     again.close()
+
+
+
+@given(
+    text=st.text(alphabet="ab_ 1-Z.\t", max_size=16),
+    word=st.text(alphabet="ab1z", min_size=1, max_size=3),
+)
+def test_one_word_spans_are_the_word_starts_the_general_rule_finds(text: str, word: str) -> None:
+    # One-word ASCII queries take a shortcut (str.find, for speed per keystroke);
+    # it must mark exactly what the general rule (the regular expression) marks.
+    from plow_tui.store.search import _ascii_starts, _ascii_word_starts
+
+    assert _ascii_word_starts(text.lower(), word) == [m.span() for m in _ascii_starts((word,)).finditer(text)]

@@ -21,7 +21,7 @@ from plow_tui.client.airy.events import AiryEvent, AiryMessagesArrived
 from plow_tui.client.airy.models import AiryMessage, AirySender
 from plow_tui.client.errors import DeliveryUnknown, NotFound
 from plow_tui.client.events import ConnectionChanged
-from plow_tui.client.models import ActivationStart, Chat, Line, Member, Message, Page, Redeem
+from plow_tui.client.models import ActivationStart, Chat, Line, Member, ChatMessage, Page, Redeem
 from plow_tui.client.phone import PhoneText
 from plow_tui.client.secret_backends import MemoryStore
 from plow_tui.client.tokens import TokenStore
@@ -227,14 +227,14 @@ BOB = _chat("cht_bob", "active", [_member("cp_bob", "Bob", "+15557770002")], LIN
 OLD = _chat("cht_old", "failed", [_member("cp_old", "Old friend", None)], LINE_ELM, failure_reason="code expired")
 
 
-def fake_message(uid: str, chat: Chat, body: str, minutes_ago: float, *, out: bool, status: str | None = None) -> Message:
+def fake_message(uid: str, chat: Chat, body: str, minutes_ago: float, *, out: bool, status: str | None = None) -> ChatMessage:
     """A message in `chat`, `minutes_ago` before `NOW`: ours (`out`) or its first member's."""
     sender = (
         {"type": "agent", "line": LINE_ELM}
         if out
         else {"type": "member", "uid": chat.members[0].uid, "display_name": chat.members[0].display_name}
     )
-    return Message.from_json(
+    return ChatMessage.from_json(
         {
             "uid": uid,
             "object": "message",
@@ -302,7 +302,7 @@ class FakePlow:
             data = data[[m.uid for m in data].index(starting_after) + 1 :]
         return Page(data=tuple(data[:limit]), has_more=len(data) > limit)
 
-    async def send_message(self, chat_uid: str, body: str) -> Message:
+    async def send_message(self, chat_uid: str, body: str) -> ChatMessage:
         if body.startswith("unknown"):
             self._outage = True
             raise DeliveryUnknown("The server did not answer (503).", status=503)

@@ -23,6 +23,7 @@ from plow_tui.client.models import Chat, Redeem
 from plow_tui.client.phone import SandboxPhone, format_phone
 from plow_tui.client.secret_backends import MemoryStore
 from plow_tui.client.tokens import SecretStoreError, TokenStore
+from plow_tui.tui.airy import sandbox_screen
 from plow_tui.tui.app import AppConfig, PlowApp
 from support.demo_data import (  # noqa: F401 - re-exported: the fakes live in tests/support, shared with the screenshots
     CODE,
@@ -95,13 +96,16 @@ class LandingApp(PlowApp):
 def sandbox_app(base_url: str, store: TokenStore | None = None, *, real_chats: bool = False, **config: Any) -> PlowApp:
     """The app against a sandbox, polling fast; the main screen stubbed unless `real_chats`."""
     options: dict[str, Any] = {"name": "Ada", "sandbox": True, "poll_interval": 0.1}
+    airy_channel = config.pop("airy_channel", None)
     options.update(config)
     app_class = PlowApp if real_chats else LandingApp
+    store = store or memory_store()
     return app_class(
         AppConfig(api_url=base_url, **options),
-        token_store=store or memory_store(),
+        token_store=store,
         client_factory=fast_client,
         phone_factory=SandboxPhone,
+        airy_screen=sandbox_screen(base_url, airy_channel, store) if airy_channel else None,
         tz=timezone.utc,
         cursor_blink=False,
         animation_level="none",

@@ -16,7 +16,7 @@ import httpx
 from app_fakes import memory_store, sandbox_app, text_line, wait_for
 
 from plow_tui.client.http import PlowClient
-from plow_tui.client.models import Chat, Message
+from plow_tui.client.models import Chat, ChatMessage
 from plow_tui.tui.plow.chats import ChatsScreen
 from plow_tui.tui.plow.chat_pane import ChatPane
 
@@ -149,7 +149,7 @@ async def fail_chat(base_url: str, chat_uid: str, reason: str) -> None:
         (await http.post(f"/sandbox/chats/{chat_uid}/fail", json={"reason": reason})).raise_for_status()
 
 
-async def history(base_url: str, token: str, chat_uid: str) -> list[Message]:
+async def history(base_url: str, token: str, chat_uid: str) -> list[ChatMessage]:
     """Every message of a chat on the server, oldest first."""
     async with PlowClient(base_url, token) as api:
         newest_first = [m async for m in api.history(chat_uid)]

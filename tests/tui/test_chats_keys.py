@@ -43,7 +43,8 @@ async def test_tab_cycles_list_messages_editor_and_slash_filters(sandbox_factory
         await open_chat(pilot, screen, first.uid)
         await workers_idle(pilot)  # whatever opening the chat focuses has been focused
         chat_list.focus()
-        await wait_for(pilot, lambda: app.focused is chat_list, what="the list focused")
+        # Focus moves after a refresh, and opening the chat focused the editor: under load that could land last.
+        await wait_for(pilot, lambda: app.focused is chat_list, what="the chat list focused")
         await pilot.press("tab")
         await wait_for(pilot, lambda: isinstance(app.focused, Conversation), what="the messages focused")
         await pilot.press("tab")

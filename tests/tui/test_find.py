@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 
 from support.widget_host import WidgetHost
 
-from plow_tui.tui.widgets.conversation import Conversation, Entry
+from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.view_models import Entry
 from plow_tui.tui.widgets.find_bar import FindBar
 
 NOW = datetime(2020, 9, 16, 12, 0, tzinfo=timezone.utc)

@@ -117,7 +117,7 @@ async def test_failed_chats_and_pending_codes_survive_a_restart(sandbox_factory,
         await wait_for(pilot, lambda: screen.stream_live, what="the live stream")
         screen.action_resend_code()  # codes only ever come in a create or resend answer
         await wait_for(pilot, lambda: "VERIFY-" in screen_text(app), what="Sarah's code")
-        code = screen._codes[waiting.uid][waiting.members[0].uid].verification_code
+        code = screen.book.codes[waiting.uid][waiting.members[0].uid].verification_code
         await fail_chat(account.base, doomed.uid, "carrier rejected")
         await wait_for(pilot, lambda: (screen.chat(doomed.uid) or waiting).status == "failed", what="the failure")
 

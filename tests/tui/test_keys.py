@@ -121,7 +121,7 @@ async def test_confirm_dialog_arrows_move_between_its_buttons(size) -> None:
         await pilot.press("right")
         assert app.focused is dialog.query_one("#no")
         await pilot.press("left", "enter")
-        await wait_for(pilot, lambda: "cht_old" not in app.screen._chats, what="the chat deleted")
+        await wait_for(pilot, lambda: "cht_old" not in app.screen.book.chats, what="the chat deleted")
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -178,11 +178,11 @@ async def test_new_chat_line_choice_shows_without_colour_and_moves_with_the_firs
 
 
 def test_delivery_failure_reason_is_read_tolerantly_and_shown_literally() -> None:
-    from plow_tui.client.models import Message
+    from plow_tui.client.models import ChatMessage
     from plow_tui.tui.plow.views import delivery_failure
 
     def failed(**raw):
-        return Message.from_json({"uid": "msg_1", "status": "failed", **raw})
+        return ChatMessage.from_json({"uid": "msg_1", "status": "failed", **raw})
 
     assert delivery_failure(failed()) is None
     assert delivery_failure(failed(failure_reason="carrier rejected")) == "carrier rejected"

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from app_fakes import sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import fault, history, on_main_screen, opened_chat, phone_texts, shown_uids, signed_up
 
-from plow_tui.client.models import Message
+from plow_tui.client.models import ChatMessage
 from plow_tui.tui.plow.drafts import DraftFile, Unsent, default_path
 from plow_tui.tui.plow.outbox import landed_as
 
@@ -57,8 +57,8 @@ def test_an_older_file_and_damaged_entries_still_read(tmp_path) -> None:
 # -- whether a text landed ---------------------------------------------------------------
 
 
-def _message(uid: str, body: str, *, out: bool = True, minutes: float = 0) -> Message:
-    return Message.from_json(
+def _message(uid: str, body: str, *, out: bool = True, minutes: float = 0) -> ChatMessage:
+    return ChatMessage.from_json(
         {
             "uid": uid,
             "object": "message",

@@ -17,7 +17,8 @@ from textual.widgets import ContentSwitcher, Static
 
 from support.demo_data import NOW, TEAM, FakePlow
 from plow_tui.tui.plow.chat_pane import ChatPane, VerificationPanel
-from plow_tui.tui.widgets.conversation import Conversation, Entry
+from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.view_models import Entry
 
 
 class Host(App[None]):
@@ -55,7 +56,7 @@ def test_a_panes_outbox_answers_before_it_is_mounted() -> None:
     # the pane is added; the outbox used to find its pane as `self.parent` (None).
     pane = _pane(TEAM)
     assert not pane.outbox.is_mounted
-    assert pane.outbox.pane is pane
+    assert pane.outbox.shown is pane.conversation
     assert pane.outbox.selected_unsent is None
 
 

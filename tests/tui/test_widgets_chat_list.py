@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 
 from support.widget_host import WidgetHost
 
-from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
-from plow_tui.tui.widgets.text import format_number
+from plow_tui.tui.widgets.chat_list import ChatList
+from plow_tui.tui.widgets.view_models import ChatSummary
+from plow_tui.tui.plow.views import format_number
 
 NOW = datetime(2020, 9, 16, 14, 2, tzinfo=timezone.utc)
 SIZE = (100, 30)
@@ -22,7 +23,8 @@ def chat(uid: str, minutes_ago: int | None, **fields) -> ChatSummary:
     return ChatSummary(
         uid=uid,
         title=fields.pop("title", uid.capitalize()),
-        number=fields.pop("number", "+15550000001"),
+        number=(number := fields.pop("number", "+15550000001")),
+        number_shown=format_number(number) if number else None,
         status=fields.pop("status", "active"),
         preview=fields.pop("preview", f"hello from {uid}"),
         last_at=None if minutes_ago is None else NOW - timedelta(minutes=minutes_ago),

@@ -13,7 +13,8 @@ from support.widget_host import WidgetHost
 
 from textual.strip import Strip
 
-from plow_tui.tui.widgets.conversation import BLOCK_CACHE, Conversation, Entry
+from plow_tui.tui.widgets.conversation import BLOCK_CACHE, Conversation
+from plow_tui.tui.widgets.view_models import Entry
 
 NOW = datetime(2020, 9, 16, 12, 0, tzinfo=timezone.utc)  # a Wednesday
 SIZE = (100, 30)
@@ -182,6 +183,23 @@ async def test_follows_the_bottom_only_when_the_reader_is_there() -> None:
         assert conversation.pinned and conversation.new_count == 0
         lines = screen_lines(conversation)
         assert lines[-1].endswith("message 103")
+
+
+async def test_new_lines_move_the_scrollbar_without_laying_out_the_screen() -> None:
+    # A virtual size set through the reactive laid out the whole screen, and so
+    # repainted every widget on it, for each batch of a burst (issue #19): the
+    # keys typed meanwhile waited for it. The height on screen does not follow
+    # the lines here, so only the scrollbar has to.
+    async with Host(many(100)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        await pilot.pause()
+        assert conversation.show_vertical_scrollbar
+        conversation.add_entries(many(5, start=100))
+        assert not conversation._layout_required
+        await pilot.pause()
+        assert conversation.vertical_scrollbar.window_virtual_size == conversation.virtual_size.height
+        assert conversation.virtual_size.height == conversation.max_scroll_y + conversation.scrollable_content_region.height
+        assert screen_lines(conversation)[-1].endswith("message 104")
 
 
 async def test_reaching_the_bottom_clears_the_new_marker() -> None:
@@ -410,10 +428,10 @@ def test_entries_need_aware_times() -> None:
         Entry("x", "Ada", "hi", datetime(2020, 1, 1), outbound=False)
 
 
-async def test_remove_with_a_uid_removes_an_entry_and_without_removes_the_widget() -> None:
+async def test_remove_entry_removes_an_entry_and_remove_keeps_textuals_meaning() -> None:
     async with Host(many(3)).run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)
-        assert conversation.remove("m1") is True
+        assert conversation.remove_entry("m1") is True
         assert [e.uid for e in conversation.entries] == ["m0", "m2"]
         await conversation.remove()
         assert not pilot.app.query(Conversation)

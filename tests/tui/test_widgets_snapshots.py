@@ -9,8 +9,10 @@ from textual.pilot import Pilot
 
 from support.widget_host import WidgetHost
 
-from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
-from plow_tui.tui.widgets.conversation import Conversation, Entry
+from plow_tui.tui.plow.views import format_number
+from plow_tui.tui.widgets.chat_list import ChatList
+from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.view_models import ChatSummary, Entry
 
 NOW = datetime(2020, 9, 16, 14, 2, tzinfo=timezone.utc)
 SIZE = (100, 30)
@@ -84,11 +86,11 @@ def test_conversation_new_messages_marker_snapshot(snap_compare) -> None:
 
 
 CHATS = [
-    ChatSummary("ada", "Ada", "+15550000001", "active", None, "hey, are we still on for 3?", at(16, 14, 2), 2),
-    ChatSummary("ps", "Patrick, Sarah", "+15550000002", "pending", None, None, at(16, 13, 40), 0, "waiting for Sarah"),
-    ChatSummary("bob", "Bob [b]not bold[/b]", "+15550000003", "active", None, "see you \x1b[2J soon", at(15, 20, 0), 0),
-    ChatSummary("old", "Old chat", "+442071234567", "failed", "code expired", None, at(2, 9, 0), 0),
-    ChatSummary("cy", "Cy", "+15550000004", "active", None, "three unread", at(16, 11, 5), 3),
+    ChatSummary("ada", "Ada", "+15550000001", "active", None, "hey, are we still on for 3?", at(16, 14, 2), 2, number_shown=format_number("+15550000001")),
+    ChatSummary("ps", "Patrick, Sarah", "+15550000002", "pending", None, None, at(16, 13, 40), 0, "waiting for Sarah", number_shown=format_number("+15550000002")),
+    ChatSummary("bob", "Bob [b]not bold[/b]", "+15550000003", "active", None, "see you \x1b[2J soon", at(15, 20, 0), 0, number_shown=format_number("+15550000003")),
+    ChatSummary("old", "Old chat", "+442071234567", "failed", "code expired", None, at(2, 9, 0), 0, number_shown=format_number("+442071234567")),
+    ChatSummary("cy", "Cy", "+15550000004", "active", None, "three unread", at(16, 11, 5), 3, number_shown=format_number("+15550000004")),
     ChatSummary("airy", "Website visitor", None, "active", None, None, None, 0, "connecting…"),
 ]
 

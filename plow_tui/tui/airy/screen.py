@@ -1,19 +1,17 @@
-"""The Airy screen: one Chat Plugin conversation, as a website visitor, in the Plow widgets.
+"""The Airy screen: one Chat Plugin conversation, as a website visitor, in the shared `ChatPanel`.
 
-The same `Conversation` pane, `Compose` box and `StatusBar` as a Plow chat
-(one set of widgets, two backends); only the plumbing differs. An
-`AiryStream` worker keeps the socket and posts its events; handlers turn
-them into entries. The client merges every message by id, so the answer to
-a send and its echo on the socket are one message, and the history fetched
-after a reconnect only adds what was missed.
-
-Sending shows a "sending…" placeholder at once; the answer replaces it (or,
-if the echo came first, it simply goes). A failed send is never retried
-behind the person's back (Airy has no idempotency key, so a retry could
-post twice): the text goes back into the editor with the reason.
+The same panel (header, failure line, `Conversation`, `Notice`, `Compose`)
+and `StatusBar` as a Plow chat: one set of widgets, two backends; only the
+plumbing differs. An `AiryStream` worker keeps the socket and posts its
+events; handlers turn them into entries. The client merges every message by
+id, so the answer to a send and its echo on the socket are one message, and
+the history fetched after a reconnect only adds what was missed. Sending is
+Airy's `Sending` (`tui/airy/sending.py`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import itertools
 from collections.abc import Callable, Iterable, Sequence
@@ -22,14 +20,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.message import Message as TextualMessage
-from textual.screen import Screen
-from textual.widgets import Static
-
-from plow_tui.tui.widgets.footer import KeyFooter
+from textual.message import Message
 
 from plow_tui.client.airy.errors import AiryError
 from plow_tui.client.airy.events import (
@@ -41,15 +35,18 @@ from plow_tui.client.airy.events import (
 )
 from plow_tui.client.events import ConnectionChanged
 from plow_tui.terminal_text import error_text, safe_line
+from plow_tui.tui.airy.sending import AirySending
 from plow_tui.tui.airy.views import airy_entry
-from plow_tui.tui.widgets.compose import Compose
-from plow_tui.tui.widgets.conversation import Conversation, Entry
-from plow_tui.tui.widgets.notice import Notice
+from plow_tui.tui.app import PlowBaseApp
+from plow_tui.tui.screens.side import SideScreen
+from plow_tui.tui.widgets.chat_panel import ChatPanel
+from plow_tui.tui.widgets.footer import KeyFooter
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar, api_host
 
 if TYPE_CHECKING:
     from plow_tui.client.airy.conversation import AiryConversation, SecretStore
     from plow_tui.client.airy.models import AiryMessage
+    from plow_tui.client.airy.sandbox_agent import SandboxAgent
     from plow_tui.client.airy.stream import AiryStream
 
 CONNECTING = "connecting to the Airy channel…"
@@ -95,18 +92,13 @@ def airy_header(url: str, channel_id: str) -> Text:
     return text
 
 
-class AiryScreen(Screen[None]):
-    """A conversation with one Airy channel: status line, messages, editor."""
+class AiryScreen(SideScreen[None]):
+    """A conversation with one Airy channel: status line, messages, editor.
 
-    DEFAULT_CSS = """
-    AiryScreen {
-        & > #airy-header { height: 1; padding: 0 1; background: $boost; }
-        & > #airy-failure { height: auto; padding: 0 1; color: $text-error; text-style: bold; display: none; }
-        & > Conversation { height: 1fr; }
-        & > Compose { border-top: solid $panel; }
-    }
+    `agent` is the sandbox's agent (Ctrl+T makes it answer), None elsewhere.
     """
 
+    SIDE = "airy"
     AUTO_FOCUS = "#compose"
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -115,22 +107,11 @@ class AiryScreen(Screen[None]):
         Binding("ctrl+t", "agent_answers", "Agent answers (sandbox)", priority=True),
     ]
 
-    class StreamEvent(TextualMessage):
+    @dataclass
+    class StreamEvent(Message):
         """Something the conversation's stream reported."""
 
-        def __init__(self, event: AiryEvent) -> None:
-            super().__init__()
-            self.event = event
-
-    class SendFinished(TextualMessage):
-        """A send answered: the stored message, or why it failed."""
-
-        def __init__(self, local_uid: str, text: str, message: AiryMessage | None, error: AiryError | None) -> None:
-            super().__init__()
-            self.local_uid = local_uid
-            self.text = text
-            self.message = message
-            self.error = error
+        event: AiryEvent
 
     def __init__(
         self,
@@ -143,6 +124,7 @@ class AiryScreen(Screen[None]):
         bell: bool = True,
         conversation_factory: ConversationFactory = default_conversation,
         stream_factory: StreamFactory = default_stream,
+        agent: SandboxAgent | None = None,
     ) -> None:
         super().__init__()
         self.url = url
@@ -153,17 +135,20 @@ class AiryScreen(Screen[None]):
         self._store = store
         self._conversation_factory = conversation_factory
         self._stream_factory = stream_factory
+        self._agent = agent
         self._conversation: AiryConversation | None = None
-        self._local_ids = itertools.count(1)
         self._agent_lines = itertools.cycle(AGENT_LINES)
         self.failed: AiryError | None = None  # the stream stopped for good
-        self._sticky_notice = False
         # Made here, not in compose(): the stream's first events may come before mounting ends.
-        self.conversation = Conversation(id="conversation", clock=self._now)
-        self.compose_box = Compose(id="compose")
+        self.panel = ChatPanel(lambda shown: AirySending(shown, lambda: self.airy, self._now), clock=self._now, id="airy")
+        self.panel.show_header(airy_header(url, channel_id))
+        self.conversation = self.panel.conversation
+        self.compose_box = self.panel.compose_box
+
+    base_app = getters.app(PlowBaseApp)  # the app, typed (the Plow app or the Airy one)
 
     def _now(self) -> datetime:
-        return self.app.now()  # type: ignore[attr-defined]
+        return self.base_app.now()
 
     @property
     def airy(self) -> AiryConversation:
@@ -178,11 +163,7 @@ class AiryScreen(Screen[None]):
         status = StatusBar(self.url, sandbox=self.sandbox, id="status")
         status.account = "Airy"
         yield status
-        yield Static(airy_header(self.url, self.channel_id), id="airy-header")
-        yield Static("", id="airy-failure")
-        yield self.conversation
-        yield Notice(id="airy-notice")
-        yield self.compose_box
+        yield self.panel
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -205,29 +186,15 @@ class AiryScreen(Screen[None]):
             async for event in events:
                 self.post_message(self.StreamEvent(event))
 
-    @work(group="airy-send", exit_on_error=False)
-    async def _send(self, local_uid: str, text: str) -> None:
-        try:
-            sent = await self.airy.send(text)
-        except AiryError as error:
-            self.post_message(self.SendFinished(local_uid, text, None, error))
-        else:
-            self.post_message(self.SendFinished(local_uid, text, sent, None))
-
     @work(group="airy-agent", exit_on_error=False)
-    async def _ask_agent(self, text: str) -> None:
-        import httpx
-
+    async def _ask_agent(self, agent: SandboxAgent, text: str) -> None:
         try:
-            async with httpx.AsyncClient(base_url=self.url, timeout=5) as http:
-                conversation_id = self.airy.conversation_id or await _only_conversation(http, self.channel_id)
-                if conversation_id is None:
-                    self.notify("Send a message first: the agent answers your conversation.", timeout=4)
-                    return
-                answer = await http.post(f"/sandbox/airy/conversations/{conversation_id}/messages", json={"text": text})
-                answer.raise_for_status()
-        except httpx.HTTPError as error:
-            self.notify(f"The sandbox agent could not answer ({type(error).__name__}).", severity="error", markup=False)
+            answered = await agent.answer(self.airy.conversation_id, text)
+        except AiryError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        if not answered:
+            self.notify("Send a message first: the agent answers your conversation.", timeout=4)
 
     # -- handlers: the widgets ------------------------------------------------------------
 
@@ -246,32 +213,20 @@ class AiryScreen(Screen[None]):
             self.conversation.update_state(event.message.id, airy_entry(event.message, self._now()).state)
         elif isinstance(event, AiryConversationRestarted):
             # Stays: it explains the history for as long as the screen is open.
-            self._show_notice(f"{event.notice} The messages before it belong to the old one.", sticky=True)
+            self.panel.show_notice(f"{event.notice} The messages before it belong to the old one.", sticky=True)
             self.notify(event.notice, title="New conversation", severity="warning", timeout=8, markup=False)
         elif isinstance(event, AiryStreamFailed):
             self._fail(event.error)
         self._update_compose()
 
     def _show(self, messages: Sequence[AiryMessage]) -> None:
-        """Add messages the client has not shown before, in time order."""
+        """Add messages, in server order (one older than what is shown, from a reconnect's history, goes in its place)."""
         now = self._now()
-        entries = [airy_entry(m, now) for m in messages]
-        shown = self.conversation.entries
-        newest = shown[-1].at if shown else None
-        if newest is None or all(e.at >= newest or self.conversation.get(e.uid) for e in entries):
-            self.conversation.add_entries(entries)
-            return
-        # A reconnect's history brought something older than what is shown (it
-        # came while the socket was down): place it where it belongs.
-        fresh = [e for e in entries if self.conversation.get(e.uid) is None]
-        self.conversation.add_entries([e for e in entries if self.conversation.get(e.uid) is not None])
-        self.conversation.set_entries(sorted([*self.conversation.entries, *fresh], key=lambda e: e.at))
+        self.conversation.add_entries([airy_entry(m, now) for m in messages])
 
     def _fail(self, error: AiryError) -> None:
         self.failed = error
-        failure = self.query_one("#airy-failure", Static)
-        failure.update(Text(f"{error_text(error)} Press Ctrl+R to try again."))
-        failure.display = True
+        self.panel.show_failure(f"{error_text(error)} Press Ctrl+R to try again.")
         self.notify(error_text(error), title="Airy channel unavailable", severity="error", timeout=10, markup=False)
 
     def _update_compose(self) -> None:
@@ -284,37 +239,6 @@ class AiryScreen(Screen[None]):
             reason = None
         self.compose_box.disabled_reason = reason
 
-    def _show_notice(self, text: str | None, *, sticky: bool = False) -> None:
-        """A line above the editor that stays until it no longer applies (None hides it).
-
-        A `sticky` notice (a restarted conversation) is not hidden by a later send.
-        """
-        if text is None and self._sticky_notice:
-            return
-        self._sticky_notice = sticky
-        self.query_one("#airy-notice", Notice).show(text)
-
-    @on(Compose.Submitted)
-    def _submitted(self, message: Compose.Submitted) -> None:
-        message.stop()
-        local_uid = f"local-{next(self._local_ids)}"
-        self.conversation.add_entries([Entry(local_uid, "you", message.text, self._now(), True, "sending")])
-        self.conversation.scroll_to_newest()
-        self.compose_box.draft = ""
-        self._send(local_uid, message.text)
-
-    @on(SendFinished)
-    def _send_finished(self, message: SendFinished) -> None:
-        if message.message is not None:
-            self._show_notice(None)
-            # If the socket's echo came first, `replace` drops the placeholder instead.
-            self.conversation.replace(message.local_uid, airy_entry(message.message, self._now()))
-            return
-        self.conversation.remove_entry(message.local_uid)
-        compose = self.compose_box
-        compose.draft = message.text if not compose.draft else f"{message.text}\n{compose.draft}"
-        self._show_notice(f"Not sent: {message.error} Your text is back in the editor.")
-
     # -- actions ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -323,7 +247,7 @@ class AiryScreen(Screen[None]):
         if action == "reconnect":
             return self.failed is not None
         if action == "agent_answers":
-            return self.sandbox
+            return self._agent is not None
         return True
 
     def action_back(self) -> None:
@@ -334,17 +258,17 @@ class AiryScreen(Screen[None]):
         if self.failed is None:
             return
         self.failed = None
-        self.query_one("#airy-failure", Static).display = False
+        self.panel.show_failure(None)
         self._update_compose()
         self._follow()
 
     def action_agent_answers(self) -> None:
-        if self.sandbox:
-            self._ask_agent(next(self._agent_lines))
+        if self._agent is not None:
+            self._ask_agent(self._agent, next(self._agent_lines))
 
     def system_commands(self) -> Iterable[SystemCommand]:
         """Palette entries for this screen's actions (the app adds them to its own)."""
-        if self.sandbox:
+        if self._agent is not None:
             yield SystemCommand("Agent answers (sandbox)", "Have the sandbox's agent answer you", self.action_agent_answers)
         if self.failed is not None:
             yield SystemCommand("Reconnect", "Try the Airy channel again", self.action_reconnect)
@@ -354,10 +278,3 @@ class AiryScreen(Screen[None]):
         if not self.standalone:
             yield SystemCommand("Back", "Leave the Airy conversation", self.action_back)
 
-
-async def _only_conversation(http: Any, channel_id: str) -> str | None:
-    """The sandbox's one conversation on `channel_id`, when there is exactly one."""
-    listing = await http.get("/sandbox/airy/conversations")
-    listing.raise_for_status()
-    ids = [c.get("id") for c in listing.json().get("conversations", []) if c.get("channel_id") == channel_id]
-    return ids[0] if len(ids) == 1 else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from plow_tui.client.airy.models import AiryMessage
-from plow_tui.tui.widgets.conversation import Entry
+from plow_tui.tui.widgets.view_models import Entry
 
 # Airy's delivery states as the pane's marks: the Chat Plugin stores a
 # visitor's message as `delivered`; `pending` is on the server, not yet out.

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -40,15 +40,15 @@ from plow_tui.client.activation import (
 from plow_tui.client.errors import NetworkError, PlowError, RateLimited, ServerUnavailable
 from plow_tui.client.tokens import SecretStoreError
 from plow_tui.terminal_text import error_text, safe_line
+from plow_tui.tui.app import PlowApp
 from plow_tui.tui.plow.phone import Draft
 from plow_tui.client.texts import sms_uri
 from plow_tui.tui.widgets.qr import QRCode
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar, api_host
-from plow_tui.tui.widgets.text import format_number
+from plow_tui.tui.plow.views import format_number
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
-    from plow_tui.tui.app import PlowApp
 
 # Backoff for starting an activation while the server is unreachable or failing.
 START_RETRY_FIRST = 2.0
@@ -92,27 +92,24 @@ class ActivationScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (78, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (22, "-tall")]
 
+    @dataclass
     class Started(Message):
         """The worker has a live activation to show (fresh or resumed)."""
 
-        def __init__(self, pending: PendingActivation, resumed: bool) -> None:
-            super().__init__()
-            self.pending = pending
-            self.resumed = resumed
+        pending: PendingActivation
+        resumed: bool
 
+    @dataclass
     class Outcome(Message):
         """One result of the worker: a poll outcome, or a failure to start."""
 
-        def __init__(self, outcome: object) -> None:
-            super().__init__()
-            self.outcome = outcome
+        outcome: object
 
+    @dataclass
     class StorageTrouble(Message):
         """The secret store failed; the sign-in goes on, but say what was lost."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+        text: str
 
     def __init__(self, note: str | None = None) -> None:
         super().__init__()
@@ -126,9 +123,7 @@ class ActivationScreen(Screen[None]):
         self._client: PlowClient | None = None
         self._storage_trouble_text: str | None = None
 
-    @property
-    def plow(self) -> PlowApp:
-        return self.app  # type: ignore[return-value]
+    plow = getters.app(PlowApp)  # the app, typed (it asserts the screen runs in one)
 
     # -- layout ------------------------------------------------------------------
 

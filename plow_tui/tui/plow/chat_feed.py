@@ -14,6 +14,8 @@ newest uid the old stream delivered for each chat.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -28,7 +30,7 @@ from plow_tui.client.errors import NotFound, PlowError, ValidationFailed
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
-    from plow_tui.client.models import Message as PlowMessage
+    from plow_tui.client.models import ChatMessage
     from plow_tui.client.stream import ChatStream
 
 log = logging.getLogger(__name__)
@@ -39,26 +41,23 @@ class ChatFeed(Widget):
 
     DEFAULT_CSS = "ChatFeed { display: none; }"
 
+    @dataclass
     class Event(Message):
         """One event from a stream (already deduplicated by the stream)."""
 
-        def __init__(self, event: ev.StreamEvent) -> None:
-            super().__init__()
-            self.event = event
+        event: ev.StreamEvent
 
+    @dataclass
     class Failed(Message):
         """The stream stopped for good (`NotSignedIn`: the token was refused)."""
 
-        def __init__(self, error: PlowError) -> None:
-            super().__init__()
-            self.error = error
+        error: PlowError
 
+    @dataclass
     class Gone(Message):
         """A chat followed on its own no longer exists."""
 
-        def __init__(self, chat_uid: str) -> None:
-            super().__init__()
-            self.chat_uid = chat_uid
+        chat_uid: str
 
     class _AllChatsRefused(Message):
         pass
@@ -71,36 +70,42 @@ class ChatFeed(Widget):
         self._per_chat = False  # the server refused all-chats tickets
         self._last_request: tuple[dict[str, str | None], set[str]] = ({}, set())
         self._per_chat_following: set[str] = set()
-        self._gathered: list[PlowMessage] = []  # arrived messages not posted yet (see `_relay`)
-
-    @property
-    def per_chat(self) -> bool:
-        """True once the server refused all-chats tickets: opening a chat needs `follow()`."""
-        return self._per_chat
+        self._gathered: list[ChatMessage] = []  # arrived messages not posted yet (see `_relay`)
 
     def covers(self, chat_uids: Iterable[str]) -> bool:
         """Whether every chat in `chat_uids` is followed already (no restart needed)."""
         return set(chat_uids) <= self._followed
 
-    def follow(self, anchors: Mapping[str, str | None], opened: Iterable[str]) -> None:
-        """Follow the chats in `anchors` (chat uid -> newest message uid held).
+    def follow(self, anchors: Mapping[str, str | None], opened: Iterable[str]) -> bool:
+        """Follow the chats in `anchors` (chat uid -> newest message uid held); True when the live stream (re)connects.
 
         An anchor of None means unknown (the stream looks it up on connect);
         `NO_MESSAGES` means the chat has none yet. `opened` are the chats
         with a pane: the only ones followed when all-chats tickets are refused.
+        The anchors are merged here with what the running stream has seen since.
         """
         self._last_request = (dict(anchors), set(opened))
         if self._per_chat:
             for chat_uid in opened:
-                if chat_uid not in self._per_chat_following:
-                    self._per_chat_following.add(chat_uid)
-                    self._follow_one(chat_uid, anchors.get(chat_uid))
-            return
+                self._follow_opened(chat_uid, anchors.get(chat_uid))
+            return False
         merged = dict(anchors)
         if self._stream is not None:
             merged.update((uid, newest) for uid, newest in self._stream.last_uids.items() if uid in anchors)
         self._followed = set(anchors)
         self._follow_all(merged)
+        return True
+
+    def opened(self, chat_uid: str, anchor: str | None) -> None:
+        """A chat got a pane: with all-chats tickets refused, it gets a stream of its own."""
+        self._last_request[1].add(chat_uid)
+        if self._per_chat:
+            self._follow_opened(chat_uid, anchor)
+
+    def _follow_opened(self, chat_uid: str, anchor: str | None) -> None:
+        if chat_uid not in self._per_chat_following:
+            self._per_chat_following.add(chat_uid)
+            self._follow_one(chat_uid, anchor)
 
     def forget(self, chat_uid: str) -> None:
         """`chat_uid` was removed: a later `follow` may start it again."""

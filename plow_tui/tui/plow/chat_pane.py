@@ -10,26 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from plow_tui.client.models import Chat, Member
 from plow_tui.terminal_text import safe_line
 from plow_tui.tui.plow.drafts import Unsent
-from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.plow.outbox import Outbox
-from plow_tui.tui.widgets.conversation import Conversation
-from plow_tui.tui.widgets.find_bar import FindBar
-from plow_tui.tui.widgets.notice import Notice
 from plow_tui.client.texts import sms_uri
+from plow_tui.tui.widgets.chat_panel import ChatPanel
 from plow_tui.tui.widgets.qr import QRCode
-from plow_tui.tui.widgets.text import display_time, format_number
+from plow_tui.tui.widgets.text import display_time
+from plow_tui.tui.plow.views import format_number
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -157,25 +154,10 @@ class VerificationPanel(Horizontal):
         self.query_one("#verify-qr-box").display = bool(self._qr_data and roomy)
 
 
-class ChatPane(Vertical):
-    """Header, verification panel (pending), failure notice (failed), conversation, notice, editor.
+class ChatPane(ChatPanel):
+    """One Plow chat: the shared `ChatPanel` with a verification panel (pending) and the chat's `Outbox`.
 
     Its `outbox` sends what is written here and keeps failed texts for a retry.
-    """
-
-    # Esc from the messages closes an open search (the bar's own Esc covers its box).
-    BINDINGS = [Binding("escape", "close_find", "Close search", show=False)]
-
-    DEFAULT_CSS = """
-    ChatPane {
-        height: 1fr;
-        & > #header { height: 1; padding: 0 1; background: $boost; }
-        & > #failure { height: auto; padding: 0 1; color: $text-error; display: none; }
-        & > Conversation { height: 1fr; }
-        & > Compose { border-top: solid $panel; border-title-color: $warning; }
-        /* Focused, the line turns the accent colour: where the keys go shows. */
-        & > Compose:focus { border-top: solid $accent; }
-    }
     """
 
     def __init__(
@@ -188,57 +170,33 @@ class ChatPane(Vertical):
         api: Callable[[], PlowClient],
         clock: Callable[[], datetime],
         focus_editor: bool = False,
+        keep: Callable[[], None] | None = None,
         id: str | None = None,
     ) -> None:
-        super().__init__(id=id)
+        # `unsent`: texts saved before a restart, given back to the outbox; `keep`: see `Outbox`.
+        super().__init__(
+            lambda shown: Outbox(shown, chat.uid, api, clock, restored=unsent, keep=keep),
+            clock=clock,
+            draft=draft,
+            id=id,
+        )
         self._focus_editor = focus_editor
         self.chat = chat
         # member uid -> the member as a create/resend answer showed it, with its code.
         self.codes = codes
-        # Made here, not in compose(): workers' answers may arrive before the
-        # pane's children are mounted, and they must have somewhere to go.
-        self.conversation = Conversation(id="conversation", clock=clock)
-        self.find_bar = FindBar(self.conversation)
-        self.compose_box = Compose(id="compose")
-        if draft:
-            self.compose_box.draft = draft  # now, not on mount: it may be read before that
-        self.outbox = Outbox(self, api, clock, restored=unsent)  # `unsent`: saved before a restart
-        self.notice = Notice(id="notice")
+        self.outbox = cast(Outbox, self.sending)
         self.loaded = False  # the newest page has been fetched
         self.has_older = False
         self.loading_older = False
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="header")
+    def compose_extra(self) -> ComposeResult:
         yield VerificationPanel()
-        yield Static("", id="failure")
-        yield self.find_bar
-        yield self.conversation
-        yield self.notice
-        yield self.compose_box
-        yield self.outbox
 
     def on_mount(self) -> None:
         self._render_state()
         if self._focus_editor:
             # After the switcher has shown this pane: hidden widgets can't take focus.
             self.call_after_refresh(self.compose_box.focus)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "close_find":
-            return self.find_bar.is_open
-        return True
-
-    def action_close_find(self) -> None:
-        self.find_bar.close()
-
-    def show_notice(self, text: str | None) -> None:
-        """A line above the editor about this chat's sending (None hides it).
-
-        Unlike a toast it stays until it no longer applies, so someone who
-        looked away still learns why their text is back in the editor.
-        """
-        self.notice.show(text)
 
     def update_chat(self, chat: Chat) -> None:
         """Show `chat` as it is now (header, codes, failure, whether sending is possible)."""
@@ -259,20 +217,18 @@ class ChatPane(Vertical):
         panel.display = pending
         if pending:
             panel.show(chat, self.codes)
-        failure = self.query_one("#failure", Static)
-        failure.display = chat.status == "failed"
-        if chat.status == "failed":
-            reason = safe_line(chat.failure_reason or "no reason given")
-            failure.update(Text(f"This chat failed: {reason}. Press d to delete it or R to recreate it."))
+        reason = chat.failure_reason or "no reason given"
+        self.show_failure(
+            f"This chat failed: {reason}. Press d to delete it or R to recreate it." if chat.status == "failed" else None
+        )
         self.compose_box.disabled_reason = None if chat.status == "active" else _why_not_sendable(chat)
         self.conversation.empty_text = (
             "No messages yet. Say hello!" if chat.status == "active" else "No messages yet."
         )
 
-
     def _show_header(self) -> None:
         header = self.query_one("#header", Static)
-        header.update(chat_header(self.chat, header.content_region.width or None))
+        self.show_header(chat_header(self.chat, header.content_region.width or None))
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._show_header)  # once the header has its new width

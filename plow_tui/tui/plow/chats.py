@@ -12,15 +12,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message as TextualMessage
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Input, Static
@@ -29,9 +29,9 @@ from plow_tui.tui.widgets.footer import KeyFooter
 
 from plow_tui.client import events as ev
 from plow_tui.client.errors import NetworkError, NotFound, NotSignedIn, PlowError, RateLimited, ServerUnavailable
-from plow_tui.client.models import Chat, Member, Message
-from plow_tui.client.stream import NO_MESSAGES
+from plow_tui.client.models import Chat, Member, ChatMessage
 from plow_tui.terminal_text import error_text
+from plow_tui.tui.app import PlowApp
 from plow_tui.tui.plow.drafts import DraftFile, Unsent
 from plow_tui.tui.plow.views import (
     MAX_BODY,
@@ -44,19 +44,21 @@ from plow_tui.tui.plow.views import (
     message_entry,
     split_body,
 )
+from plow_tui.tui.plow.chat_book import ChatBook, in_order
 from plow_tui.tui.plow.chat_feed import ChatFeed
-from plow_tui.tui.widgets.chat_list import ChatList, ChatSummary
+from plow_tui.tui.widgets.chat_list import ChatList
+from plow_tui.tui.widgets.chat_panel import ChatPanel
 from plow_tui.tui.plow.chat_pane import ChatPane, pane_id
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.plow.outbox import Outbox
-from plow_tui.tui.widgets.conversation import Conversation, Entry, first_unread
+from plow_tui.tui.widgets.conversation import Conversation, first_unread
+from plow_tui.tui.widgets.view_models import ChatSummary, Entry
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
     from plow_tui.store.history import HistoryStore
     from plow_tui.store.writer import StoreWriter
-    from plow_tui.tui.app import PlowApp
     from plow_tui.tui.plow.phone import Draft
 
 log = logging.getLogger(__name__)
@@ -96,89 +98,72 @@ class ChatsScreen(Screen[None]):
 
     # -- messages from workers -------------------------------------------------
 
-    class ChatsLoaded(TextualMessage):
-        def __init__(self, chats: list[Chat]) -> None:
-            super().__init__()
-            self.chats = chats
+    @dataclass
+    class ChatsLoaded(Message):
+        chats: list[Chat]
 
-    class PreviewsLoaded(TextualMessage):
+    @dataclass
+    class PreviewsLoaded(Message):
         """The newest message of some chats (None: the chat has none); `done` with the last batch."""
 
-        def __init__(self, newest: dict[str, Message | None], done: bool = False) -> None:
-            super().__init__()
-            self.newest = newest
-            self.done = done
+        newest: dict[str, ChatMessage | None]
+        done: bool = False
 
-    class PageLoaded(TextualMessage):
+    @dataclass
+    class PageLoaded(Message):
         """A page of history, newest first; `older` when it goes above what is shown."""
 
-        def __init__(self, chat_uid: str, messages: list[Message], has_more: bool, older: bool) -> None:
-            super().__init__()
-            self.chat_uid = chat_uid
-            self.messages = messages
-            self.has_more = has_more
-            self.older = older
+        chat_uid: str
+        messages: list[ChatMessage]
+        has_more: bool
+        older: bool
 
-    class ChatChanged(TextualMessage):
+    @dataclass
+    class ChatChanged(Message):
         """A chat was created, recreated or had a code resent (codes only live here)."""
 
-        def __init__(self, chat: Chat, codes: Iterable[Member] = (), open_it: bool = False) -> None:
-            super().__init__()
-            self.chat = chat
-            self.codes = tuple(codes)
-            self.open_it = open_it
+        chat: Chat
+        codes: Iterable[Member] = ()
+        open_it: bool = False
 
-    class JumpLoaded(TextualMessage):
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            self.codes = tuple(self.codes)
+
+    @dataclass
+    class JumpLoaded(Message):
         """A chat's messages from a search hit to the newest, to show it at `target`."""
 
-        def __init__(self, chat_uid: str, messages: list[Message], target: str, query: str) -> None:
-            super().__init__()
-            self.chat_uid = chat_uid
-            self.messages = messages
-            self.target = target
-            self.query = query
+        chat_uid: str
+        messages: list[ChatMessage]
+        target: str
+        query: str
 
-    class ChatRemoved(TextualMessage):
-        def __init__(self, chat_uid: str, why: str) -> None:
-            super().__init__()
-            self.chat_uid = chat_uid
-            self.why = why
+    @dataclass
+    class ChatRemoved(Message):
+        chat_uid: str
+        why: str
 
-    class Failed(TextualMessage):
-        def __init__(self, what: str, error: PlowError) -> None:
-            super().__init__()
-            self.what = what
-            self.error = error
+    @dataclass
+    class Failed(Message):
+        what: str
+        error: PlowError
 
     def __init__(self, token: str, provisioned: Chat | None = None) -> None:
         super().__init__()
         self._token = token
         self._provisioned = provisioned
-        self._chats: dict[str, Chat] = {}
-        self._last: dict[str, Message] = {}  # newest message per chat, for previews
-        self._empty: set[str] = set()  # chats known to have no messages yet
-        self._arrivals: list[Message] = []  # from the stream, not shown yet (see `_stream_event`)
+        # The chats and their rules (unread, previews, codes, early arrivals, drafts).
+        self.book = ChatBook()
         self._stale_rows: set[str] = set()  # rows to redraw (see `_refresh_row_soon`)
         self._rows_timer: Timer | None = None
         self._rows_shown_at = 0.0
-        # Per chat: stream messages and status changes that came while its first page was
-        # loading. The page may have been read before they happened, so they are applied
-        # over it when it lands (else they would be lost, or a `delivered` missed).
-        self._early: dict[str, list[Message]] = {}
-        self._unread: dict[str, int] = {}
         self._unread_at_open: dict[str, int] = {}  # unread count when a chat was opened, until its page is shown
-        # Member codes from create/resend answers, per chat: the server never shows them again.
-        self._codes: dict[str, dict[str, Member]] = {}
-        self._open_uid: str | None = None
         self._panes: dict[str, ChatPane] = {}  # one per chat opened
         self._api: PlowClient | None = None
         self.chats_loaded = False  # the first `GET /v1/chats` has answered
         self.stream_live = False  # the live stream is connected and caught up
         self._draft_file: DraftFile | None = None
-        self._drafts: dict[str, str] = {}  # chat uid -> the editor's text, persisted (debounced)
-        # chat uid -> texts not known to be on the server, saved before a restart, for
-        # chats not opened since (an opened chat's are its outbox's `unsent`).
-        self._restored: dict[str, list[Unsent]] = {}
         self._draft_timer: Timer | None = None
         # The account's local history (None: none kept). Every write goes through
         # its one background thread; `last_known` while the list shown came from it.
@@ -186,18 +171,16 @@ class ChatsScreen(Screen[None]):
         self.last_known = False
         self._load_failures = 0  # tries to load the chats that failed in a row (server unreachable)
 
-    @property
-    def plow_app(self) -> PlowApp:
-        return self.app  # type: ignore[return-value]
+    plow_app = getters.app(PlowApp)  # the app, typed (it asserts the screen runs in one)
 
     def chat(self, chat_uid: str) -> Chat | None:
         """The chat `chat_uid` as this screen knows it now."""
-        return self._chats.get(chat_uid)
+        return self.book.chats.get(chat_uid)
 
     @property
     def open_uid(self) -> str | None:
         """The uid of the chat shown on the right, if any."""
-        return self._open_uid
+        return self.book.open_uid
 
     @property
     def _feed(self) -> ChatFeed:
@@ -230,7 +213,7 @@ class ChatsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._draft_file = DraftFile(self.plow_app.config.api_url)
-        self._drafts, self._restored = self._draft_file.load()
+        self.book.drafts, self.book.restored = self._draft_file.load()
         self.query_one("#filter", Input).display = False
         self.query_one(ChatList).focus()
         reopen = self._paint_from_history()
@@ -275,16 +258,16 @@ class ChatsScreen(Screen[None]):
         """
         gate = asyncio.Semaphore(PREVIEW_CONCURRENCY)
 
-        async def newest(chat_uid: str) -> tuple[str, Message | None, bool]:
+        async def newest(chat_uid: str) -> tuple[str, ChatMessage | None, bool]:
             async with gate:
                 try:
                     page = await self.api.messages(chat_uid, limit=1)
                 except PlowError:
                     return chat_uid, None, False  # the chat still opens; its preview stays empty
             first = page.data[0] if page.data else None
-            return chat_uid, first if isinstance(first, Message) else None, True
+            return chat_uid, first if isinstance(first, ChatMessage) else None, True
 
-        batch: dict[str, Message | None] = {}
+        batch: dict[str, ChatMessage | None] = {}
         for task in asyncio.as_completed([newest(uid) for uid in chat_uids]):
             chat_uid, message, ok = await task
             if ok:
@@ -296,12 +279,8 @@ class ChatsScreen(Screen[None]):
 
     def _follow(self) -> None:
         """Have the feed follow every chat listed (and, per-chat mode, every chat opened)."""
-        if not self._feed.per_chat:
+        if self._feed.follow(self.book.anchors(), opened=list(self._panes)):
             self.query_one(StatusBar).set_connection(Connection.CONNECTING)
-        # None: unknown, the stream looks it up; NO_MESSAGES: backfill from the first.
-        anchors: dict[str, str | None] = {uid: NO_MESSAGES if uid in self._empty else None for uid in self._chats}
-        anchors.update((uid, m.uid) for uid, m in self._last.items() if uid in self._chats)
-        self._feed.follow(anchors, opened=list(self._panes))
 
     @work(group="history", exit_on_error=False)
     async def _load_page(self, chat_uid: str, starting_after: str | None) -> None:
@@ -312,7 +291,7 @@ class ChatsScreen(Screen[None]):
         oldest is ever asked for.
         """
         older = starting_after is not None
-        stored: list[Message] = []
+        stored: list[ChatMessage] = []
         if self._history is not None:
             history = self._history
             stored = await history.call(history.store.messages, chat_uid, limit=PAGE_SIZE, before=starting_after)
@@ -331,7 +310,7 @@ class ChatsScreen(Screen[None]):
             if isinstance(error, NotFound):
                 self.post_message(self.ChatRemoved(chat_uid, "This chat no longer exists."))
             return
-        fetched = [m for m in page.data if isinstance(m, Message)]
+        fetched = [m for m in page.data if isinstance(m, ChatMessage)]
         self._write("add_messages", fetched)
         self.post_message(self.PageLoaded(chat_uid, stored + fetched, page.has_more, older=older))
 
@@ -387,38 +366,30 @@ class ChatsScreen(Screen[None]):
         if self._history is None:
             self._start_history(message.chats)
         self._write("save_chats", list(message.chats), complete=True)
-        listed = {chat.uid for chat in message.chats}
+        listed = self.book.chats_loaded(message.chats)
         for chat in message.chats:
             self.update_chat(chat, refresh_row=False, persist=False)
-        for uid in list(self._chats):
-            # Failed and deleted chats are not listed (PROTOCOL §4): keep a
-            # failed one we know about so its reason stays visible.
-            if uid not in listed and self._chats[uid].status != "failed":
-                self._remove_chat(uid)
-        self._refresh_rows(self._chats)  # one rebuild for the whole list
+        for uid in listed.removed:
+            self._remove_chat(uid)
+        self._refresh_rows(self.book.chats)  # one rebuild for the whole list
         self.query_one(StatusBar).account = account_label(message.chats)
-        if self._open_uid is None:
+        if self.book.open_uid is None:
             placeholder = self.query_one("#no-chat", Static)
             placeholder.update(
                 "Pick a chat on the left (Enter), or press Ctrl+N for a new one."
                 if message.chats
                 else "No chats yet. Press Ctrl+N to create one."
             )
-        without_preview = [uid for uid in self._chats if uid not in self._last and uid not in self._empty]
-        if without_preview:
-            self._load_previews(without_preview)  # then follows
-        elif not self._feed.covers(self._chats):
+        if listed.without_preview:
+            self._load_previews(list(listed.without_preview))  # then follows
+        elif not self._feed.covers(self.book.chats):
             self._follow()
 
     @on(PreviewsLoaded)
     def _previews_loaded(self, message: PreviewsLoaded) -> None:
         self._write("add_messages", [m for m in message.newest.values() if m is not None])
-        fresh = [uid for uid, m in message.newest.items() if m is not None and uid not in self._last and uid in self._chats]
-        for uid in fresh:
-            self._last[uid] = message.newest[uid]  # type: ignore[assignment]
-        self._empty.update(uid for uid, m in message.newest.items() if m is None and uid not in self._last)
-        self._refresh_rows(fresh)
-        if message.done and not self._feed.covers(self._chats):
+        self._refresh_rows(self.book.previews_loaded(message.newest))
+        if message.done and not self._feed.covers(self.book.chats):
             self._follow()
 
     @on(PageLoaded)
@@ -438,16 +409,22 @@ class ChatsScreen(Screen[None]):
             pane.has_older = message.has_more
             pane.loaded = True
             pane.conversation.add_entries(entries)
+            early = self.book.first_page_loaded(message.chat_uid, message.messages)
             if message.messages:
-                self._note_last(message.chat_uid, message.messages[0])
-            for early in self._early.pop(message.chat_uid, []):
-                shown = pane.conversation.get(early.uid)
-                if shown is None:
-                    self._add_newer(pane, [message_entry(early, now)], failure_reasons([early]))
-                elif shown.outbound:
-                    pane.conversation.update_state(early.uid, later_state(shown.state, early.status))
+                self._refresh_row_soon(message.chat_uid)
+            self._replay(pane, early)
             pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
             self._mark_unread(pane)
+
+    def _replay(self, pane: ChatPane, early: Iterable[ChatMessage]) -> None:
+        """Apply what the stream said while the pane's first page loaded (see `ChatBook.early`)."""
+        now = self.plow_app.now()
+        for arrived in early:
+            shown = pane.conversation.get(arrived.uid)
+            if shown is None:
+                self._add_newer(pane, [message_entry(arrived, now)], failure_reasons([arrived]))
+            elif shown.outbound:
+                pane.conversation.update_state(arrived.uid, later_state(shown.state, arrived.status))
 
     @on(ChatFeed.Event)
     def _stream_event(self, message: ChatFeed.Event) -> None:
@@ -465,21 +442,14 @@ class ChatsScreen(Screen[None]):
             return
         status.last_event = self.plow_app.now()
         if isinstance(event, ev.MessagesArrived):
-            # A burst comes faster than it can be shown: gather what is queued
-            # and show it in one go (one list update, one repaint), so typing
-            # stays responsive. Any other event shows the gathered ones first.
-            # (Not on a timer: that made single messages wait for it.)
-            if not self._arrivals:
-                self.call_later(self._show_arrivals)
-            self._arrivals.extend(event.messages)
-            return
-        self._show_arrivals()
-        if isinstance(event, ev.MessageStatusChanged):
+            # A burst comes as one event (the feed gathers it): one list update, one repaint.
+            self._messages_arrived(event.messages)
+        elif isinstance(event, ev.MessageStatusChanged):
             self._status_changed(event.message)
         elif isinstance(event, ev.ParticipantVerified):
             self._member_verified(event.chat_uid, event.member)
         elif isinstance(event, ev.ChatActivated):
-            known = self._chats.get(event.chat.uid)
+            known = self.book.chats.get(event.chat.uid)
             if known is not None and not event.chat.members:
                 # A bare `chat_active` (uid and status only): keep what we know.
                 self.update_chat(replace(known, status=event.chat.status or "active"))
@@ -507,11 +477,11 @@ class ChatsScreen(Screen[None]):
 
     @on(ChatChanged)
     def _chat_changed(self, message: ChatChanged) -> None:
-        codes = self._codes.setdefault(message.chat.uid, {})
-        codes.update((member.uid, member) for member in message.codes if member.verification_code)
+        if message.open_it:
+            self.book.created(message.chat, message.codes)
+        else:
+            self.book.add_codes(message.chat.uid, message.codes)
         self._write("save_codes", message.chat.uid, list(message.codes))
-        if message.open_it and message.chat.uid not in self._chats:
-            self._empty.add(message.chat.uid)  # just created: nothing to backfill but what comes
         self.update_chat(message.chat)
         if message.open_it:
             self.open_chat(message.chat.uid)
@@ -528,7 +498,7 @@ class ChatsScreen(Screen[None]):
 
     @on(ChatRemoved)
     def _chat_removed(self, message: ChatRemoved) -> None:
-        if message.chat_uid in self._chats:
+        if message.chat_uid in self.book.chats:
             self._remove_chat(message.chat_uid)
             self.notify(message.why, timeout=4, markup=False)
 
@@ -562,61 +532,43 @@ class ChatsScreen(Screen[None]):
 
     # -- reacting to the stream -------------------------------------------------------
 
-    def _show_arrivals(self) -> None:
-        arrivals, self._arrivals = self._arrivals, []
-        if arrivals:
-            self._messages_arrived(arrivals)
-
-    def _messages_arrived(self, messages: Iterable[Message]) -> None:
-        messages = list(messages)
-        self._write("add_messages", messages)  # the whole burst: one transaction, off this thread
-        by_chat: dict[str, list[Message]] = {}
-        for message in messages:
-            if message.chat_uid:
-                by_chat.setdefault(message.chat_uid, []).append(message)
+    def _messages_arrived(self, messages: Sequence[ChatMessage]) -> None:
+        self._write("add_messages", list(messages))  # the whole burst: one transaction, off this thread
         now = self.plow_app.now()
-        for chat_uid, batch in by_chat.items():
-            pane = self.pane(chat_uid)
-            if pane is not None and pane.loaded:
-                self._add_newer(pane, [message_entry(m, now) for m in batch], failure_reasons(batch))
-            elif pane is not None:
-                self._early.setdefault(chat_uid, []).extend(batch)
-            inbound = sum(1 for m in batch if not m.is_outbound)
-            if inbound and chat_uid != self._open_uid:
-                self._unread[chat_uid] = self._unread.get(chat_uid, 0) + inbound
-            if inbound:  # the notifier decides: only while unfocused, with a cooldown (tui/notify.py)
-                newest = next(m for m in reversed(batch) if not m.is_outbound)
-                self.plow_app.notifier.message(author_of(newest), newest.body)
-            self._note_last(chat_uid, batch[-1])
-            if chat_uid not in self._chats:
+        for arrival in self.book.messages_arrived(messages):
+            pane = self.pane(arrival.chat_uid)
+            if pane is not None and arrival.show:
+                self._add_newer(pane, [message_entry(m, now) for m in arrival.show], failure_reasons(arrival.show))
+            if arrival.newest_inbound is not None:  # the notifier decides: only while unfocused, with a cooldown (tui/notify.py)
+                self.plow_app.notifier.message(author_of(arrival.newest_inbound), arrival.newest_inbound.body)
+            self._refresh_row_soon(arrival.chat_uid)
+            if arrival.unknown:
                 self._load_chats()  # a chat we have not listed yet (created elsewhere)
 
     @staticmethod
     def _add_newer(pane: ChatPane, entries: list[Entry], reasons: dict[str, str | None] | None = None) -> None:
-        """Append `entries`, except those older than the oldest shown while older pages exist.
+        """Append `entries` below what the pane shows, in order (see `chat_book.in_order`).
 
         `reasons` are the server's reasons for texts that arrive already failed (by uid), so a
         failure first seen in a catch-up says why as the live update would.
-
-        A restarted stream may backfill messages from before the loaded page;
-        appended, they would show out of order. The older page brings them.
         """
         conversation = pane.conversation
-        if pane.has_older and conversation.entries:
-            oldest = conversation.entries[0].at
-            entries = [e for e in entries if e.at >= oldest or conversation.get(e.uid) is not None]
+        entries = in_order(
+            entries,
+            at=lambda e: e.at,
+            oldest_shown=conversation.entries[0].at if conversation.entries else None,
+            has_older=pane.has_older,
+            shown=lambda e: conversation.get(e.uid) is not None,
+        )
         conversation.add_entries(entries)
         for entry in entries:  # a text that arrives already marked failed (a catch-up, an echo)
             if entry.outbound and entry.state == "failed":
                 pane.outbox.delivery_failed(entry.uid, entry.body, (reasons or {}).get(entry.uid))
 
-    def _status_changed(self, message: Message) -> None:
+    def _status_changed(self, message: ChatMessage) -> None:
         self._write("set_status", message.uid, message.status)
         pane = self.pane(message.chat_uid or "")
-        if pane is None:
-            return
-        if not pane.loaded:
-            self._early.setdefault(pane.chat.uid, []).append(message)
+        if pane is None or not self.book.status_changed(message):
             return
         shown = pane.conversation.get(message.uid)
         if shown is not None:
@@ -626,16 +578,15 @@ class ChatsScreen(Screen[None]):
                 pane.outbox.delivery_failed(message.uid, shown.body, delivery_failure(message))
 
     def _member_verified(self, chat_uid: str | None, member: Member) -> None:
-        chat = self._chats.get(chat_uid or "")
+        chat = self.book.member_verified(chat_uid, member)
         if chat is None:
             self._load_chats()  # a chat made elsewhere (another device): list it
             return
-        members = tuple(member if m.uid == member.uid else m for m in chat.members)
-        self.update_chat(replace(chat, members=members))
+        self.update_chat(chat)
         self.notify(f"{member.display_name or 'A member'} verified.", timeout=4, markup=False)
 
     def _chat_failed(self, event: ev.ChatFailed) -> None:
-        chat = self._chats.get(event.chat_uid or "")
+        chat = self.book.chats.get(event.chat_uid or "")
         if chat is None:
             return
         self.update_chat(replace(chat, status="failed", failure_reason=event.reason or event.message))
@@ -671,17 +622,17 @@ class ChatsScreen(Screen[None]):
         if not chats:
             return None
         for chat_uid, members in store.codes().items():
-            self._codes.setdefault(chat_uid, {}).update(members)
-        self._last.update(store.newest())
+            self.book.codes.setdefault(chat_uid, {}).update(members)
+        self.book.last.update(store.newest())
         for chat in chats:
-            self._chats[chat.uid] = chat
-        self._refresh_rows(self._chats)
+            self.book.update(chat)
+        self._refresh_rows(self.book.chats)
         status = self.query_one(StatusBar)
         status.account = account_label(chats)
         self.last_known = status.last_known = True
         self.query_one("#no-chat", Static).update("Pick a chat on the left (Enter), or press Ctrl+N for a new one.")
         reopen = store.get_meta("open_chat")
-        return reopen if reopen in self._chats else None
+        return reopen if reopen in self.book.chats else None
 
     def _start_history(self, chats: Iterable[Chat]) -> None:
         """First chat list of an account not seen before: open its store and write what is known."""
@@ -696,8 +647,8 @@ class ChatsScreen(Screen[None]):
         if store is None:
             return
         self._use_history(store)
-        self._write("add_messages", list(self._last.values()))
-        for chat_uid, codes in self._codes.items():
+        self._write("add_messages", list(self.book.last.values()))
+        for chat_uid, codes in self.book.codes.items():
             self._write("save_codes", chat_uid, list(codes.values()))
 
     def _use_history(self, store: HistoryStore) -> None:
@@ -716,7 +667,7 @@ class ChatsScreen(Screen[None]):
 
     def update_chat(self, chat: Chat, *, refresh_row: bool = True, persist: bool = True) -> None:
         """Add `chat` to the list or update its row and pane (and the store, unless `persist=False`)."""
-        self._chats[chat.uid] = chat
+        self.book.update(chat)
         if persist:
             self._write("save_chat", chat)
         if refresh_row:
@@ -726,28 +677,20 @@ class ChatsScreen(Screen[None]):
             pane.update_chat(chat)
 
     def _remove_chat(self, chat_uid: str) -> None:
-        self._write("remove_chat", chat_uid)
-        self._chats.pop(chat_uid, None)
-        self._last.pop(chat_uid, None)
-        self._empty.discard(chat_uid)
-        self._unread.pop(chat_uid, None)
-        self._codes.pop(chat_uid, None)
-        self._feed.forget(chat_uid)
-        if self._drafts.pop(chat_uid, None) is not None or self._restored.pop(chat_uid, None):
+        was_open = self.book.open_uid == chat_uid
+        if self.book.remove(chat_uid):
             self._save_drafts()  # a deleted chat's draft and unsent texts have nowhere to go
+        self._write("remove_chat", chat_uid)
+        self._feed.forget(chat_uid)
         self.query_one(ChatList).remove_chat(chat_uid)
         pane = self._panes.pop(chat_uid, None)
         if pane is not None:
-            if self._open_uid == chat_uid:
-                self._open_uid = None
+            if was_open:
                 self.query_one(ContentSwitcher).current = "no-chat"
             pane.remove()
 
-    def _note_last(self, chat_uid: str, message: Message) -> None:
-        self._empty.discard(chat_uid)
-        last = self._last.get(chat_uid)
-        if last is None or last.created_at is None or (message.created_at or last.created_at) >= last.created_at:
-            self._last[chat_uid] = message
+    def _note_last(self, chat_uid: str, message: ChatMessage) -> None:
+        self.book.note_last(chat_uid, message)
         self._refresh_row_soon(chat_uid)
 
     def _refresh_row_soon(self, chat_uid: str) -> None:
@@ -772,59 +715,63 @@ class ChatsScreen(Screen[None]):
 
     def _summary(self, chat: Chat) -> ChatSummary:
         return chat_summary(
-            chat, last=self._last.get(chat.uid), unread=self._unread.get(chat.uid, 0), draft=chat.uid in self._drafts
+            chat,
+            last=self.book.last.get(chat.uid),
+            unread=self.book.unread.get(chat.uid, 0),
+            draft=chat.uid in self.book.drafts,
         )
 
     def _refresh_row(self, chat_uid: str) -> None:
-        chat = self._chats.get(chat_uid)
+        chat = self.book.chats.get(chat_uid)
         if chat is not None:
             self.query_one(ChatList).upsert(self._summary(chat))
 
     def _refresh_rows(self, chat_uids: Iterable[str]) -> None:
         """Update many rows: past a few, one rebuild of the whole list is cheaper."""
-        uids = [uid for uid in chat_uids if uid in self._chats]
+        uids = [uid for uid in chat_uids if uid in self.book.chats]
         if len(uids) <= 3:
             for uid in uids:
                 self._refresh_row(uid)
             return
-        self.query_one(ChatList).set_chats(self._summary(chat) for chat in self._chats.values())
+        self.query_one(ChatList).set_chats(self._summary(chat) for chat in self.book.chats.values())
 
     # -- opening a chat ------------------------------------------------------------------
 
     def open_chat(self, chat_uid: str, *, focus_editor: bool = False) -> None:
         """Show chat `chat_uid` on the right (creating its pane the first time)."""
-        chat = self._chats.get(chat_uid)
+        chat = self.book.chats.get(chat_uid)
         if chat is None:
             return
         switcher = self.query_one(ContentSwitcher)
         pane = self.pane(chat_uid)
-        if pane is None:
+        previous = self.book.open_uid
+        # The "new messages" line: where the unread part starts, drawn once the page is there.
+        self._unread_at_open[chat_uid] = self.book.unread.get(chat_uid, 0)
+        first, unsent = self.book.open(chat_uid)
+        if first:
             pane = ChatPane(
                 chat,
-                codes=self._codes.setdefault(chat_uid, {}),
-                draft=self._drafts.get(chat_uid),
-                unsent=self._restored.pop(chat_uid, ()),
+                codes=self.book.codes.setdefault(chat_uid, {}),
+                draft=self.book.drafts.get(chat_uid),
+                unsent=unsent,
                 api=lambda: self.api,
                 clock=self.plow_app.now,
                 focus_editor=focus_editor,
+                keep=lambda: self._text_left_editor(chat_uid),
                 id=pane_id(chat_uid),
             )
             self._panes[chat_uid] = pane
             switcher.add_content(pane, set_current=True)
             self._load_page(chat_uid, None)
-            if self._feed.per_chat:
-                self._follow()
-        else:
+            self._feed.opened(chat_uid, self.book.anchors().get(chat_uid))
+        elif pane is not None:
             switcher.current = pane.id
             if focus_editor:
                 pane.compose_box.focus()
-        if self._open_uid != chat_uid:
+            if pane.loaded:
+                self._mark_unread(pane)
+        if previous != chat_uid:
             self._write("set_meta", "open_chat", chat_uid)  # reopened at the next start
-        self._open_uid = chat_uid
-        # The "new messages" line: where the unread part starts, drawn once the page is there.
-        self._unread_at_open[chat_uid] = self._unread.pop(chat_uid, 0)
-        if pane.loaded:
-            self._mark_unread(pane)
         self._refresh_row(chat_uid)
         self.query_one(ChatList).select_uid(chat_uid)
 
@@ -838,27 +785,24 @@ class ChatsScreen(Screen[None]):
 
     @on(Conversation.NearTop)
     def _near_top(self, message: Conversation.NearTop) -> None:
-        pane = self.pane(self._open_uid or "")
+        pane = self.pane(self.book.open_uid or "")
         if pane is None or not pane.has_older or pane.loading_older or not message.oldest_uid:
             return
         pane.loading_older = True
         self._load_page(pane.chat.uid, message.oldest_uid)
 
-    @on(Compose.Submitted)
-    def _submitted(self, message: Compose.Submitted) -> None:
-        pane = self.pane(self._open_uid or "")
-        if pane is None:
-            return
-        parts = pane.outbox.send(message.text)
-        if parts > 1:
-            self.notify(f"Long text: sending it as {parts} messages.", timeout=5)
-        pane.compose_box.draft = ""
-        # The text is now the outbox's: it moves from the draft to the unsent
-        # texts on disk in one write, now, before it goes out. A process killed
-        # at any moment after leaves it in one place, never both, never neither.
-        self._drafts.pop(pane.chat.uid, None)
+    @on(ChatPanel.TextSent)
+    def _text_sent(self, message: ChatPanel.TextSent) -> None:
+        if message.parts > 1:
+            self.notify(f"Long text: sending it as {message.parts} messages.", timeout=5)
+
+    def _text_left_editor(self, chat_uid: str) -> None:
+        """The editor's text is now the outbox's: it moves from the draft to the unsent
+        texts on disk in one write, before it goes out (the outbox calls this then). A
+        process killed at any moment after leaves it in one place, never both, never neither."""
+        self.book.drafts.pop(chat_uid, None)
         self._save_drafts()
-        self._refresh_row(pane.chat.uid)  # its draft mark goes
+        self._refresh_row(chat_uid)  # its draft mark goes
 
     # -- drafts -----------------------------------------------------------------------------
 
@@ -871,14 +815,14 @@ class ChatsScreen(Screen[None]):
         # Say it before Enter: a text over the limit goes as several (PROTOCOL §5).
         parts = len(split_body(text)) if len(text) > MAX_BODY else 1
         message.text_area.border_title = f"goes as {parts} texts" if parts > 1 else None
-        if text == self._drafts.get(pane.chat.uid, ""):
+        if text == self.book.drafts.get(pane.chat.uid, ""):
             return
-        had_draft = pane.chat.uid in self._drafts
+        had_draft = pane.chat.uid in self.book.drafts
         if text:
-            self._drafts[pane.chat.uid] = text
+            self.book.drafts[pane.chat.uid] = text
         else:
-            self._drafts.pop(pane.chat.uid, None)
-        if had_draft != (pane.chat.uid in self._drafts):
+            self.book.drafts.pop(pane.chat.uid, None)
+        if had_draft != (pane.chat.uid in self.book.drafts):
             self._refresh_row(pane.chat.uid)  # the row's draft mark comes or goes
         self._save_drafts_soon()
 
@@ -898,14 +842,14 @@ class ChatsScreen(Screen[None]):
         """Write every chat's draft and unsent texts (see `plow_tui.tui.plow.drafts`)."""
         self._draft_timer = None
         if self._draft_file is not None:
-            unsent: dict[str, Sequence[Unsent]] = dict(self._restored)
+            unsent: dict[str, Sequence[Unsent]] = dict(self.book.restored)
             unsent.update((uid, pane.outbox.unsent) for uid, pane in self._panes.items())
-            self._draft_file.save(self._drafts, unsent)
+            self._draft_file.save(self.book.drafts, unsent)
 
     def _tell_about_unsent(self, chats: list[Chat]) -> None:
         """After a restart, say where texts wait that did not go out (they show when their chat opens)."""
-        titles = [chat.title for chat in chats if self._restored.get(chat.uid)]
-        count = sum(len(self._restored.get(chat.uid, ())) for chat in chats)
+        titles = [chat.title for chat in chats if self.book.restored.get(chat.uid)]
+        count = sum(len(self.book.restored.get(chat.uid, ())) for chat in chats)
         if count:
             where = ", ".join(titles[:3]) + (" and more" if len(titles) > 3 else "")
             self.notify(
@@ -919,7 +863,7 @@ class ChatsScreen(Screen[None]):
 
     def _possible(self, action: str) -> bool:
         """Whether `action` applies to the open chat now, whatever has focus (for the palette)."""
-        chat = self._chats.get(self._open_uid or "")
+        chat = self.book.chats.get(self.book.open_uid or "")
         if action == "retry_send":
             return self._selected_unsent() is not None
         if action == "resend_code":
@@ -934,7 +878,7 @@ class ChatsScreen(Screen[None]):
         typing = isinstance(self.focused, (Compose, Input))
         if action == "find":
             # In the chat filter, Ctrl+F keeps the box's own meaning (delete a word).
-            return self.pane(self._open_uid or "") is not None and self.focused is not self.query_one("#filter", Input)
+            return self.pane(self.book.open_uid or "") is not None and self.focused is not self.query_one("#filter", Input)
         if action == "search_all":
             return self._history is not None
         if action in ("resend_code", "delete_chat", "recreate_chat", "filter"):
@@ -945,7 +889,7 @@ class ChatsScreen(Screen[None]):
         return self._possible(action)
 
     def _selected_unsent(self) -> str | None:
-        pane = self.pane(self._open_uid or "")
+        pane = self.pane(self.book.open_uid or "")
         return pane.outbox.selected_unsent if pane is not None else None
 
     def action_next_unread(self) -> None:
@@ -978,7 +922,7 @@ class ChatsScreen(Screen[None]):
         self.query_one(ChatList).focus()
 
     def action_find(self) -> None:
-        pane = self.pane(self._open_uid or "")
+        pane = self.pane(self.book.open_uid or "")
         if pane is not None:
             pane.find_bar.open(pane.find_bar.query_one(Input).value if pane.find_bar.is_open else "")
 
@@ -1004,7 +948,7 @@ class ChatsScreen(Screen[None]):
     @work(group="history", exit_on_error=False)
     async def _jump(self, chat_uid: str, message_uid: str, query: str) -> None:
         history = self._history
-        if history is None or chat_uid not in self._chats:
+        if history is None or chat_uid not in self.book.chats:
             self.notify("That chat is no longer in your list.", timeout=4)
             return
         messages = await history.call(history.store.messages_from, chat_uid, message_uid)
@@ -1028,6 +972,7 @@ class ChatsScreen(Screen[None]):
         pane.has_older = True
         pane.loading_older = False
         pane.conversation.set_entries(entries + later)
+        self._replay(pane, self.book.first_page_loaded(message.chat_uid, message.messages))
         pane.find_bar.open(message.query)
         pane.conversation.select(message.target)
         pane.conversation.focus()
@@ -1036,12 +981,12 @@ class ChatsScreen(Screen[None]):
         self._load_chats()
 
     def action_retry_send(self) -> None:
-        pane = self.pane(self._open_uid or "")
+        pane = self.pane(self.book.open_uid or "")
         if pane is not None:
             pane.outbox.retry_selected()
 
     def action_resend_code(self) -> None:
-        chat = self._chats.get(self._open_uid or "")
+        chat = self.book.chats.get(self.book.open_uid or "")
         if chat is None:
             return
         waiting = [m for m in chat.members if not m.is_verified]
@@ -1060,7 +1005,7 @@ class ChatsScreen(Screen[None]):
     def _confirm_delete(self, recreate: bool) -> None:
         from plow_tui.tui.screens.confirm import ConfirmScreen
 
-        chat = self._chats.get(self._open_uid or "")
+        chat = self.book.chats.get(self.book.open_uid or "")
         if chat is None:
             return
         question = (
@@ -1092,14 +1037,10 @@ class ChatsScreen(Screen[None]):
         """
         from plow_tui.tui.plow.phone import Draft
 
-        chat = self._chats.get(self._open_uid or "")
+        chat = self.book.chats.get(self.book.open_uid or "")
         if chat is None or not chat.number:
             return None
-        codes = self._codes.get(chat.uid, {})
-        code = next(
-            (codes[m.uid].verification_code for m in chat.members if not m.is_verified and m.uid in codes),
-            None,
-        )
+        code = self.book.waiting_code(chat)
         return Draft(text=(code or "") if chat.status == "pending" else "", to=chat.number)
 
     def system_commands(self) -> Iterable[SystemCommand]:
@@ -1109,12 +1050,12 @@ class ChatsScreen(Screen[None]):
         yield SystemCommand("Filter chats", "Show only chats matching a text", self.action_filter)
         if self.check_action("search_all", ()):
             yield SystemCommand("Search all chats", "Find a message in every stored chat", self.action_search_all)
-        if self.pane(self._open_uid or "") is not None:
+        if self.pane(self.book.open_uid or "") is not None:
             yield SystemCommand("Find in chat", "Search this conversation as you type (n / N: next / previous)", self.action_find)
         yield SystemCommand("Reload chats", "Fetch the chat list again", self.action_reload)
         if self._possible("retry_send"):
             yield SystemCommand("Retry send", "Send the selected message again (after checking it did not land)", self.action_retry_send)
-        pane = self.pane(self._open_uid or "")
+        pane = self.pane(self.book.open_uid or "")
         if pane is not None and pane.conversation.selected_uid is not None:
             yield SystemCommand("Copy message", "Copy the selected message's text", pane.conversation.action_copy)
             yield SystemCommand("Open link", "Open the first link in the selected message", pane.conversation.action_open_link)

@@ -7,6 +7,8 @@ showing the codes, the number and a QR code until everyone has verified.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -14,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message as TextualMessage
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 
@@ -23,7 +25,7 @@ from plow_tui.tui.widgets.footer import KeyFooter
 from plow_tui.client.errors import PlowError
 from plow_tui.client.models import Chat, Line
 from plow_tui.terminal_text import error_text, safe_line
-from plow_tui.tui.widgets.text import format_number
+from plow_tui.tui.plow.views import format_number
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -55,15 +57,13 @@ class NewChatScreen(ModalScreen[Chat | None]):
         Binding("ctrl+n", "add_member", "Add member"),  # not ctrl+a: that is Home in an Input
     ]
 
-    class LinesLoaded(TextualMessage):
-        def __init__(self, lines: list[Line]) -> None:
-            super().__init__()
-            self.lines = lines
+    @dataclass
+    class LinesLoaded(Message):
+        lines: list[Line]
 
-    class CreateFailed(TextualMessage):
-        def __init__(self, error: PlowError) -> None:
-            super().__init__()
-            self.error = error
+    @dataclass
+    class CreateFailed(Message):
+        error: PlowError
 
     def __init__(self, api: PlowClient) -> None:
         super().__init__()

@@ -1,7 +1,9 @@
 """`Outbox`: one chat's sending, from "sending…" to the real message, and every way it can fail.
 
-Each `ChatPane` has one (an invisible child that owns the send workers), so
-a chat's texts, retries and notices stay with that chat. The rules:
+Each `ChatPane` has one: Plow's `Sending` (`tui/widgets/chat_panel.py`), an
+invisible child that owns the send workers, so a chat's texts, retries and
+notices stay with that chat. It posts what becomes of each text; the pane
+shows it. The rules:
 
 - A text shows at once as a "sending" placeholder; it becomes the real
   message when the POST answers, and if the socket's echo came first the
@@ -33,23 +35,23 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.message import Message as TextualMessage
-from textual.widget import Widget
+from textual.message import Message
 
 from plow_tui.client.errors import ChatNotReady, DeliveryUnknown, NotSignedIn, PlowError
-from plow_tui.client.models import Message
+from plow_tui.client.models import ChatMessage
 from plow_tui.tui.plow.drafts import Unsent
 from plow_tui.tui.plow.views import later_state, message_entry, split_body
-from plow_tui.tui.widgets.conversation import Entry
+from plow_tui.tui.widgets.chat_panel import Sending
+from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.view_models import Entry
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
-    from plow_tui.tui.plow.chat_pane import ChatPane
 
 # Outbound messages searched when checking whether an unknown send landed.
 CHECK_PAGE_SIZE = 50
@@ -59,7 +61,7 @@ RECONCILE_WINDOW = timedelta(minutes=5)
 RETRYABLE = ("failed", "unknown")
 
 
-def landed_as(text: Unsent, newest_first: Iterable[object], claimed: set[str]) -> Message | None:
+def landed_as(text: Unsent, newest_first: Iterable[object], claimed: set[str]) -> ChatMessage | None:
     """The message `text` became on the server, if this page of history (newest first) shows it landed.
 
     An outbound message with the same body, newer than `text.after` (the
@@ -71,7 +73,7 @@ def landed_as(text: Unsent, newest_first: Iterable[object], claimed: set[str]) -
     since = text.at - RECONCILE_WINDOW
     found = None
     for message in newest_first:
-        if not isinstance(message, Message):
+        if not isinstance(message, ChatMessage):
             continue
         if text.after is not None and message.uid == text.after:
             break
@@ -85,60 +87,56 @@ def landed_as(text: Unsent, newest_first: Iterable[object], claimed: set[str]) -
     return found
 
 
-class Outbox(Widget):
-    """Sends for the chat of the `ChatPane` it sits in; posts `Sent` and `SignInRefused` upwards."""
+class Outbox(Sending):
+    """Sends for one chat; posts what became of each text, and `Sent`, `Changed`, `SignInRefused` for the screen."""
 
-    DEFAULT_CSS = "Outbox { display: none; }"
-
-    class Sent(TextualMessage):
+    @dataclass
+    class Sent(Message):
         """A text is on the server as `message` (for the chat list's preview)."""
 
-        def __init__(self, chat_uid: str, message: Message) -> None:
-            super().__init__()
-            self.chat_uid = chat_uid
-            self.message = message
+        chat_uid: str
+        message: ChatMessage
 
-    class Changed(TextualMessage):
+    class Changed(Message):
         """What `unsent` holds changed: the screen saves it (with the drafts)."""
 
-    class SignInRefused(TextualMessage):
+    @dataclass
+    class SignInRefused(Message):
         """The server refused the token while sending: the app must sign in again."""
 
-        def __init__(self, error: PlowError) -> None:
-            super().__init__()
-            self.error = error
+        error: PlowError
 
-    class _Finished(TextualMessage):
-        def __init__(self, local_uid: str, body: str, message: Message | None, error: PlowError | None) -> None:
-            super().__init__()
-            self.local_uid = local_uid
-            self.body = body
-            self.message = message
-            self.error = error
+    @dataclass
+    class _Finished(Message):
+        local_uid: str
+        body: str
+        message: ChatMessage | None
+        error: PlowError | None
 
-    class _NotLanded(TextualMessage):
-        def __init__(self, local_uid: str) -> None:
-            super().__init__()
-            self.local_uid = local_uid
+    @dataclass
+    class _NotLanded(Message):
+        local_uid: str
 
-    class _CheckFailed(TextualMessage):
-        def __init__(self, local_uid: str, body: str, error: PlowError) -> None:
-            super().__init__()
-            self.local_uid = local_uid
-            self.body = body
-            self.error = error
+    @dataclass
+    class _CheckFailed(Message):
+        local_uid: str
+        body: str
+        error: PlowError
 
     def __init__(
         self,
-        pane: ChatPane,
+        shown: Conversation,
+        chat_uid: str,
         api: Callable[[], PlowClient],
         clock: Callable[[], datetime],
         restored: Sequence[Unsent] = (),
+        keep: Callable[[], None] | None = None,
     ) -> None:
-        super().__init__()
-        # Given, not `self.parent`: the pane is told things (and the screen asks
-        # `selected_unsent` for its footer) before this widget is mounted in it.
-        self._pane = pane
+        super().__init__(shown)
+        self.chat_uid = chat_uid
+        # Called when a text from the editor is in `unsent`, before it goes out:
+        # the screen writes it to disk there and then (see `submit`).
+        self._keep = keep
         self._api = api
         self._clock = clock
         # local uid -> every text not known to be on the server, in the order sent.
@@ -148,14 +146,6 @@ class Outbox(Widget):
         self._undelivered: dict[str, str] = {}  # server uid -> body, of texts the server could not deliver
         # Send workers start in the order texts were sent; this FIFO lock keeps their POSTs in that order.
         self._in_order = asyncio.Lock()
-
-    @property
-    def pane(self) -> ChatPane:
-        return self._pane
-
-    @property
-    def chat_uid(self) -> str:
-        return self.pane.chat.uid
 
     # -- what the screen calls ------------------------------------------------------
 
@@ -167,16 +157,29 @@ class Outbox(Widget):
     def send(self, text: str) -> int:
         """Send `text` (in parts of at most 4,000 characters); returns the number of parts.
 
-        The parts are in `unsent` when this returns, before any goes out: the
-        caller saves them at once, so a process killed mid-send keeps them.
+        The parts are in `unsent` when this returns, before any goes out (the
+        send workers start when this handler gives the event loop back).
         """
+        return self._send_parts(text, keep=False)
+
+    def submit(self, text: str) -> int:
+        """Send a text from the editor: kept on disk (`keep`) before it goes out, so a kill at any moment keeps it."""
+        return self._send_parts(text, keep=True)
+
+    def _send_parts(self, text: str, *, keep: bool) -> int:
         parts = split_body(text)
         now = self._clock()
         after = self._newest_on_server()
+        queued = []
         for body in parts:
             local_uid = f"local-{uuid.uuid4().hex[:16]}"  # unique across restarts too
             self._unsent[local_uid] = Unsent(local_uid, body, now, "sending", after)
-            self.pane.conversation.add_entries([Entry(local_uid, "you", body, now, True, "sending")])
+            queued.append((local_uid, body))
+        if keep and self._keep is not None:
+            # Now, in this turn of the event loop: before any send worker can run.
+            self._keep()
+        for local_uid, body in queued:
+            self.post_message(self.Placed([Entry(local_uid, "you", body, now, True, "sending")]))
             self._send(local_uid, body)
         self.post_message(self.Changed())
         return len(parts)
@@ -192,21 +195,20 @@ class Outbox(Widget):
         texts = [self._unsent[uid] for uid in restored if uid in self._unsent]
         if not texts:
             return
-        conversation = self.pane.conversation
-        conversation.add_entries(
-            Entry(t.uid, "you", t.body, t.at, True, "failed" if t.state == "failed" else "unknown") for t in texts
+        self.post_message(
+            self.Placed([Entry(t.uid, "you", t.body, t.at, True, "failed" if t.state == "failed" else "unknown") for t in texts])
         )
         for text in texts:
             if text.state != "failed":
                 self._set_state(text.uid, "unknown")
                 self._reconcile(text.uid, text.body, resend=False)
         if any(t.state == "failed" for t in texts):
-            self.pane.show_notice("Not sent before the app closed (✗). Select it and press r to send it again.")
+            self.post_message(self.Noticed("Not sent before the app closed (✗). Select it and press r to send it again."))
 
     @property
     def selected_unsent(self) -> str | None:
         """The selected message, if it is one that may be retried."""
-        uid = self.pane.conversation.selected_uid
+        uid = self.shown.selected_uid
         if uid in self._undelivered:
             return uid
         text = self._unsent.get(uid or "")
@@ -218,7 +220,7 @@ class Outbox(Widget):
             return  # already said
         self._undelivered[uid] = body
         why = reason or "the server gave no reason"
-        self.pane.show_notice(f"Not delivered (✗): {why}. Select it and press r to send it again.")
+        self.post_message(self.Noticed(f"Not delivered (✗): {why}. Select it and press r to send it again."))
 
     def retry_selected(self) -> None:
         """Send the selected failed or unknown text again, after checking it did not land."""
@@ -227,7 +229,7 @@ class Outbox(Widget):
             return
         if local_uid in self._undelivered:
             # The server has it, marked failed: a new message, not a retry of the same one.
-            self.pane.show_notice(None)
+            self.post_message(self.Noticed(None))
             self.send(self._undelivered.pop(local_uid))
             return
         self._set_state(local_uid, "sending")
@@ -239,7 +241,7 @@ class Outbox(Widget):
         if text is not None and text.state != state:
             self._unsent[local_uid] = replace(text, state=state)
             self.post_message(self.Changed())
-        self.pane.conversation.update_state(local_uid, state)
+        self.post_message(self.StateChanged(local_uid, state))
 
     def _forget(self, local_uid: str) -> None:
         """The text is on the server, or back in the editor: no longer ours to keep."""
@@ -248,7 +250,7 @@ class Outbox(Widget):
 
     def _newest_on_server(self) -> str | None:
         """The uid of the newest message shown that is not one of our unsent texts."""
-        for entry in reversed(self.pane.conversation.entries):
+        for entry in reversed(self.shown.entries):
             if entry.uid not in self._unsent:
                 return entry.uid
         return None
@@ -290,38 +292,35 @@ class Outbox(Widget):
     @on(_Finished)
     def _finished(self, message: _Finished) -> None:
         message.stop()
-        pane = self.pane
-        conversation = pane.conversation
         error = message.error
         if message.message is not None:
             real = message.message
             self._claimed.add(real.uid)
             self._forget(message.local_uid)
             if real.uid not in self._undelivered:  # its failed update may have come first
-                pane.show_notice(None)
-            entry = message_entry(real, self._clock())
-            shown = conversation.get(real.uid)
-            if shown is not None:
-                # The echo (and maybe a delivery update) came first: keep its state.
-                entry = replace(entry, state=later_state(entry.state, shown.state))
-            conversation.replace(message.local_uid, entry)
+                self.post_message(self.Noticed(None))
+            # If the echo (and maybe a delivery update) came first, its state is kept.
+            self.post_message(self.Landed(message.local_uid, message_entry(real, self._clock()), merge=later_state))
             self.post_message(self.Sent(self.chat_uid, real))
         elif isinstance(error, ChatNotReady):
-            conversation.remove_entry(message.local_uid)
             self._forget(message.local_uid)
-            compose = pane.compose_box
-            compose.draft = message.body if not compose.draft else f"{message.body}\n{compose.draft}"
-            pane.show_notice("Not sent: this chat is waiting for its members to verify. Your text is back in the editor.")
+            self.post_message(
+                self.Withdrawn(
+                    message.local_uid,
+                    message.body,
+                    "Not sent: this chat is waiting for its members to verify. Your text is back in the editor.",
+                )
+            )
         elif isinstance(error, DeliveryUnknown):
             self._set_state(message.local_uid, "unknown")
-            pane.show_notice("Not sure it was sent (?): checking with the server…")
+            self.post_message(self.Noticed("Not sure it was sent (?): checking with the server…"))
             self._reconcile(message.local_uid, message.body, resend=False)
         elif error is not None:
             self._set_state(message.local_uid, "failed")
             if isinstance(error, NotSignedIn):
                 self.post_message(self.SignInRefused(error))
             else:
-                pane.show_notice(f"Not sent (✗): {error} Select it and press r to send it again.")
+                self.post_message(self.Noticed(f"Not sent (✗): {error} Select it and press r to send it again."))
 
     @on(_NotLanded)
     def _not_landed(self, message: _NotLanded) -> None:
@@ -330,7 +329,7 @@ class Outbox(Widget):
         if text is None or text.state != "unknown":
             return  # retried meanwhile
         self._set_state(message.local_uid, "failed")
-        self.pane.show_notice("It did not reach the server (✗). Select it and press r to send it again.")
+        self.post_message(self.Noticed("It did not reach the server (✗). Select it and press r to send it again."))
 
     @on(_CheckFailed)
     def _check_failed(self, message: _CheckFailed) -> None:
@@ -339,4 +338,4 @@ class Outbox(Widget):
             self.post_message(self.SignInRefused(message.error))
         # Not resent: without the history, a resend could make a duplicate.
         self._set_state(message.local_uid, "unknown")
-        self.pane.show_notice(f"Could not check whether it was sent: {message.error} Press r to try again.")
+        self.post_message(self.Noticed(f"Could not check whether it was sent: {message.error} Press r to try again."))

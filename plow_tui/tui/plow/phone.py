@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from rich.table import Table
@@ -20,7 +20,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, RichLog, Static
 
 from plow_tui.tui.widgets.footer import KeyFooter
@@ -29,8 +29,10 @@ from textual.widgets.option_list import Option
 from plow_tui.client.errors import PlowError
 from plow_tui.client.phone import DEFAULT_PHONE, PhoneText, normalize_phone
 from plow_tui.terminal_text import error_text, safe_line, safe_text
+from plow_tui.tui.screens.side import SideScreen
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
-from plow_tui.tui.widgets.text import display_time, format_number
+from plow_tui.tui.widgets.text import display_time
+from plow_tui.tui.plow.views import format_number
 
 # Reconnect delays for the phone's socket, in seconds (doubling, capped).
 _RETRY_FIRST = 1.0
@@ -118,7 +120,7 @@ class NumberPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class PhoneScreen(Screen[None]):
+class PhoneScreen(SideScreen[None]):
     """One simulated handset: its inbox and a box to text a line.
 
     `phone_factory(base_url, number)` builds the backend, so tests can hand
@@ -126,6 +128,7 @@ class PhoneScreen(Screen[None]):
     of going back.
     """
 
+    SIDE = "phone"
     BINDINGS = [
         Binding("ctrl+o", "other_number", "Other number"),
         Binding("ctrl+t", "other_line", "Text another line"),
@@ -134,31 +137,28 @@ class PhoneScreen(Screen[None]):
         Binding("escape", "quit_phone", "Quit", show=False),  # ^q Quit is already shown
     ]
 
+    @dataclass
     class TextsArrived(Message):
         """Texts for the inbox: the initial list (`replace`) or new ones."""
 
-        def __init__(self, texts: Sequence[PhoneText], *, replace: bool = False) -> None:
-            super().__init__()
-            self.texts = list(texts)
-            self.replace = replace
+        texts: Sequence[PhoneText]
+        replace: bool = field(default=False, kw_only=True)
 
+    @dataclass
     class SocketState(Message):
         """The phone socket's state changed."""
 
-        def __init__(self, connection: Connection, retry_in: int | None = None, note: str = "") -> None:
-            super().__init__()
-            self.connection = connection
-            self.retry_in = retry_in
-            self.note = note
+        connection: Connection
+        retry_in: int | None = None
+        note: str = ""
 
+    @dataclass
     class Sent(Message):
         """A send finished: `note` says what the sandbox did with it."""
 
-        def __init__(self, text: PhoneText, note: str, ok: bool) -> None:
-            super().__init__()
-            self.text = text
-            self.note = note
-            self.ok = ok
+        text: PhoneText
+        note: str
+        ok: bool
 
     def __init__(
         self,

@@ -6,23 +6,22 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from plow_tui.client.delivery import later_state  # noqa: F401  (re-exported for the widgets)
-from plow_tui.client.models import Chat, Message
+from plow_tui.client.models import Chat, ChatMessage
+from plow_tui.client.phone import format_phone
 from plow_tui.client.texts import MAX_BODY, split_body  # noqa: F401  (re-exported: the rule lives in client/texts.py)
 from plow_tui.terminal_text import safe_line
-from plow_tui.tui.widgets.chat_list import ChatSummary
-from plow_tui.tui.widgets.conversation import Entry
-from plow_tui.tui.widgets.text import format_number
+from plow_tui.tui.widgets.view_models import ChatSummary, Entry
 
 
 
-def author_of(message: Message) -> str:
+def author_of(message: ChatMessage) -> str:
     if message.is_outbound:
         return "you"
     sender = message.sender
     return sender.display_name or sender.provider_key or "them"
 
 
-def message_entry(message: Message, fallback_time: datetime) -> Entry:
+def message_entry(message: ChatMessage, fallback_time: datetime) -> Entry:
     """An `Entry` for `message`; `fallback_time` stands in for a missing timestamp."""
     return Entry(
         uid=message.uid,
@@ -34,7 +33,7 @@ def message_entry(message: Message, fallback_time: datetime) -> Entry:
     )
 
 
-def delivery_failure(message: Message) -> str | None:
+def delivery_failure(message: ChatMessage) -> str | None:
     """Why the server says `message` was not delivered, where it says (None otherwise).
 
     PROTOCOL.md §5 leaves the failed update's fields open; the names servers
@@ -51,7 +50,7 @@ def delivery_failure(message: Message) -> str | None:
     return None
 
 
-def failure_reasons(messages: Iterable[Message]) -> dict[str, str | None]:
+def failure_reasons(messages: Iterable[ChatMessage]) -> dict[str, str | None]:
     """`delivery_failure` of each failed message of `messages`, by uid."""
     return {m.uid: delivery_failure(m) for m in messages if m.status == "failed"}
 
@@ -74,7 +73,16 @@ def waiting_for(chat: Chat) -> str | None:
     return f"waiting for {', '.join(names)}" if names else None
 
 
-def chat_summary(chat: Chat, *, last: Message | None = None, unread: int = 0, draft: bool = False) -> ChatSummary:
+def format_number(number: str | None) -> str:
+    """A phone number formatted for reading (`+1 (555) 000-0001`), safe to draw.
+
+    Anything that is not E.164 is shown as given (made literal), so an unusual
+    number is never hidden or mangled.
+    """
+    return safe_line(format_phone(number))
+
+
+def chat_summary(chat: Chat, *, last: ChatMessage | None = None, unread: int = 0, draft: bool = False) -> ChatSummary:
     """The chat list's row for `chat`, with its newest message when known."""
     preview = None
     if last is not None:
@@ -89,5 +97,6 @@ def chat_summary(chat: Chat, *, last: Message | None = None, unread: int = 0, dr
         last_at=(last.created_at if last is not None else None) or chat.created_at,
         unread=unread,
         connection_note=waiting_for(chat) if chat.status == "pending" else None,
+        number_shown=format_number(chat.number) if chat.number else None,
         draft=draft,
     )

@@ -1,7 +1,12 @@
-"""Reusable Textual widgets, backend-neutral: they take small view models and post Messages.
+"""Reusable Textual widgets that know no backend: they take view models and post Messages.
 
-- `conversation.Conversation` (+ `Entry`): the messages of one chat, Line API.
-- `chat_list.ChatList` (+ `ChatSummary`): chats sorted by activity.
+They import neither `plow_tui.client` nor a wing (`tui/plow`, `tui/airy`):
+tests/test_layering.py checks it.
+
+- `view_models`: `Entry` (one message) and `ChatSummary` (one chat), what each wing's `views.py` makes.
+- `chat_panel.ChatPanel` (+ `Sending`): one conversation as both backends show it, and the sending seam.
+- `conversation.Conversation`: the messages of one chat, Line API.
+- `chat_list.ChatList`: chats sorted by activity.
 - `compose.Compose`: the message editor.
-- `text`: readable numbers, days, times, URLs and copied text (network text is made safe by `plow_tui.terminal_text`).
+- `text`: readable days, times, URLs and copied text (network text is made safe by `plow_tui.terminal_text`).
 """

@@ -20,37 +20,10 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from plow_tui.terminal_text import safe_line
-from plow_tui.tui.widgets.text import display_time, format_number, short_time
+from plow_tui.tui.widgets.text import display_time, short_time
+from plow_tui.tui.widgets.view_models import ChatSummary
 
 _WAITING = "waiting for members to verify"
-
-
-@dataclass(frozen=True, slots=True)
-class ChatSummary:
-    """One chat as the list shows it (backend-neutral view model).
-
-    `status` is "active", "pending", "failed" or None; other values show as a
-    badge. The third line shows, by status: `failed — <failure_reason>`,
-    `pending — <connection_note>` (who we're waiting for), or the preview.
-    `draft`: the editor holds unsent text for this chat (a `✎` on the first line).
-    """
-
-    uid: str
-    title: str
-    number: str | None = None
-    status: str | None = None
-    failure_reason: str | None = None
-    preview: str | None = None
-    last_at: datetime | None = None
-    unread: int = 0
-    connection_note: str | None = None
-    draft: bool = False
-
-    def matches(self, needle: str) -> bool:
-        """Case-insensitive match on title, number (as stored or as shown) and preview."""
-        needle = needle.casefold()
-        haystacks = (self.title, self.number, format_number(self.number), self.preview)
-        return any(needle in value.casefold() for value in haystacks if value)
 
 
 def _sort_key(chat: ChatSummary) -> tuple[bool, float, str, str]:
@@ -108,7 +81,8 @@ class _ChatRow(Visual):
         name = Text(safe_line(chat.title) or "(untitled)", name_style, no_wrap=True)
         lines = [_fit(name, right, width)]
         if chat.number:
-            lines.append(_fit(Text(format_number(chat.number), style("number")), Text(), width))
+            shown = chat.number_shown if chat.number_shown is not None else chat.number
+            lines.append(_fit(Text(safe_line(shown), style("number")), Text(), width))
         lines.append(_fit(self._third_line(style), Text(), width))
         return lines
 
@@ -180,13 +154,12 @@ class ChatList(OptionList):
     }
     """
 
+    @dataclass
     class ChatOpened(Message):
         """The reader chose a chat (Enter or click)."""
 
-        def __init__(self, chat_list: ChatList, uid: str) -> None:
-            super().__init__()
-            self.chat_list = chat_list
-            self.uid = uid
+        chat_list: ChatList
+        uid: str
 
         @property
         def control(self) -> ChatList:
@@ -264,13 +237,6 @@ class ChatList(OptionList):
             self.replace_option_prompt(chat.uid, _ChatRow(chat, self))
         else:
             self._rebuild(order)
-
-    def remove(self, uid: str | None = None):  # type: ignore[override]
-        """`remove(uid)` removes one chat (like `remove_chat`); `remove()` with no
-        argument keeps Textual's meaning: take this widget out of the DOM."""
-        if uid is None:
-            return super().remove()
-        return self.remove_chat(uid)
 
     def remove_chat(self, uid: str) -> bool:
         """Remove a chat; False if it isn't listed.

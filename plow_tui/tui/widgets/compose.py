@@ -4,6 +4,7 @@ your own editor, Esc leaves."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from textual import events
 from textual.app import SuspendNotSupported
@@ -49,13 +50,12 @@ class Compose(TextArea):
     }
     """
 
+    @dataclass
     class Submitted(Message):
         """The reader pressed Enter on a non-blank draft."""
 
-        def __init__(self, compose: Compose, text: str) -> None:
-            super().__init__()
-            self.compose = compose
-            self.text = text
+        compose: Compose
+        text: str
 
         @property
         def control(self) -> Compose:

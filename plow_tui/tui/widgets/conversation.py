@@ -33,6 +33,7 @@ from textual.strip import Strip
 
 from plow_tui.terminal_text import safe_line, safe_text
 from plow_tui.tui.widgets.text import clipboard_text, day_label, display_time, first_url
+from plow_tui.tui.widgets.view_models import Entry
 
 # How many lines from the top count as "near the top" for loading older pages.
 NEAR_TOP_LINES = 3
@@ -63,26 +64,6 @@ _LINE_END = 1 << 30
 # backlog more than twice as slow (issue #8). Entries are immutable all the
 # same (the block cache tells them apart by identity): change one with
 # `dataclasses.replace`. `unsafe_hash` keeps them hashable as before.
-@dataclass(slots=True, unsafe_hash=True)
-class Entry:
-    """One message as the conversation shows it (backend-neutral view model).
-
-    `state` is the delivery state of an outbound message: one of `GLYPHS`, any
-    other string (shown as text), or None for inbound messages.
-    """
-
-    uid: str
-    author: str
-    body: str
-    at: datetime
-    outbound: bool
-    state: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.at.tzinfo is None:
-            raise ValueError(f"Entry {self.uid!r}: `at` must be timezone-aware (UTC)")
-
-
 def server_order(entry: Entry) -> datetime:
     """The order messages are kept in: time. Ties keep the order they came in (a stable
     sort), so two texts of ours sent in the same instant never swap (local ids are no order)."""
@@ -291,29 +272,35 @@ class Conversation(ScrollView, can_focus=True):
     }
     """
 
+    @dataclass
     class NearTop(Message):
         """The reader is within a few lines of the oldest loaded message."""
 
-        def __init__(self, conversation: Conversation, oldest_uid: str | None) -> None:
-            super().__init__()
-            self.conversation = conversation
-            self.oldest_uid = oldest_uid
+        conversation: Conversation
+        oldest_uid: str | None
 
         @property
         def control(self) -> Conversation:
             return self.conversation
 
+        def can_replace(self, message: Message) -> bool:
+            # Only the latest matters: a queued older one of the same conversation is dropped.
+            return isinstance(message, Conversation.NearTop) and message.conversation is self.conversation
+
+    @dataclass
     class SelectionChanged(Message):
         """The selected message changed (`uid` is None when nothing is selected)."""
 
-        def __init__(self, conversation: Conversation, uid: str | None) -> None:
-            super().__init__()
-            self.conversation = conversation
-            self.uid = uid
+        conversation: Conversation
+        uid: str | None
 
         @property
         def control(self) -> Conversation:
             return self.conversation
+
+        def can_replace(self, message: Message) -> bool:
+            # Only the latest matters: a queued older one of the same conversation is dropped.
+            return isinstance(message, Conversation.SelectionChanged) and message.conversation is self.conversation
 
     empty_text: reactive[str] = reactive("No messages yet. Say hello!")
     """Shown in the middle of the pane when there are no entries."""
@@ -516,13 +503,6 @@ class Conversation(ScrollView, can_focus=True):
             anchor = (entry.uid, anchor[1])
         self._changed(anchor)
 
-    def remove(self, uid: str | None = None):  # type: ignore[override]
-        """`remove(uid)` removes one entry (like `remove_entry`); `remove()` with no
-        argument keeps Textual's meaning: take this widget out of the DOM."""
-        if uid is None:
-            return super().remove()
-        return self.remove_entry(uid)
-
     def remove_entry(self, uid: str) -> bool:
         """Remove one entry; False if `uid` isn't shown.
 
@@ -716,8 +696,18 @@ class Conversation(ScrollView, can_focus=True):
 
     def _sync_virtual_size(self) -> None:
         size = Size(self._width, self._lines.total)
-        if size != self.virtual_size:
-            self.virtual_size = size
+        if size == self.virtual_size:
+            return
+        if self.styles.is_auto_height:
+            self.virtual_size = size  # the height on screen follows the lines: a layout it is
+            return
+        # Otherwise only the scrollbar follows the lines (its gutter is kept, so
+        # showing it changes no width). The reactive would lay out the whole
+        # screen and repaint every widget on it, once per batch in a burst of
+        # messages: set it as Textual's own `_size_updated` does, and update
+        # the scrollbars (showing or hiding one still lays out, as it must).
+        self.set_reactive(Conversation.virtual_size, size)
+        self._scroll_update(size)
 
     def _set_scroll(self, y: int) -> None:
         self.scroll_to(y=y, animate=False, force=True)

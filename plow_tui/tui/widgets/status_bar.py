@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from rich.text import Text
@@ -19,8 +19,16 @@ from textual.widget import Widget
 from plow_tui.terminal_text import safe_line
 from plow_tui.tui.widgets.text import display_time
 
-if TYPE_CHECKING:
-    from plow_tui.client.events import ConnectionChanged
+
+
+class StreamState(Protocol):
+    """What a live stream says of its connection (Plow's and Airy's `ConnectionChanged` both fit)."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def retry_in(self) -> float | None: ...
 
 
 class Connection(enum.Enum):
@@ -108,8 +116,8 @@ class StatusBar(Widget):
         self.retry_in = retry_in
         self.connection = connection
 
-    def show_stream_state(self, event: ConnectionChanged) -> None:
-        """Show a live stream's `ConnectionChanged`, its wait rounded to whole seconds."""
+    def show_stream_state(self, event: StreamState) -> None:
+        """Show a live stream's connection state, its wait rounded to whole seconds."""
         retry_in = None if event.retry_in is None else round(event.retry_in)
         self.set_connection(_STREAM_STATES.get(event.state, Connection.OFFLINE), retry_in=retry_in)
 

@@ -1,4 +1,4 @@
-"""Readable strings for the screen: numbers, days, times, URLs, copied text.
+"""Readable strings for the screen: days, times, URLs, copied text (phone numbers: `tui/plow/views.py`).
 
 Network text reaches the screen through `plow_tui.terminal_text` (the one
 sanitiser the CLI shares) and, in widgets, as `rich.text.Text` or with
@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from plow_tui.client.phone import format_phone
-from plow_tui.terminal_text import safe_line
 
 _CLIPBOARD_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
@@ -34,15 +32,6 @@ def first_url(text: str) -> str | None:
         return None
     url = match.group().rstrip(_URL_TRAILING)
     return url if len(url) > len("https://") else None
-
-
-def format_number(number: str | None) -> str:
-    """A phone number formatted for reading (`+1 (555) 000-0001`), safe to draw.
-
-    Anything that is not E.164 is shown as given (made literal), so an unusual
-    number is never hidden or mangled.
-    """
-    return safe_line(format_phone(number))
 
 
 def day_label(day: date, today: date) -> str:

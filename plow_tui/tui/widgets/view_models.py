@@ -1,0 +1,61 @@
+"""The view models the widgets draw: what a backend turns its resources into (see each wing's `views.py`).
+
+Backend-neutral and Textual-free: `Entry` is one message in a `Conversation`,
+`ChatSummary` one chat in a `ChatList`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Entry:
+    """One message as the conversation shows it (backend-neutral view model).
+
+    `state` is the delivery state of an outbound message: one of `GLYPHS`, any
+    other string (shown as text), or None for inbound messages.
+    """
+
+    uid: str
+    author: str
+    body: str
+    at: datetime
+    outbound: bool
+    state: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError(f"Entry {self.uid!r}: `at` must be timezone-aware (UTC)")
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSummary:
+    """One chat as the list shows it (backend-neutral view model).
+
+    `status` is "active", "pending", "failed" or None; other values show as a
+    badge. The third line shows, by status: `failed — <failure_reason>`,
+    `pending — <connection_note>` (who we're waiting for), or the preview.
+    `number` is as stored (the filter finds it typed either way), `number_shown`
+    as the backend formats it for reading (None: `number` as it is).
+    `draft`: the editor holds unsent text for this chat (a `✎` on the first line).
+    """
+
+    uid: str
+    title: str
+    number: str | None = None
+    status: str | None = None
+    failure_reason: str | None = None
+    preview: str | None = None
+    last_at: datetime | None = None
+    unread: int = 0
+    connection_note: str | None = None
+    draft: bool = False
+    number_shown: str | None = None
+
+    def matches(self, needle: str) -> bool:
+        """Case-insensitive match on title, number (as stored or as shown) and preview."""
+        needle = needle.casefold()
+        haystacks = (self.title, self.number, self.number_shown, self.preview)
+        return any(needle in value.casefold() for value in haystacks if value)
