@@ -60,19 +60,24 @@ def chat_header(chat: Chat, width: int | None = None) -> Text:
 def member_line(member: Member, code: Member | None, name_width: int = 0, *, local: Callable[[datetime], datetime]) -> Text:
     """One member's verification state on one line: their code, or verified (at `local` time).
 
-    Names are padded to `name_width` so the codes of several members line up.
+    Names are padded (or cut) to `name_width` cells so the codes of several
+    members line up and stay in view.
     """
-    name = safe_line(member.display_name or "member").ljust(name_width)
+    name = Text(safe_line(member.display_name or "member"))
+    if name_width:
+        # A long name is cut rather than pushing the code off a narrow pane.
+        name.truncate(name_width, overflow="ellipsis", pad=True)
+    name.stylize("bold")
     line = Text(no_wrap=True, overflow="ellipsis")
     if member.is_verified:
         line.append("✓ ", style="green")
-        line.append(name, style="bold")
+        line.append_text(name)
         line.append("   verified")  # lines up with the code, which has a space of padding
         if member.verified_at is not None:
             line.append(f" {local(member.verified_at):%H:%M}")
         return line
     line.append("… ", style="yellow")
-    line.append(name, style="bold")
+    line.append_text(name)
     if code is not None and code.verification_code:
         line.append("  ")
         line.append(f" {safe_line(code.verification_code)} ", style="bold reverse")
@@ -97,6 +102,9 @@ class VerificationPanel(Horizontal):
         padding: 0 1 1 1;
         border-bottom: solid $panel;
         & > #verify-text { width: 1fr; height: auto; }
+        /* one line per member, cut at the edge rather than wrapped under the next */
+        & #verify-intro { margin-bottom: 1; }
+        & #verify-members { text-wrap: nowrap; text-overflow: ellipsis; }
         & > #verify-qr-box { width: auto; height: auto; margin-left: 2; }
         & #verify-qr-caption { width: 100%; text-align: center; color: $text-muted; }
     }
@@ -109,7 +117,9 @@ class VerificationPanel(Horizontal):
         self._qr_data = ""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="verify-text")
+        with Vertical(id="verify-text"):
+            yield Static("", id="verify-intro")
+            yield Static("", id="verify-members")
         with Vertical(id="verify-qr-box"):
             yield QRCode(id="verify-qr")
             yield Static("", id="verify-qr-caption")
@@ -132,12 +142,12 @@ class VerificationPanel(Horizontal):
             ("Waiting for members to verify. ", "bold"),
             "Each one texts their code to ",
             (number, "bold"),
-            " from their own phone; the chat turns active when all have.\n\n",
+            " from their own phone; the chat turns active when all have.",
         )
-        width = min(24, max((len(m.display_name or "member") for m in chat.members), default=0))
+        self.query_one("#verify-intro", Static).update(text)
+        width = min(24, max((cell_len(safe_line(m.display_name or "member")) for m in chat.members), default=0))
         lines = [member_line(m, codes.get(m.uid), width, local=lambda moment: display_time(self.app, moment)) for m in chat.members]
-        text.append_text(Text("\n").join(lines) if lines else Text("No members."))
-        self.query_one("#verify-text", Static).update(text)
+        self.query_one("#verify-members", Static).update(Text("\n").join(lines) if lines else Text("No members."))
         first = next((m for m in chat.members if not m.is_verified and m.uid in codes), None)
         code = codes[first.uid].verification_code if first is not None else None
         self._qr_data = sms_uri(chat.number, code) if chat.number and code else ""
