@@ -56,3 +56,24 @@ async def test_find_in_a_chat_and_search_every_chat(sandbox_factory, tmp_path: P
         await wait_for(pilot, lambda: pane.conversation.selected_uid == uids[0], what="the hit selected")
         assert pane.find_bar.is_open and pane.conversation.find_words == ["monday"]
         assert bodies(screen, chat_uid) == texts  # nothing lost or doubled
+
+
+async def test_without_a_store_ctrl_g_says_why_instead_of_doing_nothing(sandbox_factory, tmp_path: Path) -> None:
+    """A state directory that cannot hold the history (here a file where the folder goes): the chats
+    still come from the server, the person is told once, and Ctrl+G repeats why rather than staying silent."""
+    account = await signed_up(sandbox_factory)
+    blocked = tmp_path / "history"
+    blocked.write_text("not a folder")
+    app = await history_app(account.base, account.token, Histories(account.base, root=blocked))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        await wait_for(pilot, lambda: account.chat.uid in screen.book.chats, what="the chats from the server")
+
+        def warned() -> list[str]:
+            return [n.message for n in app._notifications if "No local history" in n.message]
+
+        await wait_for(pilot, lambda: len(warned()) == 1, what="one notice that there is no history")
+        screen.query_one(ChatList).focus()
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: len(warned()) == 2, what="Ctrl+G saying why")
+        assert not isinstance(app.screen, SearchScreen)

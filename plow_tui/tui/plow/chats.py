@@ -168,6 +168,7 @@ class ChatsScreen(Screen[None]):
         # The account's local history (None: none kept). Every write goes through
         # its one background thread; `last_known` while the list shown came from it.
         self._history: StoreWriter | None = None
+        self._no_history_why = "Nothing is stored yet: search works once your chats have loaded."
         self.last_known = False
         self._load_failures = 0  # tries to load the chats that failed in a row (server unreachable)
 
@@ -642,7 +643,10 @@ class ChatsScreen(Screen[None]):
         try:
             store = histories.open_for(self._token, chats)
         except OSError as error:
+            # A full disk or an unwritable state directory: the chats still work from the server.
             log.warning("no local history (%s)", type(error).__name__)
+            self._no_history_why = f"No local history this time (search and offline start are off): {error_text(error)}"
+            self.notify(self._no_history_why, severity="warning", timeout=12, markup=False)
             return
         if store is None:
             return
@@ -879,8 +883,6 @@ class ChatsScreen(Screen[None]):
         if action == "find":
             # In the chat filter, Ctrl+F keeps the box's own meaning (delete a word).
             return self.pane(self.book.open_uid or "") is not None and self.focused is not self.query_one("#filter", Input)
-        if action == "search_all":
-            return self._history is not None
         if action in ("resend_code", "delete_chat", "recreate_chat", "filter"):
             # In the editor or the filter box these keys are characters.
             return self._possible(action) and not typing
@@ -931,6 +933,7 @@ class ChatsScreen(Screen[None]):
 
         history = self._history
         if history is None:
+            self.notify(self._no_history_why, severity="warning", markup=False)
             return
 
         async def search(query: str) -> list:  # noqa: ANN202 - list[SearchHit]
