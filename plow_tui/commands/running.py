@@ -36,6 +36,7 @@ def run_command(command: Command, args: argparse.Namespace, explain: Explain) ->
     from plow_tui.client.tokens import SecretStoreError
     from plow_tui.logs import configure_logging
 
+    take_back_ctrl_c()
     log_path = None
     try:
         log_path = configure_logging()
@@ -64,6 +65,22 @@ def run_command(command: Command, args: argparse.Namespace, explain: Explain) ->
         logging.getLogger(__name__).exception("unexpected error")
         where = f"; details in {log_path}" if log_path else ""
         return fail(f"Unexpected error ({type(error).__name__}){where}.", ExitCode.ERROR)
+
+
+def take_back_ctrl_c() -> None:
+    """Let SIGINT stop this process even when whoever started it ignored it.
+
+    A shell without job control starts `plow-tui tail &` (or a script, or a CI
+    job launched that way) with SIGINT ignored, and Python then leaves it
+    ignored: `asyncio.run` installs its Ctrl+C handler only over the default
+    one, so `kill -INT` never stopped a tail. Only the main thread may set
+    signal handlers; a command run on another thread (tests) keeps them.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def fail(message: str, code: int) -> int:

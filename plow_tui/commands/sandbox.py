@@ -7,6 +7,7 @@ import signal
 import threading
 
 from plow_tui.commands import ExitCode, options
+from plow_tui.commands.running import take_back_ctrl_c
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -120,8 +121,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
     try:
         # SIGTERM (from a supervisor or a test) stops as cleanly as Ctrl+C: the state file is saved.
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-        # A shell starting us in the background (`plow-tui sandbox &`) ignores SIGINT; take it back.
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        take_back_ctrl_c()  # `plow-tui sandbox &` from a script starts with SIGINT ignored
         print(f"Plow sandbox listening on {server.base_url}", flush=True)
         print(f"  use it with: plow-tui --api-url {server.base_url}")
         exposed = _exposure_warning(args.host, server.base_url)

@@ -202,3 +202,28 @@ def test_unexpected_errors_go_to_the_log_not_the_screen(capsys) -> None:
         handler.close()
     root.setLevel(logging.WARNING)
     assert "RuntimeError: internal detail" in log
+
+
+def test_a_tail_started_with_ctrl_c_ignored_still_stops_on_it(account) -> None:
+    """A shell without job control (`plow-tui tail … &` in a script, some CI runners) starts the
+    command with SIGINT ignored; Python keeps it ignored and `asyncio.run` then never sees Ctrl+C."""
+    import os
+
+    process = subprocess.Popen(
+        PLOW_TUI + ["tail", account.chat_uid, "--api-url", account.base_url],
+        env={**os.environ, "PLOW_TOKEN": account.token},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        from support.waits import wait_until
+
+        wait_until(lambda: account.sockets() >= 1 or process.poll() is not None, "tail connected")
+        assert process.poll() is None, process.stderr.read()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == ExitCode.INTERRUPTED
+    finally:
+        if process.poll() is None:
+            process.kill()
