@@ -47,16 +47,16 @@ from plow_tui.tui.plow.views import (
 from plow_tui.tui.plow.chat_book import ChatBook, in_order
 from plow_tui.tui.plow.chat_feed import ChatFeed
 from plow_tui.tui.widgets.chat_list import ChatList
-from plow_tui.tui.widgets.chat_panel import ChatPanel
-from plow_tui.tui.plow.chat_pane import ChatPane, pane_id
-from plow_tui.tui.widgets.compose import Compose
-from plow_tui.tui.plow.outbox import Outbox
-from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.view_models import Entry, first_unread
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
+    from plow_tui.tui.plow.chat_pane import ChatPane
+    from plow_tui.tui.plow.outbox import Outbox
+    from plow_tui.tui.widgets.chat_panel import ChatPanel
+    from plow_tui.tui.widgets.compose import Compose
+    from plow_tui.tui.widgets.conversation import Conversation
     from plow_tui.tui.plow.phone import Draft
 
 
@@ -382,13 +382,15 @@ class ChatsScreen(Screen[None]):
                 markup=False,
             )
 
-    @on(Outbox.Sent)
-    def _sent(self, message: Outbox.Sent) -> None:
+    # A chat's pane and its widgets (ChatPane, Outbox, Conversation, the Compose
+    # editor, a TextArea: a tenth of the start-up imports) load when the first
+    # chat opens, not before the list's first frame; so their messages are
+    # handled by name (`on_outbox_sent` is `@on(Outbox.Sent)`), not `@on(class)`.
+    def on_outbox_sent(self, message: Outbox.Sent) -> None:
         self.history.write("add_messages", [message.message])
         self._note_last(message.chat_uid, message.message)
 
-    @on(Outbox.SignInRefused)
-    def _sign_in_refused(self, message: Outbox.SignInRefused) -> None:
+    def on_outbox_sign_in_refused(self, message: Outbox.SignInRefused) -> None:
         self._handle_error("send your message", message.error)
 
     @on(ChatChanged)
@@ -573,6 +575,8 @@ class ChatsScreen(Screen[None]):
         self._unread_at_open[chat_uid] = self.book.unread.get(chat_uid, 0)
         first, unsent = self.book.open(chat_uid)
         if first:
+            from plow_tui.tui.plow.chat_pane import ChatPane, pane_id
+
             pane = ChatPane(
                 chat,
                 codes=self.book.codes.setdefault(chat_uid, {}),
@@ -607,16 +611,14 @@ class ChatsScreen(Screen[None]):
     def _chat_opened(self, message: ChatList.ChatOpened) -> None:
         self.open_chat(message.uid, focus_editor=True)
 
-    @on(Conversation.NearTop)
-    def _near_top(self, message: Conversation.NearTop) -> None:
+    def on_conversation_near_top(self, message: Conversation.NearTop) -> None:
         pane = self.pane(self.book.open_uid or "")
         if pane is None or not pane.has_older or pane.loading_older or not message.oldest_uid:
             return
         pane.loading_older = True
         self._load_page(pane.chat.uid, message.oldest_uid)
 
-    @on(ChatPanel.TextSent)
-    def _text_sent(self, message: ChatPanel.TextSent) -> None:
+    def on_chat_panel_text_sent(self, message: ChatPanel.TextSent) -> None:
         if message.parts > 1:
             self.notify(f"Long text: sending it as {message.parts} messages.", timeout=5)
 
@@ -629,11 +631,10 @@ class ChatsScreen(Screen[None]):
 
     # -- drafts -----------------------------------------------------------------------------
 
-    @on(Compose.Changed)
-    def _draft_changed(self, message: Compose.Changed) -> None:
+    def on_text_area_changed(self, message: Compose.Changed) -> None:  # Compose.Changed is TextArea's
         pane = message.text_area.parent
-        if not isinstance(pane, ChatPane):
-            return
+        if not any(pane is opened for opened in self._panes.values()):
+            return  # not a chat's editor
         text = message.text_area.text
         # Say it before Enter: a text over the limit goes as several (PROTOCOL §5).
         parts = len(split_body(text)) if len(text) > MAX_BODY else 1
@@ -641,8 +642,7 @@ class ChatsScreen(Screen[None]):
         if self.drafts.draft_changed(pane.chat.uid, text):
             self._rows.refresh(pane.chat.uid)  # the row's draft mark comes or goes
 
-    @on(Outbox.Changed)
-    def _outbox_changed(self) -> None:
+    def on_outbox_changed(self) -> None:
         # Soon is enough: a text's state after it went out is only a hint on
         # disk (a restart checks the history for any that was not refused).
         self.drafts.save_soon()
@@ -663,7 +663,7 @@ class ChatsScreen(Screen[None]):
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        typing = isinstance(self.focused, (Compose, Input))
+        typing = isinstance(self.focused, Input) or self._editor_focused()
         if action == "find":
             # In the chat filter, Ctrl+F keeps the box's own meaning (delete a word).
             return self.pane(self.book.open_uid or "") is not None and self.focused is not self.query_one("#filter", Input)
@@ -685,8 +685,12 @@ class ChatsScreen(Screen[None]):
         else:
             self.open_chat(uid)
 
+    def _editor_focused(self) -> bool:
+        """Whether a chat's editor has focus (the panes' widgets are not imported before one opens)."""
+        return any(self.focused is pane.compose_box for pane in self._panes.values())
+
     def action_filter(self) -> None:
-        if isinstance(self.focused, Conversation):
+        if any(self.focused is pane.conversation for pane in self._panes.values()):
             self.action_find()  # `/` in the messages searches them; in the list it filters chats
             return
         box = self.query_one("#filter", Input)
