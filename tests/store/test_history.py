@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -257,3 +258,15 @@ def test_one_word_spans_are_the_word_starts_the_general_rule_finds(text: str, wo
     from plow_tui.store.search import _ascii_starts, _ascii_word_starts
 
     assert _ascii_word_starts(text.lower(), word) == [m.span() for m in _ascii_starts((word,)).finditer(text)]
+
+
+def test_recent_chats_are_the_top_of_the_chat_list_with_their_newest_message(store: HistoryStore) -> None:
+    # Activity: the newest message, else the chat's creation (as the list sorts).
+    store.save_chats([chat("cht_old"), chat("cht_new"), replace(chat("cht_quiet"), created_at=T0 + timedelta(seconds=25)), chat("cht_none")])
+    store.add_messages([msg(1, chat_uid="cht_old"), msg(10, chat_uid="cht_old"), msg(30, chat_uid="cht_new"), msg(20, chat_uid="cht_new")])
+    top = store.recent_chats(3)
+    assert [(c.uid, m.uid if m else None) for c, m in top] == [
+        ("cht_new", "msg_000030"), ("cht_quiet", None), ("cht_old", "msg_000010"),
+    ]
+    assert top[0][0] == chat("cht_new") and top[0][1] == msg(30, chat_uid="cht_new")
+    assert len(store.recent_chats(10)) == 4

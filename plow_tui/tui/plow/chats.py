@@ -61,6 +61,9 @@ if TYPE_CHECKING:
 
 
 PAGE_SIZE = 50
+# Chats read from the local history before the first frame: more rows than any
+# terminal shows at once; the rest follow right after it.
+FIRST_ROWS = 60
 LOAD_CHATS = "load your chats"
 PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
@@ -164,14 +167,14 @@ class ChatsScreen(Screen[None]):
         self.drafts.load(self.plow_app.config.api_url)
         self.query_one("#filter", Input).display = False
         self.query_one(ChatList).focus()
-        reopen = self._paint_from_history()
         if self._provisioned is not None:
             # Just signed in with a new chat: the next thing to do is write in it.
+            self._paint_from_history()
             self.update_chat(self._provisioned)
             self.open_chat(self._provisioned.uid, focus_editor=True)
-        elif reopen is not None:
-            # After the list's first frame: a pane costs more than the list it follows.
-            self.call_after_refresh(self.open_chat, reopen)
+        elif self._paint_newest_from_history():
+            # The rest of the list, then the chat open last time, after the first frame.
+            self.call_after_refresh(self._paint_from_history, reopen=True)
         # After the first paint: creating the API client imports httpx and
         # builds a TLS context (~80 ms) that should not delay the first frame.
         self.call_after_refresh(self._load_chats)
@@ -514,17 +517,28 @@ class ChatsScreen(Screen[None]):
 
     # -- the local history -------------------------------------------------------------
 
-    def _paint_from_history(self) -> str | None:
-        """Show the chats as the last run left them, before the server answers; the chat to reopen."""
-        chats, reopen = self.history.restore(self.book)
+    def _paint_newest_from_history(self) -> bool:
+        """Show the top of the chat list as the last run left it, for the first frame; whether there was one."""
+        chats = self.history.restore_newest(self.book, FIRST_ROWS)
+        if chats:
+            self._show_last_known(chats)
+        return bool(chats)
+
+    def _paint_from_history(self, *, reopen: bool = False) -> None:
+        """Show the chats as the last run left them, before the server answers (`reopen`: and open the chat open last)."""
+        chats, last_open = self.history.restore(self.book)
         if not chats:
-            return None
+            return
+        self._show_last_known(chats)
+        if reopen and last_open is not None:
+            self.open_chat(last_open)  # after the list's first frame: a pane costs more than the list it follows
+
+    def _show_last_known(self, chats: list[Chat]) -> None:
         self._rows.refresh_many(self.book.chats)
         status = self.query_one(StatusBar)
         status.account = account_label(chats)
         self.last_known = status.last_known = True
         self.query_one("#no-chat", Static).update("Pick a chat on the left (Enter), or press Ctrl+N for a new one.")
-        return reopen
 
     # -- bookkeeping ---------------------------------------------------------------------
 
