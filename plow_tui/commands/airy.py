@@ -207,7 +207,7 @@ async def send(args: argparse.Namespace) -> int:
 async def tail(args: argparse.Namespace) -> int:
     from contextlib import aclosing
 
-    from plow_tui.client.airy.events import AiryConversationRestarted, AiryMessagesArrived, AiryStreamFailed
+    from plow_tui.client.airy.events import AiryConversationRestarted, AiryMessagesArrived
     from plow_tui.client.airy.stream import AiryStream
     from plow_tui.client.events import ConnectionChanged
 
@@ -227,8 +227,6 @@ async def tail(args: argparse.Namespace) -> int:
                             _emit(args, message, conversation.conversation_id)
                 elif isinstance(event, AiryConversationRestarted):
                     print(f"plow-tui: {safe_line(event.notice)}", file=sys.stderr, flush=True)
-                elif isinstance(event, AiryStreamFailed):
-                    raise event.error
                 elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
                     wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in else ""
                     print(f"[{event.state}: {error_text(event.reason)}{wait}]", file=sys.stderr, flush=True)
