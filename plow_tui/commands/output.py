@@ -86,3 +86,17 @@ def table(
     for row in rows:
         stream.write(line(row, lambda i, cell: paint(cell, (styles[i] if styles and i < len(styles) else {}).get(cell, ""), on)) + "\n")
     stream.flush()
+
+
+def connection_note(state: str, reason: str | None, retry_in: float | None) -> str | None:
+    """How a `tail` (Plow's or Airy's alike) says on stderr that its live connection is in trouble; None: all is well.
+
+    Both streams end the same way (a last `offline` with no retry, then an error the runner prints),
+    so one line serves both: the retry's wait when one is planned, nothing more when none is.
+    """
+    if state not in ("reconnecting", "offline"):
+        return None
+    from plow_tui.terminal_text import error_text
+
+    wait = f"; retrying in {retry_in:.0f} s" if retry_in is not None else ""
+    return f"[{state}: {error_text(reason)}{wait}]"
