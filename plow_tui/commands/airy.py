@@ -16,7 +16,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from plow_tui.commands import ExitCode, options
-from plow_tui.commands.output import connection_note
+from plow_tui.commands.output import connection_note, local_time
 from plow_tui.commands.running import Command, Explanation, UsageError, fail, non_negative_int, run_command
 from plow_tui.terminal_text import error_text, safe_json, safe_line
 
@@ -170,7 +170,7 @@ def message_json(message: AiryMessage, conversation_id: str | None) -> dict[str,
 
 
 def message_line(message: AiryMessage) -> str:
-    when = message.sent_at.astimezone().strftime("%Y-%m-%d %H:%M") if message.sent_at else "????-??-?? ??:??"
+    when = local_time(message.sent_at)
     who = "you" if message.from_contact else (message.sender_name or "agent")
     state = (
         f"  [{safe_line(message.delivery_state)}]"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import IO
 
 BOLD = "\x1b[1m"
@@ -86,6 +87,11 @@ def table(
     for row in rows:
         stream.write(line(row, lambda i, cell: paint(cell, (styles[i] if styles and i < len(styles) else {}).get(cell, ""), on)) + "\n")
     stream.flush()
+
+
+def local_time(moment: datetime | None) -> str:
+    """A time as every command's lines show it: the machine's zone, to the minute; unknown as `????-??-?? ??:??`."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else "????-??-?? ??:??"
 
 
 def connection_note(state: str, reason: str | None, retry_in: float | None) -> str | None:

@@ -1,8 +1,12 @@
-"""What both `tail`s say on stderr about their live connection: one rule (`output.connection_note`)."""
+"""Rules every command's lines share (`commands/output.py`): a connection's trouble, a message's time."""
 
 from __future__ import annotations
 
-from plow_tui.commands.output import connection_note
+from datetime import datetime, timezone
+
+import pytest
+
+from plow_tui.commands.output import connection_note, local_time
 
 
 def test_trouble_is_said_with_the_wait_and_the_end_without_one() -> None:
@@ -19,3 +23,16 @@ def test_trouble_is_said_with_the_wait_and_the_end_without_one() -> None:
 def test_a_servers_reason_cannot_act_on_the_terminal() -> None:
     note = connection_note("offline", "gone\x1b[2J", None)
     assert note is not None and "\x1b" not in note
+
+
+def test_times_are_the_machines_to_the_minute_and_unknown_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert local_time(datetime(2026, 11, 26, 15, 44, 59, tzinfo=timezone.utc)) == "2026-11-26 10:44"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert local_time(None) == "????-??-?? ??:??"
