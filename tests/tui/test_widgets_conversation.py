@@ -562,3 +562,28 @@ async def test_a_double_click_selects_the_message() -> None:
         await pilot.click(Conversation, offset=(20, row), times=2)
         selected = pilot.app.screen.get_selected_text()
         assert selected is not None and selected.endswith("message 1") and "message 2" not in selected
+
+
+async def test_while_the_reader_types_new_messages_are_painted_at_most_every_interval(monkeypatch) -> None:
+    # In a burst, a conversation following its newest message is redrawn whole
+    # each frame, and keys typed meanwhile waited behind those frames (issue #19).
+    import plow_tui.tui.widgets.conversation as module
+
+    monkeypatch.setattr(module, "TYPING_REPAINT_INTERVAL", 600.0)  # "later" = never, within the test
+    async with Host(many(5)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        await pilot.pause()
+        conversation.typing()
+        conversation.add_entries([entry(5, body="firstone")])
+        await pilot.pause()
+        assert "firstone" in pilot.app.export_screenshot()  # the first at once
+        conversation.add_entries([entry(6, body="heldback")])
+        await pilot.pause()
+        assert conversation.entries[-1].body == "heldback"
+        assert "heldback" not in pilot.app.export_screenshot()  # then at most every interval
+        conversation.done_typing()  # a text sent: at once again, and what was held now
+        await pilot.pause()
+        assert "heldback" in pilot.app.export_screenshot()
+        conversation.add_entries([entry(7, body="afterwards")])
+        await pilot.pause()
+        assert "afterwards" in pilot.app.export_screenshot()

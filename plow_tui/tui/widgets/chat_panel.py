@@ -203,9 +203,17 @@ class ChatPanel(Vertical):
 
     # -- the editor and the sending ------------------------------------------------------
 
+    @on(Compose.Changed)
+    def _typed(self, message: Compose.Changed) -> None:
+        # Not stopped: the owner keeps drafts from the same message. An editor
+        # emptied (a text sent, a draft cleared) is no typing.
+        if message.text_area is self.compose_box and self.compose_box.text:
+            self.conversation.typing()  # the typed text first, messages arriving meanwhile a moment later
+
     @on(Compose.Submitted)
     def _submitted(self, message: Compose.Submitted) -> None:
         message.stop()
+        self.conversation.done_typing()
         parts = self.sending.submit(message.text)
         self.compose_box.draft = ""
         self.conversation.scroll_to_newest()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
+from time import monotonic
 from typing import ClassVar, overload
 
 from rich.segment import Segment
@@ -22,6 +23,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.selection import Selection
 from textual.strip import Strip
+from textual.timer import Timer
 
 from plow_tui.terminal_text import safe_line
 from plow_tui.tui.widgets.conversation_layout import DAY_CACHE, MIN_BLOCKS, Block, EntryLayout, LineIndex, blocks_kept
@@ -38,6 +40,10 @@ from plow_tui.tui.widgets.view_models import Entry, server_order
 
 # How many lines from the top count as "near the top" for loading older pages.
 NEAR_TOP_LINES = 3
+# While the reader types (see `Conversation.typing`), the conversation repaints
+# at most this often, for this long after the last key.
+TYPING_REPAINT_INTERVAL = 0.1
+TYPING_HOLD = 0.5
 # A selection offset past the end of any line.
 _LINE_END = 1 << 30
 
@@ -193,7 +199,49 @@ class Conversation(EntryLayout, can_focus=True):
         self._unread_from: str | None = None  # the entry the "new messages" line is drawn above
         self.set_entries(entries)
 
+    # Repaints held back while the reader types (see `typing`).
+    _typing_until = 0.0
+    _painted_at = 0.0
+    _held: Timer | None = None
+
     # ----------------------------------------------------------------- public API
+
+    def typing(self) -> None:
+        """The reader typed in the editor beside this conversation: repaint it at most every tenth of a second for a moment.
+
+        A conversation that follows its newest message scrolls with each one,
+        so in a burst every frame redrew all of it, and a key typed meanwhile
+        waited behind those frames (issue #19: five times its idle latency).
+        While typing, new messages show up to a tenth of a second later and the
+        typed text at once. `done_typing` (a text sent) ends it.
+        """
+        self._typing_until = monotonic() + TYPING_HOLD
+
+    def done_typing(self) -> None:
+        """Repaint at once again (and now, if a repaint is being held)."""
+        self._typing_until = 0.0
+        if self._held is not None:
+            self._held.stop()
+            self._repaint_held()
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Conversation:
+        if repaint and not (layout or recompose) and self._typing_until:
+            now = monotonic()
+            if now < self._typing_until and self.is_mounted:
+                if self._held is not None:
+                    return self  # the held repaint repaints everything
+                wait = self._painted_at + TYPING_REPAINT_INTERVAL - now
+                if wait > 0:
+                    self._held = self.set_timer(wait, self._repaint_held)
+                    return self
+            self._painted_at = now
+        super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        return self
+
+    def _repaint_held(self) -> None:
+        self._held = None
+        self._painted_at = monotonic()
+        super().refresh()
 
     @property
     def entries(self) -> Sequence[Entry]:
