@@ -110,10 +110,15 @@ ALTER TABLE outbox ADD COLUMN after_uid TEXT;
 UPDATE outbox SET local_uid = 'local-row' || id WHERE local_uid IS NULL;
 UPDATE outbox SET state = 'unknown' WHERE state NOT IN ('waiting', 'sending', 'unknown', 'failed');
 CREATE UNIQUE INDEX outbox_by_local_uid ON outbox (local_uid);
+CREATE TABLE gaps (                 -- a chat's messages missing just below `above_uid` (a catch-up cut short)
+    chat_uid TEXT NOT NULL,
+    above_uid TEXT NOT NULL,        -- the oldest message kept above the hole
+    PRIMARY KEY (chat_uid, above_uid)
+);
 """
 
 MIGRATIONS: tuple[str, ...] = (_V1, _V2)
-_TABLES = {"meta", "chats", "codes", "messages", "drafts", "outbox"}
+_TABLES = {"meta", "chats", "codes", "messages", "drafts", "outbox", "gaps"}
 
 _MESSAGE_COLUMNS = "m.uid, m.chat_uid, m.created_at, m.direction, m.status, m.body, m.sender_type, m.sender_uid, m.sender_name, m.sender_phone"
 
@@ -328,7 +333,10 @@ class HistoryStore:
 
     @staticmethod
     def _delete_chat(db: sqlite3.Connection, chat_uid: str) -> None:
-        for table, column in (("chats", "uid"), ("codes", "chat_uid"), ("messages", "chat_uid"), ("drafts", "chat_uid"), ("outbox", "chat_uid")):
+        for table, column in (
+            ("chats", "uid"), ("codes", "chat_uid"), ("messages", "chat_uid"),
+            ("drafts", "chat_uid"), ("outbox", "chat_uid"), ("gaps", "chat_uid"),
+        ):  # fmt: skip
             db.execute(f"DELETE FROM {table} WHERE {column} = ?", (chat_uid,))
 
     def chats(self) -> list[Chat]:
@@ -401,6 +409,56 @@ class HistoryStore:
                 (before, chat_uid, limit),
             )
         return [_message_from_row(row) for row in rows]
+
+    def page(self, chat_uid: str, *, limit: int = 50, before: str | None = None) -> tuple[list[ChatMessage], bool]:
+        """`messages()`, but stopping at a gap: (newest first, whether a gap is below the last one).
+
+        Below a gap the store's messages are not the next older ones (a catch-up
+        was cut short): the caller shows the hole and fills it from the server.
+        """
+        found = self.messages(chat_uid, limit=limit, before=before)
+        gaps = self.gaps(chat_uid)
+        if gaps:
+            for n, message in enumerate(found):
+                if message.uid in gaps:
+                    return found[: n + 1], True
+        return found, False
+
+    def gaps(self, chat_uid: str) -> set[str]:
+        """The messages of a chat with a hole just below them."""
+        return {uid for (uid,) in self._read("SELECT above_uid FROM gaps WHERE chat_uid = ?", (chat_uid,))}
+
+    def add_gap(self, chat_uid: str, above_uid: str) -> None:
+        """Messages are missing just below `above_uid`, down to the next older stored one."""
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO gaps VALUES (?, ?)", (chat_uid, above_uid))
+
+    def fill_gap(self, chat_uid: str, above_uid: str, older: Sequence[ChatMessage], closed: bool) -> None:
+        """Messages from the hole below `above_uid` (newest first) are in; `closed`: the hole is gone.
+
+        Otherwise the hole is now below the oldest of them. One transaction.
+        """
+        rows = [_message_row(m) for m in older if m.uid]
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO messages (uid, chat_uid, created_at, direction, status, body,"
+                " sender_type, sender_uid, sender_name, sender_phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (uid) DO NOTHING",
+                rows,
+            )
+            db.execute("DELETE FROM gaps WHERE chat_uid = ? AND above_uid = ?", (chat_uid, above_uid))
+            if not closed and rows:
+                db.execute("INSERT OR IGNORE INTO gaps VALUES (?, ?)", (chat_uid, rows[-1][0]))
+            elif not closed:
+                db.execute("INSERT OR IGNORE INTO gaps VALUES (?, ?)", (chat_uid, above_uid))
+
+    def known(self, uids: Iterable[str]) -> set[str]:
+        """Which of `uids` the store holds (where a gap being filled meets what is stored)."""
+        uids = list(uids)
+        if not uids:
+            return set()
+        marks = ",".join("?" * len(uids))
+        return {uid for (uid,) in self._read(f"SELECT uid FROM messages WHERE uid IN ({marks})", uids)}
 
     def messages_from(self, chat_uid: str, uid: str) -> list[ChatMessage]:
         """Message `uid` and every newer one of its chat, newest first (to open a chat at a search hit)."""

@@ -289,3 +289,23 @@ def test_one_word_spans_are_the_word_starts_the_general_rule_finds(text: str, wo
     from plow_tui.store.search import _ascii_starts, _ascii_word_starts
 
     assert _ascii_word_starts(text.lower(), word) == [m.span() for m in _ascii_starts((word,)).finditer(text)]
+
+
+def test_a_page_stops_at_a_gap_and_filling_it_moves_or_closes_it(store: HistoryStore) -> None:
+    store.add_messages([msg(n) for n in (1, 2, 3, 50, 51, 52)])  # 4..49 were skipped by a cut catch-up
+    store.add_gap("cht_1", "msg_000050")
+    newest, gap = store.page("cht_1", limit=10)
+    assert [m.uid for m in newest] == ["msg_000052", "msg_000051", "msg_000050"] and gap
+    assert store.page("cht_1", limit=2) == (store.messages("cht_1", limit=2), False)  # the gap is further down
+    # One page from the server: still not down to what is stored, the gap moves below it.
+    store.fill_gap("cht_1", "msg_000050", [msg(n) for n in range(49, 29, -1)], closed=False)
+    assert store.gaps("cht_1") == {"msg_000030"}
+    assert [m.uid for m in store.page("cht_1", limit=50, before="msg_000050")[0]][-1] == "msg_000030"
+    assert store.known(["msg_000030", "msg_000003", "msg_000020"]) == {"msg_000030", "msg_000003"}
+    store.fill_gap("cht_1", "msg_000030", [msg(n) for n in range(29, 3, -1)], closed=True)
+    assert store.gaps("cht_1") == set()
+    older, gap = store.page("cht_1", limit=100)
+    assert [m.uid for m in older] == [f"msg_{n:06d}" for n in range(52, 0, -1)] and not gap
+    store.add_gap("cht_1", "msg_000010")
+    store.remove_chat("cht_1")
+    assert store.gaps("cht_1") == set()
