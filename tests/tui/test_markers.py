@@ -9,7 +9,9 @@ from test_widgets_chat_list import chat, rows
 from test_widgets_conversation import NOW, SIZE, Host, entry, screen_lines
 
 from plow_tui.tui.widgets.chat_list import ChatList
-from plow_tui.tui.widgets.conversation import NEW_MESSAGES, Conversation, first_unread
+from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.conversation_render import NEW_MESSAGES
+from plow_tui.tui.widgets.view_models import first_unread
 
 
 

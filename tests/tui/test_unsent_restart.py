@@ -153,5 +153,5 @@ async def test_unsent_texts_of_a_chat_not_opened_are_announced_and_kept(sandbox_
             lambda: any("1 text from before the restart not sent yet, in Ada" in n.message for n in s.app._notifications),
             what="the toast",
         )
-        s.screen._save_drafts()  # a save while the chat was never opened keeps its texts
+        s.screen.drafts.save()  # a save while the chat was never opened keeps its texts
         assert [t["body"] for t in _saved_unsent(account.base, account.chat.uid)] == ["from last time"]

@@ -13,7 +13,8 @@ from support.widget_host import WidgetHost
 
 from textual.strip import Strip
 
-from plow_tui.tui.widgets.conversation import BLOCK_CACHE, Conversation
+from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.conversation_layout import BLOCK_CACHE
 from plow_tui.tui.widgets.view_models import Entry
 
 NOW = datetime(2020, 9, 16, 12, 0, tzinfo=timezone.utc)  # a Wednesday

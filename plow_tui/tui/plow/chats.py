@@ -9,10 +9,8 @@ statuses live.
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,9 +18,7 @@ from textual import getters, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Input, Static
 
 from plow_tui.tui.widgets.footer import KeyFooter
@@ -32,12 +28,16 @@ from plow_tui.client.errors import NetworkError, NotFound, NotSignedIn, PlowErro
 from plow_tui.client.models import Chat, Member, ChatMessage
 from plow_tui.terminal_text import error_text
 from plow_tui.tui.app import PlowApp
-from plow_tui.tui.plow.drafts import DraftFile, Unsent
+from plow_tui.tui.plow import chats_messages as msg
+from plow_tui.tui.plow.chat_admin import ChatAdmin, delete_question, waiting_members
+from plow_tui.tui.plow.chat_rows import ChatRows
+from plow_tui.tui.plow.draft_keeper import DraftKeeper
+from plow_tui.tui.plow.local_history import LocalHistory
+from plow_tui.tui.plow.search_jump import entries_from_hit, messages_from_hit, search_screen
 from plow_tui.tui.plow.views import (
     MAX_BODY,
     account_label,
     author_of,
-    chat_summary,
     delivery_failure,
     failure_reasons,
     later_state,
@@ -51,24 +51,19 @@ from plow_tui.tui.widgets.chat_panel import ChatPanel
 from plow_tui.tui.plow.chat_pane import ChatPane, pane_id
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.plow.outbox import Outbox
-from plow_tui.tui.widgets.conversation import Conversation, first_unread
-from plow_tui.tui.widgets.view_models import ChatSummary, Entry
+from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.view_models import Entry, first_unread
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
-    from plow_tui.store.history import HistoryStore
-    from plow_tui.store.writer import StoreWriter
     from plow_tui.tui.plow.phone import Draft
 
-log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 LOAD_CHATS = "load your chats"
 PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
-DRAFT_SAVE_DELAY = 0.5  # seconds of quiet before drafts are written
-ROW_INTERVAL = 0.25  # seconds: a chat's row follows its newest message at most this often
 LOAD_RETRY_MAX = 30.0  # seconds: the longest wait between tries to load the chats while the server is unreachable
 
 
@@ -96,58 +91,15 @@ class ChatsScreen(Screen[None]):
         Binding("shift+tab", "app.focus_previous", "Back one area", show=False),
     ]
 
-    # -- messages from workers -------------------------------------------------
+    # -- messages from workers and helpers (chats_messages.py; named here too) --------
 
-    @dataclass
-    class ChatsLoaded(Message):
-        chats: list[Chat]
-
-    @dataclass
-    class PreviewsLoaded(Message):
-        """The newest message of some chats (None: the chat has none); `done` with the last batch."""
-
-        newest: dict[str, ChatMessage | None]
-        done: bool = False
-
-    @dataclass
-    class PageLoaded(Message):
-        """A page of history, newest first; `older` when it goes above what is shown."""
-
-        chat_uid: str
-        messages: list[ChatMessage]
-        has_more: bool
-        older: bool
-
-    @dataclass
-    class ChatChanged(Message):
-        """A chat was created, recreated or had a code resent (codes only live here)."""
-
-        chat: Chat
-        codes: Iterable[Member] = ()
-        open_it: bool = False
-
-        def __post_init__(self) -> None:
-            super().__post_init__()
-            self.codes = tuple(self.codes)
-
-    @dataclass
-    class JumpLoaded(Message):
-        """A chat's messages from a search hit to the newest, to show it at `target`."""
-
-        chat_uid: str
-        messages: list[ChatMessage]
-        target: str
-        query: str
-
-    @dataclass
-    class ChatRemoved(Message):
-        chat_uid: str
-        why: str
-
-    @dataclass
-    class Failed(Message):
-        what: str
-        error: PlowError
+    ChatsLoaded = msg.ChatsLoaded
+    PreviewsLoaded = msg.PreviewsLoaded
+    PageLoaded = msg.PageLoaded
+    ChatChanged = msg.ChatChanged
+    JumpLoaded = msg.JumpLoaded
+    ChatRemoved = msg.ChatRemoved
+    Failed = msg.Failed
 
     def __init__(self, token: str, provisioned: Chat | None = None) -> None:
         super().__init__()
@@ -155,20 +107,16 @@ class ChatsScreen(Screen[None]):
         self._provisioned = provisioned
         # The chats and their rules (unread, previews, codes, early arrivals, drafts).
         self.book = ChatBook()
-        self._stale_rows: set[str] = set()  # rows to redraw (see `_refresh_row_soon`)
-        self._rows_timer: Timer | None = None
-        self._rows_shown_at = 0.0
+        self._rows = ChatRows(self.book, lambda: self.query_one(ChatList), self.set_timer)
         self._unread_at_open: dict[str, int] = {}  # unread count when a chat was opened, until its page is shown
         self._panes: dict[str, ChatPane] = {}  # one per chat opened
         self._api: PlowClient | None = None
         self.chats_loaded = False  # the first `GET /v1/chats` has answered
         self.stream_live = False  # the live stream is connected and caught up
-        self._draft_file: DraftFile | None = None
-        self._draft_timer: Timer | None = None
-        # The account's local history (None: none kept). Every write goes through
-        # its one background thread; `last_known` while the list shown came from it.
-        self._history: StoreWriter | None = None
-        self._no_history_why = "Nothing is stored yet: search works once your chats have loaded."
+        self.drafts = DraftKeeper(self.book, self._panes, self.set_timer)
+        # The account's local history; `last_known` while the list shown came from it.
+        self.history = LocalHistory(lambda: self.plow_app.histories, token, self.notify)
+        self._admin = ChatAdmin(lambda: self.api, self.post_message, self.notify)
         self.last_known = False
         self._load_failures = 0  # tries to load the chats that failed in a row (server unreachable)
 
@@ -213,8 +161,7 @@ class ChatsScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._draft_file = DraftFile(self.plow_app.config.api_url)
-        self.book.drafts, self.book.restored = self._draft_file.load()
+        self.drafts.load(self.plow_app.config.api_url)
         self.query_one("#filter", Input).display = False
         self.query_one(ChatList).focus()
         reopen = self._paint_from_history()
@@ -230,9 +177,8 @@ class ChatsScreen(Screen[None]):
         self.call_after_refresh(self._load_chats)
 
     async def on_unmount(self) -> None:
-        self._save_drafts()
-        if self._history is not None:
-            self._history.close()  # after what is queued has been written
+        self.drafts.save()
+        self.history.close()  # after what is queued has been written
         if self._api is not None:
             await self._api.aclose()
 
@@ -293,8 +239,8 @@ class ChatsScreen(Screen[None]):
         """
         older = starting_after is not None
         stored: list[ChatMessage] = []
-        if self._history is not None:
-            history = self._history
+        if self.history.writer is not None:
+            history = self.history.writer
             stored = await history.call(history.store.messages, chat_uid, limit=PAGE_SIZE, before=starting_after)
             if len(stored) == PAGE_SIZE:
                 self.post_message(self.PageLoaded(chat_uid, stored, True, older=older))
@@ -312,67 +258,36 @@ class ChatsScreen(Screen[None]):
                 self.post_message(self.ChatRemoved(chat_uid, "This chat no longer exists."))
             return
         fetched = [m for m in page.data if isinstance(m, ChatMessage)]
-        self._write("add_messages", fetched)
+        self.history.write("add_messages", fetched)
         self.post_message(self.PageLoaded(chat_uid, stored + fetched, page.has_more, older=older))
 
     @work(group="manage", exit_on_error=False)
     async def _resend_code(self, chat: Chat, member: Member) -> None:
-        try:
-            fresh = await self.api.resend_invitation(chat.uid, member.uid)
-            updated = await self.api.chat(chat.uid)
-        except PlowError as error:
-            self.post_message(self.Failed(f"resend {member.display_name or 'the'} code", error))
-            return
-        self.post_message(self.ChatChanged(updated, [fresh]))
+        await self._admin.resend_code(chat, member)
 
     @work(group="manage", exit_on_error=False)
     async def _delete(self, chat: Chat, recreate: bool) -> None:
-        try:
-            await self.api.delete_chat(chat.uid)
-        except NotFound:
-            pass  # already gone: the outcome the person asked for
-        except PlowError as error:
-            self.post_message(self.Failed("delete the chat", error))
-            return
-        self.post_message(self.ChatRemoved(chat.uid, "Chat deleted."))
-        if not recreate:
-            return
-        names = [m.display_name or "Member" for m in chat.members]
-        line_uid = chat.line_uid
-        if line_uid is None:
-            try:
-                lines = await self.api.lines()
-            except PlowError as error:
-                self.post_message(self.Failed("find a line to recreate the chat on", error))
-                return
-            line_uid = lines[0].uid if lines else None
-        if line_uid is None:
-            self.notify("No line to recreate the chat on.", severity="error")
-            return
-        try:
-            created = await self.api.create_chat(line_uid, names)
-        except PlowError as error:
-            self.post_message(self.Failed("recreate the chat", error))
-            return
-        self.post_message(self.ChatChanged(created, created.members, open_it=True))
+        await self._admin.delete(chat, recreate)
 
     # -- handlers: update widgets from what workers found ----------------------------
 
     @on(ChatsLoaded)
     def _chats_loaded(self, message: ChatsLoaded) -> None:
         if not self.chats_loaded:
-            self._tell_about_unsent(message.chats)
+            unsent = self.drafts.unsent_notice(message.chats)
+            if unsent is not None:
+                self.notify(unsent, timeout=10, markup=False)
         self.chats_loaded = True
         self._load_failures = 0
-        if self._history is None:
-            self._start_history(message.chats)
-        self._write("save_chats", list(message.chats), complete=True)
+        if self.history.writer is None:
+            self.history.start(message.chats, self.book)
+        self.history.write("save_chats", list(message.chats), complete=True)
         listed = self.book.chats_loaded(message.chats)
         for chat in message.chats:
             self.update_chat(chat, refresh_row=False, persist=False)
         for uid in listed.removed:
             self._remove_chat(uid)
-        self._refresh_rows(self.book.chats)  # one rebuild for the whole list
+        self._rows.refresh_many(self.book.chats)  # one rebuild for the whole list
         self.query_one(StatusBar).account = account_label(message.chats)
         if self.book.open_uid is None:
             placeholder = self.query_one("#no-chat", Static)
@@ -388,8 +303,8 @@ class ChatsScreen(Screen[None]):
 
     @on(PreviewsLoaded)
     def _previews_loaded(self, message: PreviewsLoaded) -> None:
-        self._write("add_messages", [m for m in message.newest.values() if m is not None])
-        self._refresh_rows(self.book.previews_loaded(message.newest))
+        self.history.write("add_messages", [m for m in message.newest.values() if m is not None])
+        self._rows.refresh_many(self.book.previews_loaded(message.newest))
         if message.done and not self._feed.covers(self.book.chats):
             self._follow()
 
@@ -412,7 +327,7 @@ class ChatsScreen(Screen[None]):
             pane.conversation.add_entries(entries)
             early = self.book.first_page_loaded(message.chat_uid, message.messages)
             if message.messages:
-                self._refresh_row_soon(message.chat_uid)
+                self._rows.refresh_soon(message.chat_uid)
             self._replay(pane, early)
             pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
             self._mark_unread(pane)
@@ -469,7 +384,7 @@ class ChatsScreen(Screen[None]):
 
     @on(Outbox.Sent)
     def _sent(self, message: Outbox.Sent) -> None:
-        self._write("add_messages", [message.message])
+        self.history.write("add_messages", [message.message])
         self._note_last(message.chat_uid, message.message)
 
     @on(Outbox.SignInRefused)
@@ -482,7 +397,7 @@ class ChatsScreen(Screen[None]):
             self.book.created(message.chat, message.codes)
         else:
             self.book.add_codes(message.chat.uid, message.codes)
-        self._write("save_codes", message.chat.uid, list(message.codes))
+        self.history.write("save_codes", message.chat.uid, list(message.codes))
         self.update_chat(message.chat)
         if message.open_it:
             self.open_chat(message.chat.uid)
@@ -534,7 +449,7 @@ class ChatsScreen(Screen[None]):
     # -- reacting to the stream -------------------------------------------------------
 
     def _messages_arrived(self, messages: Sequence[ChatMessage]) -> None:
-        self._write("add_messages", list(messages))  # the whole burst: one transaction, off this thread
+        self.history.write("add_messages", list(messages))  # the whole burst: one transaction, off this thread
         now = self.plow_app.now()
         for arrival in self.book.messages_arrived(messages):
             pane = self.pane(arrival.chat_uid)
@@ -542,7 +457,7 @@ class ChatsScreen(Screen[None]):
                 self._add_newer(pane, [message_entry(m, now) for m in arrival.show], failure_reasons(arrival.show))
             if arrival.newest_inbound is not None:  # the notifier decides: only while unfocused, with a cooldown (tui/notify.py)
                 self.plow_app.notifier.message(author_of(arrival.newest_inbound), arrival.newest_inbound.body)
-            self._refresh_row_soon(arrival.chat_uid)
+            self._rows.refresh_soon(arrival.chat_uid)
             if arrival.unknown:
                 self._load_chats()  # a chat we have not listed yet (created elsewhere)
 
@@ -567,7 +482,7 @@ class ChatsScreen(Screen[None]):
                 pane.outbox.delivery_failed(entry.uid, entry.body, (reasons or {}).get(entry.uid))
 
     def _status_changed(self, message: ChatMessage) -> None:
-        self._write("set_status", message.uid, message.status)
+        self.history.write("set_status", message.uid, message.status)
         pane = self.pane(message.chat_uid or "")
         if pane is None or not self.book.status_changed(message):
             return
@@ -597,70 +512,17 @@ class ChatsScreen(Screen[None]):
 
     # -- the local history -------------------------------------------------------------
 
-    def _write(self, method: str, *args: object, **kwargs: object) -> None:
-        """Queue `HistoryStore.method(*args)` on the store's thread (nothing without a store)."""
-        if self._history is not None:
-            self._history.submit(getattr(self._history.store, method), *args, **kwargs)
-
     def _paint_from_history(self) -> str | None:
-        """Show the chats as the last run left them, before the server answers; the chat to reopen.
-
-        Reading happens here, on the UI thread, because nothing is queued yet
-        and the first paint should already show them (a few ms for 1,000 chats).
-        """
-        histories = self.plow_app.histories
-        if histories is None:
-            return None
-        try:
-            store = histories.open_known(self._token)
-        except OSError as error:
-            self.notify(f"The local message history is unavailable: {error}", severity="warning", markup=False)
-            return None
-        if store is None:
-            return None  # the account is learnt from the first chat list
-        self._use_history(store)
-        chats = store.chats()
+        """Show the chats as the last run left them, before the server answers; the chat to reopen."""
+        chats, reopen = self.history.restore(self.book)
         if not chats:
             return None
-        for chat_uid, members in store.codes().items():
-            self.book.codes.setdefault(chat_uid, {}).update(members)
-        self.book.last.update(store.newest())
-        for chat in chats:
-            self.book.update(chat)
-        self._refresh_rows(self.book.chats)
+        self._rows.refresh_many(self.book.chats)
         status = self.query_one(StatusBar)
         status.account = account_label(chats)
         self.last_known = status.last_known = True
         self.query_one("#no-chat", Static).update("Pick a chat on the left (Enter), or press Ctrl+N for a new one.")
-        reopen = store.get_meta("open_chat")
-        return reopen if reopen in self.book.chats else None
-
-    def _start_history(self, chats: Iterable[Chat]) -> None:
-        """First chat list of an account not seen before: open its store and write what is known."""
-        histories = self.plow_app.histories
-        if histories is None:
-            return
-        try:
-            store = histories.open_for(self._token, chats)
-        except OSError as error:
-            # A full disk or an unwritable state directory: the chats still work from the server.
-            log.warning("no local history (%s)", type(error).__name__)
-            self._no_history_why = f"No local history this time (search and offline start are off): {error_text(error)}"
-            self.notify(self._no_history_why, severity="warning", timeout=12, markup=False)
-            return
-        if store is None:
-            return
-        self._use_history(store)
-        self._write("add_messages", list(self.book.last.values()))
-        for chat_uid, codes in self.book.codes.items():
-            self._write("save_codes", chat_uid, list(codes.values()))
-
-    def _use_history(self, store: HistoryStore) -> None:
-        from plow_tui.store.writer import StoreWriter
-
-        self._history = StoreWriter(store)
-        if store.notice:
-            self.notify(store.notice, severity="warning", timeout=12, markup=False)
+        return reopen
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -673,9 +535,9 @@ class ChatsScreen(Screen[None]):
         """Add `chat` to the list or update its row and pane (and the store, unless `persist=False`)."""
         self.book.update(chat)
         if persist:
-            self._write("save_chat", chat)
+            self.history.write("save_chat", chat)
         if refresh_row:
-            self._refresh_row(chat.uid)
+            self._rows.refresh(chat.uid)
         pane = self.pane(chat.uid)
         if pane is not None:
             pane.update_chat(chat)
@@ -683,8 +545,8 @@ class ChatsScreen(Screen[None]):
     def _remove_chat(self, chat_uid: str) -> None:
         was_open = self.book.open_uid == chat_uid
         if self.book.remove(chat_uid):
-            self._save_drafts()  # a deleted chat's draft and unsent texts have nowhere to go
-        self._write("remove_chat", chat_uid)
+            self.drafts.save()  # a deleted chat's draft and unsent texts have nowhere to go
+        self.history.write("remove_chat", chat_uid)
         self._feed.forget(chat_uid)
         self.query_one(ChatList).remove_chat(chat_uid)
         pane = self._panes.pop(chat_uid, None)
@@ -695,49 +557,7 @@ class ChatsScreen(Screen[None]):
 
     def _note_last(self, chat_uid: str, message: ChatMessage) -> None:
         self.book.note_last(chat_uid, message)
-        self._refresh_row_soon(chat_uid)
-
-    def _refresh_row_soon(self, chat_uid: str) -> None:
-        """Redraw a row whose preview changed, at most every ROW_INTERVAL s (the first at once).
-
-        Every message changes its chat's row; in a burst, redrawing the list
-        that often costs more than it shows.
-        """
-        self._stale_rows.add(chat_uid)
-        if self._rows_timer is None:
-            wait = self._rows_shown_at + ROW_INTERVAL - time.monotonic()
-            if wait > 0:
-                self._rows_timer = self.set_timer(wait, self._refresh_stale_rows)
-            else:
-                self._refresh_stale_rows()
-
-    def _refresh_stale_rows(self) -> None:
-        self._rows_timer = None
-        stale, self._stale_rows = self._stale_rows, set()
-        self._rows_shown_at = time.monotonic()
-        self._refresh_rows(stale)
-
-    def _summary(self, chat: Chat) -> ChatSummary:
-        return chat_summary(
-            chat,
-            last=self.book.last.get(chat.uid),
-            unread=self.book.unread.get(chat.uid, 0),
-            draft=chat.uid in self.book.drafts,
-        )
-
-    def _refresh_row(self, chat_uid: str) -> None:
-        chat = self.book.chats.get(chat_uid)
-        if chat is not None:
-            self.query_one(ChatList).upsert(self._summary(chat))
-
-    def _refresh_rows(self, chat_uids: Iterable[str]) -> None:
-        """Update many rows: past a few, one rebuild of the whole list is cheaper."""
-        uids = [uid for uid in chat_uids if uid in self.book.chats]
-        if len(uids) <= 3:
-            for uid in uids:
-                self._refresh_row(uid)
-            return
-        self.query_one(ChatList).set_chats(self._summary(chat) for chat in self.book.chats.values())
+        self._rows.refresh_soon(chat_uid)
 
     # -- opening a chat ------------------------------------------------------------------
 
@@ -775,8 +595,8 @@ class ChatsScreen(Screen[None]):
             if pane.loaded:
                 self._mark_unread(pane)
         if previous != chat_uid:
-            self._write("set_meta", "open_chat", chat_uid)  # reopened at the next start
-        self._refresh_row(chat_uid)
+            self.history.write("set_meta", "open_chat", chat_uid)  # reopened at the next start
+        self._rows.refresh(chat_uid)
         self.query_one(ChatList).select_uid(chat_uid)
 
     def _mark_unread(self, pane: ChatPane) -> None:
@@ -804,9 +624,8 @@ class ChatsScreen(Screen[None]):
         """The editor's text is now the outbox's: it moves from the draft to the unsent
         texts on disk in one write, before it goes out (the outbox calls this then). A
         process killed at any moment after leaves it in one place, never both, never neither."""
-        self.book.drafts.pop(chat_uid, None)
-        self._save_drafts()
-        self._refresh_row(chat_uid)  # its draft mark goes
+        self.drafts.left_editor(chat_uid)
+        self._rows.refresh(chat_uid)  # its draft mark goes
 
     # -- drafts -----------------------------------------------------------------------------
 
@@ -819,49 +638,14 @@ class ChatsScreen(Screen[None]):
         # Say it before Enter: a text over the limit goes as several (PROTOCOL §5).
         parts = len(split_body(text)) if len(text) > MAX_BODY else 1
         message.text_area.border_title = f"goes as {parts} texts" if parts > 1 else None
-        if text == self.book.drafts.get(pane.chat.uid, ""):
-            return
-        had_draft = pane.chat.uid in self.book.drafts
-        if text:
-            self.book.drafts[pane.chat.uid] = text
-        else:
-            self.book.drafts.pop(pane.chat.uid, None)
-        if had_draft != (pane.chat.uid in self.book.drafts):
-            self._refresh_row(pane.chat.uid)  # the row's draft mark comes or goes
-        self._save_drafts_soon()
+        if self.drafts.draft_changed(pane.chat.uid, text):
+            self._rows.refresh(pane.chat.uid)  # the row's draft mark comes or goes
 
     @on(Outbox.Changed)
     def _outbox_changed(self) -> None:
         # Soon is enough: a text's state after it went out is only a hint on
         # disk (a restart checks the history for any that was not refused).
-        self._save_drafts_soon()
-
-    def _save_drafts_soon(self) -> None:
-        # Debounced: typing writes the file at most about twice a second.
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        self._draft_timer = self.set_timer(DRAFT_SAVE_DELAY, self._save_drafts)
-
-    def _save_drafts(self) -> None:
-        """Write every chat's draft and unsent texts (see `plow_tui.tui.plow.drafts`)."""
-        self._draft_timer = None
-        if self._draft_file is not None:
-            unsent: dict[str, Sequence[Unsent]] = dict(self.book.restored)
-            unsent.update((uid, pane.outbox.unsent) for uid, pane in self._panes.items())
-            self._draft_file.save(self.book.drafts, unsent)
-
-    def _tell_about_unsent(self, chats: list[Chat]) -> None:
-        """After a restart, say where texts wait that did not go out (they show when their chat opens)."""
-        titles = [chat.title for chat in chats if self.book.restored.get(chat.uid)]
-        count = sum(len(self.book.restored.get(chat.uid, ())) for chat in chats)
-        if count:
-            where = ", ".join(titles[:3]) + (" and more" if len(titles) > 3 else "")
-            self.notify(
-                f"{count} text{'s' if count > 1 else ''} from before the restart not sent yet, in {where}. "
-                "Open the chat to see or send again.",
-                timeout=10,
-                markup=False,
-            )
+        self.drafts.save_soon()
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -929,32 +713,25 @@ class ChatsScreen(Screen[None]):
             pane.find_bar.open(pane.find_bar.query_one(Input).value if pane.find_bar.is_open else "")
 
     def action_search_all(self) -> None:
-        from plow_tui.tui.plow.search import SearchScreen
-
-        history = self._history
+        history = self.history.writer
         if history is None:
-            self.notify(self._no_history_why, severity="warning", markup=False)
+            self.notify(self.history.why_none, severity="warning", markup=False)
             return
-
-        async def search(query: str) -> list:  # noqa: ANN202 - list[SearchHit]
-            return await history.call(history.store.search, query, limit=200)
 
         def chosen(choice: tuple | None) -> None:  # noqa: ANN001
             if choice is not None:
                 hit, query = choice
                 self._jump(hit.chat_uid, hit.message_uid, query)
 
-        self.app.push_screen(
-            SearchScreen(search, mode=history.store.search_mode, local_time=self.plow_app.local_time), chosen
-        )
+        self.app.push_screen(search_screen(history, self.plow_app.local_time), chosen)
 
     @work(group="history", exit_on_error=False)
     async def _jump(self, chat_uid: str, message_uid: str, query: str) -> None:
-        history = self._history
+        history = self.history.writer
         if history is None or chat_uid not in self.book.chats:
             self.notify("That chat is no longer in your list.", timeout=4)
             return
-        messages = await history.call(history.store.messages_from, chat_uid, message_uid)
+        messages = await messages_from_hit(history, chat_uid, message_uid)
         self.post_message(self.JumpLoaded(chat_uid, messages, message_uid, query))
 
     @on(JumpLoaded)
@@ -964,17 +741,11 @@ class ChatsScreen(Screen[None]):
         pane = self.pane(message.chat_uid)
         if pane is None:
             return
-        now = self.plow_app.now()
-        shown = {entry.uid: entry for entry in pane.conversation.entries}
-        entries = [message_entry(m, now) for m in reversed(message.messages)]
-        # Newer entries already shown (sending, or just arrived) stay after them.
-        known = {entry.uid for entry in entries}
-        newest = entries[-1].at if entries else None
-        later = [e for e in shown.values() if e.uid not in known and (newest is None or e.at >= newest)]
+        entries = entries_from_hit(pane.conversation.entries, message.messages, self.plow_app.now())
         pane.loaded = True
         pane.has_older = True
         pane.loading_older = False
-        pane.conversation.set_entries(entries + later)
+        pane.conversation.set_entries(entries)
         self._replay(pane, self.book.first_page_loaded(message.chat_uid, message.messages))
         pane.find_bar.open(message.query)
         pane.conversation.select(message.target)
@@ -992,7 +763,7 @@ class ChatsScreen(Screen[None]):
         chat = self.book.chats.get(self.book.open_uid or "")
         if chat is None:
             return
-        waiting = [m for m in chat.members if not m.is_verified]
+        waiting = waiting_members(chat)
         if not waiting:
             self.notify("Everyone has verified.", timeout=3)
             return
@@ -1011,11 +782,7 @@ class ChatsScreen(Screen[None]):
         chat = self.book.chats.get(self.book.open_uid or "")
         if chat is None:
             return
-        question = (
-            f"Delete “{chat.title}” and create it again with the same members?"
-            if recreate
-            else f"Delete “{chat.title}”? Its members will no longer be reachable through it."
-        )
+        question = delete_question(chat, recreate)
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -1,13 +1,9 @@
 """The message pane: a Line API view of one conversation that stays fast at any length.
 
-Opening a conversation must not cost time proportional to its length, so
-entries are only wrapped when they are about to be shown. Every entry has a
-height in lines: a cheap estimate until it is first rendered, then the exact
-value. A Fenwick tree over those heights maps screen lines to entries in
-O(log n). When an estimate turns out wrong, the view is "settled": the first
-entry on screen that was already exact keeps its screen row, so what the
-reader is looking at never jumps; only the scrollbar is approximate until
-everything has been seen.
+`Conversation` is the widget: its public API (entries in, selection and
+search out), keys, the cursor, mouse selection and the lines it serves.
+How entries become lines and stay cheap at any length is `conversation_layout`
+(its base class, `EntryLayout`); how one entry is drawn is `conversation_render`.
 """
 
 from __future__ import annotations
@@ -15,175 +11,35 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
-from typing import ClassVar, NamedTuple, overload
+from typing import ClassVar, overload
 
-from rich.cells import cell_len
 from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Offset, Region, Size
+from textual.geometry import Offset, Region
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
-from plow_tui.terminal_text import safe_line, safe_text
-from plow_tui.tui.widgets.text import clipboard_text, day_label, display_time, first_url
-from plow_tui.tui.widgets.view_models import Entry
+from plow_tui.terminal_text import safe_line
+from plow_tui.tui.widgets.conversation_layout import BLOCK_CACHE, Block, EntryLayout, LineIndex
+from plow_tui.tui.widgets.conversation_render import (
+    EntryStyles,
+    body_width_at,
+    centered,
+    render_entry,
+    render_separator,
+    styled_span,
+)
+from plow_tui.tui.widgets.text import clipboard_text, display_time, first_url
+from plow_tui.tui.widgets.view_models import Entry, server_order
 
 # How many lines from the top count as "near the top" for loading older pages.
 NEAR_TOP_LINES = 3
-# How many rendered entries are kept. Not one per entry: with Textual's own
-# caches inside each strip a rendered message holds about 8 KB, so an open chat
-# receiving a text a second grew by 14 MiB in half an hour (issue #13's soak).
-# A tall terminal shows a couple of hundred entries at most; an entry scrolled
-# back to after falling out is wrapped again (tens of microseconds). Its exact
-# height stays in `_heights` either way.
-BLOCK_CACHE = 512
-
-GLYPHS = {"sending": "…", "waiting": "◷", "sent": "✓", "delivered": "✓✓", "failed": "✗", "unknown": "?"}
-_MAX_STATE_WIDTH = 12
-# The delivery mark has its own column before the body, one cell wide per
-# glyph in every terminal. After the body it would sit wherever the terminal
-# thinks the body ends, and terminals disagree with each other (and with
-# Rich) on the width of emoji sequences and flags: a `✓✓` pushed out of the
-# pane reads as `✓`. Before the body, nothing it follows is the network's.
-MARK_WIDTH = 2
-# The line above the first message that was unread when the chat was opened (`unread_from`).
-NEW_MESSAGES = "new messages"
 # A selection offset past the end of any line.
 _LINE_END = 1 << 30
-
-
-# Not `frozen=True`: a frozen dataclass sets every field through
-# `object.__setattr__`, which made building the entries of a 5,000-message
-# backlog more than twice as slow (issue #8). Entries are immutable all the
-# same (the block cache tells them apart by identity): change one with
-# `dataclasses.replace`. `unsafe_hash` keeps them hashable as before.
-def server_order(entry: Entry) -> datetime:
-    """The order messages are kept in: time. Ties keep the order they came in (a stable
-    sort), so two texts of ours sent in the same instant never swap (local ids are no order)."""
-    return entry.at
-
-
-def first_unread(entries: Sequence[Entry], count: int) -> str | None:
-    """The uid of the oldest of the newest `count` inbound entries: where the unread part starts.
-
-    Fewer inbound entries shown than `count` (older pages not loaded): the oldest shown one.
-    """
-    found: str | None = None
-    for entry in reversed(entries):
-        if count <= 0:
-            break
-        if not entry.outbound:
-            found = entry.uid
-            count -= 1
-    return found
-
-
-def state_label(state: str | None) -> str:
-    """The short mark shown after an outbound message for its delivery state."""
-    if state is None:
-        return ""
-    glyph = GLYPHS.get(state)
-    if glyph is not None:
-        return glyph
-    text = safe_line(state)
-    return text if cell_len(text) <= _MAX_STATE_WIDTH else text[: _MAX_STATE_WIDTH - 1] + "…"
-
-
-class _LineIndex:
-    """Prefix sums over entry heights (a Fenwick tree): line ↔ entry in O(log n)."""
-
-    def __init__(self) -> None:
-        self._tree = [0]
-        self.total = 0
-
-    def rebuild(self, heights: Sequence[int]) -> None:
-        size = len(heights)
-        tree = [0, *heights]
-        for i in range(1, size + 1):
-            parent = i + (i & -i)
-            if parent <= size:
-                tree[parent] += tree[i]
-        self._tree = tree
-        self.total = sum(heights)
-
-    def append(self, height: int) -> None:
-        tree = self._tree
-        position = len(tree)
-        # The new node covers (position - lowbit, position]: the new height plus
-        # the nodes that tile the rest of that range (one walk, not two sums).
-        value = height
-        child = position - 1
-        stop = position - (position & -position)
-        while child > stop:
-            value += tree[child]
-            child -= child & -child
-        tree.append(value)
-        self.total += height
-
-    def add(self, index: int, delta: int) -> None:
-        tree = self._tree
-        i = index + 1
-        while i < len(tree):
-            tree[i] += delta
-            i += i & -i
-        self.total += delta
-
-    def start(self, index: int) -> int:
-        """The first line of entry `index` (the sum of the heights before it)."""
-        tree = self._tree
-        total = 0
-        while index > 0:
-            total += tree[index]
-            index -= index & -index
-        return total
-
-    def find(self, line: int) -> tuple[int, int]:
-        """The entry holding `line`, and the line's offset inside it."""
-        tree = self._tree
-        size = len(tree) - 1
-        position = 0
-        remaining = line
-        step = 1 << size.bit_length() if size else 0
-        while step:
-            candidate = position + step
-            if candidate <= size and tree[candidate] <= remaining:
-                position = candidate
-                remaining -= tree[candidate]
-            step >>= 1
-        return position, remaining
-
-
-class _Styles(NamedTuple):
-    base: Style
-    time: Style
-    author: Style
-    author_you: Style
-    body: Style
-    body_you: Style
-    state: Style
-    state_failed: Style
-    separator: Style
-    unread: Style
-    cursor: Style
-    new: Style
-    empty: Style
-    match: Style
-
-
-class _Block(NamedTuple):
-    """An entry rendered at one width (cache value)."""
-
-    entry: Entry
-    width: int
-    separator: str | None
-    strips: list[Strip]
 
 
 class _EntriesView(Sequence[Entry]):
@@ -205,7 +61,7 @@ class _EntriesView(Sequence[Entry]):
         return self._entries[index]
 
 
-class Conversation(ScrollView, can_focus=True):
+class Conversation(EntryLayout, can_focus=True):
     """The messages of one chat (or Airy conversation), newest at the bottom.
 
     Follows new messages while the reader is at the bottom; otherwise counts
@@ -322,10 +178,10 @@ class Conversation(ScrollView, can_focus=True):
         self._seq: dict[str, int] = {}
         self._base = 0
         self._heights: list[int] = []
-        self._lines = _LineIndex()
+        self._lines = LineIndex()
         self._width = 0  # width the heights are for; 0 until the first layout
-        self._blocks: LRUCache[str, _Block] = LRUCache(BLOCK_CACHE)
-        self._styles: _Styles | None = None
+        self._blocks: LRUCache[str, Block] = LRUCache(BLOCK_CACHE)
+        self._styles: EntryStyles | None = None
         self._cursor: str | None = None
         self._pinned = True
         self._new_count = 0
@@ -412,7 +268,7 @@ class Conversation(ScrollView, can_focus=True):
         entries, seq, heights, lines = self._entries, self._seq, self._heights, self._lines
         # `_estimate` with the width worked out once, inlined: a backlog after
         # a reconnect is thousands of entries, and this loop was most of its cost.
-        body_width = self._body_width(self._width) if self._width else 0
+        body_width = body_width_at(self._width) if self._width else 0
         for entry in batch:
             position = seq.get(entry.uid)
             if position is not None:
@@ -611,67 +467,6 @@ class Conversation(ScrollView, can_focus=True):
 
     # --------------------------------------------------------------- bookkeeping
 
-    def _index(self, uid: str) -> int | None:
-        seq = self._seq.get(uid)
-        return None if seq is None else seq - self._base
-
-    def _body_width(self, width: int) -> int:
-        return max(4, width - self._prefix_width(width) - 1)
-
-    @staticmethod
-    def _author_width(width: int) -> int:
-        return 10 if width >= 50 else 6
-
-    def _prefix_width(self, width: int) -> int:
-        # "HH:MM  author      ✓✓ " — the hanging indent of continuation lines.
-        return 5 + 2 + self._author_width(width) + 2 + MARK_WIDTH + 1
-
-    def _estimate(self, entry: Entry) -> int:
-        # Cheap on purpose (no wrapping): only decides scrollbar proportions
-        # until the entry is actually shown.
-        return 1 + len(entry.body) // self._body_width(self._width)
-
-    def _reestimate(self) -> None:
-        """Reset every height to its estimate (new entries or a new width)."""
-        if not self._width:
-            self._heights = []
-            self._lines.rebuild(())
-            return
-        body_width = self._body_width(self._width)
-        # `_estimate`, inlined: this loop runs over every entry on open and resize.
-        self._heights = [1 + len(entry.body) // body_width for entry in self._entries]
-        self._lines.rebuild(self._heights)
-
-    def _viewport(self) -> tuple[int, int]:
-        # Asked for on every rendered line; it only changes on resize or restyle.
-        if self._view is None:
-            region = self.scrollable_content_region
-            self._view = (region.width, region.height)
-        return self._view
-
-    def _anchor(self) -> tuple[str, int] | None:
-        """What the top screen line shows: (entry uid, line inside its message)."""
-        if self._pinned or not self._entries or not self._width:
-            return None
-        index, offset = self._find(round(self.scroll_y))
-        block = self._cached_block(index)
-        separator = 1 if block is not None and block.separator is not None else 0
-        return self._entries[index].uid, offset - separator
-
-    def _restore(self, anchor: tuple[str, int]) -> None:
-        uid, offset = anchor
-        index = self._index(uid)
-        if index is None:
-            return
-        self._measure(index)
-        block = self._block(index)
-        separator = 1 if block.separator is not None else 0
-        # offset -1 is the separator line; if that separator has gone (an older
-        # page of the same day arrived), it becomes the previous entry's last line.
-        offset = max(-1, min(offset, len(block.strips) - separator - 1))
-        self._sync_virtual_size()
-        self._set_scroll(self._lines.start(index) + separator + offset)
-
     def _changed(self, anchor: tuple[str, int] | None) -> None:
         """After any change: keep the reader's place (or the bottom) and repaint once."""
         if self._cursor is not None and self._cursor not in self._seq:
@@ -687,37 +482,12 @@ class Conversation(ScrollView, can_focus=True):
             self._settle()
         self.refresh()
 
-    def _find(self, line: int) -> tuple[int, int]:
-        index, offset = self._lines.find(line)
-        if index >= len(self._entries):
-            index = len(self._entries) - 1
-            offset = self._heights[index] - 1
-        return index, offset
+    # ----------------------------------------------------------------- styles and blocks
 
-    def _sync_virtual_size(self) -> None:
-        size = Size(self._width, self._lines.total)
-        if size == self.virtual_size:
-            return
-        if self.styles.is_auto_height:
-            self.virtual_size = size  # the height on screen follows the lines: a layout it is
-            return
-        # Otherwise only the scrollbar follows the lines (its gutter is kept, so
-        # showing it changes no width). The reactive would lay out the whole
-        # screen and repaint every widget on it, once per batch in a burst of
-        # messages: set it as Textual's own `_size_updated` does, and update
-        # the scrollbars (showing or hiding one still lays out, as it must).
-        self.set_reactive(Conversation.virtual_size, size)
-        self._scroll_update(size)
-
-    def _set_scroll(self, y: int) -> None:
-        self.scroll_to(y=y, animate=False, force=True)
-
-    # ----------------------------------------------------------------- layout
-
-    def _style_set(self) -> _Styles:
+    def _style_set(self) -> EntryStyles:
         if self._styles is None:
             get = self.get_component_rich_style
-            self._styles = _Styles(
+            self._styles = EntryStyles(
                 base=self.rich_style,
                 time=get("conversation--time"),
                 author=get("conversation--author"),
@@ -742,158 +512,15 @@ class Conversation(ScrollView, can_focus=True):
         self._blocks.clear()
         self.refresh()
 
-    def _local_day(self, index: int) -> date:
-        entry = self._entries[index]
-        key = (entry.uid, entry.at)
-        day = self._days.get(key)
-        if day is None:
-            day = self._days[key] = display_time(self.app, entry.at).date()
-        return day
-
-    def _separator_for(self, index: int) -> str | None:
-        # One line at most, so everything that counts a block's separator as one line holds:
-        # the unread marker joins the day's label when both fall on the same entry.
-        day = self._local_day(index)
-        label = None if index > 0 and self._local_day(index - 1) == day else day_label(day, display_time(self.app, self._clock()).date())
-        if self._unread_from is not None and self._entries[index].uid == self._unread_from:
-            return f"{label} · {NEW_MESSAGES}" if label else NEW_MESSAGES
-        return label
-
-    def _cached_block(self, index: int) -> _Block | None:
-        entry = self._entries[index]
-        block = self._blocks.get(entry.uid)
-        if (
-            block is not None
-            and block.entry is entry
-            and block.width == self._width
-            and block.separator == self._separator_for(index)
-        ):
-            return block
-        return None
-
-    def _block(self, index: int) -> _Block:
-        block = self._cached_block(index)
-        if block is None:
-            entry = self._entries[index]
-            separator = self._separator_for(index)
-            strips = self._render_entry(entry, self._width)
-            if separator is not None:
-                strips.insert(0, self._render_separator(separator, self._width))
-            block = _Block(entry, self._width, separator, strips)
-            self._blocks[entry.uid] = block
-        return block
-
-    def _measure(self, index: int) -> bool:
-        """Make entry `index`'s height exact; True if it changed."""
-        height = len(self._block(index).strips)
-        delta = height - self._heights[index]
-        if delta:
-            self._heights[index] = height
-            self._lines.add(index, delta)
-        return bool(delta)
-
-    def _render_separator(self, label: str, width: int) -> Strip:
+    def _render_block(self, entry: Entry, separator: str | None) -> list[Strip]:
         styles = self._style_set()
-        text = f" {label} "
-        left = max(0, (width - cell_len(text)) // 2)
-        right = max(0, width - left - cell_len(text))
-        style = styles.unread if label.endswith(NEW_MESSAGES) else styles.separator
-        return Strip([Segment("─" * left + text + "─" * right, style)], width).adjust_cell_length(width, styles.base)
-
-    def _render_entry(self, entry: Entry, width: int) -> list[Strip]:
-        styles = self._style_set()
-        console = self.app.console
-        author_width = self._author_width(width)
-        state = entry.state if entry.outbound else None
-        mark = GLYPHS.get(state or "", "")
-        prefix_width = self._prefix_width(width)
-        body_width = self._body_width(width)
-
-        author = "you" if entry.outbound else safe_line(entry.author)
-        author_text = Text(author, no_wrap=True, overflow="ellipsis")
-        author_text.truncate(author_width, overflow="ellipsis", pad=True)
-        author_style = styles.author_you if entry.outbound else styles.author
-        body_style = styles.body_you if entry.outbound else styles.body
-        state_style = styles.state_failed if entry.state == "failed" else styles.state
-
-        text = safe_text(entry.body)
-        if state and not mark:
-            text += f" ({state_label(state)})"  # a state we have no glyph for, in words
-        body = Text(text, overflow="fold")
-        lines = body.wrap(console, body_width) or [Text("")]
-        strips = []
-        for number, line in enumerate(lines):
-            line.truncate(body_width, overflow="fold")
-            if number == 0:
-                segments = [
-                    Segment(f"{display_time(self.app, entry.at):%H:%M}", styles.time),
-                    Segment("  ", styles.base),
-                    Segment(author_text.plain, author_style),
-                    Segment("  ", styles.base),
-                    Segment(mark.ljust(MARK_WIDTH), state_style),
-                    Segment(" ", styles.base),
-                ]
-            else:
-                segments = [Segment(" " * prefix_width, styles.base)]
-            # Plain text, no spans: one segment in the body style is the whole line
-            # (split around the matches of an open search). Nothing follows it on purpose: see MARK_WIDTH.
-            if self._find_words:
-                segments.extend(_highlighted(line.plain, self._find_words, body_style, styles.match))
-            else:
-                segments.append(Segment(line.plain, body_style))
-            strips.append(Strip(segments).adjust_cell_length(width, styles.base))
+        time = f"{display_time(self.app, entry.at):%H:%M}"
+        strips = render_entry(entry, self._width, styles, self.app.console, time, self._find_words)
+        if separator is not None:
+            strips.insert(0, render_separator(separator, self._width, styles))
         return strips
 
-    def _settle(self) -> None:
-        """Make every entry on screen exact without moving what the reader sees."""
-        if self._settling or not self._entries:
-            return
-        width, height = self._viewport()
-        if width != self._width:
-            return  # the resize handler re-lays out first
-        if height <= 0:
-            return
-        self._settling = True
-        try:
-            if self._pinned:
-                lines = 0
-                index = len(self._entries) - 1
-                while index >= 0 and lines < height:
-                    self._measure(index)
-                    lines += self._heights[index]
-                    index -= 1
-                self._sync_virtual_size()
-                self._set_scroll(self.max_scroll_y)
-                return
-            for _ in range(8):
-                if not self._settle_once(height):
-                    break
-        finally:
-            self._settling = False
-
-    def _settle_once(self, height: int) -> bool:
-        top = round(self.scroll_y)
-        first, _ = self._find(top)
-        # The pivot is the first entry on screen whose height is already
-        # exact: it keeps its screen row while estimates around it change.
-        # (One rendered long ago may have left the block cache: exact all the
-        # same, it is then simply not chosen; any cached one keeps the view.)
-        pivot, row = first, self._lines.start(first) - top
-        index = first
-        while index < len(self._entries) and self._lines.start(index) < top + height:
-            if self._cached_block(index) is not None:
-                pivot, row = index, self._lines.start(index) - top
-                break
-            index += 1
-        changed = False
-        index = first
-        while index < len(self._entries) and self._lines.start(index) < top + height:
-            changed |= self._measure(index)
-            index += 1
-        if changed:
-            self._sync_virtual_size()
-            self._set_scroll(self._lines.start(pivot) - row)
-        return changed
+    # ----------------------------------------------------------------- layout events
 
     def on_resize(self, event: events.Resize) -> None:
         self._view = None
@@ -939,11 +566,11 @@ class Conversation(ScrollView, can_focus=True):
         styles = self._style_set()
         if not self._entries:
             if y == height // 2:
-                return self._centered(safe_line(self.empty_text), width, styles.empty)
+                return centered(safe_line(self.empty_text), width, styles.empty, styles)
             return Strip.blank(width, styles.base)
         if self._new_count and y == height - 1:
             noun = "message" if self._new_count == 1 else "messages"
-            return self._centered(f" ↓ {self._new_count} new {noun} ", width, styles.new)
+            return centered(f" ↓ {self._new_count} new {noun} ", width, styles.new, styles)
         line = round(self.scroll_y) + y
         if not self._width or line >= self._lines.total:
             return Strip.blank(width, styles.base)
@@ -960,15 +587,8 @@ class Conversation(ScrollView, can_focus=True):
         if selection is not None:
             span = selection.get_span(line)
             if span is not None:
-                strip = _styled_span(strip, *span, self.screen.get_component_rich_style("screen--selection"))
+                strip = styled_span(strip, *span, self.screen.get_component_rich_style("screen--selection"))
         return strip
-
-    def _centered(self, text: str, width: int, style: Style) -> Strip:
-        styles = self._style_set()
-        length = cell_len(text)
-        left = max(0, (width - length) // 2)
-        segments = [Segment(" " * left, styles.base), Segment(text, style)]
-        return Strip(segments).adjust_cell_length(width, styles.base)
 
     # ----------------------------------------------------------------- text selection
 
@@ -1145,39 +765,3 @@ class Conversation(ScrollView, can_focus=True):
             return
         self._set_cursor(self._entries[index].uid)
 
-
-def _styled_span(strip: Strip, start: int, end: int, style: Style) -> Strip:
-    """`strip` with characters `start`..`end` (-1: to the end) in `style` added; cells unchanged."""
-    segments: list[Segment] = []
-    at = 0
-    for text, seg_style, control in strip:
-        length = len(text)
-        lo = max(start - at, 0)
-        hi = length if end == -1 else min(end - at, length)
-        if control or lo >= hi:
-            segments.append(Segment(text, seg_style, control))
-        else:
-            if lo:
-                segments.append(Segment(text[:lo], seg_style))
-            segments.append(Segment(text[lo:hi], seg_style + style if seg_style else style))
-            if hi < length:
-                segments.append(Segment(text[hi:], seg_style))
-        at += length
-    return Strip(segments, strip.cell_length)
-
-
-def _highlighted(text: str, words: list[str], style: Style, match: Style) -> list[Segment]:
-    """`text` as segments, the words of a search in the `match` style."""
-    from plow_tui.store.search import match_spans
-
-    segments, at = [], 0
-    for start, end in match_spans(text, words):
-        if start < at:
-            continue
-        if start > at:
-            segments.append(Segment(text[at:start], style))
-        segments.append(Segment(text[start:end], match))
-        at = end
-    if at < len(text):
-        segments.append(Segment(text[at:], style))
-    return segments

@@ -6,15 +6,21 @@ Backend-neutral and Textual-free: `Entry` is one message in a `Conversation`,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 
+# Not `frozen=True`: a frozen dataclass sets every field through
+# `object.__setattr__`, which made building the entries of a 5,000-message
+# backlog more than twice as slow (issue #8). Entries are immutable all the
+# same (the block cache tells them apart by identity): change one with
+# `dataclasses.replace`. `unsafe_hash` keeps them hashable as before.
 @dataclass(slots=True, unsafe_hash=True)
 class Entry:
     """One message as the conversation shows it (backend-neutral view model).
 
-    `state` is the delivery state of an outbound message: one of `GLYPHS`, any
+    `state` is the delivery state of an outbound message: one of `conversation_render.GLYPHS`, any
     other string (shown as text), or None for inbound messages.
     """
 
@@ -28,6 +34,27 @@ class Entry:
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
             raise ValueError(f"Entry {self.uid!r}: `at` must be timezone-aware (UTC)")
+
+
+def server_order(entry: Entry) -> datetime:
+    """The order messages are kept in: time. Ties keep the order they came in (a stable
+    sort), so two texts of ours sent in the same instant never swap (local ids are no order)."""
+    return entry.at
+
+
+def first_unread(entries: Sequence[Entry], count: int) -> str | None:
+    """The uid of the oldest of the newest `count` inbound entries: where the unread part starts.
+
+    Fewer inbound entries shown than `count` (older pages not loaded): the oldest shown one.
+    """
+    found: str | None = None
+    for entry in reversed(entries):
+        if count <= 0:
+            break
+        if not entry.outbound:
+            found = entry.uid
+            count -= 1
+    return found
 
 
 @dataclass(frozen=True, slots=True)

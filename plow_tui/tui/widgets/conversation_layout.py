@@ -1,0 +1,310 @@
+"""How a conversation's entries are laid out in lines: the line index, the block cache, measuring and settling.
+
+Opening a conversation must not cost time proportional to its length, so
+entries are only wrapped when they are about to be shown. Every entry has a
+height in lines: a cheap estimate until it is first rendered, then the exact
+value. A Fenwick tree over those heights maps screen lines to entries in
+O(log n). When an estimate turns out wrong, the view is "settled": the first
+entry on screen that was already exact keeps its screen row, so what the
+reader is looking at never jumps; only the scrollbar is approximate until
+everything has been seen.
+
+`EntryLayout` is the `ScrollView` half of `Conversation`: it owns no state of
+its own (the widget sets it up) and draws nothing; it keeps heights, lines and
+the scroll position agreeing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import NamedTuple
+
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from plow_tui.tui.widgets.conversation_render import NEW_MESSAGES, body_width_at
+from plow_tui.tui.widgets.text import day_label, display_time
+from plow_tui.tui.widgets.view_models import Entry
+
+# How many rendered entries are kept. Not one per entry: with Textual's own
+# caches inside each strip a rendered message holds about 8 KB, so an open chat
+# receiving a text a second grew by 14 MiB in half an hour (issue #13's soak).
+# A tall terminal shows a couple of hundred entries at most; an entry scrolled
+# back to after falling out is wrapped again (tens of microseconds). Its exact
+# height stays in `_heights` either way.
+BLOCK_CACHE = 512
+
+
+class LineIndex:
+    """Prefix sums over entry heights (a Fenwick tree): line ↔ entry in O(log n)."""
+
+    def __init__(self) -> None:
+        self._tree = [0]
+        self.total = 0
+
+    def rebuild(self, heights: Sequence[int]) -> None:
+        size = len(heights)
+        tree = [0, *heights]
+        for i in range(1, size + 1):
+            parent = i + (i & -i)
+            if parent <= size:
+                tree[parent] += tree[i]
+        self._tree = tree
+        self.total = sum(heights)
+
+    def append(self, height: int) -> None:
+        tree = self._tree
+        position = len(tree)
+        # The new node covers (position - lowbit, position]: the new height plus
+        # the nodes that tile the rest of that range (one walk, not two sums).
+        value = height
+        child = position - 1
+        stop = position - (position & -position)
+        while child > stop:
+            value += tree[child]
+            child -= child & -child
+        tree.append(value)
+        self.total += height
+
+    def add(self, index: int, delta: int) -> None:
+        tree = self._tree
+        i = index + 1
+        while i < len(tree):
+            tree[i] += delta
+            i += i & -i
+        self.total += delta
+
+    def start(self, index: int) -> int:
+        """The first line of entry `index` (the sum of the heights before it)."""
+        tree = self._tree
+        total = 0
+        while index > 0:
+            total += tree[index]
+            index -= index & -index
+        return total
+
+    def find(self, line: int) -> tuple[int, int]:
+        """The entry holding `line`, and the line's offset inside it."""
+        tree = self._tree
+        size = len(tree) - 1
+        position = 0
+        remaining = line
+        step = 1 << size.bit_length() if size else 0
+        while step:
+            candidate = position + step
+            if candidate <= size and tree[candidate] <= remaining:
+                position = candidate
+                remaining -= tree[candidate]
+            step >>= 1
+        return position, remaining
+
+
+class Block(NamedTuple):
+    """An entry rendered at one width (cache value)."""
+
+    entry: Entry
+    width: int
+    separator: str | None
+    strips: list[Strip]
+
+
+class EntryLayout(ScrollView):
+    """Entries as lines in a scroll view: heights, the line index, blocks rendered per width, settling.
+
+    `Conversation` holds the state below and renders the blocks (`_render_block`).
+    """
+
+    _entries: list[Entry]
+    _seq: dict[str, int]  # uid -> sequence number; index = seq - _base
+    _base: int
+    _heights: list[int]
+    _lines: LineIndex
+    _width: int  # width the heights are for; 0 until the first layout
+    _blocks: LRUCache[str, Block]
+    _days: LRUCache[tuple[str, datetime], date]
+    _view: tuple[int, int] | None
+    _pinned: bool
+    _settling: bool
+    _unread_from: str | None
+    _clock: Callable[[], datetime]
+
+    def _render_block(self, entry: Entry, separator: str | None) -> list[Strip]:
+        """`entry`'s lines at `_width`, `separator`'s line first when there is one (the widget draws)."""
+        raise NotImplementedError
+
+    def _index(self, uid: str) -> int | None:
+        seq = self._seq.get(uid)
+        return None if seq is None else seq - self._base
+
+    def _estimate(self, entry: Entry) -> int:
+        # Cheap on purpose (no wrapping): only decides scrollbar proportions
+        # until the entry is actually shown.
+        return 1 + len(entry.body) // body_width_at(self._width)
+
+    def _reestimate(self) -> None:
+        """Reset every height to its estimate (new entries or a new width)."""
+        if not self._width:
+            self._heights = []
+            self._lines.rebuild(())
+            return
+        body_width = body_width_at(self._width)
+        # `_estimate`, inlined: this loop runs over every entry on open and resize.
+        self._heights = [1 + len(entry.body) // body_width for entry in self._entries]
+        self._lines.rebuild(self._heights)
+
+    def _viewport(self) -> tuple[int, int]:
+        # Asked for on every rendered line; it only changes on resize or restyle.
+        if self._view is None:
+            region = self.scrollable_content_region
+            self._view = (region.width, region.height)
+        return self._view
+
+    def _anchor(self) -> tuple[str, int] | None:
+        """What the top screen line shows: (entry uid, line inside its message)."""
+        if self._pinned or not self._entries or not self._width:
+            return None
+        index, offset = self._find(round(self.scroll_y))
+        block = self._cached_block(index)
+        separator = 1 if block is not None and block.separator is not None else 0
+        return self._entries[index].uid, offset - separator
+
+    def _restore(self, anchor: tuple[str, int]) -> None:
+        uid, offset = anchor
+        index = self._index(uid)
+        if index is None:
+            return
+        self._measure(index)
+        block = self._block(index)
+        separator = 1 if block.separator is not None else 0
+        # offset -1 is the separator line; if that separator has gone (an older
+        # page of the same day arrived), it becomes the previous entry's last line.
+        offset = max(-1, min(offset, len(block.strips) - separator - 1))
+        self._sync_virtual_size()
+        self._set_scroll(self._lines.start(index) + separator + offset)
+
+    def _find(self, line: int) -> tuple[int, int]:
+        index, offset = self._lines.find(line)
+        if index >= len(self._entries):
+            index = len(self._entries) - 1
+            offset = self._heights[index] - 1
+        return index, offset
+
+    def _sync_virtual_size(self) -> None:
+        size = Size(self._width, self._lines.total)
+        if size == self.virtual_size:
+            return
+        if self.styles.is_auto_height:
+            self.virtual_size = size  # the height on screen follows the lines: a layout it is
+            return
+        # Otherwise only the scrollbar follows the lines (its gutter is kept, so
+        # showing it changes no width). The reactive would lay out the whole
+        # screen and repaint every widget on it, once per batch in a burst of
+        # messages: set it as Textual's own `_size_updated` does, and update
+        # the scrollbars (showing or hiding one still lays out, as it must).
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+
+    def _set_scroll(self, y: int) -> None:
+        self.scroll_to(y=y, animate=False, force=True)
+
+    def _local_day(self, index: int) -> date:
+        entry = self._entries[index]
+        key = (entry.uid, entry.at)
+        day = self._days.get(key)
+        if day is None:
+            day = self._days[key] = display_time(self.app, entry.at).date()
+        return day
+
+    def _separator_for(self, index: int) -> str | None:
+        # One line at most, so everything that counts a block's separator as one line holds:
+        # the unread marker joins the day's label when both fall on the same entry.
+        day = self._local_day(index)
+        label = None if index > 0 and self._local_day(index - 1) == day else day_label(day, display_time(self.app, self._clock()).date())
+        if self._unread_from is not None and self._entries[index].uid == self._unread_from:
+            return f"{label} · {NEW_MESSAGES}" if label else NEW_MESSAGES
+        return label
+
+    def _cached_block(self, index: int) -> Block | None:
+        entry = self._entries[index]
+        block = self._blocks.get(entry.uid)
+        if (
+            block is not None
+            and block.entry is entry
+            and block.width == self._width
+            and block.separator == self._separator_for(index)
+        ):
+            return block
+        return None
+
+    def _block(self, index: int) -> Block:
+        block = self._cached_block(index)
+        if block is None:
+            entry = self._entries[index]
+            separator = self._separator_for(index)
+            strips = self._render_block(entry, separator)
+            block = Block(entry, self._width, separator, strips)
+            self._blocks[entry.uid] = block
+        return block
+
+    def _measure(self, index: int) -> bool:
+        """Make entry `index`'s height exact; True if it changed."""
+        height = len(self._block(index).strips)
+        delta = height - self._heights[index]
+        if delta:
+            self._heights[index] = height
+            self._lines.add(index, delta)
+        return bool(delta)
+
+    def _settle(self) -> None:
+        """Make every entry on screen exact without moving what the reader sees."""
+        if self._settling or not self._entries:
+            return
+        width, height = self._viewport()
+        if width != self._width:
+            return  # the resize handler re-lays out first
+        if height <= 0:
+            return
+        self._settling = True
+        try:
+            if self._pinned:
+                lines = 0
+                index = len(self._entries) - 1
+                while index >= 0 and lines < height:
+                    self._measure(index)
+                    lines += self._heights[index]
+                    index -= 1
+                self._sync_virtual_size()
+                self._set_scroll(self.max_scroll_y)
+                return
+            for _ in range(8):
+                if not self._settle_once(height):
+                    break
+        finally:
+            self._settling = False
+
+    def _settle_once(self, height: int) -> bool:
+        top = round(self.scroll_y)
+        first, _ = self._find(top)
+        # The pivot is the first entry on screen whose height is already
+        # exact: it keeps its screen row while estimates around it change.
+        # (One rendered long ago may have left the block cache: exact all the
+        # same, it is then simply not chosen; any cached one keeps the view.)
+        pivot, row = first, self._lines.start(first) - top
+        index = first
+        while index < len(self._entries) and self._lines.start(index) < top + height:
+            if self._cached_block(index) is not None:
+                pivot, row = index, self._lines.start(index) - top
+                break
+            index += 1
+        changed = False
+        index = first
+        while index < len(self._entries) and self._lines.start(index) < top + height:
+            changed |= self._measure(index)
+            index += 1
+        if changed:
+            self._sync_virtual_size()
+            self._set_scroll(self._lines.start(pivot) - row)
+        return changed
