@@ -580,17 +580,28 @@ class HistoryStore:
             db.execute("DELETE FROM drafts WHERE chat_uid = ?", (chat_uid,))
             self._insert_unsent(db, chat_uid, texts)
 
+    def save_kept(self, drafts: Mapping[str, str], unsent: Mapping[str, Sequence[Unsent]]) -> None:
+        """Every draft, and the unsent texts of the chats in `unsent` (others untouched): one transaction."""
+        with self._write() as db:
+            db.execute("DELETE FROM drafts")
+            db.executemany("INSERT INTO drafts VALUES (?, ?)", [(u, t) for u, t in drafts.items() if t.strip()])
+            for chat_uid, texts in unsent.items():
+                self._save_unsent(db, chat_uid, texts)
+
     def save_unsent(self, chat_uid: str, texts: Sequence[Unsent]) -> None:
         """Make the chat's unsent texts `texts` (states updated, the ones not in it gone); order is kept."""
-        keep = [t.uid for t in texts]
         with self._write() as db:
-            marks = ",".join("?" * len(keep))
-            db.execute(f"DELETE FROM outbox WHERE chat_uid = ? AND local_uid NOT IN ({marks})", (chat_uid, *keep))
-            db.executemany(
-                "UPDATE outbox SET state = ?, after_uid = ? WHERE local_uid = ?",
-                [(_state(t.state), t.after, t.uid) for t in texts],
-            )
-            self._insert_unsent(db, chat_uid, texts)  # any not there yet (a text sent without the editor)
+            self._save_unsent(db, chat_uid, texts)
+
+    def _save_unsent(self, db: sqlite3.Connection, chat_uid: str, texts: Sequence[Unsent]) -> None:
+        keep = [t.uid for t in texts]
+        marks = ",".join("?" * len(keep))
+        db.execute(f"DELETE FROM outbox WHERE chat_uid = ? AND local_uid NOT IN ({marks})", (chat_uid, *keep))
+        db.executemany(
+            "UPDATE outbox SET state = ?, after_uid = ? WHERE local_uid = ?",
+            [(_state(t.state), t.after, t.uid) for t in texts],
+        )
+        self._insert_unsent(db, chat_uid, texts)  # any not there yet (a text sent without the editor)
 
     def import_unsent(self, drafts: Mapping[str, str], unsent: Mapping[str, Sequence[Unsent]]) -> int:
         """Take drafts and unsent texts from elsewhere (drafts.json, a store of no account); how many texts were new.

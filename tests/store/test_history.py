@@ -154,6 +154,10 @@ def test_drafts_and_unsent_texts_keep_order_and_a_send_moves_the_draft_in_one_st
     assert [(t.uid, t.state) for t in store.unsent()["cht_1"]] == [("local-1", "failed"), ("local-3", "unknown")]
     store.save_unsent("cht_1", [])
     assert store.unsent() == {}
+    store.move_to_outbox("cht_9", [unsent("local-9", "in a chat not opened")])
+    store.save_kept({"cht_1": "again"}, {"cht_1": [unsent("local-4", "fourth")]})  # one transaction for all
+    assert store.drafts() == {"cht_1": "again"}
+    assert {uid: [t.uid for t in texts] for uid, texts in store.unsent().items()} == {"cht_9": ["local-9"], "cht_1": ["local-4"]}
 
 
 def test_importing_the_same_texts_twice_adds_nothing_and_keeps_newer_drafts(store: HistoryStore) -> None:
