@@ -27,7 +27,7 @@ from typing import TypeVar
 
 from plow_tui.client.models import Chat, Member, ChatMessage
 from plow_tui.client.stream import NO_MESSAGES
-from plow_tui.tui.plow.drafts import Unsent
+from plow_tui.store.unsent import Unsent
 
 
 @dataclass(frozen=True)

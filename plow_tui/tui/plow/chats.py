@@ -56,7 +56,10 @@ from plow_tui.tui.widgets.view_models import Entry, first_unread
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from plow_tui.client.http import PlowClient
+    from plow_tui.store.unsent import Unsent
     from plow_tui.tui.plow.phone import Draft
 
 
@@ -113,9 +116,10 @@ class ChatsScreen(Screen[None]):
         self._api: PlowClient | None = None
         self.chats_loaded = False  # the first `GET /v1/chats` has answered
         self.stream_live = False  # the live stream is connected and caught up
-        self.drafts = DraftKeeper(self.book, self._panes, self.set_timer)
+        self.drafts: DraftKeeper  # (below: it writes through `history`)
         # The account's local history; `last_known` while the list shown came from it.
         self.history = LocalHistory(lambda: self.plow_app.histories, token, self.notify)
+        self.drafts = DraftKeeper(self.book, self._panes, self.set_timer, self.history, lambda: self.plow_app.histories)
         self._admin = ChatAdmin(lambda: self.api, self.post_message, self.notify)
         self.last_known = False
         self._load_failures = 0  # tries to load the chats that failed in a row (server unreachable)
@@ -161,10 +165,13 @@ class ChatsScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.drafts.load(self.plow_app.config.api_url)
         self.query_one("#filter", Input).display = False
         self.query_one(ChatList).focus()
         reopen = self._paint_from_history()
+        if self._provisioned is not None and self.history.writer is None:
+            # A first sign-in: its chat names the account, so its store can open now, before anything is typed.
+            self._start_history([self._provisioned])
+        self.drafts.load()
         if self._provisioned is not None:
             # Just signed in with a new chat: the next thing to do is write in it.
             self.update_chat(self._provisioned)
@@ -177,7 +184,7 @@ class ChatsScreen(Screen[None]):
         self.call_after_refresh(self._load_chats)
 
     async def on_unmount(self) -> None:
-        self.drafts.save()
+        self.drafts.close()
         self.history.close()  # after what is queued has been written
         if self._api is not None:
             await self._api.aclose()
@@ -280,7 +287,7 @@ class ChatsScreen(Screen[None]):
         self.chats_loaded = True
         self._load_failures = 0
         if self.history.writer is None:
-            self.history.start(message.chats, self.book)
+            self._start_history(message.chats)
         self.history.write("save_chats", list(message.chats), complete=True)
         listed = self.book.chats_loaded(message.chats)
         for chat in message.chats:
@@ -512,6 +519,12 @@ class ChatsScreen(Screen[None]):
 
     # -- the local history -------------------------------------------------------------
 
+    def _start_history(self, chats: list[Chat]) -> None:
+        """Open the store of the account `chats` name; it takes in the drafts and texts kept before it was known."""
+        self.drafts.account_store_opening()
+        self.history.start(chats, self.book)
+        self.drafts.account_store_opened()
+
     def _paint_from_history(self) -> str | None:
         """Show the chats as the last run left them, before the server answers; the chat to reopen."""
         chats, reopen = self.history.restore(self.book)
@@ -581,7 +594,7 @@ class ChatsScreen(Screen[None]):
                 api=lambda: self.api,
                 clock=self.plow_app.now,
                 focus_editor=focus_editor,
-                keep=lambda: self._text_left_editor(chat_uid),
+                keep=lambda texts: self._text_left_editor(chat_uid, texts),
                 id=pane_id(chat_uid),
             )
             self._panes[chat_uid] = pane
@@ -620,12 +633,13 @@ class ChatsScreen(Screen[None]):
         if message.parts > 1:
             self.notify(f"Long text: sending it as {message.parts} messages.", timeout=5)
 
-    def _text_left_editor(self, chat_uid: str) -> None:
+    def _text_left_editor(self, chat_uid: str, texts: Sequence[Unsent]) -> Future[object] | None:
         """The editor's text is now the outbox's: it moves from the draft to the unsent
-        texts on disk in one write, before it goes out (the outbox calls this then). A
-        process killed at any moment after leaves it in one place, never both, never neither."""
-        self.drafts.left_editor(chat_uid)
+        texts in the store in one write, which the send waits for (the outbox calls this
+        then). A process killed at any moment leaves it in one place, never both, never neither."""
+        kept = self.drafts.left_editor(chat_uid, texts)
         self._rows.refresh(chat_uid)  # its draft mark goes
+        return kept
 
     # -- drafts -----------------------------------------------------------------------------
 
