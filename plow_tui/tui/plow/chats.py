@@ -257,7 +257,9 @@ class ChatsScreen(Screen[None]):
                 chat_uid, limit=PAGE_SIZE - len(stored), starting_after=stored[-1].uid if stored else starting_after
             )
         except PlowError as error:
-            if stored:  # offline: what is stored is what can be shown
+            if stored or (not older and self.history.writer is not None):
+                # Offline: what is stored is what can be shown, even nothing (the texts
+                # waiting to go out show below it, and the stream catches up once back).
                 self.post_message(self.PageLoaded(chat_uid, stored, True, older=older))
             else:
                 self.post_message(self.Failed("load messages", error))
@@ -337,6 +339,8 @@ class ChatsScreen(Screen[None]):
                 self._rows.refresh_soon(message.chat_uid)
             self._replay(pane, early)
             pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
+            if self.stream_live:
+                pane.outbox.resume_waiting()  # texts that waited for the server before the restart
             self._mark_unread(pane)
 
     def _replay(self, pane: ChatPane, early: Iterable[ChatMessage]) -> None:
@@ -360,6 +364,7 @@ class ChatsScreen(Screen[None]):
                 self.plow_app.notifier.offline()
             elif self.stream_live:
                 self.plow_app.notifier.online()
+                self._send_waiting()
             if self.stream_live and self.last_known:
                 self.last_known = status.last_known = False  # caught up: what is shown is current
             return
@@ -586,21 +591,7 @@ class ChatsScreen(Screen[None]):
         self._unread_at_open[chat_uid] = self.book.unread.get(chat_uid, 0)
         first, unsent = self.book.open(chat_uid)
         if first:
-            pane = ChatPane(
-                chat,
-                codes=self.book.codes.setdefault(chat_uid, {}),
-                draft=self.book.drafts.get(chat_uid),
-                unsent=unsent,
-                api=lambda: self.api,
-                clock=self.plow_app.now,
-                focus_editor=focus_editor,
-                keep=lambda texts: self._text_left_editor(chat_uid, texts),
-                id=pane_id(chat_uid),
-            )
-            self._panes[chat_uid] = pane
-            switcher.add_content(pane, set_current=True)
-            self._load_page(chat_uid, None)
-            self._feed.opened(chat_uid, self.book.anchors().get(chat_uid))
+            self._add_pane(chat, unsent, focus_editor=focus_editor, shown=True)
         elif pane is not None:
             switcher.current = pane.id
             if focus_editor:
@@ -611,6 +602,38 @@ class ChatsScreen(Screen[None]):
             self.history.write("set_meta", "open_chat", chat_uid)  # reopened at the next start
         self._rows.refresh(chat_uid)
         self.query_one(ChatList).select_uid(chat_uid)
+
+    def _add_pane(self, chat: Chat, unsent: Sequence[Unsent], *, focus_editor: bool, shown: bool) -> ChatPane:
+        """The first time a chat is opened: its pane, its first page, and its stream (per-chat mode)."""
+        chat_uid = chat.uid
+        pane = ChatPane(
+            chat,
+            codes=self.book.codes.setdefault(chat_uid, {}),
+            draft=self.book.drafts.get(chat_uid),
+            unsent=unsent,
+            api=lambda: self.api,
+            clock=self.plow_app.now,
+            focus_editor=focus_editor,
+            keep=lambda texts: self._text_left_editor(chat_uid, texts),
+            id=pane_id(chat_uid),
+        )
+        self._panes[chat_uid] = pane
+        self.query_one(ContentSwitcher).add_content(pane, set_current=shown)
+        self._load_page(chat_uid, None)
+        self._feed.opened(chat_uid, self.book.anchors().get(chat_uid))
+        return pane
+
+    def _send_waiting(self) -> None:
+        """The server is back: every chat's waiting texts go out, in order, with nothing pressed.
+
+        A chat not opened since the restart that holds some is opened out of
+        sight: its outbox sends them once its first page is in (`_page_loaded`).
+        """
+        for pane in self._panes.values():
+            pane.outbox.resume_waiting()
+        for chat_uid in self.book.waiting_elsewhere():
+            _, unsent = self.book.open(chat_uid, shown=False)
+            self._add_pane(self.book.chats[chat_uid], unsent, focus_editor=False, shown=False)
 
     def _mark_unread(self, pane: ChatPane) -> None:
         count = self._unread_at_open.pop(pane.chat.uid, 0)
