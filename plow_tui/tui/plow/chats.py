@@ -9,6 +9,7 @@ statuses live.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -35,11 +36,14 @@ from plow_tui.tui.plow.draft_keeper import DraftKeeper
 from plow_tui.tui.plow.local_history import LocalHistory
 from plow_tui.tui.plow.search_jump import entries_from_hit, messages_from_hit, search_screen
 from plow_tui.tui.plow.views import (
+    GAP_PREFIX,
     MAX_BODY,
     account_label,
     author_of,
     delivery_failure,
     failure_reasons,
+    gap_below,
+    gap_entry,
     later_state,
     message_entry,
     split_body,
@@ -99,6 +103,7 @@ class ChatsScreen(Screen[None]):
     ChatsLoaded = msg.ChatsLoaded
     PreviewsLoaded = msg.PreviewsLoaded
     PageLoaded = msg.PageLoaded
+    GapFilled = msg.GapFilled
     ChatChanged = msg.ChatChanged
     JumpLoaded = msg.JumpLoaded
     ChatRemoved = msg.ChatRemoved
@@ -116,6 +121,7 @@ class ChatsScreen(Screen[None]):
         self._api: PlowClient | None = None
         self.chats_loaded = False  # the first `GET /v1/chats` has answered
         self.stream_live = False  # the live stream is connected and caught up
+        self._gaps: dict[str, str] = {}  # chat uid -> the oldest message a cut catch-up kept, until it is shown
         self.drafts: DraftKeeper  # (below: it writes through `history`)
         # The account's local history; `last_known` while the list shown came from it.
         self.history = LocalHistory(lambda: self.plow_app.histories, token, self.notify)
@@ -161,7 +167,7 @@ class ChatsScreen(Screen[None]):
                     id="no-chat",
                     classes="muted",
                 )
-        yield ChatFeed(lambda: self.api, id="feed")
+        yield ChatFeed(lambda: self.api, stream_options=self.plow_app.stream_options, id="feed")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -248,9 +254,9 @@ class ChatsScreen(Screen[None]):
         stored: list[ChatMessage] = []
         if self.history.writer is not None:
             history = self.history.writer
-            stored = await history.call(history.store.messages, chat_uid, limit=PAGE_SIZE, before=starting_after)
-            if len(stored) == PAGE_SIZE:
-                self.post_message(self.PageLoaded(chat_uid, stored, True, older=older))
+            stored, gap = await history.call(history.store.page, chat_uid, limit=PAGE_SIZE, before=starting_after)
+            if len(stored) == PAGE_SIZE or gap:  # a gap is loaded when the reader scrolls up to it (`_fill_gap`)
+                self.post_message(self.PageLoaded(chat_uid, stored, True, older=older, gap=gap))
                 return
         try:
             page = await self.api.messages(
@@ -269,6 +275,31 @@ class ChatsScreen(Screen[None]):
         fetched = [m for m in page.data if isinstance(m, ChatMessage)]
         self.history.write("add_messages", fetched)
         self.post_message(self.PageLoaded(chat_uid, stored + fetched, page.has_more, older=older))
+
+    @work(group="history", exit_on_error=False)
+    async def _fill_gap(self, chat_uid: str, above: str) -> None:
+        """One page of the messages missing below `above` (a catch-up cut short), from the server into the store.
+
+        The API pages towards older messages from a cursor: the page just below
+        `above`, kept down to the first message the store already holds (the
+        gap is closed there, or at the chat's first message); otherwise the gap
+        is now below the oldest of them.
+        """
+        history = self.history.writer
+        if history is None:
+            return
+        try:
+            page = await self.api.messages(chat_uid, limit=PAGE_SIZE, starting_after=above)
+        except PlowError as error:
+            self.post_message(self.GapFilled(chat_uid, above, [], closed=False))
+            self.post_message(self.Failed("load older messages", error))
+            return
+        fetched = [m for m in page.data if isinstance(m, ChatMessage) and m.uid]
+        known = await history.call(history.store.known, [m.uid for m in fetched])
+        new = list(itertools.takewhile(lambda m: m.uid not in known, fetched))
+        closed = len(new) < len(fetched) or not page.has_more
+        await history.call(history.store.fill_gap, chat_uid, above, new, closed)
+        self.post_message(self.GapFilled(chat_uid, above, new, closed))
 
     @work(group="manage", exit_on_error=False)
     async def _resend_code(self, chat: Chat, member: Member) -> None:
@@ -330,18 +361,60 @@ class ChatsScreen(Screen[None]):
             pane.conversation.prepend_older(entries)
         elif pane.loaded:
             self._add_newer(pane, entries)  # a search hit opened the chat first: keep its order
+            return
         else:
             pane.has_older = message.has_more
             pane.loaded = True
             pane.conversation.add_entries(entries)
-            early = self.book.first_page_loaded(message.chat_uid, message.messages)
-            if message.messages:
-                self._rows.refresh_soon(message.chat_uid)
-            self._replay(pane, early)
-            pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
-            if self.stream_live:
-                pane.outbox.resume_waiting()  # texts that waited for the server before the restart
-            self._mark_unread(pane)
+        if message.gap and entries:
+            pane.conversation.prepend_older([gap_entry(entries[0])])  # filled when the reader scrolls up to it
+        if message.older:
+            return
+        early = self.book.first_page_loaded(message.chat_uid, message.messages)
+        if message.messages:
+            self._rows.refresh_soon(message.chat_uid)
+        self._replay(pane, early)
+        pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
+        if self.stream_live:
+            pane.outbox.resume_waiting()  # texts that waited for the server before the restart
+        self._mark_unread(pane)
+
+    @on(GapFilled)
+    def _gap_filled(self, message: GapFilled) -> None:
+        """Put what came from a gap in its place: the gap line goes, or moves above them."""
+        pane = self.pane(message.chat_uid)
+        if pane is None:
+            return
+        pane.loading_older = False
+        if not message.messages and not message.closed:
+            return  # could not load (offline): the line stays
+        conversation = pane.conversation
+        conversation.remove_entry(GAP_PREFIX + message.above)
+        now = self.plow_app.now()
+        entries = [message_entry(m, now) for m in reversed(message.messages)]
+        conversation.prepend_older(entries)
+        if not message.closed:
+            conversation.prepend_older([gap_entry(entries[0])])
+        pane.has_older = True  # closed: what is older is in the store (or there is none: the next page says so)
+
+    def _show_gap(self, pane: ChatPane, above: str) -> None:
+        """A cut catch-up left a hole just below `above` in what an open pane shows.
+
+        What is older than the hole goes from the pane (it is in the store, and
+        comes back when the reader has scrolled past the filled hole); the gap
+        line takes its place at the top, so scrolling up reaches it.
+        """
+        conversation = pane.conversation
+        entries = list(conversation.entries)
+        index = next((i for i, entry in enumerate(entries) if entry.uid == above), None)
+        if index is None:
+            return
+        # One by one, not `set_entries`: the reader keeps their place (a pane
+        # holds a few pages, so this stays cheap).
+        for entry in entries[:index]:
+            conversation.remove_entry(entry.uid)
+        conversation.prepend_older([gap_entry(entries[index])])
+        pane.has_older = True
 
     def _replay(self, pane: ChatPane, early: Iterable[ChatMessage]) -> None:
         """Apply what the stream said while the pane's first page loaded (see `ChatBook.early`)."""
@@ -387,8 +460,14 @@ class ChatsScreen(Screen[None]):
         elif isinstance(event, ev.ChatFailed):
             self._chat_failed(event)
         elif isinstance(event, ev.MessagesSkipped):
+            kept = self.history.writer is not None and event.chat_uid and event.oldest_kept
+            if kept:
+                self.history.write("add_gap", event.chat_uid, event.oldest_kept)
+                self._gaps[event.chat_uid] = event.oldest_kept  # shown once its messages are (`_messages_arrived`)
             self.notify(
-                "Some older messages were not loaded after reconnecting; showing the newest.",
+                "Some older messages were not loaded after reconnecting: scroll up in the chat to load them."
+                if kept
+                else "Some older messages were not loaded after reconnecting; showing the newest.",
                 title="Catching up",
                 severity="warning",
                 markup=False,
@@ -467,6 +546,10 @@ class ChatsScreen(Screen[None]):
             pane = self.pane(arrival.chat_uid)
             if pane is not None and arrival.show:
                 self._add_newer(pane, [message_entry(m, now) for m in arrival.show], failure_reasons(arrival.show))
+            gap = self._gaps.pop(arrival.chat_uid, None)
+            if gap is not None and pane is not None and pane.loaded:
+                # Once the batch is laid out: the conversation then knows the reader is not at the top.
+                self.call_after_refresh(self._show_gap, pane, gap)
             if arrival.newest_inbound is not None:  # the notifier decides: only while unfocused, with a cooldown (tui/notify.py)
                 self.plow_app.notifier.message(author_of(arrival.newest_inbound), arrival.newest_inbound.body)
             self._rows.refresh_soon(arrival.chat_uid)
@@ -649,7 +732,11 @@ class ChatsScreen(Screen[None]):
         if pane is None or not pane.has_older or pane.loading_older or not message.oldest_uid:
             return
         pane.loading_older = True
-        self._load_page(pane.chat.uid, message.oldest_uid)
+        above = gap_below(message.oldest_uid)
+        if above is not None:
+            self._fill_gap(pane.chat.uid, above)
+        else:
+            self._load_page(pane.chat.uid, message.oldest_uid)
 
     @on(ChatPanel.TextSent)
     def _text_sent(self, message: ChatPanel.TextSent) -> None:
