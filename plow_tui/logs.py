@@ -3,7 +3,7 @@
 Tokens, WebSocket tickets and activation secrets must never reach a log
 (CONVENTIONS §3). Two nets catch them: values the client registers with
 `register_secret()` as it learns them, and patterns that look like credentials
-whatever their value (`ticket=…`, `Bearer …`, `act_…`). The filter rewrites
+whatever their value (`ticket=…`, `Bearer …`, `act_…`, `plw_…`). The filter rewrites
 each record's message; the formatter also scrubs the final text, so tracebacks
 and third-party messages (httpx, websockets) are covered too.
 """
@@ -30,6 +30,9 @@ _PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[^\s\"',]+"),
     re.compile(r"(?i)(\"?(?:token|activation_secret)\"?\s*:\s*\")[^\"]+"),
     re.compile(r"()\bact_[A-Za-z0-9_\-]+"),
+    # The bearer token's own shape (`plw_` and 40 letters or digits in the
+    # sandbox): caught even where no "Bearer"/"token" word stands before it.
+    re.compile(r"()\bplw_[A-Za-z0-9]{16,}"),
 )
 
 _secrets: set[str] = set()

@@ -31,6 +31,16 @@ def test_patterns_are_redacted() -> None:
     assert "x=1" in out
 
 
+def test_token_shape_redacted_without_registration() -> None:
+    # A token pasted into an error or a third-party message before the client
+    # has registered it (the sandbox's and Plow's own `plw_…` shape).
+    token = "plw_" + "Ab3" * 13 + "z"
+    out = redact(f"refused: {token}, try again")
+    assert token not in out and token[4:] not in out
+    assert out == "refused: [redacted], try again"
+    assert redact("plw_short and plw_") == "plw_short and plw_"  # not a token: too short to be one
+
+
 def test_registered_secret_redacted_in_file(tmp_path: Path) -> None:
     path = configure_logging(tmp_path / "logs" / "plow-tui.log", level=logging.DEBUG)
     register_secret("canary-token-0123456789")

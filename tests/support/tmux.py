@@ -23,7 +23,11 @@ class Tmux:
     def __init__(self, command: str, env: dict[str, str] | None = None, width: int = 100, height: int = 30) -> None:
         require_tools("tmux", why="apt: tmux")
         self.socket = f"plow-tui-test-{uuid.uuid4().hex[:10]}"
-        self.env = os.environ.copy() if env is None else env
+        self.env = dict(os.environ if env is None else env)
+        # The terminal decides the app's size: an inherited COLUMNS/LINES (pytest-xdist
+        # workers export 80x24) would override the window's and the app would draw 80x24.
+        for name in ("COLUMNS", "LINES"):
+            self.env.pop(name, None)
         self.socket_path: Path | None = None
         try:
             self.tmux("new-session", "-d", "-s", "app", "-x", str(width), "-y", str(height), command)

@@ -9,6 +9,7 @@ generous overall timeout, so a busy machine makes them slower, not red.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable
 from typing import Any
@@ -36,10 +37,15 @@ def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT, s
 
 
 async def eventually(condition: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    """`wait_until` for async code without a pilot: polls while the event loop keeps running."""
+    """`wait_until` for async code without a pilot: polls while the event loop keeps running.
+
+    `condition` may be a coroutine function (a server's state read over HTTP): it is awaited each look.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
+        if inspect.isawaitable(value):
+            value = await value
         if value:
             return value
         if time.monotonic() > deadline:

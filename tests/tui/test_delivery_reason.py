@@ -7,6 +7,7 @@ from datetime import timezone
 
 from app_fakes import memory_store, sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import fault, history, main_screen, new_phone, open_chat, sign_up
+from support.waits import eventually
 
 from plow_tui.client.http import PlowClient
 from plow_tui.tui.app import AppConfig, PlowApp
@@ -54,11 +55,7 @@ async def _failed_on_server(base: str, token: str, chat_uid: str) -> None:
     async def failed() -> bool:
         return any(m.status == "failed" for m in await history(base, token, chat_uid))
 
-    for _ in range(200):
-        if await failed():
-            return
-        await asyncio.sleep(0.05)  # polling the server's own state, not a fixed wait
-    raise AssertionError("the server never marked the text failed")
+    await eventually(failed, "the server to mark the text failed")
 
 
 async def test_a_failure_first_seen_in_the_catch_up_shows_the_server_s_reason(sandbox_factory) -> None:

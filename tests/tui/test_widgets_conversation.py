@@ -14,7 +14,7 @@ from support.widget_host import WidgetHost
 from textual.strip import Strip
 
 from plow_tui.tui.widgets.conversation import Conversation
-from plow_tui.tui.widgets.conversation_layout import BLOCK_CACHE
+from plow_tui.tui.widgets.conversation_layout import blocks_kept
 from plow_tui.tui.widgets.view_models import Entry
 
 NOW = datetime(2020, 9, 16, 12, 0, tzinfo=timezone.utc)  # a Wednesday
@@ -386,15 +386,34 @@ async def test_a_live_chat_keeps_what_it_rendered_bounded() -> None:
                     await pilot.pause()
             await pilot.pause()
 
-        await arrive(0, BLOCK_CACHE)
+        kept = blocks_kept(conversation.scrollable_content_region.height)
+        assert conversation._blocks.maxsize == kept
+        await arrive(0, kept)
         warm = strips_alive()
-        await arrive(BLOCK_CACHE, 2 * BLOCK_CACHE)
-        assert len(conversation._blocks) <= BLOCK_CACHE
+        await arrive(kept, 4 * kept)
+        assert len(conversation._blocks) <= kept
         assert strips_alive() < warm * 1.1, (warm, strips_alive())
-        assert screen_lines(conversation)[-1].endswith(f"message {3 * BLOCK_CACHE - 1}")
+        assert screen_lines(conversation)[-1].endswith(f"message {5 * kept - 1}")
         conversation.focus()
         await pilot.press("g")  # what fell out is wrapped again when scrolled back to
         assert "message 0" in text_of(conversation)
+
+
+async def test_the_rendered_entries_kept_follow_the_window_height() -> None:
+    # Three screens' worth: a taller window keeps more, a shorter one drops the rest at once.
+    async with Host([entry(n) for n in range(600)]).run_test(size=(100, 80)) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        conversation.focus()
+        for _ in range(4):
+            await pilot.press("pageup")
+        await pilot.pause()
+        tall = blocks_kept(conversation.scrollable_content_region.height)
+        assert conversation._blocks.maxsize == tall and len(conversation._blocks) > blocks_kept(10)
+        await pilot.resize_terminal(100, 12)
+        await pilot.pause()
+        short = blocks_kept(conversation.scrollable_content_region.height)
+        assert short < tall
+        assert conversation._blocks.maxsize == short and len(conversation._blocks) <= short
 
 
 async def test_scrolling_into_estimated_entries_does_not_jump() -> None:

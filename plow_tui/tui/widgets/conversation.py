@@ -24,7 +24,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from plow_tui.terminal_text import safe_line
-from plow_tui.tui.widgets.conversation_layout import BLOCK_CACHE, Block, EntryLayout, LineIndex
+from plow_tui.tui.widgets.conversation_layout import DAY_CACHE, MIN_BLOCKS, Block, EntryLayout, LineIndex, blocks_kept
 from plow_tui.tui.widgets.conversation_render import (
     EntryStyles,
     body_width_at,
@@ -180,7 +180,7 @@ class Conversation(EntryLayout, can_focus=True):
         self._heights: list[int] = []
         self._lines = LineIndex()
         self._width = 0  # width the heights are for; 0 until the first layout
-        self._blocks: LRUCache[str, Block] = LRUCache(BLOCK_CACHE)
+        self._blocks: LRUCache[str, Block] = LRUCache(MIN_BLOCKS)  # sized to the viewport on resize
         self._styles: EntryStyles | None = None
         self._cursor: str | None = None
         self._pinned = True
@@ -188,7 +188,7 @@ class Conversation(EntryLayout, can_focus=True):
         self._near_top_posted = False
         self._settling = False
         self._view: tuple[int, int] | None = None
-        self._days: LRUCache[tuple[str, datetime], date] = LRUCache(2 * BLOCK_CACHE)  # local day of entries shown
+        self._days: LRUCache[tuple[str, datetime], date] = LRUCache(DAY_CACHE)  # local day of entries shown
         self._find_words: list[str] = []  # an open search: its words, highlighted in bodies
         self._unread_from: str | None = None  # the entry the "new messages" line is drawn above
         self.set_entries(entries)
@@ -524,7 +524,11 @@ class Conversation(EntryLayout, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._view = None
-        width, _ = self._viewport()
+        width, height = self._viewport()
+        kept = blocks_kept(height)
+        if kept < self._blocks.maxsize:
+            self._blocks.clear()  # an LRUCache only evicts one per insert: start the smaller one empty
+        self._blocks.maxsize = kept
         if width != self._width:
             anchor = self._anchor()
             self._width = width

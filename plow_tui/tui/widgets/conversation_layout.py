@@ -29,13 +29,22 @@ from plow_tui.tui.widgets.conversation_render import NEW_MESSAGES, body_width_at
 from plow_tui.tui.widgets.text import day_label, display_time
 from plow_tui.tui.widgets.view_models import Entry
 
-# How many rendered entries are kept. Not one per entry: with Textual's own
-# caches inside each strip a rendered message holds about 8 KB, so an open chat
-# receiving a text a second grew by 14 MiB in half an hour (issue #13's soak).
-# A tall terminal shows a couple of hundred entries at most; an entry scrolled
-# back to after falling out is wrapped again (tens of microseconds). Its exact
-# height stays in `_heights` either way.
-BLOCK_CACHE = 512
+# How many rendered entries are kept: what three screens of the conversation
+# show (an entry is at least one line), so paging back and forth never wraps
+# again, and never fewer than MIN_BLOCKS. Not one per entry, nor a fixed
+# large number: with Textual's own caches inside each strip a rendered message
+# holds about 8-17 KB, and an open chat receiving a text a second grew by
+# 14 MiB in half an hour with 4,096 kept and by 7 MiB in six minutes with 512
+# (issue #13's soak). An entry scrolled back to after falling out is wrapped
+# again (tens of microseconds); its exact height stays in `_heights` either way.
+MIN_BLOCKS = 64
+SCREENS_KEPT = 3
+DAY_CACHE = 1024  # local days of entries shown: a few bytes each
+
+
+def blocks_kept(rows: int) -> int:
+    """How many rendered entries a conversation `rows` lines tall keeps."""
+    return max(MIN_BLOCKS, SCREENS_KEPT * rows)
 
 
 class LineIndex:
