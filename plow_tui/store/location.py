@@ -129,9 +129,9 @@ class HistoryLocation:
         return self.path(account)
 
     def forget(self, account: str) -> list[Path]:
-        """Delete `account`'s store (and any copy set aside); the files removed."""
+        """Delete `account`'s store (and any copy set aside, and texts kept before an account was known); the files removed."""
         removed = []
-        for candidate in sorted(self.directory.glob(f"{account}{SUFFIX}*")):
+        for candidate in sorted([*self.directory.glob(f"{account}{SUFFIX}*"), *self.directory.glob(f"{UNASSIGNED}*")]):
             with contextlib.suppress(FileNotFoundError):
                 candidate.unlink()
                 removed.append(candidate)

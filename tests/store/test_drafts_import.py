@@ -95,3 +95,15 @@ def test_a_sandbox_keeps_its_unassigned_texts_in_memory(tmp_path: Path) -> None:
     assert store.path is None
     store.close()
     assert not (tmp_path / "history").exists()
+
+
+def test_forgetting_an_account_also_deletes_texts_kept_before_any_account_was_known(tmp_path: Path) -> None:
+    histories = Histories(URL, root=tmp_path / "history", legacy_drafts=tmp_path / "none.json")
+    store = histories.open_for("tok", [chat()])
+    store.close()
+    waiting = histories.open_unassigned()
+    waiting.save_drafts({"cht_a": "private words"})
+    waiting.close()
+    removed = histories.location.forget(histories.location.account_for("tok"))
+    assert histories.location.directory / UNASSIGNED in removed
+    assert not any(histories.location.directory.glob("*.sqlite3*"))
