@@ -25,6 +25,16 @@ Frames that arrive while the REST catch-up runs are not lost: the stream does
 not read the socket during the catch-up, so they wait in the WebSocket
 library's receive buffer and are read (and deduplicated) right after it.
 
+How it ends is the contract both live streams keep (ARCHITECTURE.md, "How a
+stream ends", and `AiryStream`): only when the consumer closes it, or by
+raising. A failure no retry can mend is a last `ConnectionChanged("offline")`
+with no `retry_in`, then a `PlowError` raised from `events()`: `NotSignedIn`
+(the token refused), `NotFound`/`Forbidden` (the chat gone or not the token's),
+or, for a bug in here, a plain `PlowError` naming it (logged with its traceback).
+No event carries a failure, so a consumer catches `PlowError` and nothing else,
+and a command lets it reach the runner, which turns it into one sentence and
+an exit code. Everything else is retried with backoff.
+
 The ticket is a credential and the socket URL carries it: neither is ever
 logged or put in an error or event. websockets' own handshake debug lines
 (which include the URL) are silenced by giving it a logger capped at INFO.
@@ -143,9 +153,10 @@ class ChatStream:
     tracked automatically.
 
     Iterate `events()` (preferably inside `contextlib.aclosing`). It ends only
-    by raising: `NotSignedIn` when the token is refused (close 4401, handshake
-    403 twice in a row, 401 on the ticket), `NotFound`/`Forbidden` when the
-    chat is gone or not the token's. Everything else is retried with backoff.
+    by raising, after a last `offline` with no `retry_in`: `NotSignedIn` when
+    the token is refused (close 4401, handshake 403 twice in a row, 401 on the
+    ticket), `NotFound`/`Forbidden` when the chat is gone or not the token's,
+    a plain `PlowError` for a bug. Everything else is retried with backoff.
     """
 
     def __init__(
@@ -254,11 +265,17 @@ class ChatStream:
             except NotSignedIn:
                 yield ConnectionChanged("offline", None, "not signed in")
                 raise
-            except (NotFound, Forbidden) as error:
-                yield ConnectionChanged("offline", None, error.message)
-                raise
             except _Dropped as dropped:
                 state, reason = dropped.state, dropped.reason
+            except PlowError as error:  # NotFound, Forbidden: the chat is gone or not the token's
+                yield ConnectionChanged("offline", None, error.message)
+                raise
+            except Exception as error:
+                # A bug must not end the stream another way: said and raised as the others are.
+                log.exception("the live stream stopped")
+                stopped = PlowError(f"The live connection stopped: {type(error).__name__}.")
+                yield ConnectionChanged("offline", None, stopped.message)
+                raise stopped from None
             delay = self._delay(attempt)
             attempt += 1
             yield ConnectionChanged(state, delay, reason)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from plow_tui.commands import ExitCode, options
+from plow_tui.commands.output import connection_note, local_time
 from plow_tui.commands.running import Command, Explanation, UsageError, fail, non_negative_int, run_command
 from plow_tui.terminal_text import error_text, safe_json, safe_line
 
@@ -169,7 +170,7 @@ def message_json(message: AiryMessage, conversation_id: str | None) -> dict[str,
 
 
 def message_line(message: AiryMessage) -> str:
-    when = message.sent_at.astimezone().strftime("%Y-%m-%d %H:%M") if message.sent_at else "????-??-?? ??:??"
+    when = local_time(message.sent_at)
     who = "you" if message.from_contact else (message.sender_name or "agent")
     state = (
         f"  [{safe_line(message.delivery_state)}]"
@@ -207,7 +208,7 @@ async def send(args: argparse.Namespace) -> int:
 async def tail(args: argparse.Namespace) -> int:
     from contextlib import aclosing
 
-    from plow_tui.client.airy.events import AiryConversationRestarted, AiryMessagesArrived, AiryStreamFailed
+    from plow_tui.client.airy.events import AiryConversationRestarted, AiryMessagesArrived
     from plow_tui.client.airy.stream import AiryStream
     from plow_tui.client.events import ConnectionChanged
 
@@ -227,9 +228,8 @@ async def tail(args: argparse.Namespace) -> int:
                             _emit(args, message, conversation.conversation_id)
                 elif isinstance(event, AiryConversationRestarted):
                     print(f"plow-tui: {safe_line(event.notice)}", file=sys.stderr, flush=True)
-                elif isinstance(event, AiryStreamFailed):
-                    raise event.error
-                elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
-                    wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in else ""
-                    print(f"[{event.state}: {error_text(event.reason)}{wait}]", file=sys.stderr, flush=True)
+                elif isinstance(event, ConnectionChanged) and chatty:
+                    note = connection_note(event.state, event.reason, event.retry_in)
+                    if note is not None:
+                        print(note, file=sys.stderr, flush=True)
     return ExitCode.OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from plow_tui.commands.output import GREEN, RED, YELLOW
+from plow_tui.commands.output import GREEN, RED, YELLOW, local_time
 from plow_tui.terminal_text import safe_json, safe_line
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def message_json(message: ChatMessage) -> dict[str, Any]:
 
 
 def message_line(message: ChatMessage) -> str:
-    when = message.created_at.astimezone().strftime("%Y-%m-%d %H:%M") if message.created_at else "????-??-?? ??:??"
+    when = local_time(message.created_at)
     if message.is_outbound:
         who = "you"
     else:

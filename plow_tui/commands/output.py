@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import IO
 
 BOLD = "\x1b[1m"
@@ -86,3 +87,22 @@ def table(
     for row in rows:
         stream.write(line(row, lambda i, cell: paint(cell, (styles[i] if styles and i < len(styles) else {}).get(cell, ""), on)) + "\n")
     stream.flush()
+
+
+def local_time(moment: datetime | None) -> str:
+    """A time as every command's lines show it: the machine's zone, to the minute; unknown as `????-??-?? ??:??`."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else "????-??-?? ??:??"
+
+
+def connection_note(state: str, reason: str | None, retry_in: float | None) -> str | None:
+    """How a `tail` (Plow's or Airy's alike) says on stderr that its live connection is in trouble; None: all is well.
+
+    Both streams end the same way (a last `offline` with no retry, then an error the runner prints),
+    so one line serves both: the retry's wait when one is planned, nothing more when none is.
+    """
+    if state not in ("reconnecting", "offline"):
+        return None
+    from plow_tui.terminal_text import error_text
+
+    wait = f"; retrying in {retry_in:.0f} s" if retry_in is not None else ""
+    return f"[{state}: {error_text(reason)}{wait}]"

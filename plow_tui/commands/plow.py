@@ -19,10 +19,10 @@ from plow_tui.commands.activate import activate
 from plow_tui.commands.doctor import doctor
 from plow_tui.commands.formats import STATUS_COLOURS, chat_json, line_json, message_json, message_line, print_json
 from plow_tui.commands.naming import CHAT_HELP, resolve_chat
-from plow_tui.commands.output import table
+from plow_tui.commands.output import connection_note, table
 from plow_tui.commands.running import Command, UsageError, non_negative_int
 from plow_tui.commands.signed_in import api_url, run, token_store, with_client
-from plow_tui.terminal_text import error_text, safe_json, safe_line
+from plow_tui.terminal_text import safe_json, safe_line
 
 if TYPE_CHECKING:
     from plow_tui.client.http import PlowClient
@@ -245,9 +245,10 @@ async def tail(args: argparse.Namespace) -> int:
                     print("[older messages were skipped; continuing from the newest]", file=sys.stderr, flush=True)
                 elif isinstance(event, (MessageStatusChanged, ParticipantVerified, ChatActivated, ChatFailed)):
                     emit_change(event)
-                elif isinstance(event, ConnectionChanged) and chatty and event.state in ("reconnecting", "offline"):
-                    wait = f"; retrying in {event.retry_in:.0f} s" if event.retry_in is not None else ""
-                    print(f"[{event.state}: {error_text(event.reason)}{wait}]", file=sys.stderr, flush=True)
+                elif isinstance(event, ConnectionChanged) and chatty:
+                    note = connection_note(event.state, event.reason, event.retry_in)
+                    if note is not None:
+                        print(note, file=sys.stderr, flush=True)
         return ExitCode.OK
 
     return await with_client(args, body)

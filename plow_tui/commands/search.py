@@ -118,9 +118,10 @@ def _chat_uid(store: HistoryStore, wanted: str | None) -> str | None:
 
 def hit_line(hit: SearchHit, *, marks: bool = False) -> str:
     """`2026-11-26 10:44  Chat  author: …snippet…`, every part sanitised, matches marked on a terminal."""
+    from plow_tui.commands.output import local_time
     from plow_tui.terminal_text import safe_line
 
-    when = hit.created_at.astimezone().strftime("%Y-%m-%d %H:%M") if hit.created_at else "????-??-?? ??:??"
+    when = local_time(hit.created_at)
     pieces, at = [], 0
     for start, end in hit.spans:
         pieces.append(safe_line(hit.snippet[at:start], line_break=" ↵ "))

@@ -17,7 +17,7 @@ import pytest
 from plow_tui.client.airy import stomp
 from plow_tui.client.airy.conversation import AiryConversation
 from plow_tui.client.airy.errors import AiryChannelNotFound, AiryProtocolError
-from plow_tui.client.airy.events import AiryMessagesArrived, AiryStreamFailed
+from plow_tui.client.airy.events import AiryMessagesArrived
 from plow_tui.client.airy.http import AiryClient
 from plow_tui.client.airy.models import AiryMessage, render_content
 from plow_tui.client.airy.stream import AiryStream
@@ -81,7 +81,6 @@ async def test_a_deeply_nested_push_is_skipped_and_the_stream_goes_on() -> None:
         arrived: list[str] = []
         async with asyncio.timeout(5):
             async for event in stream.events():
-                assert not isinstance(event, AiryStreamFailed), event
                 if isinstance(event, AiryMessagesArrived):
                     arrived.extend(m.id for m in event.messages)
                 if arrived:

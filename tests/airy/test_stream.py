@@ -13,12 +13,11 @@ import pytest
 
 from plow_tui.client.airy import stomp
 from plow_tui.client.airy.conversation import AiryConversation, resume_token_key
-from plow_tui.client.airy.errors import AiryChannelNotFound
+from plow_tui.client.airy.errors import AiryChannelNotFound, AiryError
 from plow_tui.client.airy.events import (
     AiryConversationRestarted,
     AiryEvent,
     AiryMessagesArrived,
-    AiryStreamFailed,
     is_final,
 )
 from plow_tui.client.airy.http import AiryClient
@@ -43,12 +42,17 @@ class Recorder:
     def __init__(self, stream: AiryStream) -> None:
         self.stream = stream
         self.events: list[AiryEvent] = []
+        self.error: AiryError | None = None  # what ended the stream for good
         self._changed = asyncio.Event()
         self._task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        async for event in self.stream.events():
-            self.events.append(event)
+        try:
+            async for event in self.stream.events():
+                self.events.append(event)
+                self._changed.set()
+        except AiryError as error:
+            self.error = error
             self._changed.set()
 
     async def wait(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -253,10 +257,10 @@ async def test_a_server_that_stops_beating_is_left_and_rejoined() -> None:
 async def test_disconnected_channel_is_a_clear_error(airy_server: AiryServer) -> None:
     async with _connected(airy_server) as (conversation, recorder):
         await asyncio.to_thread(airy_server.fault, disconnect_channel=airy_server.channel_id, drop_sockets=True)
-        await recorder.wait(lambda: any(is_final(e) for e in recorder.events))
-        (failed,) = [e for e in recorder.events if isinstance(e, AiryStreamFailed)]
-        assert isinstance(failed.error, AiryChannelNotFound)
-        assert "no longer connected" in str(failed.error)
+        await recorder.wait(lambda: recorder.error is not None)
+        assert isinstance(recorder.error, AiryChannelNotFound)  # raised, after a last `offline`
+        assert "no longer connected" in str(recorder.error)
+        assert is_final(recorder.events[-1])
         await recorder.close()
 
     async with AiryClient(airy_server.base_url) as client:
@@ -269,7 +273,7 @@ async def test_unreachable_instance_keeps_retrying_without_failing() -> None:
         conversation = AiryConversation(client, "5f1e7c2a-8b4d-4e6f-9a1c-3d2b0e4f6a70")
         recorder = Recorder(AiryStream(conversation, reconnect_delays=(0.05,)))
         await recorder.wait(lambda: recorder.states().count("offline") >= 2)
-        assert not any(isinstance(e, AiryStreamFailed) for e in recorder.events)
+        assert recorder.error is None
         await recorder.close()
 
 

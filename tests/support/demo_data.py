@@ -394,7 +394,7 @@ class FakeAiryConversation:
         self.channel_id = channel_id
         self.conversation_id: str | None = "conv-1"
         self.started = True
-        self.events: asyncio.Queue[AiryEvent] = asyncio.Queue()
+        self.events: asyncio.Queue[AiryEvent | Exception] = asyncio.Queue()  # an exception ends the stream, raised
         self.release = asyncio.Event()
         self.release.set()
         self.echo_first = False
@@ -414,7 +414,7 @@ class FakeAiryConversation:
 
 
 class FakeAiryStream:
-    """Says `live`, hands over `history` as one backfill, then whatever the test queues."""
+    """Says `live`, hands over `history` as one backfill, then whatever the test queues (an exception: raised, the end)."""
 
     def __init__(self, conversation: FakeAiryConversation, history: tuple[AiryMessage, ...] = AIRY_HISTORY) -> None:
         self.conversation = conversation
@@ -425,7 +425,10 @@ class FakeAiryStream:
         if self.history:
             yield AiryMessagesArrived(self.history, backfill=True)
         while True:
-            yield await self.conversation.events.get()
+            event = await self.conversation.events.get()
+            if isinstance(event, Exception):
+                raise event  # how a stream ends for good, after its last `offline`
+            yield event
 
     async def close(self) -> None:
         pass

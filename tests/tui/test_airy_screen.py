@@ -6,7 +6,7 @@ from support.waits import nothing_more
 from app_fakes import screen_text, squash, wait_for
 
 from plow_tui.client.airy.errors import AiryChannelNotFound, AiryNetworkError
-from plow_tui.client.airy.events import AiryConversationRestarted, AiryMessagesArrived, AiryMessageUpdated, AiryStreamFailed
+from plow_tui.client.airy.events import AiryConversationRestarted, AiryMessagesArrived, AiryMessageUpdated
 from plow_tui.client.events import ConnectionChanged
 from support.demo_data import AIRY_HISTORY as HISTORY
 from support.demo_data import airy_message, fake_airy_app
@@ -106,8 +106,8 @@ async def test_a_gone_channel_is_a_clear_error_and_the_draft_stays() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _open(pilot)
         await _type(pilot, "my draft")
-        app.fake.events.put_nowait(AiryStreamFailed(AiryChannelNotFound("The Airy channel is unknown or no longer connected.", status=404)))
         app.fake.events.put_nowait(ConnectionChanged("offline", reason="gone"))
+        app.fake.events.put_nowait(AiryChannelNotFound("The Airy channel is unknown or no longer connected.", status=404))
         await wait_for(pilot, lambda: screen.failed is not None, what="the failure")
         await pilot.pause()
         assert screen.compose_box.draft == "my draft"

@@ -2,14 +2,14 @@
 
 The socket's state is the Plow stream's own `ConnectionChanged` (same states:
 connecting, live, reconnecting, offline), so one status bar serves both
-backends. A stream that stopped for good says `offline` with no `retry_in`.
+backends. A stream that stopped for good says `offline` with no `retry_in`,
+then raises why (see `AiryStream`): no event carries a failure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from plow_tui.client.airy.errors import AiryError
 from plow_tui.client.airy.models import AiryMessage
 from plow_tui.client.events import ConnectionChanged
 
@@ -44,18 +44,9 @@ class AiryConversationRestarted:
     notice: str
 
 
-@dataclass(frozen=True, slots=True)
-class AiryStreamFailed:
-    """The stream cannot go on (channel gone, bad channel id); a final `offline` follows."""
-
-    error: AiryError
-
-
-AiryEvent = (
-    ConnectionChanged | AiryMessagesArrived | AiryMessageUpdated | AiryConversationRestarted | AiryStreamFailed
-)
+AiryEvent = ConnectionChanged | AiryMessagesArrived | AiryMessageUpdated | AiryConversationRestarted
 
 
 def is_final(event: AiryEvent) -> bool:
-    """True for the last event of a stream: `offline` with no retry planned."""
+    """True for the last event of a stream: `offline` with no retry planned (an error may follow, raised)."""
     return isinstance(event, ConnectionChanged) and event.state == "offline" and event.retry_in is None

@@ -5,8 +5,14 @@ refetch history, so messages sent while it was away are missed. Here every
 (re)connection goes: CONNECT → SUBSCRIBE (with a receipt) → re-authenticate
 with the resume token, which returns the whole history → merge by id. A
 message pushed in the gap shows up in that history; one that comes both ways
-is merged once. A 401 (an `ERROR` frame, or from HTTP) re-authenticates; a
-channel that is gone (404) ends the stream with `AiryStreamFailed`.
+is merged once. A 401 (an `ERROR` frame, or from HTTP) re-authenticates.
+
+How it ends is the contract both live streams keep (ARCHITECTURE.md, "How a
+stream ends", and `ChatStream`): only when the consumer closes it, or by
+raising. A failure no retry can mend (the channel gone: `AiryChannelNotFound`;
+a bad channel id: `AiryBadRequest`; a bug, as `AiryError`) is a last
+`ConnectionChanged("offline")` with no `retry_in`, then that `AiryError`
+raised from `events()`. Everything else is retried with backoff.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from urllib.parse import urlsplit
 from plow_tui.client.airy import stomp
 from plow_tui.client.airy.conversation import AiryConversation
 from plow_tui.client.airy.errors import AiryBadRequest, AiryChannelNotFound, AiryError
-from plow_tui.client.airy.events import AiryEvent, AiryStreamFailed, is_final
+from plow_tui.client.airy.events import AiryEvent, is_final
 from plow_tui.client.airy.models import AiryPush
 from plow_tui.client.events import ConnectionChanged, ConnectionState
 
@@ -54,8 +60,8 @@ class AiryStream:
     """Runs the socket of an `AiryConversation` and yields its events.
 
     `async for event in AiryStream(conversation).events(): ...` starts the
-    conversation if needed, connects, and yields `AiryEvent`s until `close()`
-    or a fatal error (then `AiryStreamFailed` and a final `offline`).
+    conversation if needed, connects, and yields `AiryEvent`s until `close()`;
+    a fatal error ends it as a final `offline`, then the `AiryError` raised.
     """
 
     def __init__(
@@ -75,6 +81,7 @@ class AiryStream:
         self.connections = 0  # successful STOMP sessions so far, for status and tests
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._failure: AiryError | None = None  # why it stopped for good, raised after the final `offline`
 
     def __repr__(self) -> str:
         return f"AiryStream({self.conversation!r})"
@@ -87,6 +94,8 @@ class AiryStream:
                 event = await conversation.next_event()
                 yield event
                 if is_final(event):
+                    if self._failure is not None:
+                        raise self._failure
                     return
         finally:
             await self.close()
@@ -155,7 +164,7 @@ class AiryStream:
                 self._emit_state(state, detail, delay)
                 await asyncio.sleep(delay)
         except _FATAL as exc:
-            conversation.emit(AiryStreamFailed(exc))
+            self._failure = exc
             self._emit_state("offline", str(exc))
         except asyncio.CancelledError:
             self._emit_state("offline", "closed")
@@ -164,7 +173,7 @@ class AiryStream:
             # A bug must not leave the reader waiting forever: report and stop.
             log.exception("the Airy stream stopped")
             error = AiryError(f"The Airy stream stopped: {type(exc).__name__}.")
-            conversation.emit(AiryStreamFailed(error))
+            self._failure = error
             self._emit_state("offline", str(error))
 
     # -- one STOMP session ----------------------------------------------------------

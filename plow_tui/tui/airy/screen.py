@@ -31,7 +31,6 @@ from plow_tui.client.airy.events import (
     AiryEvent,
     AiryMessagesArrived,
     AiryMessageUpdated,
-    AiryStreamFailed,
 )
 from plow_tui.client.events import ConnectionChanged
 from plow_tui.terminal_text import error_text, safe_line
@@ -113,6 +112,12 @@ class AiryScreen(SideScreen[None]):
 
         event: AiryEvent
 
+    @dataclass
+    class StreamFailed(Message):
+        """The stream stopped for good (it raised `error` after its last `offline`)."""
+
+        error: AiryError
+
     def __init__(
         self,
         url: str,
@@ -182,9 +187,12 @@ class AiryScreen(SideScreen[None]):
     async def _follow(self) -> None:
         self.query_one(StatusBar).set_connection(Connection.CONNECTING)
         stream = self._stream_factory(self.airy)
-        async with aclosing(stream.events()) as events:
-            async for event in events:
-                self.post_message(self.StreamEvent(event))
+        try:
+            async with aclosing(stream.events()) as events:
+                async for event in events:
+                    self.post_message(self.StreamEvent(event))
+        except AiryError as error:  # how every live stream ends for good (see `AiryStream`)
+            self.post_message(self.StreamFailed(error))
 
     @work(group="airy-agent", exit_on_error=False)
     async def _ask_agent(self, agent: SandboxAgent, text: str) -> None:
@@ -215,8 +223,11 @@ class AiryScreen(SideScreen[None]):
             # Stays: it explains the history for as long as the screen is open.
             self.panel.show_notice(f"{event.notice} The messages before it belong to the old one.", sticky=True)
             self.notify(event.notice, title="New conversation", severity="warning", timeout=8, markup=False)
-        elif isinstance(event, AiryStreamFailed):
-            self._fail(event.error)
+        self._update_compose()
+
+    @on(StreamFailed)
+    def _stream_failed(self, message: StreamFailed) -> None:
+        self._fail(message.error)
         self._update_compose()
 
     def _show(self, messages: Sequence[AiryMessage]) -> None:

@@ -1,0 +1,116 @@
+"""The chats screen's helpers without Textual: what they keep, write and compute, in milliseconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from plow_tui.client.models import Chat, ChatMessage
+from plow_tui.tui.plow.chat_admin import delete_question, waiting_members
+from plow_tui.tui.plow.chat_book import ChatBook
+from plow_tui.tui.plow.draft_keeper import DRAFT_SAVE_DELAY, DraftKeeper
+from plow_tui.tui.plow.drafts import DraftFile, Unsent
+from plow_tui.tui.plow.search_jump import entries_from_hit
+from plow_tui.tui.widgets.view_models import Entry
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+URL = "http://127.0.0.1:8000"
+
+
+class Timers:
+    """`set_timer` as the screen hands it over: records each timer; `fire()` runs the last one."""
+
+    @dataclass
+    class Timer:
+        delay: float
+        callback: Any
+        stopped: bool = False
+
+        def stop(self) -> None:
+            self.stopped = True
+
+    def __init__(self) -> None:
+        self.made: list[Timers.Timer] = []
+
+    def __call__(self, delay: float, callback: Any) -> Timers.Timer:
+        self.made.append(self.Timer(delay, callback))
+        return self.made[-1]
+
+    def fire(self) -> None:
+        self.made[-1].callback()
+
+
+@dataclass
+class Pane:
+    """What the keeper reads of a pane: its outbox's unsent texts."""
+
+    @dataclass
+    class Outbox:
+        unsent: list[Unsent] = field(default_factory=list)
+
+    outbox: Outbox = field(default_factory=Outbox)
+
+
+def _keeper(panes: dict[str, Any] | None = None) -> tuple[DraftKeeper, ChatBook, Timers]:
+    book, timers = ChatBook(), Timers()
+    keeper = DraftKeeper(book, panes if panes is not None else {}, timers)
+    keeper.load(URL)
+    return keeper, book, timers
+
+
+def test_typing_is_saved_once_after_a_pause_and_the_mark_flips_only_when_a_draft_comes_or_goes() -> None:
+    keeper, book, timers = _keeper()
+    assert keeper.draft_changed("cht_1", "h")  # a draft came: the row's mark
+    assert not keeper.draft_changed("cht_1", "hi")  # still a draft
+    assert not keeper.draft_changed("cht_1", "hi")  # nothing changed: nothing scheduled
+    assert [t.delay for t in timers.made] == [DRAFT_SAVE_DELAY, DRAFT_SAVE_DELAY]
+    assert timers.made[0].stopped and not timers.made[1].stopped  # debounced: only the last one runs
+    assert DraftFile(URL).load() == ({}, {})  # nothing on disk before the pause
+    timers.fire()
+    assert DraftFile(URL).load() == ({"cht_1": "hi"}, {})
+    assert keeper.draft_changed("cht_1", "")  # the draft went
+    assert "cht_1" not in book.drafts
+
+
+def test_a_text_leaving_the_editor_moves_to_the_unsent_list_in_one_write() -> None:
+    pane = Pane()
+    keeper, book, timers = _keeper({"cht_1": pane})
+    keeper.draft_changed("cht_1", "on my way")
+    pane.outbox.unsent.append(Unsent("local-1", "on my way", NOW))  # the outbox took it
+    keeper.left_editor("cht_1")  # at once, not after a pause
+    drafts, unsent = DraftFile(URL).load()
+    assert drafts == {} and [t.body for t in unsent["cht_1"]] == ["on my way"]
+
+
+def test_texts_from_before_a_restart_are_kept_until_their_chat_opens_and_said_where() -> None:
+    DraftFile(URL).save({}, {"cht_1": [Unsent("local-1", "one", NOW), Unsent("local-2", "two", NOW)]})
+    keeper, book, _ = _keeper()
+    chats = [Chat(uid="cht_1", display_name="Sarah"), Chat(uid="cht_2", display_name="Tom")]
+    assert keeper.unsent_notice(chats) == (
+        "2 texts from before the restart not sent yet, in Sarah. Open the chat to see or send again."
+    )
+    keeper.save()  # a chat never opened keeps its texts
+    assert [t.uid for t in DraftFile(URL).load()[1]["cht_1"]] == ["local-1", "local-2"]
+    assert keeper.unsent_notice(chats[1:]) is None
+
+
+def _entry(uid: str, minutes: int) -> Entry:
+    return Entry(uid, "Ada", uid, NOW + timedelta(minutes=minutes), False)
+
+
+def _message(uid: str, minutes: int) -> ChatMessage:
+    return ChatMessage(uid=uid, chat_uid="cht_1", body=uid, direction="inbound", created_at=NOW + timedelta(minutes=minutes))
+
+
+def test_a_jump_shows_the_hit_to_the_newest_and_keeps_newer_entries_already_shown() -> None:
+    shown = [_entry("m1", 1), _entry("local-1", 9), _entry("m0", -5)]
+    found = [_message("m3", 3), _message("m2", 2)]  # newest first, as the store reads them
+    assert [e.uid for e in entries_from_hit(shown, found, NOW)] == ["m2", "m3", "local-1"]
+
+
+def test_delete_asks_in_words_and_new_codes_go_to_the_waiting() -> None:
+    chat = Chat(uid="cht_1", display_name="Sarah")
+    assert delete_question(chat, recreate=True).startswith("Delete “Sarah” and create it again")
+    assert "no longer be reachable" in delete_question(chat, recreate=False)
+    assert waiting_members(chat) == []
