@@ -61,6 +61,8 @@ from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.view_models import Entry
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from plow_tui.client.http import PlowClient
 
 # Outbound messages searched when checking whether an unknown send landed.
@@ -153,7 +155,7 @@ class Outbox(Sending):
         self._kept: dict[str, Future[object]] = {}  # local uid -> the store write its POST waits for
         # Set when the server could not be reached: later texts wait too (order), until `resume_waiting`.
         self._held = False
-        self._retry_timer: object | None = None
+        self._retry_timer: Timer | None = None
         self._api = api
         self._clock = clock
         # local uid -> every text not known to be on the server, in the order sent.
@@ -212,7 +214,7 @@ class Outbox(Sending):
         """The server is back (or may be): send the waiting texts, oldest first, each once."""
         self._held = False
         if self._retry_timer is not None:
-            self._retry_timer.stop()  # type: ignore[attr-defined]
+            self._retry_timer.stop()
             self._retry_timer = None
         waiting = [t for t in self._unsent.values() if t.state == "waiting" and t.uid not in self._restored]
         if not waiting:
