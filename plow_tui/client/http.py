@@ -17,6 +17,7 @@ formatted into a log line, an error or a repr.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -400,40 +401,70 @@ class PlowClient:
         nothing new, a cursor seen before) ends the walk instead of looping, as
         does `max_pages`; `walk` (if given) records the pages and whether the
         walk was cut short.
+
+        From the second page on, the next page is asked for before this one is
+        handed out: the server prepares it while the caller works through this
+        one (a long catch-up is mostly such waits). The first page is not read
+        ahead, so a walk that ends there (most reconnects, a chat per chat)
+        costs one request, as before; a walk the caller ends early drops the
+        one page read ahead.
         """
         walk = walk if walk is not None else HistoryWalk()
         yielded: set[str] = set()  # grows only as fast as the caller consumes
         cursors: set[str] = set()
         starting_after: str | None = None
-        while True:
-            if max_pages is not None and walk.pages >= max_pages:
-                walk.cut = True
-                return
-            page = await self.messages(chat_uid, limit=page_size, starting_after=starting_after)
-            walk.pages += 1
-            fresh = 0
-            for message in page.data:
-                if until_uid is not None and message.uid == until_uid:
+        ahead: asyncio.Task[Page] | None = None
+        try:
+            while True:
+                if max_pages is not None and walk.pages >= max_pages:
+                    walk.cut = True
                     return
-                if message.uid:
-                    if message.uid in yielded:
-                        continue
-                    yielded.add(message.uid)
-                fresh += 1
-                yield message
-            if not page.has_more or not page.data or not page.data[-1].uid:
-                return
-            cursor = page.data[-1].uid
-            if not fresh or cursor in cursors:
-                log.warning("the server's message history stopped advancing; stopping there")
-                walk.cut = True
-                return
-            if not _sendable(cursor):
-                log.warning("the server's history cursor cannot be sent back in a URL; stopping there")
-                walk.cut = True
-                return
-            cursors.add(cursor)
-            starting_after = cursor
+                if ahead is not None:
+                    page, ahead = await ahead, None
+                else:
+                    page = await self.messages(chat_uid, limit=page_size, starting_after=starting_after)
+                walk.pages += 1
+                # What this page hands out (each uid once), and whether `until_uid` ends the walk here.
+                fresh: list[ChatMessage] = []
+                reached = False
+                for message in page.data:
+                    if until_uid is not None and message.uid == until_uid:
+                        reached = True
+                        break
+                    if message.uid:
+                        if message.uid in yielded:
+                            continue
+                        yielded.add(message.uid)
+                    fresh.append(message)
+                cursor = page.data[-1].uid if page.data else ""
+                # Where the walk goes next, decided before the page is handed out (it does not depend on the caller).
+                stop = ""
+                if reached or not page.has_more or not cursor:
+                    stop = "end"
+                elif not fresh or cursor in cursors:
+                    stop = "the server's message history stopped advancing; stopping there"
+                elif not _sendable(cursor):
+                    stop = "the server's history cursor cannot be sent back in a URL; stopping there"
+                else:
+                    cursors.add(cursor)
+                    starting_after = cursor
+                    if walk.pages > 1 and (max_pages is None or walk.pages < max_pages):
+                        ahead = asyncio.ensure_future(
+                            self.messages(chat_uid, limit=page_size, starting_after=cursor)
+                        )
+                for message in fresh:
+                    yield message
+                if stop == "end":
+                    return
+                if stop:
+                    log.warning("%s", stop)
+                    walk.cut = True
+                    return
+        finally:
+            if ahead is not None:  # the caller stopped early: the page read ahead is not needed
+                ahead.cancel()
+                with contextlib.suppress(asyncio.CancelledError, PlowError):
+                    await ahead
 
     # -- WebSocket tickets ------------------------------------------------------
 

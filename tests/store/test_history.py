@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -313,3 +314,15 @@ def test_a_page_stops_at_a_gap_and_filling_it_moves_or_closes_it(store: HistoryS
     store.add_gap("cht_1", "msg_000010")
     store.remove_chat("cht_1")
     assert store.gaps("cht_1") == set()
+
+
+def test_recent_chats_are_the_top_of_the_chat_list_with_their_newest_message(store: HistoryStore) -> None:
+    # Activity: the newest message, else the chat's creation (as the list sorts).
+    store.save_chats([chat("cht_old"), chat("cht_new"), replace(chat("cht_quiet"), created_at=T0 + timedelta(seconds=25)), chat("cht_none")])
+    store.add_messages([msg(1, chat_uid="cht_old"), msg(10, chat_uid="cht_old"), msg(30, chat_uid="cht_new"), msg(20, chat_uid="cht_new")])
+    top = store.recent_chats(3)
+    assert [(c.uid, m.uid if m else None) for c, m in top] == [
+        ("cht_new", "msg_000030"), ("cht_quiet", None), ("cht_old", "msg_000010"),
+    ]
+    assert top[0][0] == chat("cht_new") and top[0][1] == msg(30, chat_uid="cht_new")
+    assert len(store.recent_chats(10)) == 4

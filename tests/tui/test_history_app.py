@@ -224,3 +224,43 @@ async def test_an_offline_start_goes_live_on_its_own_when_the_server_is_back(tmp
             )
         finally:
             server.stop()
+
+
+async def test_a_large_stored_list_paints_its_top_before_reading_every_chat(tmp_path: Path, monkeypatch) -> None:
+    from datetime import datetime, timedelta
+
+    from plow_tui.client.models import ChatMessage, Chat, Member, Sender
+    from plow_tui.store.history import HistoryStore
+    from plow_tui.tui.plow.chats import FIRST_ROWS
+
+    token, account = "plw_" + "t" * 20, "15550001234"
+    histories = Histories(DEAD, root=tmp_path)
+    owner = Member(uid="cp_o", status="active", display_name="Ada", role="owner", provider_key="+" + account)
+    t0 = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    count = FIRST_ROWS + 40
+    with HistoryStore.open(histories.location.remember(token, account)) as store:
+        store.save_chats(Chat(uid=f"cht_{n:03d}", status="active", display_name=f"Chat {n:03d}", members=(owner,), created_at=t0) for n in range(count))
+        store.add_messages(
+            ChatMessage(uid=f"msg_{n:03d}", chat_uid=f"cht_{n:03d}", direction="inbound", body=f"text {n}", status="received",
+                        sender=Sender(type="member", uid="cp_x", display_name="Sarah"), created_at=t0 + timedelta(minutes=n))
+            for n in range(count)
+        )
+        store.set_meta("open_chat", "cht_007")
+    listed_when_all_read: list[list[str]] = []
+    read_all = HistoryStore.chats
+
+    def chats(self: HistoryStore) -> list[Chat]:
+        listed_when_all_read.append(app.screen.query_one(ChatList).visible_uids)
+        return read_all(self)
+
+    monkeypatch.setattr(HistoryStore, "chats", chats)
+    app = await history_app(DEAD, token, histories)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await painted(pilot)
+        chat_list = screen.query_one(ChatList)
+        await wait_for(pilot, lambda: len(chat_list.visible_uids) == count, what="every stored chat listed")
+        # The top of the list was on screen before every chat was read, newest first.
+        assert listed_when_all_read and listed_when_all_read[0] == [f"cht_{n:03d}" for n in reversed(range(count - FIRST_ROWS, count))]
+        assert chat_list.visible_uids == [f"cht_{n:03d}" for n in reversed(range(count))]
+        assert screen.last_known
+        await wait_for(pilot, lambda: screen.open_uid == "cht_007", what="the chat open last time, reopened")

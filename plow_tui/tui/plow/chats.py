@@ -51,11 +51,6 @@ from plow_tui.tui.plow.views import (
 from plow_tui.tui.plow.chat_book import ChatBook, in_order
 from plow_tui.tui.plow.chat_feed import ChatFeed
 from plow_tui.tui.widgets.chat_list import ChatList
-from plow_tui.tui.widgets.chat_panel import ChatPanel
-from plow_tui.tui.plow.chat_pane import ChatPane, pane_id
-from plow_tui.tui.widgets.compose import Compose
-from plow_tui.tui.plow.outbox import Outbox
-from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.view_models import Entry, first_unread
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
@@ -64,10 +59,18 @@ if TYPE_CHECKING:
 
     from plow_tui.client.http import PlowClient
     from plow_tui.store.unsent import Unsent
+    from plow_tui.tui.plow.chat_pane import ChatPane
+    from plow_tui.tui.plow.outbox import Outbox
+    from plow_tui.tui.widgets.chat_panel import ChatPanel
+    from plow_tui.tui.widgets.compose import Compose
+    from plow_tui.tui.widgets.conversation import Conversation
     from plow_tui.tui.plow.phone import Draft
 
 
 PAGE_SIZE = 50
+# Chats read from the local history before the first frame: more rows than any
+# terminal shows at once; the rest follow right after it.
+FIRST_ROWS = 60
 LOAD_CHATS = "load your chats"
 PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
@@ -173,18 +176,21 @@ class ChatsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one(ChatList).focus()
-        reopen = self._paint_from_history()
-        if self._provisioned is not None and self.history.writer is None:
-            # A first sign-in: its chat names the account, so its store can open now, before anything is typed.
-            self._start_history([self._provisioned])
-        self.drafts.load()
         if self._provisioned is not None:
             # Just signed in with a new chat: the next thing to do is write in it.
+            self._paint_from_history()
+            if self.history.writer is None:
+                # A first sign-in: its chat names the account, so its store can open now, before anything is typed.
+                self._start_history([self._provisioned])
+            self.drafts.load()
             self.update_chat(self._provisioned)
             self.open_chat(self._provisioned.uid, focus_editor=True)
-        elif reopen is not None:
-            # After the list's first frame: a pane costs more than the list it follows.
-            self.call_after_refresh(self.open_chat, reopen)
+        else:
+            painted = self._paint_newest_from_history()
+            self.drafts.load()  # from the store just opened, if the account is known
+            if painted:
+                # The rest of the list, then the chat open last time, after the first frame.
+                self.call_after_refresh(self._paint_from_history, reopen=True)
         # After the first paint: creating the API client imports httpx and
         # builds a TLS context (~80 ms) that should not delay the first frame.
         self.call_after_refresh(self._load_chats)
@@ -473,13 +479,15 @@ class ChatsScreen(Screen[None]):
                 markup=False,
             )
 
-    @on(Outbox.Sent)
-    def _sent(self, message: Outbox.Sent) -> None:
+    # A chat's pane and its widgets (ChatPane, Outbox, Conversation, the Compose
+    # editor, a TextArea: a tenth of the start-up imports) load when the first
+    # chat opens, not before the list's first frame; so their messages are
+    # handled by name (`on_outbox_sent` is `@on(Outbox.Sent)`), not `@on(class)`.
+    def on_outbox_sent(self, message: Outbox.Sent) -> None:
         self.history.write("add_messages", [message.message])
         self._note_last(message.chat_uid, message.message)
 
-    @on(Outbox.SignInRefused)
-    def _sign_in_refused(self, message: Outbox.SignInRefused) -> None:
+    def on_outbox_sign_in_refused(self, message: Outbox.SignInRefused) -> None:
         self._handle_error("send your message", message.error)
 
     @on(ChatChanged)
@@ -613,17 +621,28 @@ class ChatsScreen(Screen[None]):
         self.history.start(chats, self.book)
         self.drafts.account_store_opened()
 
-    def _paint_from_history(self) -> str | None:
-        """Show the chats as the last run left them, before the server answers; the chat to reopen."""
-        chats, reopen = self.history.restore(self.book)
+    def _paint_newest_from_history(self) -> bool:
+        """Show the top of the chat list as the last run left it, for the first frame; whether there was one."""
+        chats = self.history.restore_newest(self.book, FIRST_ROWS)
+        if chats:
+            self._show_last_known(chats)
+        return bool(chats)
+
+    def _paint_from_history(self, *, reopen: bool = False) -> None:
+        """Show the chats as the last run left them, before the server answers (`reopen`: and open the chat open last)."""
+        chats, last_open = self.history.restore(self.book)
         if not chats:
-            return None
+            return
+        self._show_last_known(chats)
+        if reopen and last_open is not None:
+            self.open_chat(last_open)  # after the list's first frame: a pane costs more than the list it follows
+
+    def _show_last_known(self, chats: list[Chat]) -> None:
         self._rows.refresh_many(self.book.chats)
         status = self.query_one(StatusBar)
         status.account = account_label(chats)
         self.last_known = status.last_known = True
         self.query_one("#no-chat", Static).update("Pick a chat on the left (Enter), or press Ctrl+N for a new one.")
-        return reopen
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -688,6 +707,8 @@ class ChatsScreen(Screen[None]):
 
     def _add_pane(self, chat: Chat, unsent: Sequence[Unsent], *, focus_editor: bool, shown: bool) -> ChatPane:
         """The first time a chat is opened: its pane, its first page, and its stream (per-chat mode)."""
+        from plow_tui.tui.plow.chat_pane import ChatPane, pane_id  # not at start-up: the first pane brings it
+
         chat_uid = chat.uid
         pane = ChatPane(
             chat,
@@ -726,8 +747,7 @@ class ChatsScreen(Screen[None]):
     def _chat_opened(self, message: ChatList.ChatOpened) -> None:
         self.open_chat(message.uid, focus_editor=True)
 
-    @on(Conversation.NearTop)
-    def _near_top(self, message: Conversation.NearTop) -> None:
+    def on_conversation_near_top(self, message: Conversation.NearTop) -> None:
         pane = self.pane(self.book.open_uid or "")
         if pane is None or not pane.has_older or pane.loading_older or not message.oldest_uid:
             return
@@ -738,8 +758,7 @@ class ChatsScreen(Screen[None]):
         else:
             self._load_page(pane.chat.uid, message.oldest_uid)
 
-    @on(ChatPanel.TextSent)
-    def _text_sent(self, message: ChatPanel.TextSent) -> None:
+    def on_chat_panel_text_sent(self, message: ChatPanel.TextSent) -> None:
         if message.parts > 1:
             self.notify(f"Long text: sending it as {message.parts} messages.", timeout=5)
 
@@ -753,11 +772,10 @@ class ChatsScreen(Screen[None]):
 
     # -- drafts -----------------------------------------------------------------------------
 
-    @on(Compose.Changed)
-    def _draft_changed(self, message: Compose.Changed) -> None:
+    def on_text_area_changed(self, message: Compose.Changed) -> None:  # Compose.Changed is TextArea's
         pane = message.text_area.parent
-        if not isinstance(pane, ChatPane):
-            return
+        if not any(pane is opened for opened in self._panes.values()):
+            return  # not a chat's editor
         text = message.text_area.text
         # Say it before Enter: a text over the limit goes as several (PROTOCOL §5).
         parts = len(split_body(text)) if len(text) > MAX_BODY else 1
@@ -765,8 +783,7 @@ class ChatsScreen(Screen[None]):
         if self.drafts.draft_changed(pane.chat.uid, text):
             self._rows.refresh(pane.chat.uid)  # the row's draft mark comes or goes
 
-    @on(Outbox.Changed)
-    def _outbox_changed(self) -> None:
+    def on_outbox_changed(self) -> None:
         # Soon is enough: a text's state after it went out is only a hint on
         # disk (a restart checks the history for any that was not refused).
         self.drafts.save_soon()
@@ -787,7 +804,7 @@ class ChatsScreen(Screen[None]):
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        typing = isinstance(self.focused, (Compose, Input))
+        typing = isinstance(self.focused, Input) or self._editor_focused()
         if action == "find":
             # In the chat filter, Ctrl+F keeps the box's own meaning (delete a word).
             return self.pane(self.book.open_uid or "") is not None and self.focused is not self.query_one("#filter", Input)
@@ -809,8 +826,12 @@ class ChatsScreen(Screen[None]):
         else:
             self.open_chat(uid)
 
+    def _editor_focused(self) -> bool:
+        """Whether a chat's editor has focus (the panes' widgets are not imported before one opens)."""
+        return any(self.focused is pane.compose_box for pane in self._panes.values())
+
     def action_filter(self) -> None:
-        if isinstance(self.focused, Conversation):
+        if any(self.focused is pane.conversation for pane in self._panes.values()):
             self.action_find()  # `/` in the messages searches them; in the list it filters chats
             return
         box = self.query_one("#filter", Input)
