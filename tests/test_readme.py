@@ -53,7 +53,7 @@ def test_install_command_is_what_ci_runs() -> None:
 
 def test_test_command_is_what_ci_runs() -> None:
     _, tests = _quick_start_commands()
-    assert tests == ".venv/bin/python -m pytest"
+    assert tests == ".venv/bin/python -m pytest -n 2"
     assert tests in _ci_lines(), f".ci/run must run README's test command verbatim: {tests!r}"
 
 

@@ -70,6 +70,10 @@ def _segment(value: str, what: str) -> str:
     return quote(value.strip(), safe="")
 
 
+# While a page is handed out with the next one read ahead, the event loop gets a
+# turn after this many messages (the request goes out in a few such turns).
+_HAND_OUT_STEP = 5
+
 # Server ids are short; a cursor longer than this is not sent back (httpx refuses
 # very long URL parts, and no real history needs one).
 _MAX_CURSOR = 1024
@@ -402,12 +406,13 @@ class PlowClient:
         does `max_pages`; `walk` (if given) records the pages and whether the
         walk was cut short.
 
-        From the second page on, the next page is asked for before this one is
-        handed out: the server prepares it while the caller works through this
-        one (a long catch-up is mostly such waits). The first page is not read
-        ahead, so a walk that ends there (most reconnects, a chat per chat)
-        costs one request, as before; a walk the caller ends early drops the
-        one page read ahead.
+        From the second page on, the next page is asked for as this one is
+        handed out, and the event loop gets a turn every few messages so the
+        request goes out at once: the server prepares it while the caller works
+        through this one (a long catch-up is mostly such waits). The first page
+        is not read ahead, so a walk that ends there (most reconnects, a chat
+        per chat) costs one request, as before; a walk the caller ends early
+        drops the one page read ahead.
         """
         walk = walk if walk is not None else HistoryWalk()
         yielded: set[str] = set()  # grows only as fast as the caller consumes
@@ -452,8 +457,12 @@ class PlowClient:
                         ahead = asyncio.ensure_future(
                             self.messages(chat_uid, limit=page_size, starting_after=cursor)
                         )
-                for message in fresh:
+                for n, message in enumerate(fresh, 1):
                     yield message
+                    if ahead is not None and not n % _HAND_OUT_STEP:
+                        # Let the page read ahead make progress (send its request,
+                        # read its answer) while the caller works through this one.
+                        await asyncio.sleep(0)
                 if stop == "end":
                     return
                 if stop:

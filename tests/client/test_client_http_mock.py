@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 
@@ -189,3 +190,40 @@ async def test_a_history_cursor_that_cannot_go_in_a_url_ends_the_walk(uid: str) 
     async with client:
         got = [m async for m in client.history("cht_1")]
     assert [m.body for m in got] == ["hi"] and len(rec.requests) == 1
+
+
+async def test_history_reads_the_next_page_while_the_caller_works_through_this_one() -> None:
+    # A long catch-up is mostly waits for the server: from the second page on, the
+    # next page's request goes out while the caller is still on this one.
+    consumed = 0
+    asked_at: list[int] = []  # messages handed out when each page was asked for
+
+    async def server(request: httpx.Request) -> httpx.Response:
+        asked_at.append(consumed)
+        after = request.url.params.get("starting_after")
+        first = 100 if after is None else int(after[1:]) - 1
+        uids = [f"m{n}" for n in range(first, max(first - 20, 0), -1)]
+        return httpx.Response(200, json={"data": [{"uid": u} for u in uids], "has_more": first > 20})
+
+    client = PlowClient("http://plow.test", "tok-secret-1234", transport=httpx.MockTransport(server))
+    async with client:
+        uids = []
+        async for message in client.history("cht_1", page_size=20):
+            uids.append(message.uid)
+            consumed += 1
+    assert uids == [f"m{n}" for n in range(100, 0, -1)]  # every message once, in order
+    assert asked_at[:2] == [0, 20]  # the first page is not read ahead
+    # Each later page was asked for early in the page before it, not after all of it.
+    assert all(at < (page - 1) * 20 for page, at in enumerate(asked_at[2:], start=3)), asked_at
+
+    # A caller that stops early leaves no page read ahead behind.
+    asked_at.clear()
+    consumed = 0
+    async with PlowClient("http://plow.test", "tok-secret-1234", transport=httpx.MockTransport(server)) as client:
+        walk = client.history("cht_1", page_size=20)
+        async for message in walk:
+            consumed += 1
+            if message.uid == "m70":
+                break
+        await walk.aclose()
+        assert [task for task in asyncio.all_tasks() if "messages" in repr(task.get_coro())] == []

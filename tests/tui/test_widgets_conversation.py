@@ -203,6 +203,42 @@ async def test_new_lines_move_the_scrollbar_without_laying_out_the_screen() -> N
         assert screen_lines(conversation)[-1].endswith("message 104")
 
 
+async def test_the_scrollbar_is_drawn_again_only_when_its_thumb_moves() -> None:
+    # Textual draws a scrollbar again for any move of its window, even one it
+    # cannot show (less than an eighth of a cell): in a long conversation that
+    # follows its newest message, every frame of a burst (issue #19).
+    from textual.scrollbar import ScrollBar
+
+    drawn: list[int] = []
+    render = ScrollBar.render
+
+    def counting(bar: ScrollBar):  # noqa: ANN202
+        drawn.append(1)
+        return render(bar)
+
+    async with Host(many(3000)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        bar = conversation.vertical_scrollbar
+        await pilot.pause()
+        crop = bar.size.region
+        ScrollBar.render = counting  # type: ignore[method-assign]
+        try:
+            for n in range(3000, 3010):  # one line each: a sliver of an eighth of a cell
+                conversation.add_entries([entry(n)])
+                await pilot.pause()
+        finally:
+            ScrollBar.render = render  # type: ignore[method-assign]
+        assert conversation.scroll_y == conversation.max_scroll_y  # it followed the newest
+        assert not drawn, "drawn again for moves it cannot show"
+        # What is on screen is what Textual's own scrollbar draws for this window.
+        assert [s.text for s in bar.render_lines(crop)] == [s.text for s in ScrollBar.render_lines(bar, crop)]
+        thumb = bar._thumb()
+        conversation.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        assert bar._thumb() != thumb
+        assert [s.text for s in bar.render_lines(crop)] == [s.text for s in ScrollBar.render_lines(bar, crop)]
+
+
 async def test_reaching_the_bottom_clears_the_new_marker() -> None:
     async with Host(many(100)).run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)

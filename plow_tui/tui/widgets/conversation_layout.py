@@ -23,9 +23,11 @@ from typing import NamedTuple
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from plow_tui.tui.widgets.conversation_render import NEW_MESSAGES, body_width_at
+from plow_tui.tui.widgets.steady_scrollbar import SteadyScrollBar
 from plow_tui.tui.widgets.text import day_label, display_time
 from plow_tui.tui.widgets.view_models import Entry
 
@@ -139,6 +141,17 @@ class EntryLayout(ScrollView):
     _settling: bool
     _unread_from: str | None
     _clock: Callable[[], datetime]
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's vertical scrollbar, made as Textual makes it, but steady (see `SteadyScrollBar`)."""
+        if self._vertical_scrollbar is None:
+            self._vertical_scrollbar = bar = SteadyScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
+            )
+            bar.display = False
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     def _render_block(self, entry: Entry, separator: str | None) -> list[Strip]:
         """`entry`'s lines at `_width`, `separator`'s line first when there is one (the widget draws)."""

@@ -1,0 +1,62 @@
+"""`SteadyScrollBar`: a scrollbar that repaints only when what it draws changes."""
+
+from __future__ import annotations
+
+from math import ceil
+
+from textual.geometry import Region
+from textual.scrollbar import ScrollBar
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+class SteadyScrollBar(ScrollBar):
+    """Textual's scrollbar, minus the repaints that change nothing on screen.
+
+    Textual repaints a scrollbar (a whole column of cells, through the full
+    styling pipeline) whenever its window moves, even by less than the eighth
+    of a cell it can draw. A long conversation following its newest message
+    moves it by a sliver of that per message, so every frame of a burst redrew
+    the column for nothing: about a third of the frame, where the keys typed
+    meanwhile wait. What the bar draws depends on the thumb's ends in eighths
+    of a cell, its size, its state and its colours: while none of them
+    changed, the lines drawn last are drawn again.
+    """
+
+    _drawn: tuple[object, ...] | None = None
+    _strips: list[Strip] = []
+
+    def _thumb(self) -> tuple[int, int] | None:
+        """The thumb's first and last eighth of a cell, as `ScrollBarRender.render_bar` computes them."""
+        size = self.size.height if self.vertical else self.size.width
+        virtual = ceil(self.window_virtual_size)
+        window = ceil(self.window_size) if self.window_size < self.window_virtual_size else 0
+        if not (window and size and virtual and size != virtual):
+            return None
+        eighths = len(self.renderer.VERTICAL_BARS if self.vertical else self.renderer.HORIZONTAL_BARS)
+        thumb = max(1, window / (virtual / size))
+        start = int((size - thumb) * (self.position / (virtual - window)) * eighths)
+        return start, start + ceil(thumb * eighths)
+
+    def _looks(self) -> tuple[object, ...]:
+        parent = self.parent
+        colours: tuple[object, ...] = ()
+        if isinstance(parent, Widget):
+            styles = parent.styles
+            colours = (
+                styles.scrollbar_color, styles.scrollbar_background,
+                styles.scrollbar_color_hover, styles.scrollbar_background_hover,
+                styles.scrollbar_color_active, styles.scrollbar_background_active,
+                parent.background_colors,
+            )
+        return (self._thumb(), self.size, self.grabbed, self.mouse_over, self.app.theme, colours)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Decided here, when the frame is drawn, not when a refresh is asked for:
+        # one frame often moves the window back and forth (the lines grow, then
+        # the view follows them), and only where it ends is drawn.
+        drawn = (self._looks(), crop)
+        if drawn != self._drawn:
+            self._strips = super().render_lines(crop)
+            self._drawn = drawn
+        return self._strips
