@@ -75,10 +75,13 @@ class MessagesSkipped:
     The stream caps each catch-up (a long outage in a busy chat, or a server
     whose history never ends) and continues live from the newest messages it
     fetched; messages older than those were not delivered. A view says so
-    and may offer to load them from history.
+    and may offer to load them from history. `oldest_kept` is the oldest
+    message this catch-up delivered for the chat: the missing ones are just
+    older than it (None when it delivered none).
     """
 
     chat_uid: str | None
+    oldest_kept: str | None = None
 
 
 StreamEvent = (

@@ -174,8 +174,12 @@ class ChatStream:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         page_size: int = 100,
+        catch_up_messages: int = CATCH_UP_MESSAGES,
+        catch_up_pages: int = CATCH_UP_PAGES,
     ) -> None:
         self._client = client
+        self._catch_up_messages = catch_up_messages  # the caps of one catch-up (tests make them small)
+        self._catch_up_pages = catch_up_pages
         self.chat_uid = chat_uid or None
         self._connect = connect
         self._backoff_initial = backoff_initial
@@ -363,8 +367,8 @@ class ChatStream:
                     await self._await_connected(ws)
                 await self._resolve_anchors()
                 backlog, changed, skipped = await self._backfill()
-                for chat_uid in skipped:
-                    yield MessagesSkipped(chat_uid)
+                for chat_uid, oldest_kept in skipped:
+                    yield MessagesSkipped(chat_uid, oldest_kept)
                 if backlog:
                     yield MessagesArrived(tuple(backlog), backfill=True)
                 for message in changed:
@@ -412,13 +416,13 @@ class ChatStream:
                 self._raise_floor(chat_uid, message)
             self._unresolved.discard(chat_uid)
 
-    async def _backfill(self) -> tuple[list[ChatMessage], list[ChatMessage], list[str]]:
+    async def _backfill(self) -> tuple[list[ChatMessage], list[ChatMessage], list[tuple[str, str | None]]]:
         """Messages newer than each anchor (oldest first, minus those already delivered),
         the open deliveries whose status changed while the socket was down, and
-        the chats whose catch-up was cut short."""
+        the chats whose catch-up was cut short (with the oldest message kept)."""
         backlog: list[ChatMessage] = []
         changed: list[ChatMessage] = []
-        skipped: list[str] = []
+        skipped: list[tuple[str, str | None]] = []
         for chat_uid in list(self._anchors):
             try:
                 newer, older, cut = await self._catch_up(chat_uid)
@@ -450,7 +454,7 @@ class ChatStream:
                 self._anchors[chat_uid] = newer[-1].uid
             if cut:
                 log.warning("a catch-up was cut short; continuing from the newest messages")
-                skipped.append(chat_uid)
+                skipped.append((chat_uid, next((m.uid for m in newer if m.uid), None)))
         if len(self._anchors) > 1:
             backlog.sort(key=lambda m: (m.created_at is None, m.created_at or 0))
         return backlog, changed, skipped
@@ -475,7 +479,7 @@ class ChatStream:
         below_anchor = 0
         cut = False
         walk = HistoryWalk()
-        history = self._client.history(chat_uid, page_size=self._page_size, max_pages=CATCH_UP_PAGES, walk=walk)
+        history = self._client.history(chat_uid, page_size=self._page_size, max_pages=self._catch_up_pages, walk=walk)
         async with aclosing(history) as messages:
             async for message in messages:
                 if (
@@ -486,7 +490,7 @@ class ChatStream:
                     below_anchor += 1
                     if message.uid in waiting:
                         older.append(message)
-                elif len(newer) >= CATCH_UP_MESSAGES:
+                elif len(newer) >= self._catch_up_messages:
                     cut = True
                     break
                 else:

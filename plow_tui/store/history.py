@@ -26,8 +26,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -35,10 +34,11 @@ from typing import Any
 from plow_tui.client.delivery import later_state
 from plow_tui.client.models import Chat, Member, ChatMessage, Sender, parse_time
 from plow_tui.store.search import SearchHit, fts_query, like_pattern, query_words, scan_words, snippet
+from plow_tui.store.unsent import UNSENT_STATES, Unsent
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Version 0 -> 1. Times are ISO-8601 UTC text with microseconds ("…T12:00:00.000000Z"),
 # so they sort as text; a message without a time sorts first ('').
@@ -100,26 +100,31 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
-_TABLES = {"meta", "chats", "codes", "messages", "drafts", "outbox"}
+# Version 1 -> 2: the app's drafts and unsent texts move in (they were in drafts.json).
+# An unsent text keeps the local uid its placeholder has on screen (unique: importing
+# the same text twice is a no-op) and the newest message its chat showed when it was
+# sent (`after`, to tell whether it landed). States are those of `store.unsent.UNSENT_STATES`.
+_V2 = """
+ALTER TABLE outbox ADD COLUMN local_uid TEXT;
+ALTER TABLE outbox ADD COLUMN after_uid TEXT;
+UPDATE outbox SET local_uid = 'local-row' || id WHERE local_uid IS NULL;
+UPDATE outbox SET state = 'unknown' WHERE state NOT IN ('waiting', 'sending', 'unknown', 'failed');
+CREATE UNIQUE INDEX outbox_by_local_uid ON outbox (local_uid);
+CREATE TABLE gaps (                 -- a chat's messages missing just below `above_uid` (a catch-up cut short)
+    chat_uid TEXT NOT NULL,
+    above_uid TEXT NOT NULL,        -- the oldest message kept above the hole
+    PRIMARY KEY (chat_uid, above_uid)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_TABLES = {"meta", "chats", "codes", "messages", "drafts", "outbox", "gaps"}
 
 _MESSAGE_COLUMNS = "m.uid, m.chat_uid, m.created_at, m.direction, m.status, m.body, m.sender_type, m.sender_uid, m.sender_name, m.sender_phone"
 
 
 class StoreUnusable(Exception):
     """The file cannot be used as a store (damaged, not SQLite, or from a newer plow-tui)."""
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    """A text waiting to go out (or that failed, or whose fate is unknown), oldest first."""
-
-    id: int
-    chat_uid: str
-    body: str
-    state: str  # waiting | failed | unknown
-    reason: str | None
-    created_at: datetime | None
 
 
 def fts5_available() -> bool:
@@ -328,7 +333,10 @@ class HistoryStore:
 
     @staticmethod
     def _delete_chat(db: sqlite3.Connection, chat_uid: str) -> None:
-        for table, column in (("chats", "uid"), ("codes", "chat_uid"), ("messages", "chat_uid"), ("drafts", "chat_uid"), ("outbox", "chat_uid")):
+        for table, column in (
+            ("chats", "uid"), ("codes", "chat_uid"), ("messages", "chat_uid"),
+            ("drafts", "chat_uid"), ("outbox", "chat_uid"), ("gaps", "chat_uid"),
+        ):  # fmt: skip
             db.execute(f"DELETE FROM {table} WHERE {column} = ?", (chat_uid,))
 
     def chats(self) -> list[Chat]:
@@ -401,6 +409,56 @@ class HistoryStore:
                 (before, chat_uid, limit),
             )
         return [_message_from_row(row) for row in rows]
+
+    def page(self, chat_uid: str, *, limit: int = 50, before: str | None = None) -> tuple[list[ChatMessage], bool]:
+        """`messages()`, but stopping at a gap: (newest first, whether a gap is below the last one).
+
+        Below a gap the store's messages are not the next older ones (a catch-up
+        was cut short): the caller shows the hole and fills it from the server.
+        """
+        found = self.messages(chat_uid, limit=limit, before=before)
+        gaps = self.gaps(chat_uid)
+        if gaps:
+            for n, message in enumerate(found):
+                if message.uid in gaps:
+                    return found[: n + 1], True
+        return found, False
+
+    def gaps(self, chat_uid: str) -> set[str]:
+        """The messages of a chat with a hole just below them."""
+        return {uid for (uid,) in self._read("SELECT above_uid FROM gaps WHERE chat_uid = ?", (chat_uid,))}
+
+    def add_gap(self, chat_uid: str, above_uid: str) -> None:
+        """Messages are missing just below `above_uid`, down to the next older stored one."""
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO gaps VALUES (?, ?)", (chat_uid, above_uid))
+
+    def fill_gap(self, chat_uid: str, above_uid: str, older: Sequence[ChatMessage], closed: bool) -> None:
+        """Messages from the hole below `above_uid` (newest first) are in; `closed`: the hole is gone.
+
+        Otherwise the hole is now below the oldest of them. One transaction.
+        """
+        rows = [_message_row(m) for m in older if m.uid]
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO messages (uid, chat_uid, created_at, direction, status, body,"
+                " sender_type, sender_uid, sender_name, sender_phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (uid) DO NOTHING",
+                rows,
+            )
+            db.execute("DELETE FROM gaps WHERE chat_uid = ? AND above_uid = ?", (chat_uid, above_uid))
+            if not closed and rows:
+                db.execute("INSERT OR IGNORE INTO gaps VALUES (?, ?)", (chat_uid, rows[-1][0]))
+            elif not closed:
+                db.execute("INSERT OR IGNORE INTO gaps VALUES (?, ?)", (chat_uid, above_uid))
+
+    def known(self, uids: Iterable[str]) -> set[str]:
+        """Which of `uids` the store holds (where a gap being filled meets what is stored)."""
+        uids = list(uids)
+        if not uids:
+            return set()
+        marks = ",".join("?" * len(uids))
+        return {uid for (uid,) in self._read(f"SELECT uid FROM messages WHERE uid IN ({marks})", uids)}
 
     def messages_from(self, chat_uid: str, uid: str) -> list[ChatMessage]:
         """Message `uid` and every newer one of its chat, newest first (to open a chat at a search hit)."""
@@ -515,52 +573,96 @@ class HistoryStore:
             )
         return [uid for (uid,) in rows]
 
-    # -- drafts ------------------------------------------------------------------------
+    # -- drafts and unsent texts -----------------------------------------------------------
 
     def drafts(self) -> dict[str, str]:
+        """Chat uid -> the editor's draft."""
         return dict(self._read("SELECT chat_uid, body FROM drafts"))
 
-    def save_drafts(self, drafts: dict[str, str]) -> None:
+    def save_drafts(self, drafts: Mapping[str, str]) -> None:
         """Replace every draft with `drafts` (blank ones dropped)."""
         with self._write() as db:
             db.execute("DELETE FROM drafts")
             db.executemany("INSERT INTO drafts VALUES (?, ?)", [(u, t) for u, t in drafts.items() if t.strip()])
 
-    # -- outbox --------------------------------------------------------------------------
+    def unsent(self) -> dict[str, list[Unsent]]:
+        """Chat uid -> its texts not known to be on the server, oldest first."""
+        found: dict[str, list[Unsent]] = {}
+        rows = self._read("SELECT chat_uid, local_uid, body, created_at, state, after_uid FROM outbox ORDER BY id")
+        for chat_uid, local_uid, body, at, state, after in rows:
+            when = parse_time(at) or datetime.now(timezone.utc)
+            found.setdefault(chat_uid, []).append(Unsent(local_uid, body, when, state, after))
+        return found
 
-    def queue(self, chat_uid: str, body: str, *, state: str = "waiting", reason: str | None = None) -> int:
-        """Add a text to the outbox; its id keeps the order texts go out in."""
+    def move_to_outbox(self, chat_uid: str, texts: Sequence[Unsent]) -> None:
+        """Texts leave the editor: the chat's draft goes and `texts` join its unsent ones, in one transaction.
+
+        The app waits for this before the request goes out, so a process killed
+        at any moment leaves a text in the draft or in the outbox, never in
+        neither and never in both.
+        """
         with self._write() as db:
-            cursor = db.execute(
-                "INSERT INTO outbox (chat_uid, body, state, reason, created_at) VALUES (?, ?, ?, ?, ?)",
-                (chat_uid, body, state, reason, iso(datetime.now(timezone.utc))),
+            db.execute("DELETE FROM drafts WHERE chat_uid = ?", (chat_uid,))
+            self._insert_unsent(db, chat_uid, texts)
+
+    def save_kept(self, drafts: Mapping[str, str], unsent: Mapping[str, Sequence[Unsent]]) -> None:
+        """Every draft, and the unsent texts of the chats in `unsent` (others untouched): one transaction."""
+        with self._write() as db:
+            db.execute("DELETE FROM drafts")
+            db.executemany("INSERT INTO drafts VALUES (?, ?)", [(u, t) for u, t in drafts.items() if t.strip()])
+            for chat_uid, texts in unsent.items():
+                self._save_unsent(db, chat_uid, texts)
+
+    def save_unsent(self, chat_uid: str, texts: Sequence[Unsent]) -> None:
+        """Make the chat's unsent texts `texts` (states updated, the ones not in it gone); order is kept."""
+        with self._write() as db:
+            self._save_unsent(db, chat_uid, texts)
+
+    def _save_unsent(self, db: sqlite3.Connection, chat_uid: str, texts: Sequence[Unsent]) -> None:
+        keep = [t.uid for t in texts]
+        marks = ",".join("?" * len(keep))
+        db.execute(f"DELETE FROM outbox WHERE chat_uid = ? AND local_uid NOT IN ({marks})", (chat_uid, *keep))
+        db.executemany(
+            "UPDATE outbox SET state = ?, after_uid = ? WHERE local_uid = ?",
+            [(_state(t.state), t.after, t.uid) for t in texts],
+        )
+        self._insert_unsent(db, chat_uid, texts)  # any not there yet (a text sent without the editor)
+
+    def import_unsent(self, drafts: Mapping[str, str], unsent: Mapping[str, Sequence[Unsent]]) -> int:
+        """Take drafts and unsent texts from elsewhere (drafts.json, a store of no account); how many texts were new.
+
+        Safe to repeat: a text already here (same local uid) is not added again,
+        and a draft never replaces one this store has.
+        """
+        with self._write() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO drafts VALUES (?, ?)", [(u, t) for u, t in drafts.items() if t.strip()]
             )
-            return int(cursor.lastrowid or 0)
+            before = db.total_changes
+            for chat_uid, texts in unsent.items():
+                self._insert_unsent(db, chat_uid, texts)
+            return db.total_changes - before
 
-    def set_outbox_state(self, item_id: int, state: str, reason: str | None = None) -> None:
-        with self._write() as db:
-            db.execute("UPDATE outbox SET state = ?, reason = ? WHERE id = ?", (state, reason, item_id))
-
-    def sent(self, item_id: int, message: ChatMessage | None = None) -> None:
-        """The text reached the server: out of the outbox, and (with `message`) into the history, in one step."""
-        with self._write() as db:
-            db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
-            if message is not None and message.uid:
-                db.execute(
-                    "INSERT OR IGNORE INTO messages (uid, chat_uid, created_at, direction, status, body,"
-                    " sender_type, sender_uid, sender_name, sender_phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    _message_row(message),
-                )
-
-    def outbox(self, chat_uid: str | None = None) -> list[OutboxItem]:
-        """The texts not known to have reached the server, oldest first."""
-        sql = "SELECT id, chat_uid, body, state, reason, created_at FROM outbox"
-        rows = self._read(sql + (" WHERE chat_uid = ?" if chat_uid else "") + " ORDER BY id", (chat_uid,) if chat_uid else ())
-        return [OutboxItem(i, c, b, s, r, parse_time(t)) for i, c, b, s, r, t in rows]
+    @staticmethod
+    def _insert_unsent(db: sqlite3.Connection, chat_uid: str, texts: Sequence[Unsent]) -> None:
+        db.executemany(
+            "INSERT OR IGNORE INTO outbox (chat_uid, body, state, reason, created_at, local_uid, after_uid)"
+            " VALUES (?, ?, ?, NULL, ?, ?, ?)",
+            [(chat_uid, t.body, _state(t.state), iso(t.at), t.uid, t.after) for t in texts if t.body.strip()],
+        )
 
     def _insert_outbox_rows(self, rows: list[tuple[Any, ...]]) -> None:
         with self._write() as db:
-            db.executemany("INSERT INTO outbox (chat_uid, body, state, reason, created_at) VALUES (?, ?, ?, ?, ?)", rows)
+            db.executemany(
+                "INSERT OR IGNORE INTO outbox (chat_uid, body, state, reason, created_at, local_uid, after_uid)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(c, b, _state(s), r, t, u or f"local-salvaged-{n}", a) for n, (c, b, s, r, t, u, a) in enumerate(rows)],
+            )
+
+
+def _state(state: str) -> str:
+    # Anything else (a hand-edited or older file) may have landed: check it, never resend blindly.
+    return state if state in UNSENT_STATES else "unknown"
 
 
 # -- files ---------------------------------------------------------------------------------
@@ -618,7 +720,13 @@ def _salvage_outbox(path: Path) -> list[tuple[Any, ...]]:
     except sqlite3.Error:
         return []
     try:
-        return db.execute("SELECT chat_uid, body, state, reason, created_at FROM outbox ORDER BY id").fetchall()
+        try:
+            return db.execute(
+                "SELECT chat_uid, body, state, reason, created_at, local_uid, after_uid FROM outbox ORDER BY id"
+            ).fetchall()
+        except sqlite3.OperationalError:  # a version 1 file: no local uids yet
+            rows = db.execute("SELECT chat_uid, body, state, reason, created_at FROM outbox ORDER BY id").fetchall()
+            return [(*row, None, None) for row in rows]
     except sqlite3.Error:
         return []
     finally:

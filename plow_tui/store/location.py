@@ -4,6 +4,7 @@
         <host>-<hash of the API URL>/         0700, one per API URL
             accounts.json                     0600: token fingerprint -> account, and the current one
             <account>.sqlite3 (+ -wal, -shm)  0600: that account's HistoryStore
+            unassigned.sqlite3                0600: drafts and unsent texts written before the account was known
 
 An account is the owner's phone number (PROTOCOL §2: the phone that texted the
 sign-in code *is* the account), read from the owner member that every chat
@@ -12,6 +13,14 @@ list, and remembers which token it belongs to: the next start opens the store
 before the network answers, and a new sign-in from the same phone finds its
 history again. A fingerprint is a truncated SHA-256 of the token: it names a
 token without being one.
+
+Drafts and unsent texts are never lost for want of an account: until the
+account's store is open, the app keeps them in `unassigned.sqlite3` (a
+HistoryStore holding nothing else), and whenever an account's store opens it
+takes them in, with this URL's part of an old `drafts.json`
+(`legacy_drafts`), before the app reads its drafts. Taking them is safe to
+repeat (`HistoryStore.import_unsent`), so a kill halfway loses and doubles
+nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ log = logging.getLogger(__name__)
 
 INDEX = "accounts.json"
 SUFFIX = ".sqlite3"
+UNASSIGNED = "unassigned" + SUFFIX
 
 
 def history_root() -> Path:
@@ -119,9 +129,9 @@ class HistoryLocation:
         return self.path(account)
 
     def forget(self, account: str) -> list[Path]:
-        """Delete `account`'s store (and any copy set aside); the files removed."""
+        """Delete `account`'s store (and any copy set aside, and texts kept before an account was known); the files removed."""
         removed = []
-        for candidate in sorted(self.directory.glob(f"{account}{SUFFIX}*")):
+        for candidate in sorted([*self.directory.glob(f"{account}{SUFFIX}*"), *self.directory.glob(f"{UNASSIGNED}*")]):
             with contextlib.suppress(FileNotFoundError):
                 candidate.unlink()
                 removed.append(candidate)
@@ -137,12 +147,15 @@ class Histories:
     """Opens the right account's store for the app (in memory for a sandbox run).
 
     `open_known(token)` answers at once from what an earlier run learnt;
-    `open_for(token, chats)` learns the account from a chat list.
+    `open_for(token, chats)` learns the account from a chat list;
+    `open_unassigned()` holds drafts and unsent texts until then.
+    Each account store opened has taken in what waited elsewhere (see the module's docstring).
     """
 
-    def __init__(self, api_url: str, *, root: Path | None = None, memory: bool = False) -> None:
+    def __init__(self, api_url: str, *, root: Path | None = None, memory: bool = False, legacy_drafts: Path | None = None) -> None:
         self.location = HistoryLocation(api_url, root)
         self.memory = memory
+        self._legacy_drafts = legacy_drafts  # None: drafts.json in the state directory
 
     def open_known(self, token: str):  # noqa: ANN201 - HistoryStore | None (imported lazily)
         from plow_tui.store.history import HistoryStore
@@ -150,7 +163,7 @@ class Histories:
         if self.memory:
             return HistoryStore.open(None)
         account = self.location.account_for(token)
-        return None if account is None else HistoryStore.open(self.location.remember(token, account))
+        return None if account is None else self._adopting(HistoryStore.open(self.location.remember(token, account)))
 
     def open_for(self, token: str, chats: Iterable[Chat]):  # noqa: ANN201 - HistoryStore | None
         from plow_tui.store.history import HistoryStore
@@ -158,4 +171,30 @@ class Histories:
         account = account_of(chats)
         if account is None:
             return None
-        return HistoryStore.open(self.location.remember(token, account))
+        return self._adopting(HistoryStore.open(self.location.remember(token, account)))
+
+    def open_unassigned(self):  # noqa: ANN201 - HistoryStore
+        """Where drafts and unsent texts wait while no account's store is open (in memory for a sandbox)."""
+        from plow_tui.store.history import HistoryStore
+
+        return HistoryStore.open(None if self.memory else self.location.directory / UNASSIGNED)
+
+    def _adopting(self, store):  # noqa: ANN001, ANN202 - HistoryStore
+        """`store`, after taking in the unassigned store's texts and this URL's part of drafts.json."""
+        from plow_tui.store.history import HistoryStore
+        from plow_tui.store.legacy_drafts import LegacyDrafts
+
+        legacy = LegacyDrafts(self.location.api_url, self._legacy_drafts)
+        drafts, unsent = legacy.load()
+        if drafts or unsent:
+            store.import_unsent(drafts, unsent)
+            log.info("imported %d drafts and %d unsent texts from %s", len(drafts), sum(map(len, unsent.values())), legacy.path.name)
+        legacy.forget()
+        waiting = self.location.directory / UNASSIGNED
+        if waiting.exists():
+            with HistoryStore.open(waiting) as other:
+                store.import_unsent(other.drafts(), other.unsent())
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{waiting}{suffix}")
+        return store

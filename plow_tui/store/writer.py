@@ -28,11 +28,17 @@ class StoreWriter:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plow-store")
         self._closed = False
 
-    def submit(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """Queue `method(*args)` (a bound method of the store); failures are logged, never raised."""
+    def submit(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any] | None:
+        """Queue `method(*args)` (a bound method of the store); failures are logged, never raised.
+
+        The future is for a caller that must know the write is done before it
+        goes on (a send waits for its text to be in the outbox); None once closed.
+        """
         if self._closed:
-            return
-        self._pool.submit(method, *args, **kwargs).add_done_callback(_log_failure)
+            return None
+        future = self._pool.submit(method, *args, **kwargs)
+        future.add_done_callback(_log_failure)
+        return future
 
     async def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `method(*args)` after every write queued before it, and return its answer."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -262,6 +262,7 @@ class PlowApp(PlowBaseApp):
         clipboard_commands: Sequence[Sequence[str]] = (),
         histories: Histories | None = None,
         save_theme: Callable[[str], None] | None = None,
+        stream_options: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(
             now=now,
@@ -280,6 +281,8 @@ class PlowApp(PlowBaseApp):
         self.airy_screen = airy_screen
         # Where each account's local history lives (None: keep none, as in most tests).
         self.histories = histories
+        # Given to every live stream (`ChatStream`'s keyword arguments: tests make its catch-up caps small).
+        self.stream_options: Mapping[str, Any] = dict(stream_options or {})
         if config.sandbox:
             self.sub_title = "SANDBOX"
         from plow_tui.tui.notify import Notifier, desktop_protocol, mode_of

@@ -59,8 +59,12 @@ async def sign_up(base_url: str, phone: str, name: str = "Ada") -> tuple[str, Ch
     return result.token, result.chat
 
 
-def app_on(base_url: str, store: TokenStore, **config: Any) -> PlowApp:
-    """The real app on the sandbox, steady for tests: the fast client, UTC, nothing blinking or animated."""
+def app_on(base_url: str, store: TokenStore, *, keep_history: bool = False, **config: Any) -> PlowApp:
+    """The real app on the sandbox, steady for tests: the fast client, UTC, nothing blinking or animated.
+
+    `keep_history`: with its local store (drafts and unsent texts too) where the real app keeps it.
+    """
+    from plow_tui.store.location import Histories
     from plow_tui.tui.app import AppConfig, PlowApp
 
     return PlowApp(
@@ -70,7 +74,30 @@ def app_on(base_url: str, store: TokenStore, **config: Any) -> PlowApp:
         tz=timezone.utc,
         cursor_blink=False,
         animation_level="none",
+        histories=Histories(base_url) if keep_history else None,
     )
+
+
+def kept(base_url: str, token: str) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+    """The drafts and the unsent texts ((body, state), oldest first) in the account's store, read beside the app."""
+    import sqlite3
+
+    from plow_tui.store.location import Histories
+
+    location = Histories(base_url).location
+    account = location.account_for(token)
+    path = location.path(account) if account else None
+    if path is None or not path.exists():
+        return {}, {}
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        drafts = dict(db.execute("SELECT chat_uid, body FROM drafts").fetchall())
+        unsent: dict[str, list[tuple[str, str]]] = {}
+        for chat_uid, body, state in db.execute("SELECT chat_uid, body, state FROM outbox ORDER BY id"):
+            unsent.setdefault(chat_uid, []).append((body, state))
+        return drafts, unsent
+    finally:
+        db.close()
 
 
 async def memory_store_with(base_url: str, token: str) -> TokenStore:

@@ -35,21 +35,23 @@ from plow_tui.tui.plow.chats import ChatsScreen
 APP_SCRIPT = """
 import asyncio, sys
 sys.path[:0] = [{helpers!r}, {tests!r}]
-from reliability_helpers import app_on, until
+from reliability_helpers import app_on, kept, until
 from plow_tui.client.tokens import TokenStore
 from plow_tui.tui.plow.activation import ActivationScreen
 from plow_tui.tui.plow.chats import ChatsScreen
-from plow_tui.tui.plow.drafts import default_path
 from plow_tui.tui.widgets.compose import Compose
-
-def saved(text):
-    path = default_path()
-    return path.exists() and text in path.read_text()
 
 base, phase = sys.argv[1], sys.argv[2]
 
+TOKEN = []
+
+def saved(text):
+    # whether text is the chat's draft in the account's store
+    return text in kept(base, TOKEN[0])[0].values()
+
 async def main():
-    app = app_on(base, TokenStore.default(force_file=True), poll_interval=0.2)
+    TOKEN.append(await TokenStore.default(force_file=True).get_token(base))
+    app = app_on(base, TokenStore.default(force_file=True), keep_history=True, poll_interval=0.2)
     async with app.run_test(size=(100, 30)) as pilot:
         if phase == "activation":
             await until(pilot, lambda: isinstance(app.screen, ActivationScreen) and app.screen.pending)
@@ -106,7 +108,7 @@ def file_store() -> TokenStore:
 
 
 def file_store_app(base: str) -> PlowApp:
-    return app_on(base, file_store(), poll_interval=0.2)
+    return app_on(base, file_store(), keep_history=True, poll_interval=0.2)
 
 
 async def loaded_pane(pilot: Any, app: PlowApp, chat_uid: str) -> Any:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import signal
 import subprocess
 import sys
@@ -21,13 +20,12 @@ from typing import Any
 
 import httpx
 import pytest
-from reliability_helpers import app_on, new_phone, sign_up, until
+from reliability_helpers import app_on, kept, new_phone, sign_up, until
 
 from plow_tui.client.secret_backends import FileStore
 
 from plow_tui.client.tokens import TokenStore
 from plow_tui.sandbox import SandboxConfig, SandboxServer
-from plow_tui.tui.plow.drafts import default_path
 from plow_tui.tui.plow.chats import ChatsScreen
 
 # The app in a child process, headless: it sends "hello" in the chat, then waits to be killed.
@@ -41,7 +39,7 @@ from plow_tui.tui.plow.chats import ChatsScreen
 base, chat_uid = sys.argv[1], sys.argv[2]
 
 async def main():
-    app = app_on(base, TokenStore.default(force_file=True), poll_interval=0.2)
+    app = app_on(base, TokenStore.default(force_file=True), keep_history=True, poll_interval=0.2)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await until(pilot, lambda: isinstance(app.screen, ChatsScreen) and app.screen.chats_loaded and app.screen)
         screen.open_chat(chat_uid, focus_editor=True)
@@ -129,10 +127,9 @@ def file_store() -> TokenStore:
     return TokenStore([FileStore()], env={})
 
 
-def saved_unsent(base: str, chat_uid: str) -> list[dict[str, Any]]:
-    path = default_path()
-    saved = json.loads(path.read_text()).get(base, {}) if path.exists() else {}
-    return saved.get(chat_uid, {}).get("unsent", [])
+def saved_unsent(base: str, token: str, chat_uid: str) -> list[tuple[str, str]]:
+    """(body, state) of the chat's unsent texts in the account's store."""
+    return kept(base, token)[1].get(chat_uid, [])
 
 
 async def server_bodies(sandbox_base: str, token: str, chat_uid: str) -> list[str]:
@@ -178,10 +175,10 @@ async def test_killed_before_the_text_reached_the_server_it_comes_back_and_r_sen
         await file_store().save_token(relay.base_url, token)
         await killed_while_sending(tmp_path, relay, chat.uid, hold="request")
         # On disk before it went out: the kill cannot have come first.
-        assert [(t["body"], t["state"]) for t in saved_unsent(relay.base_url, chat.uid)] == [("hello", "sending")]
+        assert saved_unsent(relay.base_url, token, chat.uid) == [("hello", "sending")]
         assert await server_bodies(sandbox.base_url, token, chat.uid) == []
 
-        app = app_on(relay.base_url, file_store(), poll_interval=0.2)
+        app = app_on(relay.base_url, file_store(), keep_history=True, poll_interval=0.2)
         async with app.run_test(size=(100, 30)) as pilot:
             pane = await open_loaded(pilot, chat.uid)
             # Checked against the history first: not there, so `✗`, never resent by itself.
@@ -195,7 +192,7 @@ async def test_killed_before_the_text_reached_the_server_it_comes_back_and_r_sen
             await pilot.press("r")
             await until(pilot, lambda: [e.state for e in pane.conversation.entries] == ["delivered"], "delivered")
             assert await server_bodies(sandbox.base_url, token, chat.uid) == ["hello"]
-            await until(pilot, lambda: saved_unsent(relay.base_url, chat.uid) == [], "forgotten on disk")
+            await until(pilot, lambda: saved_unsent(relay.base_url, token, chat.uid) == [], "forgotten on disk")
 
 
 async def test_killed_after_the_text_reached_the_server_it_is_shown_once_and_not_offered_again(
@@ -210,12 +207,12 @@ async def test_killed_after_the_text_reached_the_server_it_is_shown_once_and_not
                 break
             await asyncio.sleep(0.05)
         assert await server_bodies(sandbox.base_url, token, chat.uid) == ["hello"]
-        assert [t["state"] for t in saved_unsent(relay.base_url, chat.uid)] == ["sending"]
+        assert saved_unsent(relay.base_url, token, chat.uid) == [("hello", "sending")]
 
-        app = app_on(relay.base_url, file_store(), poll_interval=0.2)
+        app = app_on(relay.base_url, file_store(), keep_history=True, poll_interval=0.2)
         async with app.run_test(size=(100, 30)) as pilot:
             pane = await open_loaded(pilot, chat.uid)
-            await until(pilot, lambda: saved_unsent(relay.base_url, chat.uid) == [], "found on the server and forgotten")
+            await until(pilot, lambda: saved_unsent(relay.base_url, token, chat.uid) == [], "found on the server and forgotten")
             assert [(e.body, e.outbound) for e in pane.conversation.entries] == [("hello", True)]
             assert not pane.conversation.entries[0].uid.startswith("local-")
             assert pane.outbox.unsent == ()

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from plow_tui.client.models import Agent, Chat, Line, Member, ChatMessage, Sender
 from plow_tui.store.history import SCHEMA_VERSION, HistoryStore, fts5_available
 from plow_tui.store.location import HistoryLocation, account_of
+from plow_tui.store.unsent import Unsent
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 MODES = ["scan"] + (["fts5"] if fts5_available() else [])
@@ -137,22 +138,57 @@ def test_deleting_a_chat_takes_its_messages_out_of_the_index(store: HistoryStore
     assert [h.chat_uid for h in store.search("canary")] == ["cht_2"]
 
 
-def test_drafts_and_outbox_keep_order(store: HistoryStore) -> None:
-    store.save_drafts({"cht_1": "half a thought", "cht_2": "   "})
-    assert store.drafts() == {"cht_1": "half a thought"}
-    a = store.queue("cht_1", "first")
-    b = store.queue("cht_1", "second")
-    store.set_outbox_state(a, "failed", "carrier said no")
-    assert [(i.body, i.state) for i in store.outbox("cht_1")] == [("first", "failed"), ("second", "waiting")]
-    store.sent(b, msg(9, "second", outbound=True))
-    assert [i.body for i in store.outbox()] == ["first"]
-    assert store.messages("cht_1")[0].body == "second"
+def unsent(uid: str, body: str, state: str = "sending", after: str | None = None) -> Unsent:
+    return Unsent(uid, body, T0, state, after)
+
+
+def test_drafts_and_unsent_texts_keep_order_and_a_send_moves_the_draft_in_one_step(store: HistoryStore) -> None:
+    store.save_drafts({"cht_1": "first", "cht_2": "   ", "cht_3": "elsewhere"})
+    assert store.drafts() == {"cht_1": "first", "cht_3": "elsewhere"}
+    store.move_to_outbox("cht_1", [unsent("local-1", "first", after="msg_1")])
+    assert store.drafts() == {"cht_3": "elsewhere"}  # the draft went with the same write
+    store.move_to_outbox("cht_1", [unsent("local-2", "second"), unsent("local-3", "third")])
+    assert [t.uid for t in store.unsent()["cht_1"]] == ["local-1", "local-2", "local-3"]
+    assert store.unsent()["cht_1"][0] == unsent("local-1", "first", after="msg_1")
+    # The pane's list: one landed (gone), one refused; the order stays that of sending.
+    store.save_unsent("cht_1", [unsent("local-1", "first", "failed", "msg_1"), unsent("local-3", "third", "unknown")])
+    assert [(t.uid, t.state) for t in store.unsent()["cht_1"]] == [("local-1", "failed"), ("local-3", "unknown")]
+    store.save_unsent("cht_1", [])
+    assert store.unsent() == {}
+    store.move_to_outbox("cht_9", [unsent("local-9", "in a chat not opened")])
+    store.save_kept({"cht_1": "again"}, {"cht_1": [unsent("local-4", "fourth")]})  # one transaction for all
+    assert store.drafts() == {"cht_1": "again"}
+    assert {uid: [t.uid for t in texts] for uid, texts in store.unsent().items()} == {"cht_9": ["local-9"], "cht_1": ["local-4"]}
+
+
+def test_importing_the_same_texts_twice_adds_nothing_and_keeps_newer_drafts(store: HistoryStore) -> None:
+    store.save_drafts({"cht_1": "typed here"})
+    texts = {"cht_1": [unsent("local-1", "one"), unsent("local-2", "two", "odd-state")]}
+    assert store.import_unsent({"cht_1": "older draft", "cht_2": "kept"}, texts) == 2
+    assert store.import_unsent({"cht_1": "older draft", "cht_2": "kept"}, texts) == 0
+    assert store.drafts() == {"cht_1": "typed here", "cht_2": "kept"}
+    assert [(t.uid, t.state) for t in store.unsent()["cht_1"]] == [("local-1", "sending"), ("local-2", "unknown")]
+
+
+def test_a_version_1_store_gains_the_unsent_columns(tmp_path: Path) -> None:
+    from plow_tui.store.history import MIGRATIONS
+
+    path = tmp_path / "v1.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("BEGIN;" + MIGRATIONS[0] + "PRAGMA user_version = 1; COMMIT;")
+    db.execute("INSERT INTO outbox (chat_uid, body, state, reason, created_at) VALUES ('cht_1', 'old', 'waiting', NULL, '')")
+    db.commit()
+    db.close()
+    with HistoryStore.open(path) as s:
+        (text,) = s.unsent()["cht_1"]
+        assert (text.uid, text.body, text.state) == ("local-row1", "old", "waiting")
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
 
 
 def test_a_damaged_store_is_set_aside_with_its_unsent_texts_kept(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite3"
     with HistoryStore.open(path) as s:
-        s.queue("cht_1", "do not lose me")
+        s.move_to_outbox("cht_1", [unsent("local-1", "do not lose me", "failed", "msg_1")])
         s.add_messages([msg(1)])
     db = sqlite3.connect(path)
     db.execute("DROP TABLE messages")  # damaged as far as this version can tell
@@ -160,7 +196,7 @@ def test_a_damaged_store_is_set_aside_with_its_unsent_texts_kept(tmp_path: Path)
     db.close()
     with HistoryStore.open(path) as s:
         assert s.notice is not None and "set aside" in s.notice and "1 unsent message kept" in s.notice
-        assert [i.body for i in s.outbox()] == ["do not lose me"]
+        assert s.unsent() == {"cht_1": [unsent("local-1", "do not lose me", "failed", "msg_1")]}
     assert list(tmp_path.glob("a.sqlite3.damaged-*"))
 
 
@@ -176,14 +212,14 @@ def test_garbage_is_set_aside_not_a_crash(tmp_path: Path) -> None:
 def test_a_newer_store_is_set_aside(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite3"
     with HistoryStore.open(path) as s:
-        s.queue("cht_1", "from the future")
+        s.move_to_outbox("cht_1", [unsent("local-1", "from the future")])
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     db.commit()
     db.close()
     with HistoryStore.open(path) as s:
         assert s.notice is not None and "newer plow-tui" in s.notice
-        assert [i.body for i in s.outbox()] == ["from the future"]
+        assert [t.body for t in s.unsent()["cht_1"]] == ["from the future"]
     assert list(tmp_path.glob("a.sqlite3.newer-*"))
 
 
@@ -258,6 +294,26 @@ def test_one_word_spans_are_the_word_starts_the_general_rule_finds(text: str, wo
     from plow_tui.store.search import _ascii_starts, _ascii_word_starts
 
     assert _ascii_word_starts(text.lower(), word) == [m.span() for m in _ascii_starts((word,)).finditer(text)]
+
+
+def test_a_page_stops_at_a_gap_and_filling_it_moves_or_closes_it(store: HistoryStore) -> None:
+    store.add_messages([msg(n) for n in (1, 2, 3, 50, 51, 52)])  # 4..49 were skipped by a cut catch-up
+    store.add_gap("cht_1", "msg_000050")
+    newest, gap = store.page("cht_1", limit=10)
+    assert [m.uid for m in newest] == ["msg_000052", "msg_000051", "msg_000050"] and gap
+    assert store.page("cht_1", limit=2) == (store.messages("cht_1", limit=2), False)  # the gap is further down
+    # One page from the server: still not down to what is stored, the gap moves below it.
+    store.fill_gap("cht_1", "msg_000050", [msg(n) for n in range(49, 29, -1)], closed=False)
+    assert store.gaps("cht_1") == {"msg_000030"}
+    assert [m.uid for m in store.page("cht_1", limit=50, before="msg_000050")[0]][-1] == "msg_000030"
+    assert store.known(["msg_000030", "msg_000003", "msg_000020"]) == {"msg_000030", "msg_000003"}
+    store.fill_gap("cht_1", "msg_000030", [msg(n) for n in range(29, 3, -1)], closed=True)
+    assert store.gaps("cht_1") == set()
+    older, gap = store.page("cht_1", limit=100)
+    assert [m.uid for m in older] == [f"msg_{n:06d}" for n in range(52, 0, -1)] and not gap
+    store.add_gap("cht_1", "msg_000010")
+    store.remove_chat("cht_1")
+    assert store.gaps("cht_1") == set()
 
 
 def test_recent_chats_are_the_top_of_the_chat_list_with_their_newest_message(store: HistoryStore) -> None:

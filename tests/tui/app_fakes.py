@@ -93,8 +93,10 @@ class LandingApp(PlowApp):
         self._open_place(Landed(chat))
 
 
-def sandbox_app(base_url: str, store: TokenStore | None = None, *, real_chats: bool = False, **config: Any) -> PlowApp:
-    """The app against a sandbox, polling fast; the main screen stubbed unless `real_chats`."""
+def sandbox_app(
+    base_url: str, store: TokenStore | None = None, *, real_chats: bool = False, histories: Any = None, **config: Any
+) -> PlowApp:
+    """The app against a sandbox, polling fast; the main screen stubbed unless `real_chats`; `histories`: its local store."""
     options: dict[str, Any] = {"name": "Ada", "sandbox": True, "poll_interval": 0.1}
     airy_channel = config.pop("airy_channel", None)
     options.update(config)
@@ -109,6 +111,7 @@ def sandbox_app(base_url: str, store: TokenStore | None = None, *, real_chats: b
         tz=timezone.utc,
         cursor_blink=False,
         animation_level="none",
+        histories=histories,
     )
 
 

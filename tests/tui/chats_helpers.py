@@ -7,6 +7,7 @@ the sandbox's objects, so the app and the server really talk to each other.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from app_fakes import memory_store, sandbox_app, text_line, wait_for
 
 from plow_tui.client.http import PlowClient
 from plow_tui.client.models import Chat, ChatMessage
+from plow_tui.store.location import Histories
 from plow_tui.tui.plow.chats import ChatsScreen
 from plow_tui.tui.plow.chat_pane import ChatPane
 
@@ -73,28 +75,36 @@ class ChatSession(MainScreenSession):
 
 
 @asynccontextmanager
-async def on_main_screen(account: SignedUp, size: tuple[int, int] = (100, 30)) -> AsyncIterator[MainScreenSession]:
-    """Run the app signed in as `account` and wait for the main screen."""
-    app = await chats_app(account.base, account.token)
+async def on_main_screen(
+    account: SignedUp, size: tuple[int, int] = (100, 30), *, keep_history: bool = False
+) -> AsyncIterator[MainScreenSession]:
+    """Run the app signed in as `account` and wait for the main screen (`keep_history`: with its local store)."""
+    app = await chats_app(account.base, account.token, keep_history=keep_history)
     async with app.run_test(size=size) as pilot:
         screen = await main_screen(pilot)
         yield MainScreenSession(account.base, account.phone, account.token, account.chat, app, pilot, screen)
 
 
 @asynccontextmanager
-async def opened_chat(account: SignedUp, size: tuple[int, int] = (100, 30)) -> AsyncIterator[ChatSession]:
-    """Run the app signed in as `account`, with its chat open and loaded."""
-    async with on_main_screen(account, size) as s:
+async def opened_chat(
+    account: SignedUp, size: tuple[int, int] = (100, 30), *, keep_history: bool = False
+) -> AsyncIterator[ChatSession]:
+    """Run the app signed in as `account`, with its chat open and loaded (`keep_history`: with its local store)."""
+    async with on_main_screen(account, size, keep_history=keep_history) as s:
         pane = await open_chat(s.pilot, s.screen, account.chat.uid)
         yield ChatSession(s.base, s.phone, s.token, s.chat, s.app, s.pilot, s.screen, pane)
 
 
 @asynccontextmanager
 async def signed_in_chat(
-    sandbox_factory: Callable[..., Any], size: tuple[int, int] = (100, 30), **sandbox_options: Any
+    sandbox_factory: Callable[..., Any],
+    size: tuple[int, int] = (100, 30),
+    *,
+    keep_history: bool = False,
+    **sandbox_options: Any,
 ) -> AsyncIterator[ChatSession]:
-    """A fresh sandbox and account, and the app running with its chat open."""
-    async with opened_chat(await signed_up(sandbox_factory, **sandbox_options), size) as session:
+    """A fresh sandbox and account, and the app running with its chat open (`keep_history`: with its local store)."""
+    async with opened_chat(await signed_up(sandbox_factory, **sandbox_options), size, keep_history=keep_history) as session:
         yield session
 
 
@@ -156,11 +166,33 @@ async def history(base_url: str, token: str, chat_uid: str) -> list[ChatMessage]
     return list(reversed(newest_first))
 
 
-async def chats_app(base_url: str, token: str, **config: Any) -> Any:
-    """The real app, already signed in with `token` (so it opens the main screen)."""
+async def chats_app(base_url: str, token: str, *, keep_history: bool = False, **config: Any) -> Any:
+    """The real app, already signed in with `token` (so it opens the main screen).
+
+    `keep_history`: with its local store where the real app keeps it (under the test's own state directory).
+    """
     store = memory_store()
     await store.save_token(base_url, token)
-    return sandbox_app(base_url, store, real_chats=True, **config)
+    histories = Histories(base_url) if keep_history else None
+    return sandbox_app(base_url, store, real_chats=True, histories=histories, **config)
+
+
+def kept(base_url: str, token: str) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+    """The drafts and the unsent texts ((body, state), oldest first) in the account's store, read beside the app."""
+    location = Histories(base_url).location
+    account = location.account_for(token)
+    path = location.path(account) if account else None
+    if path is None or not path.exists():
+        return {}, {}
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        drafts = dict(db.execute("SELECT chat_uid, body FROM drafts").fetchall())
+        unsent: dict[str, list[tuple[str, str]]] = {}
+        for chat_uid, body, state in db.execute("SELECT chat_uid, body, state FROM outbox ORDER BY id"):
+            unsent.setdefault(chat_uid, []).append((body, state))
+        return drafts, unsent
+    finally:
+        db.close()
 
 
 async def main_screen(pilot: Any) -> ChatsScreen:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from plow_tui.client.models import Chat, Member, ChatMessage
 from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.tui.plow.chat_book import Arrival, ChatBook, in_order
-from plow_tui.tui.plow.drafts import Unsent
+from plow_tui.store.unsent import Unsent
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -7,6 +7,7 @@ import time
 from app_fakes import memory_store, sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
     chat_with_myself,
+    kept,
     ChatSession,
     chats_app,
     fault,
@@ -326,11 +327,9 @@ async def test_without_all_chats_tickets_the_open_chat_is_followed_on_its_own(sa
 async def test_no_token_or_ticket_in_logs_screens_or_drafts(sandbox_factory, caplog) -> None:
     import logging
 
-    from plow_tui.tui.plow.drafts import default_path
-
     caplog.set_level(logging.DEBUG)
     screens: list[str] = []
-    async with signed_in_chat(sandbox_factory, delivery_delay_ms=5) as s:
+    async with signed_in_chat(sandbox_factory, delivery_delay_ms=5, keep_history=True) as s:
         await wait_for(s.pilot, lambda: s.screen.stream_live, what="the live stream")
         await fault(s.base, drop_sockets=True)
         await sms(s.base, s.phone, s.chat.number, "hello again")
@@ -339,11 +338,13 @@ async def test_no_token_or_ticket_in_logs_screens_or_drafts(sandbox_factory, cap
         s.pane.compose_box.focus()
         for char in "draft":
             await s.pilot.press(char)
-        await wait_for(s.pilot, lambda: default_path().exists(), what="the drafts file")
+        await wait_for(s.pilot, lambda: kept(s.base, s.token)[0] == {s.chat.uid: "draft"}, what="the draft in the store")
         screens.append(screen_text(s.app))
+        store = s.screen.history.writer.store.path
     logged = caplog.text
     assert logged  # something was logged, so the search means something
-    for place in (logged, *screens, default_path().read_text()):
+    files = [p.read_bytes().decode("utf-8", "replace") for p in store.parent.parent.rglob("*") if p.is_file()]
+    for place in (logged, *screens, *files):
         assert s.token not in place
         assert "ticket=" not in place
 

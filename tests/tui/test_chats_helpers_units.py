@@ -10,12 +10,13 @@ from plow_tui.client.models import Chat, ChatMessage
 from plow_tui.tui.plow.chat_admin import delete_question, waiting_members
 from plow_tui.tui.plow.chat_book import ChatBook
 from plow_tui.tui.plow.draft_keeper import DRAFT_SAVE_DELAY, DraftKeeper
-from plow_tui.tui.plow.drafts import DraftFile, Unsent
+from plow_tui.store.history import HistoryStore
+from plow_tui.store.unsent import Unsent
+from plow_tui.store.writer import StoreWriter
 from plow_tui.tui.plow.search_jump import entries_from_hit
 from plow_tui.tui.widgets.view_models import Entry
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
-URL = "http://127.0.0.1:8000"
 
 
 class Timers:
@@ -52,46 +53,63 @@ class Pane:
     outbox: Outbox = field(default_factory=Outbox)
 
 
-def _keeper(panes: dict[str, Any] | None = None) -> tuple[DraftKeeper, ChatBook, Timers]:
-    book, timers = ChatBook(), Timers()
-    keeper = DraftKeeper(book, panes if panes is not None else {}, timers)
-    keeper.load(URL)
-    return keeper, book, timers
+@dataclass
+class History:
+    """What the keeper uses of `LocalHistory`: the account's store's writer (an in-memory store here)."""
+
+    writer: StoreWriter = field(default_factory=lambda: StoreWriter(HistoryStore.open(None)))
+
+    def kept(self) -> tuple[dict[str, str], dict[str, list[Unsent]]]:
+        """What the store holds once every queued write has run."""
+        self.writer.flush()
+        return self.writer.store.drafts(), self.writer.store.unsent()
+
+
+def _keeper(panes: dict[str, Any] | None = None, history: History | None = None) -> tuple[DraftKeeper, ChatBook, Timers, History]:
+    book, timers, history = ChatBook(), Timers(), history or History()
+    keeper = DraftKeeper(book, panes if panes is not None else {}, timers, history, lambda: None)  # type: ignore[arg-type]
+    keeper.load()
+    return keeper, book, timers, history
 
 
 def test_typing_is_saved_once_after_a_pause_and_the_mark_flips_only_when_a_draft_comes_or_goes() -> None:
-    keeper, book, timers = _keeper()
+    keeper, book, timers, history = _keeper()
     assert keeper.draft_changed("cht_1", "h")  # a draft came: the row's mark
     assert not keeper.draft_changed("cht_1", "hi")  # still a draft
     assert not keeper.draft_changed("cht_1", "hi")  # nothing changed: nothing scheduled
     assert [t.delay for t in timers.made] == [DRAFT_SAVE_DELAY, DRAFT_SAVE_DELAY]
     assert timers.made[0].stopped and not timers.made[1].stopped  # debounced: only the last one runs
-    assert DraftFile(URL).load() == ({}, {})  # nothing on disk before the pause
+    assert history.kept() == ({}, {})  # nothing stored before the pause
     timers.fire()
-    assert DraftFile(URL).load() == ({"cht_1": "hi"}, {})
+    assert history.kept() == ({"cht_1": "hi"}, {})
     assert keeper.draft_changed("cht_1", "")  # the draft went
     assert "cht_1" not in book.drafts
 
 
 def test_a_text_leaving_the_editor_moves_to_the_unsent_list_in_one_write() -> None:
     pane = Pane()
-    keeper, book, timers = _keeper({"cht_1": pane})
+    keeper, book, timers, history = _keeper({"cht_1": pane})
     keeper.draft_changed("cht_1", "on my way")
-    pane.outbox.unsent.append(Unsent("local-1", "on my way", NOW))  # the outbox took it
-    keeper.left_editor("cht_1")  # at once, not after a pause
-    drafts, unsent = DraftFile(URL).load()
-    assert drafts == {} and [t.body for t in unsent["cht_1"]] == ["on my way"]
+    timers.fire()
+    assert history.kept() == ({"cht_1": "on my way"}, {})
+    text = Unsent("local-1", "on my way", NOW)
+    pane.outbox.unsent.append(text)  # the outbox took it
+    written = keeper.left_editor("cht_1", [text])  # at once, not after a pause: the send waits for it
+    assert written is not None
+    written.result(timeout=10)
+    assert history.kept() == ({}, {"cht_1": [text]})
 
 
 def test_texts_from_before_a_restart_are_kept_until_their_chat_opens_and_said_where() -> None:
-    DraftFile(URL).save({}, {"cht_1": [Unsent("local-1", "one", NOW), Unsent("local-2", "two", NOW)]})
-    keeper, book, _ = _keeper()
+    history = History()
+    history.writer.store.move_to_outbox("cht_1", [Unsent("local-1", "one", NOW), Unsent("local-2", "two", NOW)])
+    keeper, book, _, _ = _keeper(history=history)
     chats = [Chat(uid="cht_1", display_name="Sarah"), Chat(uid="cht_2", display_name="Tom")]
     assert keeper.unsent_notice(chats) == (
         "2 texts from before the restart not sent yet, in Sarah. Open the chat to see or send again."
     )
     keeper.save()  # a chat never opened keeps its texts
-    assert [t.uid for t in DraftFile(URL).load()[1]["cht_1"]] == ["local-1", "local-2"]
+    assert [t.uid for t in history.kept()[1]["cht_1"]] == ["local-1", "local-2"]
     assert keeper.unsent_notice(chats[1:]) is None
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 import stat
 
 from app_fakes import sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import (
+    kept,
     chats_app,
     fail_chat,
     history,
@@ -28,7 +28,6 @@ from support.waits import nothing_more
 from textual.strip import Strip
 
 from plow_tui.client.http import PlowClient
-from plow_tui.tui.plow.drafts import default_path
 from plow_tui.tui.screens.confirm import ConfirmScreen
 from plow_tui.tui.plow.new_chat import NewChatScreen
 from plow_tui.tui.widgets.chat_list import ChatList
@@ -100,9 +99,9 @@ async def test_resend_gives_a_fresh_code_and_the_old_one_dies(sandbox_factory) -
 
 
 async def test_delete_asks_first_then_removes_the_chat(sandbox_factory) -> None:
-    async with signed_in_chat(sandbox_factory) as s:
+    async with signed_in_chat(sandbox_factory, keep_history=True) as s:
         s.pane.compose_box.draft = "never sent"
-        await wait_for(s.pilot, lambda: default_path().exists(), what="the draft saved")
+        await wait_for(s.pilot, lambda: kept(s.base, s.token)[0] == {s.chat.uid: "never sent"}, what="the draft saved")
         s.pane.conversation.focus()
         await s.pilot.press("d")
         await wait_for(s.pilot, lambda: isinstance(s.app.screen, ConfirmScreen), what="the question")
@@ -117,7 +116,8 @@ async def test_delete_asks_first_then_removes_the_chat(sandbox_factory) -> None:
             s.pilot, lambda: s.screen.query_one(ChatList).get_chat(s.chat.uid) is None, what="the chat gone"
         )
         assert s.screen.open_uid is None
-        assert json.loads(default_path().read_text()) == {}  # its draft went with it
+        s.screen.history.writer.flush()
+        assert kept(s.base, s.token) == ({}, {})  # its draft went with it
         async with PlowClient(s.base, s.token) as api:
             assert await api.chats() == []
 
@@ -203,22 +203,19 @@ async def test_prepending_a_page_keeps_what_is_on_screen(sandbox_factory) -> Non
 async def test_draft_survives_a_restart_and_is_private(sandbox_factory) -> None:
     account = await signed_up(sandbox_factory)
     base, chat = account.base, account.chat
-    async with opened_chat(account) as first:
+    async with opened_chat(account, keep_history=True) as first:
         first.pane.compose_box.focus()
         for char in "half a thought":
             await first.pilot.press("space" if char == " " else char)
-        path = default_path()
-        await wait_for(
-            first.pilot, lambda: path.exists() and "half a thought" in path.read_text(), what="the draft saved"
-        )
         # Saved while the app runs (debounced), not only on a clean exit.
-        assert json.loads(path.read_text()) == {base: {chat.uid: {"draft": "half a thought"}}}
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        await wait_for(first.pilot, lambda: kept(base, account.token)[0] == {chat.uid: "half a thought"}, what="the draft saved")
+        path = first.screen.history.writer.store.path
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
-    async with opened_chat(account) as second:  # a new app: what it knows comes from the drafts file
+    async with opened_chat(account, keep_history=True) as second:  # a new app: what it knows comes from the store
         assert second.pane.compose_box.draft == "half a thought"
         second.pane.compose_box.focus()
         await second.pilot.press("enter")
         await wait_for(second.pilot, lambda: len(second.pane.conversation.entries) == 1, what="the draft sent")
-        await wait_for(second.pilot, lambda: chat.uid not in json.loads(default_path().read_text()).get(base, {}))
+        await wait_for(second.pilot, lambda: kept(base, account.token) == ({}, {}), what="neither draft nor unsent left")
     assert [m.body for m in await history(base, account.token, chat.uid)] == ["half a thought"]

@@ -32,8 +32,13 @@ class CountingClient(PlowClient):
         return await super().messages(chat_uid, limit=limit, starting_after=starting_after)
 
 
-async def history_app(base: str, token: str, histories: Histories, *, server: str | None = None) -> PlowApp:
-    """The real app signed in with `token`, keeping its history in `histories`; `server` overrides where requests go."""
+async def history_app(
+    base: str, token: str, histories: Histories, *, server: str | None = None, stream_options: dict[str, Any] | None = None
+) -> PlowApp:
+    """The real app signed in with `token`, keeping its history in `histories`; `server` overrides where requests go.
+
+    `stream_options`: the live stream's (small catch-up caps, for instance).
+    """
     store = memory_store()
     await store.save_token(base, token)
     target = server or base
@@ -50,6 +55,7 @@ async def history_app(base: str, token: str, histories: Histories, *, server: st
         cursor_blink=False,
         animation_level="none",
         histories=histories,
+        stream_options=stream_options,
     )
 
 

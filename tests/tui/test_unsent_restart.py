@@ -8,35 +8,26 @@ directory. Killing the process mid-send is in tests/reliability/test_reliability
 from __future__ import annotations
 
 import json
-import stat
 from datetime import datetime, timedelta, timezone
 
 from app_fakes import sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
-from chats_helpers import fault, history, on_main_screen, opened_chat, phone_texts, shown_uids, signed_up
+from chats_helpers import fault, history, kept, on_main_screen, opened_chat, phone_texts, shown_uids, signed_up
 
 from plow_tui.client.models import ChatMessage
-from plow_tui.tui.plow.drafts import DraftFile, Unsent, default_path
+from plow_tui.store.legacy_drafts import LegacyDrafts
+from plow_tui.store.location import Histories
+from plow_tui.store.unsent import Unsent
 from plow_tui.tui.plow.outbox import landed_as
 
 AT = datetime(2026, 9, 14, 12, 0, tzinfo=timezone.utc)
 
 
-# -- the drafts file -------------------------------------------------------------------
-
-
-def test_drafts_and_unsent_texts_round_trip_privately(tmp_path) -> None:
-    path = tmp_path / "state" / "drafts.json"
-    texts = [Unsent("local-1", "hello", AT, "failed", "msg_1"), Unsent("local-2", "again", AT, "sending")]
-    DraftFile("http://127.0.0.1:1/", path).save({"cht_a": "half", "cht_b": "  "}, {"cht_a": texts, "cht_c": []})
-    assert DraftFile("http://127.0.0.1:1", path).load() == ({"cht_a": "half"}, {"cht_a": texts})
-    assert DraftFile("http://127.0.0.1:2", path).load() == ({}, {})  # another server's are its own
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert [p.name for p in path.parent.iterdir()] == ["drafts.json"]  # no temporary file left
+# -- the old drafts file (imported into the store: tests/store/test_drafts_import.py) -----------
 
 
 def test_an_older_file_and_damaged_entries_still_read(tmp_path) -> None:
     path = tmp_path / "drafts.json"
-    good = Unsent("local-9", "kept", AT, "unknown").to_json()
+    good = {"uid": "local-9", "body": "kept", "at": AT.isoformat(), "state": "unknown", "after": None}
     path.write_text(
         json.dumps(
             {
@@ -49,7 +40,7 @@ def test_an_older_file_and_damaged_entries_still_read(tmp_path) -> None:
             }
         )
     )
-    drafts, unsent = DraftFile("http://x", path).load()
+    drafts, unsent = LegacyDrafts("http://x", path).load()
     assert drafts == {"cht_old": "a draft from an older version"}
     assert unsent == {"cht_new": [Unsent("local-9", "kept", AT, "unknown")], "cht_odd": [Unsent("local-9", "kept", AT, "unknown")]}
 
@@ -93,16 +84,15 @@ def _quiet(app) -> bool:
     return all(worker.is_finished or worker.group.startswith("stream") for worker in app.workers)
 
 
-def _saved_unsent(base: str, chat_uid: str) -> list[dict]:
-    path = default_path()
-    saved = json.loads(path.read_text()).get(base, {}) if path.exists() else {}
-    return saved.get(chat_uid, {}).get("unsent", [])
+def _saved_unsent(account, chat_uid: str) -> list[tuple[str, str]]:  # noqa: ANN001
+    """(body, state) of the chat's unsent texts in the account's store."""
+    return kept(account.base, account.token)[1].get(chat_uid, [])
 
 
 async def test_a_refused_text_survives_a_restart_and_r_sends_it_once(sandbox_factory) -> None:
     account = await signed_up(sandbox_factory, delivery_delay_ms=10)
     base, chat = account.base, account.chat
-    async with opened_chat(account) as first:
+    async with opened_chat(account, keep_history=True) as first:
         await wait_for(first.pilot, lambda: first.screen.stream_live and _quiet(first.app), what="a quiet app")
         await fault(base, fail_next={"status": 400, "count": 1})
         first.pane.compose_box.draft = "do not lose me"
@@ -115,11 +105,11 @@ async def test_a_refused_text_survives_a_restart_and_r_sends_it_once(sandbox_fac
         )
         await wait_for(
             first.pilot,
-            lambda: [t["state"] for t in _saved_unsent(base, chat.uid)] == ["failed"],
+            lambda: _saved_unsent(account, chat.uid) == [("do not lose me", "failed")],
             what="the refused text saved",
         )
 
-    async with opened_chat(account) as second:  # a new app: what it knows comes from the drafts file
+    async with opened_chat(account, keep_history=True) as second:  # a new app: what it knows comes from the store
         s = second
         [entry] = await wait_for(s.pilot, lambda: list(s.pane.conversation.entries), what="the text shown again")
         assert (entry.body, entry.state) == ("do not lose me", "failed")
@@ -140,13 +130,16 @@ async def test_a_refused_text_survives_a_restart_and_r_sends_it_once(sandbox_fac
         assert [m.body for m in on_server] == ["do not lose me"]
         assert shown_uids(s.pane) == [m.uid for m in on_server]
         assert (await phone_texts(base, account.phone)).count("do not lose me") == 1
-        await wait_for(s.pilot, lambda: _saved_unsent(base, chat.uid) == [], what="the sent text forgotten on disk")
+        await wait_for(s.pilot, lambda: _saved_unsent(account, chat.uid) == [], what="the sent text forgotten on disk")
 
 
 async def test_unsent_texts_of_a_chat_not_opened_are_announced_and_kept(sandbox_factory) -> None:
     account = await signed_up(sandbox_factory)
-    DraftFile(account.base).save({}, {account.chat.uid: [Unsent("local-1", "from last time", AT, "failed")]})
-    async with on_main_screen(account) as s:
+    store = Histories(account.base).open_for(account.token, [account.chat])
+    assert store is not None
+    store.move_to_outbox(account.chat.uid, [Unsent("local-1", "from last time", AT, "failed")])  # as a run before this one left it
+    store.close()
+    async with on_main_screen(account, keep_history=True) as s:
         # A toast (it wraps on screen, so read it from the app's notifications).
         await wait_for(
             s.pilot,
@@ -154,4 +147,5 @@ async def test_unsent_texts_of_a_chat_not_opened_are_announced_and_kept(sandbox_
             what="the toast",
         )
         s.screen.drafts.save()  # a save while the chat was never opened keeps its texts
-        assert [t["body"] for t in _saved_unsent(account.base, account.chat.uid)] == ["from last time"]
+        s.screen.history.writer.flush()
+        assert _saved_unsent(account, account.chat.uid) == [("from last time", "failed")]

@@ -452,6 +452,23 @@ async def test_the_rendered_entries_kept_follow_the_window_height() -> None:
         assert conversation._blocks.maxsize == short and len(conversation._blocks) <= short
 
 
+async def test_near_top_is_told_again_after_a_jump_to_the_newest() -> None:
+    # The screen may ignore a NearTop (a page is loading, or none is left yet): the
+    # reader who jumps to the newest and comes back to the top must tell it again.
+    async with Host([entry(n) for n in range(200)]).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        conversation.focus()
+        await pilot.press("g")
+        await pilot.pause()
+        assert len(pilot.app.near_top) == 1
+        conversation.scroll_to_newest()  # what sending a text does
+        await pilot.pause()
+        assert conversation.pinned
+        await pilot.press("g")
+        await pilot.pause()
+        assert len(pilot.app.near_top) == 2
+
+
 async def test_scrolling_into_estimated_entries_does_not_jump() -> None:
     # Long bodies make the height estimates wrong; the lines already on screen
     # must still stay where they are while the new ones get measured.

@@ -27,7 +27,7 @@ from typing import TypeVar
 
 from plow_tui.client.models import Chat, Member, ChatMessage
 from plow_tui.client.stream import NO_MESSAGES
-from plow_tui.tui.plow.drafts import Unsent
+from plow_tui.store.unsent import Unsent
 
 
 @dataclass(frozen=True)
@@ -155,14 +155,25 @@ class ChatBook:
 
     # -- opening a chat ----------------------------------------------------------------
 
-    def open(self, chat_uid: str) -> tuple[bool, list[Unsent]]:
-        """Show `chat_uid`: its unread count goes; (first time opened, its texts from before a restart)."""
+    def open(self, chat_uid: str, *, shown: bool = True) -> tuple[bool, list[Unsent]]:
+        """Show `chat_uid`: its unread count goes; (first time opened, its texts from before a restart).
+
+        `shown=False`: opened out of sight (its waiting texts go out), its unread count stays.
+        """
         first = chat_uid not in self.opened
         if first:
             self.opened[chat_uid] = False
-        self.open_uid = chat_uid
-        self.unread.pop(chat_uid, None)
+        if shown:
+            self.open_uid = chat_uid
+            self.unread.pop(chat_uid, None)
         return first, self.restored.pop(chat_uid, []) if first else []
+
+    def waiting_elsewhere(self) -> list[str]:
+        """Chats not opened since a restart that hold texts waiting for the server."""
+        return [
+            uid for uid, texts in self.restored.items()
+            if uid in self.chats and uid not in self.opened and any(t.state == "waiting" for t in texts)
+        ]  # fmt: skip
 
     def first_page_loaded(self, chat_uid: str, newest_first: Sequence[ChatMessage]) -> list[ChatMessage]:
         """An opened chat's first page landed: what came from the stream meanwhile, to apply over it, in order."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.message import Message
@@ -62,9 +62,13 @@ class ChatFeed(Widget):
     class _AllChatsRefused(Message):
         pass
 
-    def __init__(self, api: Callable[[], PlowClient], *, id: str | None = None) -> None:
+    def __init__(
+        self, api: Callable[[], PlowClient], *, stream_options: Mapping[str, Any] | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self._api = api
+        # Passed to every ChatStream (tests make its catch-up caps small: PlowApp's `stream_options`).
+        self._stream_options = dict(stream_options or {})
         self._stream: ChatStream | None = None  # the all-chats stream, once started
         self._followed: set[str] = set()  # chats the all-chats stream was told about
         self._per_chat = False  # the server refused all-chats tickets
@@ -125,7 +129,7 @@ class ChatFeed(Widget):
             return
         except PlowError:
             pass  # not a refusal of the form: the stream's own retries handle it
-        stream = ChatStream(api, None, last_uids=anchors)
+        stream = ChatStream(api, None, last_uids=anchors, **self._stream_options)
         self._stream = stream
         await self._relay(stream)
 
@@ -133,7 +137,7 @@ class ChatFeed(Widget):
     async def _follow_one(self, chat_uid: str, last_uid: str | None) -> None:
         from plow_tui.client.stream import ChatStream
 
-        await self._relay(ChatStream(self._api(), chat_uid, last_uid=last_uid))
+        await self._relay(ChatStream(self._api(), chat_uid, last_uid=last_uid, **self._stream_options))
 
     async def _relay(self, stream: ChatStream) -> None:
         try:

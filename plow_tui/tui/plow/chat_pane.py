@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from plow_tui.client.models import Chat, Member
 from plow_tui.terminal_text import safe_line
-from plow_tui.tui.plow.drafts import Unsent
+from plow_tui.store.unsent import Unsent
 from plow_tui.tui.plow.outbox import Outbox
 from plow_tui.client.texts import sms_uri
 from plow_tui.tui.widgets.chat_panel import ChatPanel
@@ -29,6 +29,8 @@ from plow_tui.tui.widgets.text import display_time
 from plow_tui.tui.plow.views import format_number
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from plow_tui.client.http import PlowClient
 
 # The editor's placeholder cannot wrap: short enough for the pane at 80 columns.
@@ -180,7 +182,7 @@ class ChatPane(ChatPanel):
         api: Callable[[], PlowClient],
         clock: Callable[[], datetime],
         focus_editor: bool = False,
-        keep: Callable[[], None] | None = None,
+        keep: Callable[[Sequence[Unsent]], Future[object] | None] | None = None,
         id: str | None = None,
     ) -> None:
         # `unsent`: texts saved before a restart, given back to the outbox; `keep`: see `Outbox`.

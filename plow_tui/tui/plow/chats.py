@@ -9,6 +9,7 @@ statuses live.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -35,11 +36,14 @@ from plow_tui.tui.plow.draft_keeper import DraftKeeper
 from plow_tui.tui.plow.local_history import LocalHistory
 from plow_tui.tui.plow.search_jump import entries_from_hit, messages_from_hit, search_screen
 from plow_tui.tui.plow.views import (
+    GAP_PREFIX,
     MAX_BODY,
     account_label,
     author_of,
     delivery_failure,
     failure_reasons,
+    gap_below,
+    gap_entry,
     later_state,
     message_entry,
     split_body,
@@ -51,7 +55,10 @@ from plow_tui.tui.widgets.view_models import Entry, first_unread
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from plow_tui.client.http import PlowClient
+    from plow_tui.store.unsent import Unsent
     from plow_tui.tui.plow.chat_pane import ChatPane
     from plow_tui.tui.plow.outbox import Outbox
     from plow_tui.tui.widgets.chat_panel import ChatPanel
@@ -99,6 +106,7 @@ class ChatsScreen(Screen[None]):
     ChatsLoaded = msg.ChatsLoaded
     PreviewsLoaded = msg.PreviewsLoaded
     PageLoaded = msg.PageLoaded
+    GapFilled = msg.GapFilled
     ChatChanged = msg.ChatChanged
     JumpLoaded = msg.JumpLoaded
     ChatRemoved = msg.ChatRemoved
@@ -116,9 +124,11 @@ class ChatsScreen(Screen[None]):
         self._api: PlowClient | None = None
         self.chats_loaded = False  # the first `GET /v1/chats` has answered
         self.stream_live = False  # the live stream is connected and caught up
-        self.drafts = DraftKeeper(self.book, self._panes, self.set_timer)
+        self._gaps: dict[str, str] = {}  # chat uid -> the oldest message a cut catch-up kept, until it is shown
+        self.drafts: DraftKeeper  # (below: it writes through `history`)
         # The account's local history; `last_known` while the list shown came from it.
         self.history = LocalHistory(lambda: self.plow_app.histories, token, self.notify)
+        self.drafts = DraftKeeper(self.book, self._panes, self.set_timer, self.history, lambda: self.plow_app.histories)
         self._admin = ChatAdmin(lambda: self.api, self.post_message, self.notify)
         self.last_known = False
         self._load_failures = 0  # tries to load the chats that failed in a row (server unreachable)
@@ -160,27 +170,33 @@ class ChatsScreen(Screen[None]):
                     id="no-chat",
                     classes="muted",
                 )
-        yield ChatFeed(lambda: self.api, id="feed")
+        yield ChatFeed(lambda: self.api, stream_options=self.plow_app.stream_options, id="feed")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.drafts.load(self.plow_app.config.api_url)
         self.query_one("#filter", Input).display = False
         self.query_one(ChatList).focus()
         if self._provisioned is not None:
             # Just signed in with a new chat: the next thing to do is write in it.
             self._paint_from_history()
+            if self.history.writer is None:
+                # A first sign-in: its chat names the account, so its store can open now, before anything is typed.
+                self._start_history([self._provisioned])
+            self.drafts.load()
             self.update_chat(self._provisioned)
             self.open_chat(self._provisioned.uid, focus_editor=True)
-        elif self._paint_newest_from_history():
-            # The rest of the list, then the chat open last time, after the first frame.
-            self.call_after_refresh(self._paint_from_history, reopen=True)
+        else:
+            painted = self._paint_newest_from_history()
+            self.drafts.load()  # from the store just opened, if the account is known
+            if painted:
+                # The rest of the list, then the chat open last time, after the first frame.
+                self.call_after_refresh(self._paint_from_history, reopen=True)
         # After the first paint: creating the API client imports httpx and
         # builds a TLS context (~80 ms) that should not delay the first frame.
         self.call_after_refresh(self._load_chats)
 
     async def on_unmount(self) -> None:
-        self.drafts.save()
+        self.drafts.close()
         self.history.close()  # after what is queued has been written
         if self._api is not None:
             await self._api.aclose()
@@ -244,16 +260,18 @@ class ChatsScreen(Screen[None]):
         stored: list[ChatMessage] = []
         if self.history.writer is not None:
             history = self.history.writer
-            stored = await history.call(history.store.messages, chat_uid, limit=PAGE_SIZE, before=starting_after)
-            if len(stored) == PAGE_SIZE:
-                self.post_message(self.PageLoaded(chat_uid, stored, True, older=older))
+            stored, gap = await history.call(history.store.page, chat_uid, limit=PAGE_SIZE, before=starting_after)
+            if len(stored) == PAGE_SIZE or gap:  # a gap is loaded when the reader scrolls up to it (`_fill_gap`)
+                self.post_message(self.PageLoaded(chat_uid, stored, True, older=older, gap=gap))
                 return
         try:
             page = await self.api.messages(
                 chat_uid, limit=PAGE_SIZE - len(stored), starting_after=stored[-1].uid if stored else starting_after
             )
         except PlowError as error:
-            if stored:  # offline: what is stored is what can be shown
+            if stored or (not older and self.history.writer is not None):
+                # Offline: what is stored is what can be shown, even nothing (the texts
+                # waiting to go out show below it, and the stream catches up once back).
                 self.post_message(self.PageLoaded(chat_uid, stored, True, older=older))
             else:
                 self.post_message(self.Failed("load messages", error))
@@ -263,6 +281,31 @@ class ChatsScreen(Screen[None]):
         fetched = [m for m in page.data if isinstance(m, ChatMessage)]
         self.history.write("add_messages", fetched)
         self.post_message(self.PageLoaded(chat_uid, stored + fetched, page.has_more, older=older))
+
+    @work(group="history", exit_on_error=False)
+    async def _fill_gap(self, chat_uid: str, above: str) -> None:
+        """One page of the messages missing below `above` (a catch-up cut short), from the server into the store.
+
+        The API pages towards older messages from a cursor: the page just below
+        `above`, kept down to the first message the store already holds (the
+        gap is closed there, or at the chat's first message); otherwise the gap
+        is now below the oldest of them.
+        """
+        history = self.history.writer
+        if history is None:
+            return
+        try:
+            page = await self.api.messages(chat_uid, limit=PAGE_SIZE, starting_after=above)
+        except PlowError as error:
+            self.post_message(self.GapFilled(chat_uid, above, [], closed=False))
+            self.post_message(self.Failed("load older messages", error))
+            return
+        fetched = [m for m in page.data if isinstance(m, ChatMessage) and m.uid]
+        known = await history.call(history.store.known, [m.uid for m in fetched])
+        new = list(itertools.takewhile(lambda m: m.uid not in known, fetched))
+        closed = len(new) < len(fetched) or not page.has_more
+        await history.call(history.store.fill_gap, chat_uid, above, new, closed)
+        self.post_message(self.GapFilled(chat_uid, above, new, closed))
 
     @work(group="manage", exit_on_error=False)
     async def _resend_code(self, chat: Chat, member: Member) -> None:
@@ -283,7 +326,7 @@ class ChatsScreen(Screen[None]):
         self.chats_loaded = True
         self._load_failures = 0
         if self.history.writer is None:
-            self.history.start(message.chats, self.book)
+            self._start_history(message.chats)
         self.history.write("save_chats", list(message.chats), complete=True)
         listed = self.book.chats_loaded(message.chats)
         for chat in message.chats:
@@ -324,16 +367,60 @@ class ChatsScreen(Screen[None]):
             pane.conversation.prepend_older(entries)
         elif pane.loaded:
             self._add_newer(pane, entries)  # a search hit opened the chat first: keep its order
+            return
         else:
             pane.has_older = message.has_more
             pane.loaded = True
             pane.conversation.add_entries(entries)
-            early = self.book.first_page_loaded(message.chat_uid, message.messages)
-            if message.messages:
-                self._rows.refresh_soon(message.chat_uid)
-            self._replay(pane, early)
-            pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
-            self._mark_unread(pane)
+        if message.gap and entries:
+            pane.conversation.prepend_older([gap_entry(entries[0])])  # filled when the reader scrolls up to it
+        if message.older:
+            return
+        early = self.book.first_page_loaded(message.chat_uid, message.messages)
+        if message.messages:
+            self._rows.refresh_soon(message.chat_uid)
+        self._replay(pane, early)
+        pane.outbox.show_restored()  # below the page, so a text that did land is seen to have
+        if self.stream_live:
+            pane.outbox.resume_waiting()  # texts that waited for the server before the restart
+        self._mark_unread(pane)
+
+    @on(GapFilled)
+    def _gap_filled(self, message: GapFilled) -> None:
+        """Put what came from a gap in its place: the gap line goes, or moves above them."""
+        pane = self.pane(message.chat_uid)
+        if pane is None:
+            return
+        pane.loading_older = False
+        if not message.messages and not message.closed:
+            return  # could not load (offline): the line stays
+        conversation = pane.conversation
+        conversation.remove_entry(GAP_PREFIX + message.above)
+        now = self.plow_app.now()
+        entries = [message_entry(m, now) for m in reversed(message.messages)]
+        conversation.prepend_older(entries)
+        if not message.closed:
+            conversation.prepend_older([gap_entry(entries[0])])
+        pane.has_older = True  # closed: what is older is in the store (or there is none: the next page says so)
+
+    def _show_gap(self, pane: ChatPane, above: str) -> None:
+        """A cut catch-up left a hole just below `above` in what an open pane shows.
+
+        What is older than the hole goes from the pane (it is in the store, and
+        comes back when the reader has scrolled past the filled hole); the gap
+        line takes its place at the top, so scrolling up reaches it.
+        """
+        conversation = pane.conversation
+        entries = list(conversation.entries)
+        index = next((i for i, entry in enumerate(entries) if entry.uid == above), None)
+        if index is None:
+            return
+        # One by one, not `set_entries`: the reader keeps their place (a pane
+        # holds a few pages, so this stays cheap).
+        for entry in entries[:index]:
+            conversation.remove_entry(entry.uid)
+        conversation.prepend_older([gap_entry(entries[index])])
+        pane.has_older = True
 
     def _replay(self, pane: ChatPane, early: Iterable[ChatMessage]) -> None:
         """Apply what the stream said while the pane's first page loaded (see `ChatBook.early`)."""
@@ -356,6 +443,7 @@ class ChatsScreen(Screen[None]):
                 self.plow_app.notifier.offline()
             elif self.stream_live:
                 self.plow_app.notifier.online()
+                self._send_waiting()
             if self.stream_live and self.last_known:
                 self.last_known = status.last_known = False  # caught up: what is shown is current
             return
@@ -378,8 +466,14 @@ class ChatsScreen(Screen[None]):
         elif isinstance(event, ev.ChatFailed):
             self._chat_failed(event)
         elif isinstance(event, ev.MessagesSkipped):
+            kept = self.history.writer is not None and event.chat_uid and event.oldest_kept
+            if kept:
+                self.history.write("add_gap", event.chat_uid, event.oldest_kept)
+                self._gaps[event.chat_uid] = event.oldest_kept  # shown once its messages are (`_messages_arrived`)
             self.notify(
-                "Some older messages were not loaded after reconnecting; showing the newest.",
+                "Some older messages were not loaded after reconnecting: scroll up in the chat to load them."
+                if kept
+                else "Some older messages were not loaded after reconnecting; showing the newest.",
                 title="Catching up",
                 severity="warning",
                 markup=False,
@@ -460,6 +554,10 @@ class ChatsScreen(Screen[None]):
             pane = self.pane(arrival.chat_uid)
             if pane is not None and arrival.show:
                 self._add_newer(pane, [message_entry(m, now) for m in arrival.show], failure_reasons(arrival.show))
+            gap = self._gaps.pop(arrival.chat_uid, None)
+            if gap is not None and pane is not None and pane.loaded:
+                # Once the batch is laid out: the conversation then knows the reader is not at the top.
+                self.call_after_refresh(self._show_gap, pane, gap)
             if arrival.newest_inbound is not None:  # the notifier decides: only while unfocused, with a cooldown (tui/notify.py)
                 self.plow_app.notifier.message(author_of(arrival.newest_inbound), arrival.newest_inbound.body)
             self._rows.refresh_soon(arrival.chat_uid)
@@ -516,6 +614,12 @@ class ChatsScreen(Screen[None]):
         )
 
     # -- the local history -------------------------------------------------------------
+
+    def _start_history(self, chats: list[Chat]) -> None:
+        """Open the store of the account `chats` name; it takes in the drafts and texts kept before it was known."""
+        self.drafts.account_store_opening()
+        self.history.start(chats, self.book)
+        self.drafts.account_store_opened()
 
     def _paint_newest_from_history(self) -> bool:
         """Show the top of the chat list as the last run left it, for the first frame; whether there was one."""
@@ -589,23 +693,7 @@ class ChatsScreen(Screen[None]):
         self._unread_at_open[chat_uid] = self.book.unread.get(chat_uid, 0)
         first, unsent = self.book.open(chat_uid)
         if first:
-            from plow_tui.tui.plow.chat_pane import ChatPane, pane_id
-
-            pane = ChatPane(
-                chat,
-                codes=self.book.codes.setdefault(chat_uid, {}),
-                draft=self.book.drafts.get(chat_uid),
-                unsent=unsent,
-                api=lambda: self.api,
-                clock=self.plow_app.now,
-                focus_editor=focus_editor,
-                keep=lambda: self._text_left_editor(chat_uid),
-                id=pane_id(chat_uid),
-            )
-            self._panes[chat_uid] = pane
-            switcher.add_content(pane, set_current=True)
-            self._load_page(chat_uid, None)
-            self._feed.opened(chat_uid, self.book.anchors().get(chat_uid))
+            self._add_pane(chat, unsent, focus_editor=focus_editor, shown=True)
         elif pane is not None:
             switcher.current = pane.id
             if focus_editor:
@@ -616,6 +704,40 @@ class ChatsScreen(Screen[None]):
             self.history.write("set_meta", "open_chat", chat_uid)  # reopened at the next start
         self._rows.refresh(chat_uid)
         self.query_one(ChatList).select_uid(chat_uid)
+
+    def _add_pane(self, chat: Chat, unsent: Sequence[Unsent], *, focus_editor: bool, shown: bool) -> ChatPane:
+        """The first time a chat is opened: its pane, its first page, and its stream (per-chat mode)."""
+        from plow_tui.tui.plow.chat_pane import ChatPane, pane_id  # not at start-up: the first pane brings it
+
+        chat_uid = chat.uid
+        pane = ChatPane(
+            chat,
+            codes=self.book.codes.setdefault(chat_uid, {}),
+            draft=self.book.drafts.get(chat_uid),
+            unsent=unsent,
+            api=lambda: self.api,
+            clock=self.plow_app.now,
+            focus_editor=focus_editor,
+            keep=lambda texts: self._text_left_editor(chat_uid, texts),
+            id=pane_id(chat_uid),
+        )
+        self._panes[chat_uid] = pane
+        self.query_one(ContentSwitcher).add_content(pane, set_current=shown)
+        self._load_page(chat_uid, None)
+        self._feed.opened(chat_uid, self.book.anchors().get(chat_uid))
+        return pane
+
+    def _send_waiting(self) -> None:
+        """The server is back: every chat's waiting texts go out, in order, with nothing pressed.
+
+        A chat not opened since the restart that holds some is opened out of
+        sight: its outbox sends them once its first page is in (`_page_loaded`).
+        """
+        for pane in self._panes.values():
+            pane.outbox.resume_waiting()
+        for chat_uid in self.book.waiting_elsewhere():
+            _, unsent = self.book.open(chat_uid, shown=False)
+            self._add_pane(self.book.chats[chat_uid], unsent, focus_editor=False, shown=False)
 
     def _mark_unread(self, pane: ChatPane) -> None:
         count = self._unread_at_open.pop(pane.chat.uid, 0)
@@ -630,18 +752,23 @@ class ChatsScreen(Screen[None]):
         if pane is None or not pane.has_older or pane.loading_older or not message.oldest_uid:
             return
         pane.loading_older = True
-        self._load_page(pane.chat.uid, message.oldest_uid)
+        above = gap_below(message.oldest_uid)
+        if above is not None:
+            self._fill_gap(pane.chat.uid, above)
+        else:
+            self._load_page(pane.chat.uid, message.oldest_uid)
 
     def on_chat_panel_text_sent(self, message: ChatPanel.TextSent) -> None:
         if message.parts > 1:
             self.notify(f"Long text: sending it as {message.parts} messages.", timeout=5)
 
-    def _text_left_editor(self, chat_uid: str) -> None:
+    def _text_left_editor(self, chat_uid: str, texts: Sequence[Unsent]) -> Future[object] | None:
         """The editor's text is now the outbox's: it moves from the draft to the unsent
-        texts on disk in one write, before it goes out (the outbox calls this then). A
-        process killed at any moment after leaves it in one place, never both, never neither."""
-        self.drafts.left_editor(chat_uid)
+        texts in the store in one write, which the send waits for (the outbox calls this
+        then). A process killed at any moment leaves it in one place, never both, never neither."""
+        kept = self.drafts.left_editor(chat_uid, texts)
         self._rows.refresh(chat_uid)  # its draft mark goes
+        return kept
 
     # -- drafts -----------------------------------------------------------------------------
 

@@ -32,12 +32,23 @@ class PreviewsLoaded(Message):
 
 @dataclass
 class PageLoaded(Message):
-    """A page of history, newest first; `older` when it goes above what is shown."""
+    """A page of history, newest first; `older` when it goes above what is shown; `gap`: messages are missing above it."""
 
     chat_uid: str
     messages: list[ChatMessage]
     has_more: bool
     older: bool
+    gap: bool = False
+
+
+@dataclass
+class GapFilled(Message):
+    """Messages from a gap below `above` came from the server (newest first); `closed`: none are missing any more."""
+
+    chat_uid: str
+    above: str
+    messages: list[ChatMessage]
+    closed: bool
 
 
 @dataclass

@@ -20,10 +20,18 @@ shows it. The rules:
 - Accepted, then reported `failed` by the server (delivery failed): the `✗`
   stays on that message (it is the server's record); the notice says why,
   and `r` on it sends the text again as a new message.
+- The server unreachable (nothing reached it: `NetworkError`): marked
+  waiting (`◷`), and so is every later text of the chat, without trying:
+  they go out on their own, in order, each once, when the screen says the
+  server is back (`resume_waiting`: the live stream is up again), or at the
+  latest after `RETRY_WAITING` seconds.
 - Until it is known to be on the server, every text is in `unsent`, which
-  the screen keeps on disk with the drafts. After a restart the pane is
-  given them back: `✗` ones as they were; ones that were sending or unknown
-  are checked against the history first, like a delivery unknown.
+  the screen keeps in the local store with the drafts. A text from the
+  editor goes out only once the store has it (`keep`: the draft leaves and
+  the text enters the outbox in one transaction). After a restart the pane
+  is given them back: `✗` ones as they were, waiting ones waiting; ones
+  that were sending or unknown are checked against the history first, like
+  a delivery unknown.
 
 Whether a text landed is decided by `landed_as`: the history must hold an
 outbound message with the same text, newer than the newest message the
@@ -33,8 +41,10 @@ chat showed when it was sent, not claimed by another of our sends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -42,23 +52,27 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.message import Message
 
-from plow_tui.client.errors import ChatNotReady, DeliveryUnknown, NotSignedIn, PlowError
+from plow_tui.client.errors import ChatNotReady, DeliveryUnknown, NetworkError, NotSignedIn, PlowError
 from plow_tui.client.models import ChatMessage
-from plow_tui.tui.plow.drafts import Unsent
+from plow_tui.store.unsent import Unsent
 from plow_tui.tui.plow.views import later_state, message_entry, split_body
 from plow_tui.tui.widgets.chat_panel import Sending
 from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.view_models import Entry
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from plow_tui.client.http import PlowClient
 
 # Outbound messages searched when checking whether an unknown send landed.
 CHECK_PAGE_SIZE = 50
 # How far before a send's local time the server may date its message (clock skew).
 RECONCILE_WINDOW = timedelta(minutes=5)
-# Sends that may be retried with `r`: the server refused them, or nobody knows.
-RETRYABLE = ("failed", "unknown")
+# Sends that may be retried with `r`: the server refused them, nobody knows, or it was unreachable.
+RETRYABLE = ("failed", "unknown", "waiting")
+# Seconds before waiting texts try again on their own, should nothing say the server is back first.
+RETRY_WAITING = 15.0
 
 
 def landed_as(text: Unsent, newest_first: Iterable[object], claimed: set[str]) -> ChatMessage | None:
@@ -130,13 +144,18 @@ class Outbox(Sending):
         api: Callable[[], PlowClient],
         clock: Callable[[], datetime],
         restored: Sequence[Unsent] = (),
-        keep: Callable[[], None] | None = None,
+        keep: Callable[[Sequence[Unsent]], Future[object] | None] | None = None,
     ) -> None:
         super().__init__(shown)
         self.chat_uid = chat_uid
-        # Called when a text from the editor is in `unsent`, before it goes out:
-        # the screen writes it to disk there and then (see `submit`).
+        # Called with the texts that left the editor, before they go out: the
+        # screen queues the store's write and hands back its future, which the
+        # send waits for (see `submit`).
         self._keep = keep
+        self._kept: dict[str, Future[object]] = {}  # local uid -> the store write its POST waits for
+        # Set when the server could not be reached: later texts wait too (order), until `resume_waiting`.
+        self._held = False
+        self._retry_timer: Timer | None = None
         self._api = api
         self._clock = clock
         # local uid -> every text not known to be on the server, in the order sent.
@@ -170,19 +189,45 @@ class Outbox(Sending):
         parts = split_body(text)
         now = self._clock()
         after = self._newest_on_server()
+        # Behind texts that wait for the server, a text waits too: they go out in order.
+        state = "waiting" if self._held or any(t.state == "waiting" for t in self._unsent.values()) else "sending"
         queued = []
         for body in parts:
             local_uid = f"local-{uuid.uuid4().hex[:16]}"  # unique across restarts too
-            self._unsent[local_uid] = Unsent(local_uid, body, now, "sending", after)
-            queued.append((local_uid, body))
+            self._unsent[local_uid] = Unsent(local_uid, body, now, state, after)
+            queued.append(self._unsent[local_uid])
         if keep and self._keep is not None:
-            # Now, in this turn of the event loop: before any send worker can run.
-            self._keep()
-        for local_uid, body in queued:
-            self.post_message(self.Placed([Entry(local_uid, "you", body, now, True, "sending")]))
-            self._send(local_uid, body)
+            # Now, in this turn of the event loop: queued before any send worker can run.
+            kept = self._keep(queued)
+            if kept is not None:
+                self._kept.update((text.uid, kept) for text in queued)
+        for text in queued:
+            self.post_message(self.Placed([Entry(text.uid, "you", text.body, now, True, state)]))
+            if state == "sending":
+                self._send(text.uid, text.body)
+        if state == "waiting":
+            self.post_message(self.Noticed(_WAITING))
         self.post_message(self.Changed())
         return len(parts)
+
+    def resume_waiting(self) -> None:
+        """The server is back (or may be): send the waiting texts, oldest first, each once."""
+        self._held = False
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+        waiting = [t for t in self._unsent.values() if t.state == "waiting" and t.uid not in self._restored]
+        if not waiting:
+            return
+        self.post_message(self.Noticed(None))
+        for text in waiting:
+            self._set_state(text.uid, "sending")
+            self._send(text.uid, text.body)
+
+    @property
+    def waiting(self) -> int:
+        """How many texts wait for the server."""
+        return sum(1 for t in self._unsent.values() if t.state == "waiting")
 
     def show_restored(self) -> None:
         """Show the texts given back after a restart, below the chat's first page.
@@ -196,12 +241,16 @@ class Outbox(Sending):
         if not texts:
             return
         self.post_message(
-            self.Placed([Entry(t.uid, "you", t.body, t.at, True, "failed" if t.state == "failed" else "unknown") for t in texts])
+            self.Placed([Entry(t.uid, "you", t.body, t.at, True, t.state if t.state in ("failed", "waiting") else "unknown") for t in texts])
         )
         for text in texts:
-            if text.state != "failed":
+            if text.state not in ("failed", "waiting"):  # a waiting one never went out: nothing to check
                 self._set_state(text.uid, "unknown")
                 self._reconcile(text.uid, text.body, resend=False)
+        if any(t.state == "waiting" for t in texts):
+            self.post_message(self.Noticed(_WAITING))
+            if self._retry_timer is None:  # unless the screen says the server is back sooner
+                self._retry_timer = self.set_timer(RETRY_WAITING, self._retry_waiting)
         if any(t.state == "failed" for t in texts):
             self.post_message(self.Noticed("Not sent before the app closed (✗). Select it and press r to send it again."))
 
@@ -232,6 +281,9 @@ class Outbox(Sending):
             self.post_message(self.Noticed(None))
             self.send(self._undelivered.pop(local_uid))
             return
+        if self._unsent[local_uid].state == "waiting":
+            self.resume_waiting()  # all of them, in order: this one cannot jump the queue
+            return
         self._set_state(local_uid, "sending")
         self._reconcile(local_uid, self._unsent[local_uid].body, resend=True)
 
@@ -259,9 +311,21 @@ class Outbox(Sending):
 
     @work(group="send", exit_on_error=False)
     async def _send(self, local_uid: str, body: str) -> None:
+        kept = self._kept.pop(local_uid, None)
+        if kept is not None:
+            # The store has it (out of the draft, into the outbox) before the server can.
+            # A failed write is logged by the store's writer; the text still goes.
+            with contextlib.suppress(Exception):
+                await asyncio.wrap_future(kept)
         try:
             async with self._in_order:
-                message = await self._api().send_message(self.chat_uid, body)
+                if self._held:  # an earlier text found the server unreachable: keep the order
+                    raise NetworkError("Waiting for an earlier text.")
+                try:
+                    message = await self._api().send_message(self.chat_uid, body)
+                except NetworkError:
+                    self._held = True  # at once, before the next worker takes the lock
+                    raise
         except PlowError as error:
             self.post_message(self._Finished(local_uid, body, None, error))
         else:
@@ -311,6 +375,12 @@ class Outbox(Sending):
                     "Not sent: this chat is waiting for its members to verify. Your text is back in the editor.",
                 )
             )
+        elif isinstance(error, NetworkError):
+            # Nothing reached the server: safe to send again, and it will be, on its own.
+            self._set_state(message.local_uid, "waiting")
+            self.post_message(self.Noticed(_WAITING))
+            if self._retry_timer is None:
+                self._retry_timer = self.set_timer(RETRY_WAITING, self._retry_waiting)
         elif isinstance(error, DeliveryUnknown):
             self._set_state(message.local_uid, "unknown")
             self.post_message(self.Noticed("Not sure it was sent (?): checking with the server…"))
@@ -321,6 +391,11 @@ class Outbox(Sending):
                 self.post_message(self.SignInRefused(error))
             else:
                 self.post_message(self.Noticed(f"Not sent (✗): {error} Select it and press r to send it again."))
+
+    def _retry_waiting(self) -> None:
+        self._retry_timer = None
+        if self._held or self.waiting:
+            self.resume_waiting()
 
     @on(_NotLanded)
     def _not_landed(self, message: _NotLanded) -> None:
@@ -339,3 +414,6 @@ class Outbox(Sending):
         # Not resent: without the history, a resend could make a duplicate.
         self._set_state(message.local_uid, "unknown")
         self.post_message(self.Noticed(f"Could not check whether it was sent: {message.error} Press r to try again."))
+
+
+_WAITING = "Waiting to send (◷): the server cannot be reached. Your texts go out, in order, when it is back."

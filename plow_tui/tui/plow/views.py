@@ -33,6 +33,23 @@ def message_entry(message: ChatMessage, fallback_time: datetime) -> Entry:
     )
 
 
+# A gap: messages missing from the local history just below a message, because a
+# catch-up was cut short (client/stream.py's caps). It shows as one line at that
+# place; scrolling up to it loads them from the server (`ChatsScreen._fill_gap`).
+GAP_PREFIX = "gap:"
+GAP_TEXT = "… older messages not loaded: scroll up to load them …"
+
+
+def gap_entry(above: Entry) -> Entry:
+    """The line standing for the messages missing just below `above` (shown above it)."""
+    return Entry(GAP_PREFIX + above.uid, "", GAP_TEXT, above.at, False)
+
+
+def gap_below(uid: str | None) -> str | None:
+    """The message a gap line stands below (None: `uid` is not a gap line)."""
+    return uid[len(GAP_PREFIX) :] if uid and uid.startswith(GAP_PREFIX) else None
+
+
 def delivery_failure(message: ChatMessage) -> str | None:
     """Why the server says `message` was not delivered, where it says (None otherwise).
 

@@ -588,6 +588,10 @@ class Conversation(EntryLayout, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        if round(new_value) > NEAR_TOP_LINES:
+            # Leaving the top re-arms NearTop, also when settling moved the view (a jump
+            # to the newest): the screen may have ignored the last one (a page loading).
+            self._near_top_posted = False
         if self._settling:
             return
         self._pinned = round(new_value) >= self.max_scroll_y

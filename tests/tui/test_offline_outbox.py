@@ -1,0 +1,103 @@
+"""The offline outbox: texts sent while the server is down wait (◷), survive a restart, and go out in order, once each.
+
+One real sandbox, stopped and started again on the same port with the same
+world (`state_file`), and the real app with its local store; nobody presses
+anything once the server is back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from app_fakes import screen_text, squash, wait_for
+from chats_helpers import history, new_phone, phone_texts, sign_up
+from test_history_app import _free_port, bodies, history_app, main_screen, painted
+
+from plow_tui.sandbox import SandboxConfig, SandboxServer
+from plow_tui.store.location import Histories
+
+
+def outbox_rows(histories: Histories, token: str) -> list[tuple[str, str]]:
+    """(body, state) of every unsent text in the account's store, oldest first (read beside the app)."""
+    account = histories.location.account_for(token)
+    assert account is not None
+    db = sqlite3.connect(f"file:{histories.location.path(account)}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT body, state FROM outbox ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def states(screen, chat_uid: str) -> list[tuple[str, str | None]]:  # noqa: ANN001
+    pane = screen.pane(chat_uid)
+    return [] if pane is None else [(e.body, e.state) for e in pane.conversation.entries]
+
+
+async def send(pilot, pane, text: str) -> None:  # noqa: ANN001
+    pane.compose_box.draft = text
+    pane.compose_box.focus()
+    await wait_for(pilot, lambda: pane.compose_box.has_focus, what="the editor focused")
+    await pilot.press("enter")
+
+
+async def test_texts_sent_offline_wait_survive_a_restart_and_go_out_in_order_once_when_the_server_is_back(
+    tmp_path: Path,
+) -> None:
+    config = SandboxConfig(port=_free_port(), seed=7, state_file=tmp_path / "world.json", delivery_delay_ms=10)
+    server = SandboxServer(config)
+    base = server.start()
+    stopped = False
+    try:
+        phone = new_phone()
+        token, chat = await sign_up(base, phone)
+        histories = Histories(base, root=tmp_path / "history")
+        app = await history_app(base, token, histories)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await main_screen(pilot)
+            screen.open_chat(chat.uid)
+            pane = await wait_for(pilot, lambda: screen.pane(chat.uid) and screen.pane(chat.uid).loaded and screen.pane(chat.uid), what="the chat")
+            await wait_for(pilot, lambda: screen.stream_live, what="live")
+            server.stop()
+            stopped = True
+            for text in ("one", "two", "three"):
+                await send(pilot, pane, text)
+            await wait_for(
+                pilot,
+                lambda: states(screen, chat.uid) == [("one", "waiting"), ("two", "waiting"), ("three", "waiting")],
+                timeout=30, what="all three waiting",
+            )
+            text = await wait_for(pilot, lambda: "Waiting to send" in (t := squash(screen_text(app))) and t, what="the notice")
+            assert "◷" in text
+            await wait_for(
+                pilot, lambda: outbox_rows(histories, token) == [("one", "waiting"), ("two", "waiting"), ("three", "waiting")],
+                what="kept in the store",
+            )
+
+        # Restarted while the server is still down: the texts are still waiting, from the store.
+        again = await history_app(base, token, histories)
+        async with again.run_test(size=(100, 30)) as pilot:
+            screen = await painted(pilot)
+            await wait_for(
+                pilot,
+                lambda: states(screen, chat.uid) == [("one", "waiting"), ("two", "waiting"), ("three", "waiting")],
+                timeout=30, what="still waiting after the restart",
+            )
+            server = SandboxServer(config)
+            server.start()
+            stopped = False
+            await wait_for(pilot, lambda: screen.stream_live, timeout=60, what="live again")
+            await wait_for(
+                pilot,
+                lambda: [s for _, s in states(screen, chat.uid)] == ["delivered"] * 3,
+                timeout=30, what="all three sent on their own",
+            )
+            on_server = await history(base, token, chat.uid)
+            assert [m.body for m in on_server] == ["one", "two", "three"]  # in order, once each
+            assert [e.uid for e in screen.pane(chat.uid).conversation.entries] == [m.uid for m in on_server]
+            assert bodies(screen, chat.uid) == ["one", "two", "three"]
+            assert [t for t in await phone_texts(base, phone) if t in ("one", "two", "three")] == ["one", "two", "three"]
+            await wait_for(pilot, lambda: outbox_rows(histories, token) == [], what="the outbox emptied in the store")
+    finally:
+        if not stopped:
+            server.stop()
