@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from support.kept_texts import kept  # noqa: F401 - re-exported for the tests
 from plow_tui.client.http import PlowClient
 from plow_tui.client.models import Chat
 from plow_tui.client.secret_backends import MemoryStore
@@ -76,28 +77,6 @@ def app_on(base_url: str, store: TokenStore, *, keep_history: bool = False, **co
         animation_level="none",
         histories=Histories(base_url) if keep_history else None,
     )
-
-
-def kept(base_url: str, token: str) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
-    """The drafts and the unsent texts ((body, state), oldest first) in the account's store, read beside the app."""
-    import sqlite3
-
-    from plow_tui.store.location import Histories
-
-    location = Histories(base_url).location
-    account = location.account_for(token)
-    path = location.path(account) if account else None
-    if path is None or not path.exists():
-        return {}, {}
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        drafts = dict(db.execute("SELECT chat_uid, body FROM drafts").fetchall())
-        unsent: dict[str, list[tuple[str, str]]] = {}
-        for chat_uid, body, state in db.execute("SELECT chat_uid, body, state FROM outbox ORDER BY id"):
-            unsent.setdefault(chat_uid, []).append((body, state))
-        return drafts, unsent
-    finally:
-        db.close()
 
 
 async def memory_store_with(base_url: str, token: str) -> TokenStore:

@@ -7,7 +7,6 @@ the sandbox's objects, so the app and the server really talk to each other.
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 import httpx
 from app_fakes import memory_store, sandbox_app, text_line, wait_for
 
+from support.kept_texts import kept  # noqa: F401 - re-exported for the tests
 from plow_tui.client.http import PlowClient
 from plow_tui.client.models import Chat, ChatMessage
 from plow_tui.store.location import Histories
@@ -175,24 +175,6 @@ async def chats_app(base_url: str, token: str, *, keep_history: bool = False, **
     await store.save_token(base_url, token)
     histories = Histories(base_url) if keep_history else None
     return sandbox_app(base_url, store, real_chats=True, histories=histories, **config)
-
-
-def kept(base_url: str, token: str) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
-    """The drafts and the unsent texts ((body, state), oldest first) in the account's store, read beside the app."""
-    location = Histories(base_url).location
-    account = location.account_for(token)
-    path = location.path(account) if account else None
-    if path is None or not path.exists():
-        return {}, {}
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        drafts = dict(db.execute("SELECT chat_uid, body FROM drafts").fetchall())
-        unsent: dict[str, list[tuple[str, str]]] = {}
-        for chat_uid, body, state in db.execute("SELECT chat_uid, body, state FROM outbox ORDER BY id"):
-            unsent.setdefault(chat_uid, []).append((body, state))
-        return drafts, unsent
-    finally:
-        db.close()
 
 
 async def main_screen(pilot: Any) -> ChatsScreen:
