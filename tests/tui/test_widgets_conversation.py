@@ -469,6 +469,18 @@ async def test_near_top_is_told_again_after_a_jump_to_the_newest() -> None:
         assert len(pilot.app.near_top) == 2
 
 
+async def test_a_placeholder_replaced_by_its_server_message_moves_to_the_server_s_place() -> None:
+    # Texts typed offline and sent after a restart: the first two came back by the stream (the
+    # placeholders went away, the messages came last), then the third's POST answered first. Its
+    # placeholder sat above the other two; the server's message must not stay there.
+    async with Host([entry(1, uid="local-three", outbound=True, state="waiting"), entry(5), entry(6)]).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        conversation.replace("local-three", entry(9, uid="three", outbound=True, state="sent"))
+        await pilot.pause()
+        assert [e.uid for e in conversation.entries] == ["m5", "m6", "three"]
+        assert text_of(conversation).index("message 6") < text_of(conversation).index("message 9")
+
+
 async def test_scrolling_into_estimated_entries_does_not_jump() -> None:
     # Long bodies make the height estimates wrong; the lines already on screen
     # must still stay where they are while the new ones get measured.

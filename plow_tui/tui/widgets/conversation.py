@@ -405,7 +405,18 @@ class Conversation(EntryLayout, can_focus=True):
             self._cursor = entry.uid
         if anchor is not None and anchor[0] == old_uid:
             anchor = (entry.uid, anchor[1])
+        if not self._in_order_at(index):
+            # The server's time is not the placeholder's (a text typed offline goes out
+            # later, after others): the message goes where the server puts it.
+            self._put_in_order()
         self._changed(anchor)
+
+    def _in_order_at(self, index: int) -> bool:
+        """Whether the entry at `index` sits in server order between its neighbours."""
+        entries, key = self._entries, server_order(self._entries[index])
+        return (index == 0 or server_order(entries[index - 1]) <= key) and (
+            index == len(entries) - 1 or key <= server_order(entries[index + 1])
+        )
 
     def remove_entry(self, uid: str) -> bool:
         """Remove one entry; False if `uid` isn't shown.
