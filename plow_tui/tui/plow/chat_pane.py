@@ -205,6 +205,8 @@ class ChatPane(ChatPanel):
         yield VerificationPanel()
 
     def on_mount(self) -> None:
+        if not self.query("#header"):
+            return  # pruned as it mounted (the app quit while the chat opened): nothing to draw
         self._render_state()
         if self._focus_editor:
             # After the switcher has shown this pane: hidden widgets can't take focus.
