@@ -21,12 +21,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from plow_tui.store.location import write_private_json
 from plow_tui.store.unsent import UNSENT_STATES, Unsent
 
 log = logging.getLogger(__name__)
@@ -109,15 +108,6 @@ class LegacyDrafts:
                 with contextlib.suppress(FileNotFoundError):
                     self.path.unlink()
                 return
-            descriptor, temporary = tempfile.mkstemp(prefix=".drafts-", dir=self.path.parent)
-            try:
-                os.fchmod(descriptor, 0o600)
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    json.dump(everything, handle, ensure_ascii=False)
-                os.replace(temporary, self.path)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temporary)
-                raise
+            write_private_json(self.path, everything)
         except OSError as error:
             log.warning("could not update the old drafts file (%s)", type(error).__name__)

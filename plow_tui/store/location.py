@@ -66,6 +66,23 @@ def account_of(chats: Iterable[Chat]) -> str | None:
     return None
 
 
+
+def write_private_json(path: Path, data: object) -> None:
+    """Replace `path` with `data` as JSON, atomically, readable by its owner only (0600).
+
+    Raises OSError; a failed write leaves the old file and no temporary behind.
+    """
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
+    try:
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
 class HistoryLocation:
     """The stores of one API URL: which file is whose, and deleting one."""
 
@@ -93,16 +110,7 @@ class HistoryLocation:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.chmod(self.directory.parent, 0o700)
             os.chmod(self.directory, 0o700)
-            descriptor, temporary = tempfile.mkstemp(prefix=".accounts-", dir=self.directory)
-            try:
-                os.fchmod(descriptor, 0o600)
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle)
-                os.replace(temporary, self.directory / INDEX)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temporary)
-                raise
+            write_private_json(self.directory / INDEX, data)
         except OSError as error:
             log.warning("could not save the history index (%s)", type(error).__name__)
 
