@@ -254,6 +254,31 @@ async def test_the_scrollbar_is_drawn_again_only_when_its_thumb_moves() -> None:
         assert [s.text for s in bar.render_lines(crop)] == [s.text for s in ScrollBar.render_lines(bar, crop)]
 
 
+async def test_a_scrollbar_that_would_draw_the_same_is_not_repainted() -> None:
+    # Each message refreshes the scrollbar, and the compositor cut and encoded its column and
+    # every row of the conversation beside it again: a frame of 6 ms for nothing (issue #19).
+    from plow_tui.tui.widgets.steady_scrollbar import SteadyScrollBar
+
+    async with Host(many(3000)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        bar = conversation.vertical_scrollbar
+        await pilot.pause()
+        composited: list[str] = []
+        bar_lines, conversation_lines = SteadyScrollBar.render_lines, Conversation.render_lines
+        SteadyScrollBar.render_lines = lambda self, crop: composited.append("bar") or bar_lines(self, crop)  # type: ignore[method-assign]
+        Conversation.render_lines = lambda self, crop: composited.append("conversation") or conversation_lines(self, crop)  # type: ignore[method-assign]
+        try:
+            bar.refresh()
+            await pilot.pause()
+            assert composited == []
+            bar.position = 0  # the thumb moves to the top: drawn again
+            await pilot.pause()
+            assert "bar" in composited
+        finally:
+            SteadyScrollBar.render_lines, Conversation.render_lines = bar_lines, conversation_lines  # type: ignore[method-assign]
+        assert bar._thumb() is not None and bar._thumb()[0] == 0
+
+
 async def test_reaching_the_bottom_clears_the_new_marker() -> None:
     async with Host(many(100)).run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)

@@ -634,7 +634,7 @@ class Conversation(EntryLayout, can_focus=True):
         """
         self._settle()  # a safety net: normally already settled by the watchers
         width = self.region.width
-        if not self._entries or not self._width or crop.column_span != (0, width) or any(self.styles.gutter):
+        if not self._entries or not self._width or any(self.styles.gutter):
             return super().render_lines(crop)
         app = self.app
         painted = self._painted
@@ -682,6 +682,11 @@ class Conversation(EntryLayout, can_focus=True):
                     painted.put(source[0], source[1], source[2], strip)
             start = end
         painted.keep(top - height, top + 2 * height, 4 * max(height, 1))
+        if crop.column_span != (0, width):
+            # Part of the rows (the compositor asks for the column under the scrollbar when
+            # only the scrollbar changed): cut from the whole lines, as Textual does.
+            x1, x2 = crop.column_span
+            return [strip.crop(x1, x2) for strip in cast(list[Strip], strips)]
         return cast(list[Strip], strips)
 
     def render_line(self, y: int) -> Strip:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from math import ceil
 
 from textual.geometry import Region
@@ -50,6 +51,16 @@ class SteadyScrollBar(ScrollBar):
                 parent.background_colors,
             )
         return (self._thumb(), self.size, self.grabbed, self.mouse_over, self.app.theme, colours)
+
+    def _exchange_repaint_regions(self) -> Collection[Region]:
+        # Asked when the frame is drawn: a bar that would draw what it drew has
+        # nothing to repaint. Otherwise the compositor cut and encoded its whole
+        # column and every row of the conversation beside it again (a frame of
+        # its own for each message of a burst, 6 ms at 120x40).
+        regions = super()._exchange_repaint_regions()
+        if regions and self._drawn is not None and self._drawn[0] == self._looks():
+            return ()
+        return regions
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Decided here, when the frame is drawn, not when a refresh is asked for:
