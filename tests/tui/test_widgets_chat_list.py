@@ -180,3 +180,34 @@ def test_number_formatting() -> None:
     assert format_number("+442071234567") == "+442071234567"
     assert format_number("555\x1b") == "555␛"
     assert format_number(None) == ""
+
+
+async def test_a_row_updated_in_place_repaints_only_its_lines() -> None:
+    # Textual's replace_option_prompt repaints the whole list for one prompt: a chat receiving
+    # a burst changed its row four times a second at the cost of the whole list (issue #19).
+    from textual.widgets import OptionList
+
+    chats = [chat("new", 1), chat("mid", 60, number=None), chat("old", 300)]
+    async with Host(chats).run_test(size=SIZE) as pilot:
+        chat_list = pilot.app.query_one(ChatList)
+        chat_list.highlighted = 2
+        await pilot.pause()
+        before = rows(chat_list)
+        drawn: list[int] = []
+        render_line = OptionList.render_line
+        OptionList.render_line = lambda self, y: drawn.append(y) or render_line(self, y)  # type: ignore[method-assign]
+        try:
+            chat_list.upsert(replace(chats[1], preview="a_newer_text", unread=2))  # same place, same height
+            await pilot.pause()
+        finally:
+            OptionList.render_line = render_line  # type: ignore[method-assign]
+        assert sorted(drawn) == [3, 4]  # the middle chat's two lines, nothing else
+        after = rows(chat_list)
+        assert "a_newer_text" in after[4] and " 2 " in after[3]
+        assert "a_newer_text" in pilot.app.export_screenshot()  # what the screen is made of, rows kept included
+        assert after[:3] == before[:3] and after[5:] == before[5:]
+        assert chat_list.highlighted_uid == "old"
+        chat_list.upsert(replace(chats[1], preview="with a number now", number="+15550000009"))  # one line taller
+        await pilot.pause()
+        after = rows(chat_list)
+        assert "with a number now" in after[5] and "hello from old" in after[8]

@@ -233,8 +233,7 @@ class ChatList(OptionList):
         self._chats[chat.uid] = chat
         order = self._sorted_visible()
         if order == self._order and chat.uid in self._order:
-            # Same place: swap the one prompt instead of rebuilding every option.
-            self.replace_option_prompt(chat.uid, _ChatRow(chat, self))
+            self._redraw_row(chat)
         else:
             self._rebuild(order)
 
@@ -298,6 +297,25 @@ class ChatList(OptionList):
         if self._filter:
             chats = [chat for chat in chats if chat.matches(self._filter)]
         return [chat.uid for chat in sorted(chats, key=_sort_key)]
+
+    def _redraw_row(self, chat: ChatSummary) -> None:
+        """Show `chat` in its row, which stays where it is: only that row's lines are drawn again.
+
+        Textual's `replace_option_prompt` repaints the whole list (every row,
+        through the whole styling pipeline) for one changed prompt; a chat
+        receiving a burst of messages changed its row four times a second,
+        and each time the list cost as much as the rest of the frame.
+        """
+        index = self.get_option_index(chat.uid)
+        option = self.get_option_at_index(index)
+        row = _ChatRow(chat, self)
+        old = option.prompt
+        if not self.is_mounted or not isinstance(old, _ChatRow) or bool(old.chat.number) != bool(chat.number):
+            self.replace_option_prompt(chat.uid, row)  # a new height: the lines below move too
+            return
+        option._set_prompt(row)
+        self._option_render_cache.clear()  # the old drawing of this option (the others cost nothing until drawn)
+        self.refresh_lines(self._index_to_line[index], self._heights[index])
 
     def _rebuild(self, order: list[str] | None = None) -> None:
         keep = self.highlighted_uid
