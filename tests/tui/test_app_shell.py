@@ -99,6 +99,24 @@ async def test_status_bar_states() -> None:
             assert live.render().plain.endswith(label)
 
 
+async def test_the_status_bar_repaints_for_a_new_event_only_when_its_minute_changes() -> None:
+    # It shows the last event's HH:MM; set to the instant of each message, a burst repainted it per message.
+    from datetime import datetime, timedelta, timezone
+
+    app = _Bars()
+    async with app.run_test(size=(80, 24)) as pilot:
+        live = app.query_one("#live", StatusBar)
+        moment = datetime(2026, 9, 14, 12, 0, 5, tzinfo=timezone.utc)
+        live.last_event = moment
+        await pilot.pause()
+        refreshed: list[int] = []
+        live.refresh = lambda *args, **kwargs: refreshed.append(1)  # type: ignore[method-assign]
+        live.last_event = moment + timedelta(seconds=20, microseconds=7)
+        assert not refreshed
+        live.last_event = moment + timedelta(minutes=1)
+        assert refreshed
+
+
 def test_api_host() -> None:
     assert api_host("https://api.plow.co") == "api.plow.co"
     assert api_host("http://127.0.0.1:8765") == "127.0.0.1:8765"

@@ -745,3 +745,35 @@ async def test_the_lines_kept_are_what_would_be_drawn_afresh() -> None:
         await check()
         conversation.scroll_to_newest()
         await check()
+
+
+async def test_while_a_repaint_is_held_the_scrollbar_waits_for_it(monkeypatch) -> None:
+    # Each message moves the scrollbar's window; drawn on its own, every message made a
+    # frame while typing, and each frame makes the next key wait for the one after (issue #19).
+    import plow_tui.tui.widgets.conversation as module
+    from plow_tui.tui.widgets.steady_scrollbar import SteadyScrollBar
+
+    monkeypatch.setattr(module, "TYPING_REPAINT_INTERVAL", 600.0)
+    async with Host(many(50)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        bar = conversation.vertical_scrollbar
+        await pilot.pause()
+        conversation.typing()
+        conversation.add_entries([entry(50)])  # the first at once
+        await pilot.pause()
+        drawn: list[int] = []
+        render_lines = SteadyScrollBar.render_lines
+        SteadyScrollBar.render_lines = lambda self, crop: drawn.append(1) or render_lines(self, crop)  # type: ignore[method-assign]
+        try:
+            for n in range(51, 71):  # held: the thumb shrinks meanwhile
+                conversation.add_entries([entry(n)])
+                await pilot.pause()
+            assert conversation._held is not None and not drawn
+            thumb = bar._thumb()
+            conversation.done_typing()
+            await pilot.pause()
+            assert drawn  # with the conversation's repaint
+        finally:
+            SteadyScrollBar.render_lines = render_lines  # type: ignore[method-assign]
+        assert bar._drawn is not None and bar._drawn[0][0] == thumb
+

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import contextlib
 import logging
+from time import monotonic
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from plow_tui.client.stream import ChatStream
 
 log = logging.getLogger(__name__)
+
+# Arrived messages are posted to the screen at most this often (one frame at Textual's 60 per second).
+GATHER_INTERVAL = 1 / 60
 
 
 class ChatFeed(Widget):
@@ -74,7 +78,8 @@ class ChatFeed(Widget):
         self._per_chat = False  # the server refused all-chats tickets
         self._last_request: tuple[dict[str, str | None], set[str]] = ({}, set())
         self._per_chat_following: set[str] = set()
-        self._gathered: list[ChatMessage] = []  # arrived messages not posted yet (see `_relay`)
+        self._gathered: list[ChatMessage] = []  # arrived messages not posted yet (see `_gather`)
+        self._posted_at = 0.0  # when gathered messages were last posted
 
     def covers(self, chat_uids: Iterable[str]) -> bool:
         """Whether every chat in `chat_uids` is followed already (no restart needed)."""
@@ -144,11 +149,7 @@ class ChatFeed(Widget):
             async with contextlib.aclosing(stream.events()) as events:
                 async for event in events:
                     if isinstance(event, ev.MessagesArrived) and not event.backfill:
-                        # In a burst the stream yields faster than the screen takes
-                        # messages: post what gathered meanwhile as one event.
-                        if not self._gathered:
-                            self.call_later(self._post_gathered)
-                        self._gathered.extend(event.messages)
+                        self._gather(event.messages)
                         continue
                     self._post_gathered()  # first, to keep the order
                     self.post_message(self.Event(event))
@@ -160,9 +161,27 @@ class ChatFeed(Widget):
         except PlowError as error:
             self.post_message(self.Failed(error))
 
+    def _gather(self, messages: Iterable[ChatMessage]) -> None:
+        """Post arrived messages at once, or with what else arrives within a frame of the last post.
+
+        In a burst the stream yields faster than the screen takes messages,
+        and while it has messages to handle the screen paints nothing: a key
+        typed meanwhile waited for all of them (issue #19). Gathered, the
+        screen handles at most one batch a frame and paints in between; a
+        message alone still goes at once.
+        """
+        if not self._gathered:
+            wait = self._posted_at + GATHER_INTERVAL - monotonic()
+            if wait > 0:
+                self.set_timer(wait, self._post_gathered)
+            else:
+                self.call_later(self._post_gathered)
+        self._gathered.extend(messages)
+
     def _post_gathered(self) -> None:
         gathered, self._gathered = self._gathered, []
         if gathered:
+            self._posted_at = monotonic()
             self.post_message(self.Event(ev.MessagesArrived(tuple(gathered))))
 
     @on(_AllChatsRefused)

@@ -19,9 +19,9 @@ from textual import getters, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input, Static
 
+from plow_tui.tui.screens.frames import PromptScreen
 from plow_tui.tui.widgets.footer import KeyFooter
 
 from plow_tui.client import events as ev
@@ -77,7 +77,7 @@ PREVIEW_BATCH = 50  # previews applied to the list together
 LOAD_RETRY_MAX = 30.0  # seconds: the longest wait between tries to load the chats while the server is unreachable
 
 
-class ChatsScreen(Screen[None]):
+class ChatsScreen(PromptScreen[None]):
     """Chat list, conversation and editor, fed by one live stream for every chat."""
 
     # chats.tcss is loaded with PlowApp's stylesheets (see PlowApp.CSS_PATH).

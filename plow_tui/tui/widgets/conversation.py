@@ -244,6 +244,11 @@ class Conversation(EntryLayout, can_focus=True):
         self._held = None
         self._painted_at = monotonic()
         super().refresh()
+        if self._vertical_scrollbar is not None:
+            self._vertical_scrollbar.refresh()  # held with it
+
+    def _repaint_is_held(self) -> bool:
+        return self._held is not None
 
     @property
     def entries(self) -> Sequence[Entry]:

@@ -147,11 +147,15 @@ class EntryLayout(ScrollView):
         """Textual's vertical scrollbar, made as Textual makes it, but steady (see `SteadyScrollBar`)."""
         if self._vertical_scrollbar is None:
             self._vertical_scrollbar = bar = SteadyScrollBar(
-                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical, held=self._repaint_is_held
             )
             bar.display = False
             self.app._start_widget(self, bar)
         return self._vertical_scrollbar
+
+    def _repaint_is_held(self) -> bool:
+        """Whether a repaint is being held back (the scrollbar waits for it too)."""
+        return False
 
     def _render_block(self, entry: Entry, separator: str | None) -> list[Strip]:
         """`entry`'s lines at `_width`, `separator`'s line first when there is one (the widget draws)."""

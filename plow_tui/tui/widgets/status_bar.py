@@ -111,6 +111,11 @@ class StatusBar(Widget):
         self.api_url = api_url
         self.sandbox = sandbox
 
+    def validate_last_event(self, moment: datetime | None) -> datetime | None:
+        # Only the minute is shown: kept to the minute, a burst of messages repaints the bar
+        # once a minute, not once per message.
+        return None if moment is None else moment.replace(second=0, microsecond=0)
+
     def set_connection(self, connection: Connection, *, retry_in: int | None = None) -> None:
         """Set the state and, for `RECONNECTING`/`RETRYING`/`OFFLINE`, the seconds until the next try."""
         self.retry_in = retry_in

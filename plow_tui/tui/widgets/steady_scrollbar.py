@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from math import ceil
+from typing import Any, Self
 
 from textual.geometry import Region
 from textual.scrollbar import ScrollBar
@@ -26,6 +27,17 @@ class SteadyScrollBar(ScrollBar):
 
     _drawn: tuple[object, ...] | None = None
     _strips: list[Strip] = []
+
+    def __init__(self, *args: Any, held: Callable[[], bool] = lambda: False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # True while the widget it scrolls holds its repaints back (see `Conversation.typing`):
+        # the bar is drawn with that repaint, not a frame of its own before it.
+        self._held = held
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        if repaint and not (layout or recompose) and self._held():
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def _thumb(self) -> tuple[int, int] | None:
         """The thumb's first and last eighth of a cell, as `ScrollBarRender.render_bar` computes them."""
