@@ -211,3 +211,19 @@ async def test_a_row_updated_in_place_repaints_only_its_lines() -> None:
         await pilot.pause()
         after = rows(chat_list)
         assert "with a number now" in after[5] and "hello from old" in after[8]
+
+
+async def test_a_row_updated_before_the_list_is_laid_out_is_shown() -> None:
+    # The screen updates rows as it mounts, before the list has its size (it crashed there once).
+    from textual.app import App
+
+    class Later(App[None]):
+        async def on_mount(self) -> None:
+            chat_list = ChatList([chat("new", 1)], clock=lambda: NOW)
+            await self.mount(chat_list)
+            chat_list.upsert(chat("new", 1, preview="updated_early"))
+
+    app = Later()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert any("updated_early" in row for row in rows(app.query_one(ChatList)))

@@ -310,12 +310,13 @@ class ChatList(OptionList):
         option = self.get_option_at_index(index)
         row = _ChatRow(chat, self)
         old = option.prompt
-        if not self.is_mounted or not isinstance(old, _ChatRow) or bool(old.chat.number) != bool(chat.number):
-            self.replace_option_prompt(chat.uid, row)  # a new height: the lines below move too
+        line = self._index_to_line.get(index)  # (none before the list is first laid out)
+        if line is None or not isinstance(old, _ChatRow) or bool(old.chat.number) != bool(chat.number):
+            self.replace_option_prompt(chat.uid, row)  # not laid out, or a new height: the lines below move too
             return
         option._set_prompt(row)
         self._option_render_cache.clear()  # the old drawing of this option (the others cost nothing until drawn)
-        self.refresh_lines(self._index_to_line[index], self._heights[index])
+        self.refresh_lines(line, self._heights[index])
 
     def _rebuild(self, order: list[str] | None = None) -> None:
         keep = self.highlighted_uid
