@@ -639,6 +639,7 @@ async def test_while_the_reader_types_new_messages_are_painted_at_most_every_int
     import plow_tui.tui.widgets.conversation as module
 
     monkeypatch.setattr(module, "TYPING_REPAINT_INTERVAL", 600.0)  # "later" = never, within the test
+    monkeypatch.setattr(module, "TYPING_HOLD", 600.0)  # still typing however slow the machine is
     app = PaintedHost(many(5))
     async with app.run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)
@@ -692,10 +693,14 @@ async def test_following_the_newest_message_makes_only_the_lines_it_brings_in() 
             Conversation.render_line = render_line  # type: ignore[method-assign]
 
 
-async def test_the_lines_kept_are_what_would_be_drawn_afresh() -> None:
+async def test_the_lines_kept_are_what_would_be_drawn_afresh(monkeypatch) -> None:
     # Whatever changed, a line kept from an earlier frame is the line the conversation draws now.
+    import plow_tui.tui.widgets.conversation as module
     from textual.geometry import Offset
     from textual.selection import Selection
+
+    monkeypatch.setattr(module, "TYPING_REPAINT_INTERVAL", 600.0)  # held means held, however slow the machine
+    monkeypatch.setattr(module, "TYPING_HOLD", 600.0)
 
     async with Host(many(120) + [entry(120, outbound=True, state="sending", body="mine")]).run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)
@@ -754,13 +759,17 @@ async def test_while_a_repaint_is_held_the_scrollbar_waits_for_it(monkeypatch) -
     from plow_tui.tui.widgets.steady_scrollbar import SteadyScrollBar
 
     monkeypatch.setattr(module, "TYPING_REPAINT_INTERVAL", 600.0)
+    monkeypatch.setattr(module, "TYPING_HOLD", 600.0)  # still typing however slow the machine is
     async with Host(many(50)).run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)
         bar = conversation.vertical_scrollbar
         await pilot.pause()
         conversation.typing()
         conversation.add_entries([entry(50)])  # the first at once
-        await pilot.pause()
+        for _ in range(100):  # until that frame has drawn the bar as it is now
+            await pilot.pause()
+            if bar._drawn is not None and bar._drawn[0] == bar._looks():
+                break
         drawn: list[int] = []
         render_lines = SteadyScrollBar.render_lines
         SteadyScrollBar.render_lines = lambda self, crop: drawn.append(1) or render_lines(self, crop)  # type: ignore[method-assign]

@@ -537,6 +537,9 @@ class Conversation(EntryLayout, can_focus=True):
         """After any change: keep the reader's place (or the bottom) and repaint once."""
         if self._cursor is not None and self._cursor not in self._seq:
             self._set_cursor(None)
+        # First: while the reader types this decides whether the repaint is held, and the
+        # scrollbar, refreshed by what follows, is held with it (see `typing`).
+        self.refresh()
         if self._width:
             self._sync_virtual_size()
             if anchor is not None and not self._pinned:
@@ -546,7 +549,6 @@ class Conversation(EntryLayout, can_focus=True):
                 finally:
                     self._settling = False
             self._settle()
-        self.refresh()
 
     # ----------------------------------------------------------------- styles and blocks
 
