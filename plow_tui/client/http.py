@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from json import loads as json_loads
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from plow_tui.client.errors import (
     ServerUnavailable,
     error_from_response,
 )
-from plow_tui.client.models import ActivationStart, Chat, Line, Member, ChatMessage, Page, Redeem
+from plow_tui.client.models import ActivationStart, Chat, ChatMessage, Line, Member, Page, Redeem, message_uid
 from plow_tui.client.urls import normalize_base_url, ws_url
 from plow_tui.logs import register_secret
 
@@ -131,8 +132,8 @@ class HistoryWalk:
     cut: bool = False
 
 
-async def _read_capped(response: httpx.Response) -> httpx.Response:
-    """`response` with its body read, refusing to hold more than `MAX_BODY_BYTES`."""
+async def _read_capped(response: httpx.Response) -> bytes:
+    """`response`'s body, refusing to hold more than `MAX_BODY_BYTES`."""
     length = response.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > MAX_BODY_BYTES:
         raise _TooLarge()
@@ -143,9 +144,14 @@ async def _read_capped(response: httpx.Response) -> httpx.Response:
         if size > MAX_BODY_BYTES:
             raise _TooLarge()
         chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _with_body(response: httpx.Response, content: bytes) -> httpx.Response:
+    """A copy of streamed `response` holding its (already read) `content`, for error handling."""
     # aiter_bytes() already decoded any Content-Encoding: the copy must not decode again.
     headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
-    return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=response.request)
+    return httpx.Response(response.status_code, headers=headers, content=content, request=response.request)
 
 
 class PlowClient:
@@ -246,7 +252,7 @@ class PlowClient:
                     async with self._http.stream(
                         method, path, json=json, params=params, headers=headers
                     ) as streamed:
-                        response = await _read_capped(streamed)
+                        content = await _read_capped(streamed)
             except (httpx.HTTPError, TimeoutError) as exc:
                 failed, maybe_sent = _transport_failure(exc, self._base_url)
                 if is_send and maybe_sent:
@@ -261,11 +267,12 @@ class PlowClient:
                 if is_send:
                     raise DeliveryUnknown(f"{what} The message may have been sent.") from None
                 raise ServerUnavailable(what) from None
-            log.debug("%s %s -> %s", method, path, response.status_code)
-            if response.is_success:
-                return self._decode(response, is_send=is_send)
-            error = error_from_response(response, is_send=is_send, is_redeem=is_redeem)
-            if last or response.status_code not in _RETRY_STATUSES:
+            status = streamed.status_code
+            log.debug("%s %s -> %s", method, path, status)
+            if 200 <= status < 300:
+                return self._decode(status, content, is_send=is_send)
+            error = error_from_response(_with_body(streamed, content), is_send=is_send, is_redeem=is_redeem)
+            if last or status not in _RETRY_STATUSES:
                 raise error
             delay = self._backoff(attempt)
             if isinstance(error, RateLimited) and error.retry_after is not None:
@@ -278,23 +285,19 @@ class PlowClient:
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
     @staticmethod
-    def _decode(response: httpx.Response, *, is_send: bool = False) -> Any:
-        if not response.content:
+    def _decode(status: int, content: bytes, *, is_send: bool = False) -> Any:
+        if not content:
             return None
         try:
-            return response.json()
+            return json_loads(content)  # what httpx's `Response.json()` does (bytes: UTF-8/16/32 detected)
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             if is_send:
                 # The send was accepted (2xx): only its answer is garbled.
                 raise DeliveryUnknown(
-                    f"The server answered {response.status_code} with something that is not JSON; "
-                    "the message may have been sent.",
-                    status=response.status_code,
+                    f"The server answered {status} with something that is not JSON; the message may have been sent.",
+                    status=status,
                 ) from exc
-            raise ServerUnavailable(
-                f"The server answered {response.status_code} with something that is not JSON.",
-                status=response.status_code,
-            ) from exc
+            raise ServerUnavailable(f"The server answered {status} with something that is not JSON.", status=status) from exc
 
     # -- activation (no token) ------------------------------------------------
 
@@ -380,15 +383,20 @@ class PlowClient:
 
     async def messages(self, chat_uid: str, limit: int = 20, starting_after: str | None = None) -> Page:
         """One page, newest first; `starting_after` (exclusive) pages to older messages."""
+        items, has_more = await self._raw_page(chat_uid, limit, starting_after)
+        return Page(data=tuple(ChatMessage.from_json(item) for item in items), has_more=has_more)
+
+    async def _raw_page(self, chat_uid: str, limit: int, starting_after: str | None) -> tuple[list[dict[str, Any]], bool]:
+        """One page as decoded JSON objects (newest first), and whether the server has more."""
         params: dict[str, Any] = {"limit": limit}
         if starting_after:
             params["starting_after"] = starting_after
         payload = await self._request(
             "GET", f"/v1/chats/{_segment(chat_uid, 'chat')}/messages", params=params, retry=True
         )
-        data = tuple(ChatMessage.from_json(item) for item in _list_data(payload) if isinstance(item, dict))
+        items = [item for item in _list_data(payload) if isinstance(item, dict)]
         has_more = bool(payload.get("has_more")) if isinstance(payload, dict) else False
-        return Page(data=data, has_more=has_more)
+        return items, has_more
 
     async def history(
         self,
@@ -406,45 +414,49 @@ class PlowClient:
         does `max_pages`; `walk` (if given) records the pages and whether the
         walk was cut short.
 
-        From the second page on, the next page is asked for as this one is
-        handed out, and the event loop gets a turn every few messages so the
-        request goes out at once: the server prepares it while the caller works
-        through this one (a long catch-up is mostly such waits). The first page
-        is not read ahead, so a walk that ends there (most reconnects, a chat
-        per chat) costs one request, as before; a walk the caller ends early
-        drops the one page read ahead.
+        From the second page on, the next page is asked for as soon as this
+        one's JSON is read (its last uid is the cursor), before its messages
+        are built and handed out, and the event loop gets a turn every few
+        messages so the request goes out at once: the server prepares it while
+        this side builds and the caller works through this one (a long
+        catch-up is mostly such waits, so the walk takes little more than the
+        server's own time per page). The first page is not read ahead, so a
+        walk that ends there (most reconnects, a chat per chat) costs one
+        request, as before; a walk the caller ends early drops the one page
+        read ahead.
         """
         walk = walk if walk is not None else HistoryWalk()
         yielded: set[str] = set()  # grows only as fast as the caller consumes
         cursors: set[str] = set()
         starting_after: str | None = None
-        ahead: asyncio.Task[Page] | None = None
+        ahead: asyncio.Task[tuple[list[dict[str, Any]], bool]] | None = None
         try:
             while True:
                 if max_pages is not None and walk.pages >= max_pages:
                     walk.cut = True
                     return
                 if ahead is not None:
-                    page, ahead = await ahead, None
+                    (items, has_more), ahead = await ahead, None
                 else:
-                    page = await self.messages(chat_uid, limit=page_size, starting_after=starting_after)
+                    items, has_more = await self._raw_page(chat_uid, page_size, starting_after)
                 walk.pages += 1
-                # What this page hands out (each uid once), and whether `until_uid` ends the walk here.
-                fresh: list[ChatMessage] = []
+                # What this page hands out (each uid once, as (uid, object)), and whether `until_uid` ends the walk here.
+                fresh: list[tuple[str, dict[str, Any]]] = []
                 reached = False
-                for message in page.data:
-                    if until_uid is not None and message.uid == until_uid:
+                for item in items:
+                    uid = message_uid(item)
+                    if until_uid is not None and uid == until_uid:
                         reached = True
                         break
-                    if message.uid:
-                        if message.uid in yielded:
+                    if uid:
+                        if uid in yielded:
                             continue
-                        yielded.add(message.uid)
-                    fresh.append(message)
-                cursor = page.data[-1].uid if page.data else ""
+                        yielded.add(uid)
+                    fresh.append((uid, item))
+                cursor = message_uid(items[-1]) if items else ""
                 # Where the walk goes next, decided before the page is handed out (it does not depend on the caller).
                 stop = ""
-                if reached or not page.has_more or not cursor:
+                if reached or not has_more or not cursor:
                     stop = "end"
                 elif not fresh or cursor in cursors:
                     stop = "the server's message history stopped advancing; stopping there"
@@ -454,11 +466,11 @@ class PlowClient:
                     cursors.add(cursor)
                     starting_after = cursor
                     if walk.pages > 1 and (max_pages is None or walk.pages < max_pages):
-                        ahead = asyncio.ensure_future(
-                            self.messages(chat_uid, limit=page_size, starting_after=cursor)
-                        )
-                for n, message in enumerate(fresh, 1):
-                    yield message
+                        ahead = asyncio.ensure_future(self._raw_page(chat_uid, page_size, cursor))
+                        # Let it send its request before this page's messages are built.
+                        await asyncio.sleep(0)
+                for n, (_, item) in enumerate(fresh, 1):
+                    yield ChatMessage.from_json(item)
                     if ahead is not None and not n % _HAND_OUT_STEP:
                         # Let the page read ahead make progress (send its request,
                         # read its answer) while the caller works through this one.

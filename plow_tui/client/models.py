@@ -269,7 +269,7 @@ class ChatMessage:
         obj = _obj(obj)
         body = obj.get("body")
         return cls(
-            uid=_str(obj, "uid") or "",
+            uid=message_uid(obj),
             chat_uid=_str(obj, "chat_uid"),
             direction=_str(obj, "direction"),
             body=body if isinstance(body, str) else ("" if body is None else str(body)),
@@ -278,6 +278,11 @@ class ChatMessage:
             created_at=parse_time(obj.get("created_at")),
             raw=obj,
         )
+
+
+def message_uid(obj: JSON) -> str:
+    """The uid `ChatMessage.from_json(obj)` would have ("" for none), without building the message."""
+    return _str(obj, "uid") or ""
 
 
 @dataclass(frozen=True, slots=True)

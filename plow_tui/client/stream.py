@@ -47,9 +47,9 @@ import json
 import logging
 import random
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import aclosing
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +127,28 @@ class _SeenSet:
         self._items.move_to_end(key)
         while len(self._items) > self._limit:
             self._items.popitem(last=False)
+
+    def update(self, keys: Iterable[str]) -> None:
+        """`add` each of `keys`, in order (a catch-up's thousands at once)."""
+        items = self._items
+        for key in keys:
+            if key in items:
+                items.move_to_end(key)
+            else:
+                items[key] = None
+        for _ in range(len(items) - self._limit):
+            items.popitem(last=False)
+
+
+@dataclass
+class _CaughtUp:
+    """What one chat's catch-up found (`ChatStream._catch_up`)."""
+
+    fresh: list[ChatMessage] = field(default_factory=list)  # new above the anchor, newest first
+    older: list[ChatMessage] = field(default_factory=list)  # delivered already: only their status may be news
+    newest_uid: str | None = None  # the newest message above the anchor (the next anchor)
+    oldest_uid: str | None = None  # the oldest one kept (where a cut catch-up's gap is)
+    cut: bool = False
 
 
 
@@ -231,6 +253,17 @@ class ChatStream:
         if when > datetime.now(timezone.utc) + _CLOCK_SLACK:
             return  # a clock far ahead must not hide every later catch-up
         self._floors[chat_uid] = when
+
+    def _raise_floor_to_newest(self, chat_uid: str, messages: list[ChatMessage]) -> None:
+        """`_raise_floor` for each of `messages`, with one look at the clock (a catch-up holds thousands)."""
+        floor = self._floors.get(chat_uid)
+        times = [m.created_at for m in messages if m.created_at is not None and (floor is None or m.created_at > floor)]
+        if not times:
+            return
+        latest = datetime.now(timezone.utc) + _CLOCK_SLACK
+        newest = max((when for when in times if when <= latest), default=None)
+        if newest is not None:
+            self._floors[chat_uid] = newest
 
     @property
     def last_uids(self) -> dict[str, str | None]:
@@ -419,13 +452,16 @@ class ChatStream:
     async def _backfill(self) -> tuple[list[ChatMessage], list[ChatMessage], list[tuple[str, str | None]]]:
         """Messages newer than each anchor (oldest first, minus those already delivered),
         the open deliveries whose status changed while the socket was down, and
-        the chats whose catch-up was cut short (with the oldest message kept)."""
-        backlog: list[ChatMessage] = []
-        changed: list[ChatMessage] = []
-        skipped: list[tuple[str, str | None]] = []
+        the chats whose catch-up was cut short (with the oldest message kept).
+
+        Nothing is remembered until every chat's catch-up has been read: one that
+        fails half-way (the stream reconnects and catches up again) must not have
+        marked as delivered messages it never delivered.
+        """
+        caught: list[tuple[str, _CaughtUp]] = []
         for chat_uid in list(self._anchors):
             try:
-                newer, older, cut = await self._catch_up(chat_uid)
+                caught.append((chat_uid, await self._catch_up(chat_uid)))
             except NotSignedIn:
                 raise
             except (NotFound, Forbidden):
@@ -435,32 +471,35 @@ class ChatStream:
                 continue
             except PlowError as error:
                 raise _Dropped("reconnecting", f"catch-up failed: {error.message}") from None
-            newer.reverse()
-            for message in newer:
-                if not message.uid:
-                    continue
-                message = message if message.chat_uid else replace(message, chat_uid=chat_uid)
-                if message.uid in self._seen_messages:
-                    older.append(message)  # delivered already: only its status may be news
-                    continue
-                self._seen_messages.add(message.uid)
-                self._track_delivery(message)
-                self._raise_floor(chat_uid, message)
-                backlog.append(message)
-            for message in older:
+        backlog: list[ChatMessage] = []
+        changed: list[ChatMessage] = []
+        skipped: list[tuple[str, str | None]] = []
+        chats_with_news = 0
+        for chat_uid, found in caught:
+            fresh = found.fresh
+            fresh.reverse()  # oldest first
+            self._seen_messages.update(message.uid for message in fresh)
+            for message in fresh:
+                if message.direction == "outbound":
+                    self._track_delivery(message)
+            self._raise_floor_to_newest(chat_uid, fresh)
+            if fresh:
+                chats_with_news += 1
+                backlog.extend(fresh)
+            for message in found.older:
                 if self._status_changed(message):
                     changed.append(message if message.chat_uid else replace(message, chat_uid=chat_uid))
-            if newer:
-                self._anchors[chat_uid] = newer[-1].uid
-            if cut:
+            if found.newest_uid is not None:
+                self._anchors[chat_uid] = found.newest_uid
+            if found.cut:
                 log.warning("a catch-up was cut short; continuing from the newest messages")
-                skipped.append((chat_uid, next((m.uid for m in newer if m.uid), None)))
-        if len(self._anchors) > 1:
+                skipped.append((chat_uid, found.oldest_uid))
+        if chats_with_news > 1:
             backlog.sort(key=lambda m: (m.created_at is None, m.created_at or 0))
         return backlog, changed, skipped
 
-    async def _catch_up(self, chat_uid: str) -> tuple[list[ChatMessage], list[ChatMessage], bool]:
-        """(messages above the anchor, open deliveries found below it, cut short?).
+    async def _catch_up(self, chat_uid: str) -> _CaughtUp:
+        """What the history holds above this chat's anchor, and the open deliveries found below it.
 
         Walks the history down to the anchor (or to a message older than the
         newest held), and further down (at most `_STATUS_LOOKBACK` messages)
@@ -468,37 +507,50 @@ class ChatStream:
         short, with the newest messages kept, after `CATCH_UP_MESSAGES`
         messages or `CATCH_UP_PAGES` pages, or when the server's cursor stops
         advancing, before reaching the anchor.
+
+        Each message is sorted out as it comes (while the walk's next page is
+        on its way): new, or delivered already (then only its status may be
+        news). It only reads what the stream remembers; `_backfill` records it.
         """
         from plow_tui.client.http import HistoryWalk
 
         anchor = self._anchors[chat_uid]
         floor = self._floors.get(chat_uid)
+        seen = self._seen_messages
         waiting = {uid for uid, (chat, _) in self._open_deliveries.items() if chat == chat_uid}
-        newer: list[ChatMessage] = []
-        older: list[ChatMessage] = []
+        found = _CaughtUp()
+        above_anchor = 0
         below_anchor = 0
-        cut = False
         walk = HistoryWalk()
         history = self._client.history(chat_uid, page_size=self._page_size, max_pages=self._catch_up_pages, walk=walk)
         async with aclosing(history) as messages:
             async for message in messages:
+                uid = message.uid
                 if (
                     below_anchor
-                    or (anchor is not None and message.uid == anchor)
+                    or (anchor is not None and uid == anchor)
                     or (floor is not None and message.created_at is not None and message.created_at < floor)
                 ):
                     below_anchor += 1
-                    if message.uid in waiting:
-                        older.append(message)
-                elif len(newer) >= self._catch_up_messages:
-                    cut = True
+                    if uid in waiting:
+                        found.older.append(message)
+                elif above_anchor >= self._catch_up_messages:
+                    found.cut = True
                     break
                 else:
-                    newer.append(message)
-                waiting.discard(message.uid)
+                    above_anchor += 1
+                    if uid:
+                        if message.chat_uid is None:
+                            message = replace(message, chat_uid=chat_uid)
+                        if found.newest_uid is None:
+                            found.newest_uid = uid
+                        found.oldest_uid = uid
+                        (found.older if uid in seen else found.fresh).append(message)
+                waiting.discard(uid)
                 if below_anchor and (not waiting or below_anchor > _STATUS_LOOKBACK):
                     break
-        return newer, older, cut or (walk.cut and not below_anchor)
+        found.cut = found.cut or (walk.cut and not below_anchor)
+        return found
 
     def _track_delivery(self, message: ChatMessage) -> None:
         """Remember an outbound message until its delivery settles."""

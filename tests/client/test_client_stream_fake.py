@@ -278,3 +278,31 @@ async def test_network_failures_back_off_doubling_to_the_cap(setup) -> None:
     assert len(offline) == 7 and all(e.retry_in == s for e, s in zip(offline, sleeps))
     bases = [1, 2, 4, 8, 8, 8, 8]
     assert all(0.75 * b <= s <= min(8.0, 1.25 * b) for b, s in zip(bases, sleeps))
+
+
+async def test_a_catch_up_that_fails_for_one_chat_loses_no_other_chats_messages() -> None:
+    # All chats on one socket: cht_1's catch-up was read, then cht_2's failed. The stream
+    # reconnects and catches up again; what it read for cht_1 was never delivered, so it
+    # must come then (it used to be remembered as delivered, and lost).
+    server = FakeServer()
+    server.messages = {CHAT: [msg("m0"), msg("m1"), msg("m2")], "cht_2": [msg("n0", "cht_2"), msg("n1", "cht_2")]}
+    failures = [1]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "/cht_2/" in request.url.path and failures[0]:
+            failures[0] -= 1
+            return httpx.Response(500, json={"error": {"type": "api_error", "message": "boom"}})
+        return server.handler(request)
+
+    server.connections = [[CONNECTED, 1011], [CONNECTED, 1011]]
+
+    async def sleep(seconds: float) -> None:
+        pass
+
+    async with PlowClient("http://plow.test", "tok-abcdefgh", transport=httpx.MockTransport(handler), max_retries=0) as client:
+        stream = ChatStream(
+            client, None, last_uids={CHAT: "m0", "cht_2": "n0"}, connect=server.connect, sleep=sleep, rng=random.Random(0)
+        )
+        events = await collect(stream, lambda ev: "n1" in delivered(ev))
+    assert delivered(events) == ["m1", "m2", "n1"]
+    assert [e.state for e in events if isinstance(e, ConnectionChanged)] == ["connecting", "reconnecting", "connecting"]
