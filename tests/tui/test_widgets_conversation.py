@@ -56,6 +56,21 @@ class Host(WidgetHost):
         self.opened.append(url)
 
 
+class PaintedHost(Host):
+    """A host that keeps what its frames painted (what a terminal would be sent), not what a screenshot renders now."""
+
+    def __init__(self, entries: list[Entry] = ()) -> None:
+        super().__init__(entries)
+        self.painted = ""
+
+    def _display(self, screen, renderable) -> None:  # Textual's hook for each frame
+        from textual._compositor import CompositorUpdate
+
+        super()._display(screen, renderable)
+        if isinstance(renderable, CompositorUpdate):
+            self.painted += renderable.render_segments(self.console)
+
+
 def screen_lines(conversation: Conversation) -> list[str]:
     return [
         conversation.render_line(y).text.rstrip()
@@ -599,20 +614,109 @@ async def test_while_the_reader_types_new_messages_are_painted_at_most_every_int
     import plow_tui.tui.widgets.conversation as module
 
     monkeypatch.setattr(module, "TYPING_REPAINT_INTERVAL", 600.0)  # "later" = never, within the test
-    async with Host(many(5)).run_test(size=SIZE) as pilot:
+    app = PaintedHost(many(5))
+    async with app.run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)
         await pilot.pause()
         conversation.typing()
         conversation.add_entries([entry(5, body="firstone")])
         await pilot.pause()
-        assert "firstone" in pilot.app.export_screenshot()  # the first at once
+        assert "firstone" in app.painted  # the first at once
         conversation.add_entries([entry(6, body="heldback")])
         await pilot.pause()
         assert conversation.entries[-1].body == "heldback"
-        assert "heldback" not in pilot.app.export_screenshot()  # then at most every interval
+        assert "heldback" not in app.painted  # then at most every interval
         conversation.done_typing()  # a text sent: at once again, and what was held now
         await pilot.pause()
-        assert "heldback" in pilot.app.export_screenshot()
+        assert "heldback" in app.painted
         conversation.add_entries([entry(7, body="afterwards")])
         await pilot.pause()
-        assert "afterwards" in pilot.app.export_screenshot()
+        assert "afterwards" in app.painted
+
+
+def drawn(conversation: Conversation, *, fresh: bool = False) -> list[Strip]:
+    """What the conversation draws on screen now (`fresh`: made again from nothing, no lines kept)."""
+    if fresh:
+        conversation._painted.clear()
+        conversation._styles_cache.clear()
+    return conversation.render_lines(conversation.size.region)
+
+
+async def test_following_the_newest_message_makes_only_the_lines_it_brings_in() -> None:
+    # Each message scrolled every row on screen to another line, and every row went
+    # through Textual's styling pipeline again (most of a frame, issue #19).
+    async with Host(many(200)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        await pilot.pause()
+        made: list[int] = []
+        render_line = Conversation.render_line
+
+        def counting(self: Conversation, y: int) -> Strip:
+            made.append(y)
+            return render_line(self, y)
+
+        Conversation.render_line = counting  # type: ignore[method-assign]
+        try:
+            for n in range(200, 205):
+                made.clear()
+                conversation.add_entries([entry(n)])
+                await pilot.pause()
+                assert 1 <= len(made) <= 3, made  # its line (and a little slack), not all 30 rows
+                assert screen_lines(conversation)[-1].endswith(f"message {n}")
+        finally:
+            Conversation.render_line = render_line  # type: ignore[method-assign]
+
+
+async def test_the_lines_kept_are_what_would_be_drawn_afresh() -> None:
+    # Whatever changed, a line kept from an earlier frame is the line the conversation draws now.
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    async with Host(many(120) + [entry(120, outbound=True, state="sending", body="mine")]).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        await pilot.pause()
+
+        async def check() -> None:
+            await pilot.pause()
+            assert drawn(conversation) == drawn(conversation, fresh=True)
+
+        await check()
+        conversation.add_entries([entry(121, body="a longer message " * 12)])
+        await check()
+        conversation.update_state("m120", "delivered")  # an entry on screen changes in place
+        await check()
+        conversation.focus()
+        conversation.action_cursor_up()  # the cursor's line, in the focused colour
+        await check()
+        conversation.action_cursor_up()
+        await check()
+        conversation.blur()
+        await check()
+        conversation.scroll_to(y=conversation.max_scroll_y - 7, animate=False, immediate=True)
+        conversation.add_entries([entry(122)])  # scrolled up: the "new messages" marker on the last row
+        await check()
+        conversation.mark_unread_from("m110")
+        await check()
+        bottom = conversation.virtual_size.height - 1
+        pilot.app.screen.selections = {conversation: Selection(Offset(3, bottom - 20), Offset(9, bottom - 18))}
+        await check()
+        pilot.app.screen.selections = {}
+        conversation.find("message 11")
+        await check()
+        pilot.app.theme = "textual-light" if pilot.app.theme != "textual-light" else "nord"
+        await check()
+        pilot.app.stylesheet.add_source("Conversation > .conversation--body { color: red; }", read_from=("test", ""))
+        pilot.app.refresh_css(animate=False)  # a restyle that keeps the background
+        await check()
+        conversation.typing()  # repaints held: a frame drawn meanwhile still shows one moment, not two
+        conversation.add_entries([entry(123)])
+        await pilot.pause()
+        conversation.add_entries([entry(124)])
+        assert conversation._held is not None
+        assert drawn(conversation) == drawn(conversation, fresh=True)
+        conversation.done_typing()
+        await check()
+        await pilot.resize_terminal(80, 24)
+        await check()
+        conversation.scroll_to_newest()
+        await check()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from time import monotonic
-from typing import ClassVar, overload
+from typing import ClassVar, cast, overload
 
 from rich.segment import Segment
 from textual import events
@@ -35,6 +35,7 @@ from plow_tui.tui.widgets.conversation_render import (
     render_separator,
     styled_span,
 )
+from plow_tui.tui.widgets.painted_lines import PaintedLines
 from plow_tui.tui.widgets.text import clipboard_text, display_time, first_url
 from plow_tui.tui.widgets.view_models import Entry, server_order
 
@@ -197,6 +198,7 @@ class Conversation(EntryLayout, can_focus=True):
         self._days: LRUCache[tuple[str, datetime], date] = LRUCache(DAY_CACHE)  # local day of entries shown
         self._find_words: list[str] = []  # an open search: its words, highlighted in bodies
         self._unread_from: str | None = None  # the entry the "new messages" line is drawn above
+        self._painted = PaintedLines()  # finished lines by line number (see `render_lines`)
         self.set_entries(entries)
 
     # Repaints held back while the reader types (see `typing`).
@@ -625,8 +627,62 @@ class Conversation(EntryLayout, can_focus=True):
     # ----------------------------------------------------------------- rendering
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines in `crop`: those painted before at the same place in the conversation as they were, the rest made.
+
+        See `PaintedLines`: following the newest message, a frame makes only
+        the lines the scroll brought in, not every row on screen again.
+        """
         self._settle()  # a safety net: normally already settled by the watchers
-        return super().render_lines(crop)
+        width = self.region.width
+        if not self._entries or not self._width or crop.column_span != (0, width) or any(self.styles.gutter):
+            return super().render_lines(crop)
+        app = self.app
+        painted = self._painted
+        # What Textual adds to every line. (A restyle renders every entry again: new sources.)
+        painted.check(
+            (self.region.size, self.background_colors, tuple(self.get_line_filters()), self.opacity,
+             app.ansi_theme, app.native_ansi_color)
+        )
+        top = round(self.scroll_y)
+        _, height = self._viewport()
+        marker_row = height - 1 if self._new_count else -1
+        total = self._lines.total
+        selection = self.text_selection
+        strips: list[Strip | None] = []
+        sources: list[tuple[int, Block, tuple[object, ...]] | None] = []
+        for y in crop.line_range:
+            line = top + y
+            if y >= height or y == marker_row or line >= total:
+                strips.append(None)
+                sources.append(None)
+                continue
+            index, offset = self._find(line)
+            block = self._block(index)
+            detail = (offset, block.entry.uid == self._cursor, selection.get_span(line) if selection is not None else None)
+            strips.append(painted.get(line, block, detail))
+            sources.append((line, block, detail))
+        # The rest through Textual's pipeline, a run of rows at a time.
+        start = 0
+        while start < len(strips):
+            if strips[start] is not None:
+                start += 1
+                continue
+            end = start
+            while end < len(strips) and strips[end] is None:
+                end += 1
+            rows = Region(0, crop.y + start, width, end - start)
+            # Made now, from what is shown now: Textual's own cache of these rows may hold
+            # lines that scrolled away since (they are not dirty to it while a repaint is held).
+            self._styles_cache.set_dirty(rows)
+            made = super().render_lines(rows)
+            for row, strip in enumerate(made, start):
+                strips[row] = strip
+                source = sources[row]
+                if source is not None:
+                    painted.put(source[0], source[1], source[2], strip)
+            start = end
+        painted.keep(top - height, top + 2 * height, 4 * max(height, 1))
+        return cast(list[Strip], strips)
 
     def render_line(self, y: int) -> Strip:
         width, height = self._viewport()
