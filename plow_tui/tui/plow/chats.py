@@ -24,7 +24,6 @@ from textual.widgets import ContentSwitcher, Input, Static
 
 from plow_tui.tui.widgets.footer import KeyFooter
 
-from plow_tui.client import events as ev
 from plow_tui.client.errors import NetworkError, NotFound, NotSignedIn, PlowError, RateLimited, ServerUnavailable
 from plow_tui.client.models import Chat, Member, ChatMessage
 from plow_tui.terminal_text import error_text
@@ -56,6 +55,8 @@ from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from plow_tui.client import events as ev
 
     from plow_tui.client.http import PlowClient
     from plow_tui.store.unsent import Unsent
@@ -434,6 +435,9 @@ class ChatsScreen(Screen[None]):
 
     @on(ChatFeed.Event)
     def _stream_event(self, message: ChatFeed.Event) -> None:
+        # Imported here: the stream's events are not needed before the first frame.
+        from plow_tui.client import events as ev
+
         event = message.event
         status = self.query_one(StatusBar)
         if isinstance(event, ev.ConnectionChanged):
