@@ -147,30 +147,6 @@ class PlowBaseApp(App[int]):
             self.animation_level = animation_level  # type: ignore[assignment]
         self._clipboard_commands = [tuple(c) for c in clipboard_commands]
 
-    # -- styles a screen brings ---------------------------------------------------
-
-    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
-        self._read_styles_of(screen)
-        return super().push_screen(screen, *args, **kwargs)
-
-    def switch_screen(self, screen: Any) -> Any:
-        self._read_styles_of(screen)
-        return super().switch_screen(screen)
-
-    def _read_styles_of(self, screen: Any) -> None:
-        """Add the stylesheets a screen names in `STYLES` (once), before it is shown.
-
-        Parsing CSS is a large part of the time to the first frame, so the
-        files of screens shown later are read when they are first shown, not
-        at start-up. Not Textual's `CSS_PATH` on the screen: that re-parses
-        every stylesheet and restyles every widget; their rules only match
-        their own screen's widgets, which are styled as they mount.
-        """
-        for name in getattr(screen, "STYLES", ()):
-            path = str(styles_dir() / name)
-            if not self.stylesheet.has_source(path):
-                self.stylesheet.read(path)
-
     def _handle_exception(self, error: Exception) -> None:
         # Textual's crash report prints every frame's local variables, and a
         # local can be a token. Ours has no locals, is redacted, and is also

@@ -52,8 +52,6 @@ class NewChatScreen(ModalScreen[Chat | None]):
     docked under the fields, so they stay on screen when the fields scroll.
     """
 
-    STYLES = ("new_chat.tcss",)  # read when first shown (see `PlowBaseApp.push_screen`)
-
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+n", "add_member", "Add member"),  # not ctrl+a: that is Home in an Input

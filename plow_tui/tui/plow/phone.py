@@ -128,8 +128,6 @@ class PhoneScreen(SideScreen[None]):
     of going back.
     """
 
-    STYLES = ("phone.tcss",)  # read when first shown (see `PlowBaseApp.push_screen`)
-
     SIDE = "phone"
     BINDINGS = [
         Binding("ctrl+o", "other_number", "Other number"),
