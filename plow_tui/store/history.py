@@ -21,6 +21,7 @@ Why SQLite as it is used here:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -127,8 +128,14 @@ class StoreUnusable(Exception):
     """The file cannot be used as a store (damaged, not SQLite, or from a newer plow-tui)."""
 
 
+@functools.cache
 def fts5_available() -> bool:
-    """Whether this Python's SQLite was built with FTS5."""
+    """Whether this Python's SQLite was built with FTS5 (asked once per process).
+
+    Asking builds a table in a database of its own (~2 ms), and every store
+    opened asked again: the known account's before the first frame, then the
+    texts kept before an account was known.
+    """
     probe = sqlite3.connect(":memory:")
     try:
         probe.execute("CREATE VIRTUAL TABLE probe USING fts5(body)")
