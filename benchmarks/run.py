@@ -110,6 +110,7 @@ import logging
 import os
 import platform
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -591,8 +592,14 @@ def plow_tui_command() -> list[str]:
     return [sys.executable, str(script)] if script.is_file() else [sys.executable, "-m", "plow_tui"]
 
 
+# The measured processes' state and settings: this run's own, removed when it ends. A fixed
+# directory was shared by every run and checkout, and its log and histories grew between them.
+_PROCESS_HOME = tempfile.TemporaryDirectory(prefix="plow-bench-")
+
+
 def process_env(token: str) -> dict[str, str]:
     """A clean environment for the measured processes: a terminal, the token, no user files."""
+    home = Path(_PROCESS_HOME.name)
     return {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -602,8 +609,8 @@ def process_env(token: str) -> dict[str, str]:
         "PYTHONPATH": str(BENCH_DIR.parent),
         "PLOW_TOKEN": token,
         # The app's log file and settings: not the user's.
-        "XDG_STATE_HOME": "/tmp/plow-bench-state",
-        "XDG_CONFIG_HOME": "/tmp/plow-bench-config",
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CONFIG_HOME": str(home / "config"),
     }
 
 

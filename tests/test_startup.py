@@ -107,3 +107,16 @@ def test_anything_but_the_app_goes_to_the_full_parser(argv: list[str]) -> None:
 
     assert cli._parse_app(argv) is None
 
+
+
+def test_the_main_screens_first_frame_loads_neither_the_live_stream_nor_the_keys_screen() -> None:
+    # The stream's events (~5 ms of dataclasses) and the keys screen (rich's
+    # tables) were imported before the first frame that needs neither (issue #19).
+    loaded = _run(
+        "import json, sys\n"
+        "from plow_tui.tui.app import PlowApp\n"
+        "from plow_tui.tui.plow import chats\n"
+        "print(json.dumps(sorted(m for m in ('plow_tui.client.stream', 'plow_tui.client.events',\n"
+        "                                    'plow_tui.tui.screens.help') if m in sys.modules)))"
+    )
+    assert loaded == []

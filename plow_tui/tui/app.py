@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
@@ -26,7 +27,6 @@ from plow_tui.client.tokens import SecretStoreError
 from plow_tui.paths import styles_dir
 from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.clipboard import copy_with_command
-from plow_tui.tui.screens.help import KeysScreen, key_rows
 from plow_tui.tui.screens.side import SideScreen
 from plow_tui.client.phone import DEFAULT_PHONE
 
@@ -43,6 +43,16 @@ Clock = Callable[[], datetime]
 
 # Full garbage collections run this often instead of when Python decides (see `PlowApp._quiet_gc`).
 FULL_GC_INTERVAL_S = 30.0
+
+
+def _is_keys(screen: Screen) -> bool:
+    """Whether `screen` is the keys screen (F1).
+
+    Its module (and rich's tables) loads when the keys are first asked for,
+    not before the first frame: until then no keys screen can be open.
+    """
+    keys = sys.modules.get("plow_tui.tui.screens.help")
+    return keys is not None and isinstance(screen, keys.KeysScreen)
 
 
 def _is_phone(screen: Screen) -> bool:
@@ -209,8 +219,10 @@ class PlowBaseApp(App[int]):
     # -- keys and commands ---------------------------------------------------------
 
     def action_show_keys(self) -> None:
-        if isinstance(self.screen, KeysScreen):
+        if _is_keys(self.screen):
             return
+        from plow_tui.tui.screens.help import KeysScreen, key_rows
+
         self.push_screen(KeysScreen(key_rows(self.screen)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -399,7 +411,7 @@ class PlowApp(PlowBaseApp):
         # The first screen is pushed over the default one; after that, each
         # place replaces the last, so leaving it cancels its workers.
         while (
-            isinstance(self.screen, KeysScreen)
+            _is_keys(self.screen)
             or _is_phone(self.screen)
             or _is_airy(self.screen)
             or getattr(self.screen, "is_modal", False)
@@ -424,7 +436,7 @@ class PlowApp(PlowBaseApp):
         """Open the sandbox's Airy channel over the current screen (Escape comes back)."""
         if not self.check_action("airy", ()) or self.airy_screen is None:
             return
-        while isinstance(self.screen, KeysScreen) or _is_phone(self.screen):
+        while _is_keys(self.screen) or _is_phone(self.screen):
             self.pop_screen()
         self.push_screen(self.airy_screen())
 

@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import TypeVar
 
 from plow_tui.client.models import Chat, Member, ChatMessage
-from plow_tui.client.stream import NO_MESSAGES
 from plow_tui.store.unsent import Unsent
 
 
@@ -149,6 +148,9 @@ class ChatBook:
 
         None: unknown (the stream looks it up); `NO_MESSAGES`: backfill from the first.
         """
+        # Here, not at the top: the stream's module is not needed before the first frame.
+        from plow_tui.client.stream import NO_MESSAGES
+
         anchors: dict[str, str | None] = {uid: NO_MESSAGES if uid in self.empty else None for uid in self.chats}
         anchors.update((uid, m.uid) for uid, m in self.last.items() if uid in self.chats)
         return anchors

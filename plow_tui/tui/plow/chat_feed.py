@@ -26,10 +26,11 @@ from textual import on, work
 from textual.message import Message
 from textual.widget import Widget
 
-from plow_tui.client import events as ev
 from plow_tui.client.errors import NotFound, PlowError, ValidationFailed
 
 if TYPE_CHECKING:
+    # The stream's modules load when it starts, after the first frame.
+    from plow_tui.client import events as ev
     from plow_tui.client.http import PlowClient
     from plow_tui.client.models import ChatMessage
     from plow_tui.client.stream import ChatStream
@@ -145,6 +146,8 @@ class ChatFeed(Widget):
         await self._relay(ChatStream(self._api(), chat_uid, last_uid=last_uid, **self._stream_options))
 
     async def _relay(self, stream: ChatStream) -> None:
+        from plow_tui.client import events as ev
+
         try:
             async with contextlib.aclosing(stream.events()) as events:
                 async for event in events:
@@ -181,6 +184,8 @@ class ChatFeed(Widget):
     def _post_gathered(self) -> None:
         gathered, self._gathered = self._gathered, []
         if gathered:
+            from plow_tui.client import events as ev
+
             self._posted_at = monotonic()
             self.post_message(self.Event(ev.MessagesArrived(tuple(gathered))))
 

@@ -24,7 +24,6 @@ from textual.widgets import ContentSwitcher, Input, Static
 from plow_tui.tui.screens.frames import PromptScreen
 from plow_tui.tui.widgets.footer import KeyFooter
 
-from plow_tui.client import events as ev
 from plow_tui.client.errors import NetworkError, NotFound, NotSignedIn, PlowError, RateLimited, ServerUnavailable
 from plow_tui.client.models import Chat, Member, ChatMessage
 from plow_tui.terminal_text import error_text
@@ -56,6 +55,8 @@ from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from plow_tui.client import events as ev
 
     from plow_tui.client.http import PlowClient
     from plow_tui.store.unsent import Unsent
@@ -162,7 +163,8 @@ class ChatsScreen(PromptScreen[None]):
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
                 yield Static("Chats", id="sidebar-title")
-                yield Input(placeholder="filter chats", id="filter")
+                # The filter box (`/`) is mounted when first opened: hidden until then, it
+                # cost its styles and widgets before the first frame for nothing.
                 yield ChatList(id="chat-list", clock=self.plow_app.now)
             with ContentSwitcher(id="panes", initial="no-chat"):
                 yield Static(
@@ -174,7 +176,6 @@ class ChatsScreen(PromptScreen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self.query_one(ChatList).focus()
         if self._provisioned is not None:
             # Just signed in with a new chat: the next thing to do is write in it.
@@ -434,6 +435,9 @@ class ChatsScreen(PromptScreen[None]):
 
     @on(ChatFeed.Event)
     def _stream_event(self, message: ChatFeed.Event) -> None:
+        # Imported here: the stream's events are not needed before the first frame.
+        from plow_tui.client import events as ev
+
         event = message.event
         status = self.query_one(StatusBar)
         if isinstance(event, ev.ConnectionChanged):
@@ -807,12 +811,13 @@ class ChatsScreen(PromptScreen[None]):
         typing = isinstance(self.focused, Input) or self._editor_focused()
         if action == "find":
             # In the chat filter, Ctrl+F keeps the box's own meaning (delete a word).
-            return self.pane(self.book.open_uid or "") is not None and self.focused is not self.query_one("#filter", Input)
+            return self.pane(self.book.open_uid or "") is not None and (self.focused is None or self.focused.id != "filter")
         if action in ("resend_code", "delete_chat", "recreate_chat", "filter"):
             # In the editor or the filter box these keys are characters.
             return self._possible(action) and not typing
         if action == "close_filter":
-            return self.query_one("#filter", Input).display
+            box = self._filter_box()
+            return box is not None and box.display
         return self._possible(action)
 
     def _selected_unsent(self) -> str | None:
@@ -834,14 +839,23 @@ class ChatsScreen(PromptScreen[None]):
         if any(self.focused is pane.conversation for pane in self._panes.values()):
             self.action_find()  # `/` in the messages searches them; in the list it filters chats
             return
-        box = self.query_one("#filter", Input)
+        box = self._filter_box()
+        if box is None:
+            box = Input(placeholder="filter chats", id="filter")
+            self.query_one("#sidebar").mount(box, before=self.query_one(ChatList))
         box.display = True
         box.focus()
 
+    def _filter_box(self) -> Input | None:
+        """The chat filter's box, once it has been opened."""
+        found = self.query("#filter")
+        return found.first(Input) if found else None
+
     def action_close_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.display = False
+        box = self._filter_box()
+        if box is not None:
+            box.value = ""
+            box.display = False
         self.query_one(ChatList).focus()
 
     @on(Input.Changed, "#filter")
