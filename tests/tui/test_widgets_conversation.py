@@ -786,3 +786,32 @@ async def test_while_a_repaint_is_held_the_scrollbar_waits_for_it(monkeypatch) -
             SteadyScrollBar.render_lines = render_lines  # type: ignore[method-assign]
         assert bar._drawn is not None and bar._drawn[0][0] == thumb
 
+
+
+async def test_a_held_repaint_that_is_due_follows_the_next_key(monkeypatch) -> None:
+    # Painted whenever its timer fell, the held repaint often began just before a key, which then
+    # waited behind the whole conversation; right after a key's frame it uses the pause before the next.
+    import plow_tui.tui.widgets.conversation as module
+
+    monkeypatch.setattr(module, "TYPING_REPAINT_INTERVAL", 600.0)  # its own timer: never, within the test
+    monkeypatch.setattr(module, "TYPING_HOLD", 600.0)
+    app = PaintedHost(many(5))
+    async with app.run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        await pilot.pause()
+        conversation.typing()
+        conversation.add_entries([entry(5, body="firstone")])
+        await pilot.pause()
+        conversation.add_entries([entry(6, body="heldback")])
+        await pilot.pause()
+        conversation.typing()  # a key before the interval is over: still held
+        await pilot.pause()
+        assert "firstone" in app.painted and "heldback" not in app.painted
+        conversation._painted_at -= 600.0  # the interval is over
+        conversation.typing()  # the next key
+        for _ in range(20):
+            await pilot.pause()
+            if "heldback" in app.painted:
+                break
+        assert "heldback" in app.painted
+        assert conversation._held is None

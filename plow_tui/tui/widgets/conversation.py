@@ -205,6 +205,7 @@ class Conversation(EntryLayout, can_focus=True):
     _typing_until = 0.0
     _painted_at = 0.0
     _held: Timer | None = None
+    _after_key = False  # the held repaint waits for a key's frame (see `typing`)
 
     # ----------------------------------------------------------------- public API
 
@@ -216,8 +217,18 @@ class Conversation(EntryLayout, can_focus=True):
         waited behind those frames (issue #19: five times its idle latency).
         While typing, new messages show up to a tenth of a second later and the
         typed text at once. `done_typing` (a text sent) ends it.
+
+        A held repaint that is due goes right after this key's text is painted:
+        in the pause before the next key rather than whenever its timer falls,
+        where the next key would wait behind it.
         """
-        self._typing_until = monotonic() + TYPING_HOLD
+        now = monotonic()
+        self._typing_until = now + TYPING_HOLD
+        held = self._held
+        if held is not None and not self._after_key and now >= self._painted_at + TYPING_REPAINT_INTERVAL:
+            held.stop()  # still held (not None) until it runs, so no other repaint starts meanwhile
+            self._after_key = True
+            self.call_after_refresh(self._repaint_held)
 
     def done_typing(self) -> None:
         """Repaint at once again (and now, if a repaint is being held)."""
@@ -234,14 +245,18 @@ class Conversation(EntryLayout, can_focus=True):
                     return self  # the held repaint repaints everything
                 wait = self._painted_at + TYPING_REPAINT_INTERVAL - now
                 if wait > 0:
-                    self._held = self.set_timer(wait, self._repaint_held)
+                    # Due after the interval, at the next key (see `typing`); without one, a moment later.
+                    self._held = self.set_timer(wait + TYPING_REPAINT_INTERVAL, self._repaint_held)
                     return self
             self._painted_at = now
         super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
         return self
 
     def _repaint_held(self) -> None:
+        if self._held is None:
+            return  # painted already (`done_typing` came first)
         self._held = None
+        self._after_key = False
         self._painted_at = monotonic()
         super().refresh()
         if self._vertical_scrollbar is not None:
