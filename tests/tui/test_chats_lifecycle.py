@@ -98,6 +98,24 @@ async def test_resend_gives_a_fresh_code_and_the_old_one_dies(sandbox_factory) -
         await wait_for(pilot, lambda: pane.chat.status == "active", what="the chat active")
 
 
+async def test_a_word_typed_outside_the_editor_does_not_delete_the_chat(sandbox_factory, monkeypatch) -> None:
+    # "ready" typed with the messages focused: `d` asks, and the `y` typed right behind it must not answer.
+    # How soon is "right behind" is the dialog's constant: long here, so a loaded machine can't make it late.
+    monkeypatch.setattr(ConfirmScreen, "READ_TIME_S", 60.0)
+    async with signed_in_chat(sandbox_factory) as s:
+        s.pane.conversation.focus()
+        await s.pilot.press("d")
+        question = await wait_for(s.pilot, lambda: isinstance(s.app.screen, ConfirmScreen) and s.app.screen, what="the question")
+        await s.pilot.press("y")
+        await wait_for(s.pilot, lambda: "Press y again to delete" in squash(screen_text(s.app)), what="why y did nothing")
+        assert s.app.screen is question and s.screen.query_one(ChatList).get_chat(s.chat.uid) is not None
+        monkeypatch.setattr(ConfirmScreen, "READ_TIME_S", 0.0)  # read by now
+        await s.pilot.press("y")
+        await wait_for(
+            s.pilot, lambda: s.screen.query_one(ChatList).get_chat(s.chat.uid) is None, what="the chat gone"
+        )
+
+
 async def test_delete_asks_first_then_removes_the_chat(sandbox_factory) -> None:
     async with signed_in_chat(sandbox_factory, keep_history=True) as s:
         s.pane.compose_box.draft = "never sent"
@@ -110,7 +128,7 @@ async def test_delete_asks_first_then_removes_the_chat(sandbox_factory) -> None:
         await nothing_more(s.pilot)  # a delete that should not happen
         assert s.screen.query_one(ChatList).get_chat(s.chat.uid) is not None
         await s.pilot.press("d")
-        await wait_for(s.pilot, lambda: isinstance(s.app.screen, ConfirmScreen), what="the question")
+        await wait_for(s.pilot, lambda: isinstance(s.app.screen, ConfirmScreen) and s.app.screen.ready, what="the question")
         await s.pilot.press("y")
         await wait_for(
             s.pilot, lambda: s.screen.query_one(ChatList).get_chat(s.chat.uid) is None, what="the chat gone"
@@ -140,7 +158,7 @@ async def test_failed_chat_shows_why_and_recreates_with_the_same_members(sandbox
 
         pane.conversation.focus()
         await pilot.press("R")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen.ready, what="the question")
         await pilot.press("y")
         await wait_for(
             pilot, lambda: screen.open_uid not in (None, doomed.uid), what="the recreated chat opened"

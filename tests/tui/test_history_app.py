@@ -138,7 +138,7 @@ async def test_failed_chats_and_pending_codes_survive_a_restart(sandbox_factory,
         await wait_for(pilot, lambda: "carrier rejected" in squash(screen_text(again)), what="why it failed")
         assert screen.check_action("delete_chat", ()) and screen.check_action("recreate_chat", ())
         await pilot.press("d")
-        await wait_for(pilot, lambda: again.screen is not screen, what="the question")
+        await wait_for(pilot, lambda: again.screen is not screen and getattr(again.screen, "ready", False), what="the question")
         await pilot.press("y")
         await wait_for(pilot, lambda: screen.chat(doomed.uid) is None, what="the failed chat deleted")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from time import monotonic
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,8 +17,14 @@ class ConfirmScreen(ModalScreen[bool]):
     """Asks `question`; dismisses with True only for the confirming button (or `y`).
 
     The safe button has the focus, so a reflex Enter cancels; `←`/`→` (or Tab)
-    move between the buttons, and `y` confirms in one key.
+    move between the buttons, and `y` confirms in one key, once the question
+    has been there `READ_TIME_S`: a `y` sooner was typed before it could be
+    read. The keys that open it are letters outside the editor, so a word
+    typed with the focus elsewhere ("ready": r, e, a, d, y) would otherwise ask
+    and answer in one stroke, and delete a chat.
     """
+
+    READ_TIME_S = 0.5
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
@@ -29,6 +37,7 @@ class ConfirmScreen(ModalScreen[bool]):
         super().__init__()
         self._question = question
         self._verb = verb
+        self._shown_at: float | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -37,13 +46,28 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self._verb, variant="error", id="yes")
                 yield Button("Cancel", id="no")
-            yield Static(f"y {self._verb} · n or Esc Cancel · ← → choose", markup=False, classes="hint")
+            yield Static(self._hint(), markup=False, classes="hint")
+
+    def _hint(self, early: bool = False) -> str:
+        keys = f"y {self._verb} · n or Esc Cancel · ← → choose"
+        # A `y` typed as the question opened: say why nothing happened, and what does.
+        return f"Press y again to {self._verb.lower()} (that y came as this opened) · n or Esc Cancel" if early else keys
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
+        self._shown_at = monotonic()
+
+    @property
+    def ready(self) -> bool:
+        """Whether `y` answers yet (the question has been there `READ_TIME_S`)."""
+        return self._shown_at is not None and monotonic() - self._shown_at >= self.READ_TIME_S
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
 
     def action_answer(self, yes: bool) -> None:
+        if yes and not self.ready:
+            self.query_one(".hint", Static).update(self._hint(early=True))
+            self.app.bell()
+            return
         self.dismiss(yes)
