@@ -14,8 +14,23 @@ INTERVAL = 0.2  # long: the slow tick ends half a tick from either grid point, w
 
 
 async def ticks_after_a_slow_one(timer_class: type[Timer]) -> float:
-    """In ticks: from a tick that overran its interval (ending half-way through the next one) to the tick after it."""
+    """In ticks: from a tick that overran its interval (ending half-way through the next one) to the tick after it.
+
+    A loaded machine can stall the loop past the half-way point (the first tick
+    itself coming late, say while the app still starts): that measurement says
+    nothing about the count, so it is taken again (the stall is seen, not guessed).
+    """
+    for _ in range(5):
+        ticks = await _measure(timer_class)
+        if ticks is not None:
+            return ticks
+    raise AssertionError("every measurement was stalled past half a tick")
+
+
+async def _measure(timer_class: type[Timer]) -> float | None:
+    """One measurement; None if the slow tick did not end within a quarter tick of its half-way point."""
     scheduled: list[float] = []
+    ended: list[float] = []
 
     class Probe(timer_class):  # type: ignore[misc, valid-type]
         async def _tick(self, *, next_timer: float, count: int) -> None:
@@ -25,9 +40,11 @@ async def ticks_after_a_slow_one(timer_class: type[Timer]) -> float:
     def tick() -> None:
         if len(scheduled) == 1:
             time.sleep(max(0.0, scheduled[0] + 1.5 * INTERVAL - _time.get_time()))  # a frame longer than a tick
+            ended.append(_time.get_time())
 
     app = App[None]()
     async with app.run_test() as pilot:
+        await pilot.pause()  # the app started: its start-up is not in the measurement
         timer = Probe(app, INTERVAL, callback=tick)
         timer._start()
         try:
@@ -35,6 +52,8 @@ async def ticks_after_a_slow_one(timer_class: type[Timer]) -> float:
                 await pilot.pause(INTERVAL / 10)
         finally:
             timer.stop()
+    if abs(ended[0] - scheduled[0] - 1.5 * INTERVAL) > INTERVAL / 4:
+        return None
     return round((scheduled[1] - scheduled[0]) / INTERVAL, 3)
 
 

@@ -15,6 +15,7 @@ from plow_tui.tui.screens.help import KeysScreen
 from support.screenshots import failed_chat, open_chat, main_screen, screen_text, wait_for
 from plow_tui.tui.widgets.compose import Compose
 from plow_tui.tui.widgets.conversation import Conversation
+from plow_tui.tui.widgets.chat_list import ChatList
 
 SIZES = [(120, 40), (80, 24)]
 # Textual's own bindings, in its words: never on our keys screen or palette.
@@ -202,3 +203,27 @@ async def test_the_footer_drops_the_palette_tag_when_the_terminal_narrows() -> N
         assert "f1 Keys" in footer(app)
         await pilot.resize_terminal(120, 40)
         await wait_for(pilot, lambda: "^p palette" in footer(app), what="the tag back")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_character_that_is_no_key_starts_the_text_in_the_editor(size) -> None:
+    # Typing without first going to the editor: the first character no key binds starts the text.
+    app = demo_data.chats_app()
+    async with app.run_test(size=size) as pilot:
+        screen, pane = await _editor_open(pilot)
+        pane.compose_box.draft = ""
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.focused is pane.conversation, what="the messages focused")
+        await pilot.press("H", "i", "space", "y", "o", "u")
+        await wait_for(pilot, lambda: pane.compose_box.draft == "Hi you", what="the text in the editor")
+        assert app.focused is pane.compose_box
+        # From the chat list too; and a key that is one stays a command there.
+        screen.query_one(ChatList).focus()
+        await wait_for(pilot, lambda: isinstance(app.focused, ChatList), what="the list focused")
+        await pilot.press("exclamation_mark")
+        await wait_for(pilot, lambda: pane.compose_box.draft == "Hi you!", what="the list's character in the editor")
+        pane.conversation.focus()
+        await wait_for(pilot, lambda: app.focused is pane.conversation, what="the messages focused")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="d still asks to delete")
+        assert pane.compose_box.draft == "Hi you!"

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import getters, on, work
+from textual import events, getters, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -830,6 +830,27 @@ class ChatsScreen(PromptScreen[None]):
             self.notify("No unread messages.", timeout=3)
         else:
             self.open_chat(uid)
+
+    def on_key(self, event: events.Key) -> None:
+        """A character typed in the chat list or the messages that is no key there starts the text.
+
+        There letters are commands (`d`, `j`, `y`, …), and a person who starts
+        writing without first going to the editor (Tab, Enter) is common: a
+        character no key binds is taken as the start of a text, typed into the
+        open chat's editor, which takes the focus and the rest of the word.
+        """
+        if not event.is_printable or not event.character or event.character.isspace():
+            return
+        pane = self.pane(self.book.open_uid or "")
+        if pane is None or not (self.focused is pane.conversation or isinstance(self.focused, ChatList)):
+            return
+        active = self.app.active_bindings.get(event.key)
+        if active is not None and active.enabled:
+            return  # a command here: it runs (the App checks bindings after the key bubbles up)
+        event.stop()
+        event.prevent_default()
+        pane.compose_box.focus()
+        pane.compose_box.insert(event.character)
 
     def _editor_focused(self) -> bool:
         """Whether a chat's editor has focus (the panes' widgets are not imported before one opens)."""
