@@ -123,10 +123,7 @@ class _SeenSet:
         return key in self._items
 
     def add(self, key: str) -> None:
-        self._items[key] = None
-        self._items.move_to_end(key)
-        while len(self._items) > self._limit:
-            self._items.popitem(last=False)
+        self.update((key,))
 
     def update(self, keys: Iterable[str]) -> None:
         """`add` each of `keys`, in order (a catch-up's thousands at once)."""
@@ -241,26 +238,21 @@ class ChatStream:
             self._seen_messages.add(message)
             return
         self._seen_messages.add(message.uid)
-        self._raise_floor(message.chat_uid or self.chat_uid, message)
+        self._raise_floor(message.chat_uid or self.chat_uid, (message,))
 
-    def _raise_floor(self, chat_uid: str | None, message: ChatMessage) -> None:
-        when = message.created_at
-        if chat_uid is None or when is None:
+    def _raise_floor(self, chat_uid: str | None, messages: Iterable[ChatMessage]) -> None:
+        """Raise the chat's time floor to the newest of `messages`, never to a time far ahead of the clock.
+
+        The clock is read once, and only when a message is above the floor (most
+        of a catch-up's are not): a catch-up hands thousands at once.
+        """
+        if chat_uid is None:
             return
-        floor = self._floors.get(chat_uid)
-        if floor is not None and when <= floor:
-            return  # most of a catch-up's messages: nothing to raise, no clock to read
-        if when > datetime.now(timezone.utc) + _CLOCK_SLACK:
-            return  # a clock far ahead must not hide every later catch-up
-        self._floors[chat_uid] = when
-
-    def _raise_floor_to_newest(self, chat_uid: str, messages: list[ChatMessage]) -> None:
-        """`_raise_floor` for each of `messages`, with one look at the clock (a catch-up holds thousands)."""
         floor = self._floors.get(chat_uid)
         times = [m.created_at for m in messages if m.created_at is not None and (floor is None or m.created_at > floor)]
         if not times:
             return
-        latest = datetime.now(timezone.utc) + _CLOCK_SLACK
+        latest = datetime.now(timezone.utc) + _CLOCK_SLACK  # a clock far ahead must not hide every later catch-up
         newest = max((when for when in times if when <= latest), default=None)
         if newest is not None:
             self._floors[chat_uid] = newest
@@ -444,9 +436,8 @@ class ChatStream:
             except PlowError as error:
                 raise _Dropped("reconnecting", f"catch-up failed: {error.message}") from None
             self._anchors[chat_uid] = page.data[0].uid if page.data else None
-            for message in page.data:
-                self._seen_messages.add(message.uid)
-                self._raise_floor(chat_uid, message)
+            self._seen_messages.update(message.uid for message in page.data)
+            self._raise_floor(chat_uid, page.data)
             self._unresolved.discard(chat_uid)
 
     async def _backfill(self) -> tuple[list[ChatMessage], list[ChatMessage], list[tuple[str, str | None]]]:
@@ -482,7 +473,7 @@ class ChatStream:
             for message in fresh:
                 if message.direction == "outbound":
                     self._track_delivery(message)
-            self._raise_floor_to_newest(chat_uid, fresh)
+            self._raise_floor(chat_uid, fresh)
             if fresh:
                 chats_with_news += 1
                 backlog.extend(fresh)
@@ -609,7 +600,7 @@ class ChatStream:
             self._seen_messages.add(message.uid)
             self._track_delivery(message)
             if message.chat_uid is not None:
-                self._raise_floor(message.chat_uid, message)
+                self._raise_floor(message.chat_uid, (message,))
                 self._anchors[message.chat_uid] = message.uid
                 self._unresolved.discard(message.chat_uid)
             return [MessagesArrived((message,))]

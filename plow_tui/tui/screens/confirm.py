@@ -49,9 +49,9 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(self._hint(), markup=False, classes="hint")
 
     def _hint(self, early: bool = False) -> str:
-        keys = f"y {self._verb} · n or Esc Cancel · ← → choose"
-        # A `y` typed as the question opened: say why nothing happened, and what does.
-        return f"Press y again to {self._verb.lower()} (that y came as this opened) · n or Esc Cancel" if early else keys
+        if early:  # a `y` typed as the question opened: say why nothing happened, and what does
+            return f"Press y again to {self._verb.lower()} (that y came as this opened) · n or Esc Cancel"
+        return f"y {self._verb} · n or Esc Cancel · ← → choose"
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
