@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from support.waits import wait_for
 from textual.app import App, ComposeResult
 
 from plow_tui.client import events as ev
@@ -41,6 +42,5 @@ async def test_a_message_alone_goes_at_once_and_a_burst_in_one_batch_per_frame(m
             feed._gather(arrived(uid))
             await pilot.pause()
         assert app.posted == [("m1",)]  # within the interval: gathered
-        while len(app.posted) < 2:
-            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: len(app.posted) >= 2, what="the gathered batch")
         assert app.posted == [("m1",), ("m2", "m3", "m4")]  # one batch, in order

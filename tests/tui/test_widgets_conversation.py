@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from textual.app import ComposeResult
 
+from support.waits import wait_for
 from support.widget_host import WidgetHost
 
 from textual.strip import Strip
@@ -633,9 +637,13 @@ async def test_a_double_click_selects_the_message() -> None:
         assert selected is not None and selected.endswith("message 1") and "message 2" not in selected
 
 
-async def test_while_the_reader_types_new_messages_are_painted_at_most_every_interval(monkeypatch) -> None:
-    # In a burst, a conversation following its newest message is redrawn whole
-    # each frame, and keys typed meanwhile waited behind those frames (issue #19).
+@contextlib.asynccontextmanager
+async def typing_with_a_repaint_held(monkeypatch) -> AsyncIterator[tuple[PaintedHost, Any, Conversation]]:
+    """The reader types: "firstone" arrives and is painted at once, then "heldback" arrives and is held.
+
+    The repaint interval and the typing hold are 600 s, so within a test no
+    timer falls and the reader is still typing however slow the machine is.
+    """
     import plow_tui.tui.widgets.conversation as module
 
     monkeypatch.setattr(module, "TYPING_REPAINT_INTERVAL", 600.0)  # "later" = never, within the test
@@ -650,6 +658,13 @@ async def test_while_the_reader_types_new_messages_are_painted_at_most_every_int
         assert "firstone" in app.painted  # the first at once
         conversation.add_entries([entry(6, body="heldback")])
         await pilot.pause()
+        yield app, pilot, conversation
+
+
+async def test_while_the_reader_types_new_messages_are_painted_at_most_every_interval(monkeypatch) -> None:
+    # In a burst, a conversation following its newest message is redrawn whole
+    # each frame, and keys typed meanwhile waited behind those frames (issue #19).
+    async with typing_with_a_repaint_held(monkeypatch) as (app, pilot, conversation):
         assert conversation.entries[-1].body == "heldback"
         assert "heldback" not in app.painted  # then at most every interval
         conversation.done_typing()  # a text sent: at once again, and what was held now
@@ -791,27 +806,11 @@ async def test_while_a_repaint_is_held_the_scrollbar_waits_for_it(monkeypatch) -
 async def test_a_held_repaint_that_is_due_follows_the_next_key(monkeypatch) -> None:
     # Painted whenever its timer fell, the held repaint often began just before a key, which then
     # waited behind the whole conversation; right after a key's frame it uses the pause before the next.
-    import plow_tui.tui.widgets.conversation as module
-
-    monkeypatch.setattr(module, "TYPING_REPAINT_INTERVAL", 600.0)  # its own timer: never, within the test
-    monkeypatch.setattr(module, "TYPING_HOLD", 600.0)
-    app = PaintedHost(many(5))
-    async with app.run_test(size=SIZE) as pilot:
-        conversation = pilot.app.query_one(Conversation)
-        await pilot.pause()
-        conversation.typing()
-        conversation.add_entries([entry(5, body="firstone")])
-        await pilot.pause()
-        conversation.add_entries([entry(6, body="heldback")])
-        await pilot.pause()
+    async with typing_with_a_repaint_held(monkeypatch) as (app, pilot, conversation):
         conversation.typing()  # a key before the interval is over: still held
         await pilot.pause()
         assert "firstone" in app.painted and "heldback" not in app.painted
         conversation._painted_at -= 600.0  # the interval is over
         conversation.typing()  # the next key
-        for _ in range(20):
-            await pilot.pause()
-            if "heldback" in app.painted:
-                break
-        assert "heldback" in app.painted
+        await wait_for(pilot, lambda: "heldback" in app.painted, what="the held repaint after the key")
         assert conversation._held is None
