@@ -195,8 +195,12 @@ class ChatStream:
         page_size: int = 100,
         catch_up_messages: int = CATCH_UP_MESSAGES,
         catch_up_pages: int = CATCH_UP_PAGES,
+        on_catch_up: Callable[[], object] | None = None,
     ) -> None:
         self._client = client
+        # Called as each catch-up starts (connected, before its first request): a consumer
+        # about to receive a batch may prepare for it (the app holds its cyclic GC).
+        self._on_catch_up = on_catch_up
         self._catch_up_messages = catch_up_messages  # the caps of one catch-up (tests make them small)
         self._catch_up_pages = catch_up_pages
         self.chat_uid = chat_uid or None
@@ -390,12 +394,19 @@ class ChatStream:
             try:
                 async with asyncio.timeout(self._open_timeout):  # not `wait_for`: see `check_connection`
                     await self._await_connected(ws)
+                if self._on_catch_up is not None:
+                    self._on_catch_up()
                 await self._resolve_anchors()
                 backlog, changed, skipped = await self._backfill()
                 for chat_uid, oldest_kept in skipped:
                     yield MessagesSkipped(chat_uid, oldest_kept)
                 if backlog:
-                    yield MessagesArrived(tuple(backlog), backfill=True)
+                    arrived = MessagesArrived(tuple(backlog), backfill=True)
+                    # Not kept for the rest of the connection: once the consumer has it, a
+                    # catch-up's thousands of messages are its to keep or let go.
+                    del backlog
+                    yield arrived
+                    del arrived
                 for message in changed:
                     yield MessageStatusChanged(message)
                 yield ConnectionChanged("live")

@@ -306,3 +306,39 @@ async def test_a_catch_up_that_fails_for_one_chat_loses_no_other_chats_messages(
         events = await collect(stream, lambda ev: "n1" in delivered(ev))
     assert delivered(events) == ["m1", "m2", "n1"]
     assert [e.state for e in events if isinstance(e, ConnectionChanged)] == ["connecting", "reconnecting", "connecting"]
+
+
+async def test_a_catch_up_is_announced_and_its_batch_not_kept_by_the_stream(setup) -> None:
+    import gc
+
+    from plow_tui.client.models import ChatMessage
+
+    server, stream, _ = setup
+    server.messages[CHAT] = [msg(f"m{n}") for n in range(250)]  # three pages
+    server.connections = [[CONNECTED, {"type": "message_received", "message": msg("live")}, 1011]]
+    requests = server.handler
+    log: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        log.append(request.url.path.rsplit("/", 1)[-1])
+        return requests(request)
+
+    client = PlowClient("http://plow.test", "tok-abcdefgh", transport=httpx.MockTransport(handler))
+    s = ChatStream(
+        client, CHAT, last_uid="m9", connect=server.connect, rng=random.Random(0), on_catch_up=lambda: log.append("catch-up")
+    )
+    try:
+        async with aclosing(s.events()) as events:
+            async for event in events:
+                if isinstance(event, MessagesArrived) and event.backfill:
+                    assert len(event.messages) == 240
+                    break
+            del event  # consumed and let go
+            assert await anext(events) == ConnectionChanged("live")
+            # The stream, live on that connection, holds none of the batch's messages.
+            gc.collect()
+            assert not [o for o in gc.get_objects() if isinstance(o, ChatMessage) and o.chat_uid == CHAT]
+    finally:
+        await client.aclose()
+    assert log[:3] == ["ticket", "catch-up", "messages"]  # announced once connected, before the walk
+    assert log.count("catch-up") == 1

@@ -172,7 +172,9 @@ class ChatsScreen(PromptScreen[None]):
                     id="no-chat",
                     classes="muted",
                 )
-        yield ChatFeed(lambda: self.api, stream_options=self.plow_app.stream_options, id="feed")
+        # Each catch-up holds the app's cyclic GC until its batch is shown (`_stream_event` releases it).
+        options = {"on_catch_up": self.plow_app.hold_gc, **self.plow_app.stream_options}
+        yield ChatFeed(lambda: self.api, stream_options=options, id="feed")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -441,6 +443,8 @@ class ChatsScreen(PromptScreen[None]):
         event = message.event
         status = self.query_one(StatusBar)
         if isinstance(event, ev.ConnectionChanged):
+            if event.state != "connecting":
+                self._release_gc_when_painted()
             status.show_stream_state(event)
             self.stream_live = event.state == "live"
             if event.state == "offline":
@@ -482,6 +486,18 @@ class ChatsScreen(PromptScreen[None]):
                 severity="warning",
                 markup=False,
             )
+
+    def _release_gc_when_painted(self) -> None:
+        """A catch-up is over (live: its batch, handled just before, is painted next; reconnecting,
+        offline: it failed): end `PlowApp.hold_gc` once the screen shows it.
+
+        After the open conversation's next refresh: it tells the screen it changed when its
+        own queue runs, and the screen, finding nothing to paint before that, would run a
+        callback of its own at once, before the batch is painted.
+        """
+        pane = self.pane(self.book.open_uid) if self.book.open_uid else None
+        if pane is None or not pane.conversation.call_after_refresh(self.plow_app.release_gc):
+            self.call_after_refresh(self.plow_app.release_gc)
 
     # A chat's pane and its widgets (ChatPane, Outbox, Conversation, the Compose
     # editor, a TextArea: a tenth of the start-up imports) load when the first
