@@ -524,7 +524,15 @@ class ChatStream:
         above_anchor = 0
         below_anchor = 0
         walk = HistoryWalk()
-        history = self._client.history(chat_uid, page_size=self._page_size, max_pages=self._catch_up_pages, walk=walk)
+        # With no delivery to re-read below it, the walk itself stops at the anchor: it then
+        # reads no page ahead past the one holding it (a request the catch-up would drop).
+        history = self._client.history(
+            chat_uid,
+            until_uid=anchor if not waiting else None,
+            page_size=self._page_size,
+            max_pages=self._catch_up_pages,
+            walk=walk,
+        )
         async with aclosing(history) as messages:
             async for message in messages:
                 uid = message.uid

@@ -149,6 +149,15 @@ async def test_uids_are_quoted_into_one_segment() -> None:
         await client.chat("")
 
 
+async def test_a_page_cursor_reaches_the_server_as_it_came() -> None:
+    cursors = ["msg_1", "a b&c=d/e?f+g#h%20", "é ☃"]
+    client, rec, _ = make([httpx.Response(200, json={"data": [], "has_more": False}) for _ in cursors])
+    for cursor in cursors:
+        await client.messages("cht_1", limit=7, starting_after=cursor)
+    assert [dict(r.url.params) for r in rec.requests] == [{"limit": "7", "starting_after": c} for c in cursors]
+    assert all(r.url.path == "/v1/chats/cht_1/messages" for r in rec.requests)
+
+
 async def test_history_pages_until_uid() -> None:
     pages = [
         httpx.Response(200, json={"data": [{"uid": "m5"}, {"uid": "m4"}], "has_more": True}),

@@ -342,3 +342,24 @@ async def test_a_catch_up_is_announced_and_its_batch_not_kept_by_the_stream(setu
         await client.aclose()
     assert log[:3] == ["ticket", "catch-up", "messages"]  # announced once connected, before the walk
     assert log.count("catch-up") == 1
+
+
+async def test_a_catch_up_reads_no_page_past_its_anchor(setup) -> None:
+    server, _, _ = setup
+    server.messages[CHAT] = [msg(f"m{n}") for n in range(350)]  # pages of 100: the anchor is in the third
+    server.connections = [[CONNECTED, 1011]]
+    pages: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/messages"):
+            pages.append(request.url.params.get("starting_after"))
+        return server.handler(request)
+
+    client = PlowClient("http://plow.test", "tok-abcdefgh", transport=httpx.MockTransport(handler))
+    try:
+        stream = ChatStream(client, CHAT, last_uid="m100", connect=server.connect, rng=random.Random(0))
+        events = await collect(stream, lambda ev: isinstance(ev[-1], ConnectionChanged) and ev[-1].state == "live")
+    finally:
+        await client.aclose()
+    assert delivered(events) == [f"m{n}" for n in range(101, 350)]
+    assert pages == [None, "m250", "m150"]  # not "m50": the anchor's page ends the walk
