@@ -245,3 +245,8 @@ async def test_a_character_that_is_no_key_starts_the_text_in_the_editor(size) ->
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="d still asks to delete")
         assert pane.compose_box.draft == "Hi you!"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.focused is pane.conversation, what="the messages focused again")
+        # A space typed there after a word is the gap before the next one (it was dropped: "Hi you!ok").
+        await pilot.press("space", "o", "k")
+        await wait_for(pilot, lambda: pane.compose_box.draft == "Hi you! ok", what="the space kept")
