@@ -258,9 +258,7 @@ class PlowApp(PlowBaseApp):
     CSS_PATH = [*PlowBaseApp.CSS_PATH, str(styles_dir() / "chats.tcss")]
     BINDINGS = [
         Binding("f2", "phone", "Phone", tooltip="The simulated phone (sandbox)", priority=True),
-        Binding("p", "phone", "Phone", tooltip="The simulated phone (sandbox)", show=False),
         Binding("f3", "airy", "Airy", tooltip="The sandbox's Airy channel", priority=True),
-        Binding("a", "airy", "Airy", tooltip="The sandbox's Airy channel", show=False),
     ]
 
     def __init__(
@@ -345,15 +343,17 @@ class PlowApp(PlowBaseApp):
     @work(exclusive=True, group="startup", exit_on_error=False)
     async def _open_first_screen(self) -> None:
         try:
-            token = await self.token_store.get_token(self.config.api_url)
-        except SecretStoreError as exc:
-            self.notify(f"Could not read the saved token: {error_text(exc)}", severity="warning", timeout=8)
-            token = None
-        if token:
-            self.show_chats(token)
-        else:
-            self.show_activation()
-        self.call_after_refresh(self._quiet_gc)
+            try:
+                token = await self.token_store.get_token(self.config.api_url)
+            except SecretStoreError as exc:
+                self.notify(f"Could not read the saved token: {error_text(exc)}", severity="warning", timeout=8)
+                token = None
+            if token:
+                self.show_chats(token)
+            else:
+                self.show_activation()
+        finally:
+            self.call_after_refresh(self._quiet_gc)
 
     def _quiet_gc(self) -> None:
         """Keep full garbage collections out of message bursts and typing.
@@ -364,8 +364,13 @@ class PlowApp(PlowBaseApp):
         starts one when allocation is heaviest, i.e. during a burst of
         messages: a visible hitch. So full collections run on a timer instead;
         young objects are collected as usual. `on_unmount` restores the default.
+
+        `plow-tui` starts the app with the collector off (commands/app.py:
+        start-up makes objects, not garbage); it goes on here, with the
+        first screen's objects frozen too.
         """
         gc.freeze()
+        gc.enable()
         self._gc_threshold = gc.get_threshold()
         young, middle, _ = self._gc_threshold
         gc.set_threshold(young, middle, 1_000_000)  # ~never by allocation count
