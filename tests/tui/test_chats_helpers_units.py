@@ -132,3 +132,25 @@ def test_delete_asks_in_words_and_new_codes_go_to_the_waiting() -> None:
     assert delete_question(chat, recreate=True).startswith("Delete “Sarah” and create it again")
     assert "no longer be reachable" in delete_question(chat, recreate=False)
     assert waiting_members(chat) == []
+
+
+def test_message_entries_show_each_message_as_it_is() -> None:
+    from plow_tui.client.models import Sender
+    from plow_tui.tui.plow.views import message_entries, message_entry
+
+    when = NOW - timedelta(minutes=3)
+    messages = [
+        ChatMessage("m1", "c", "inbound", "hi", "received", Sender("member", "cp_1", "Ada", "+15550001"), when),
+        ChatMessage("m2", "c", "inbound", "no name", None, Sender("member", "cp_2", None, "+15550002"), None),
+        ChatMessage("m3", "c", "inbound", "nobody", None, Sender(), when),
+        ChatMessage("m4", "c", "outbound", "mine", None, Sender("agent"), when),
+        ChatMessage("m5", "c", "outbound", "failed", "failed", Sender("agent"), when),
+    ]
+    assert message_entries(messages, NOW) == [
+        Entry("m1", "Ada", "hi", when, False, None),
+        Entry("m2", "+15550002", "no name", NOW, False, None),
+        Entry("m3", "them", "nobody", when, False, None),
+        Entry("m4", "you", "mine", when, True, "sent"),
+        Entry("m5", "you", "failed", when, True, "failed"),
+    ]
+    assert [message_entry(m, NOW) for m in messages] == message_entries(messages, NOW)

@@ -44,6 +44,7 @@ from plow_tui.tui.plow.views import (
     gap_below,
     gap_entry,
     later_state,
+    message_entries,
     message_entry,
     split_body,
 )
@@ -363,7 +364,7 @@ class ChatsScreen(PromptScreen[None]):
         if pane is None:
             return
         now = self.plow_app.now()
-        entries = [message_entry(m, now) for m in reversed(message.messages)]
+        entries = message_entries(reversed(message.messages), now)
         pane.loading_older = False
         if message.older:
             pane.has_older = message.has_more
@@ -400,7 +401,7 @@ class ChatsScreen(PromptScreen[None]):
         conversation = pane.conversation
         conversation.remove_entry(GAP_PREFIX + message.above)
         now = self.plow_app.now()
-        entries = [message_entry(m, now) for m in reversed(message.messages)]
+        entries = message_entries(reversed(message.messages), now)
         conversation.prepend_older(entries)
         if not message.closed:
             conversation.prepend_older([gap_entry(entries[0])])
@@ -573,7 +574,7 @@ class ChatsScreen(PromptScreen[None]):
         for arrival in self.book.messages_arrived(messages):
             pane = self.pane(arrival.chat_uid)
             if pane is not None and arrival.show:
-                self._add_newer(pane, [message_entry(m, now) for m in arrival.show], failure_reasons(arrival.show))
+                self._add_newer(pane, message_entries(arrival.show, now), failure_reasons(arrival.show))
             gap = self._gaps.pop(arrival.chat_uid, None)
             if gap is not None and pane is not None and pane.loaded:
                 # Once the batch is laid out: the conversation then knows the reader is not at the top.

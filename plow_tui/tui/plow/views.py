@@ -21,16 +21,31 @@ def author_of(message: ChatMessage) -> str:
     return sender.display_name or sender.provider_key or "them"
 
 
+def message_entries(messages: Iterable[ChatMessage], fallback_time: datetime) -> list[Entry]:
+    """An `Entry` for each of `messages`; `fallback_time` stands in for a missing timestamp.
+
+    One loop for a batch: a catch-up's thousands took twice as long built one call each.
+    """
+    entries: list[Entry] = []
+    add = entries.append
+    for message in messages:
+        outbound = message.direction == "outbound"  # `is_outbound`, read once
+        add(
+            Entry(
+                message.uid,
+                author_of(message),
+                message.body,
+                message.created_at or fallback_time,
+                outbound,
+                (message.status or "sent") if outbound else None,
+            )
+        )
+    return entries
+
+
 def message_entry(message: ChatMessage, fallback_time: datetime) -> Entry:
-    """An `Entry` for `message`; `fallback_time` stands in for a missing timestamp."""
-    return Entry(
-        uid=message.uid,
-        author=author_of(message),
-        body=message.body,
-        at=message.created_at or fallback_time,
-        outbound=message.is_outbound,
-        state=(message.status or "sent") if message.is_outbound else None,
-    )
+    """An `Entry` for `message` (see `message_entries`)."""
+    return message_entries((message,), fallback_time)[0]
 
 
 # A gap: messages missing from the local history just below a message, because a
