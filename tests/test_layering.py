@@ -34,6 +34,8 @@ def _modules_loaded_by(module: str) -> set[str]:
         ("plow_tui.store", ("textual", "plow_tui.sandbox", "plow_tui.tui", "httpx", "websockets")),
         # `plow-tui --help` must stay fast: heavy imports happen inside commands.
         ("plow_tui.cli", ("textual", "httpx", "websockets", "uvicorn", "keyring")),
+        # The one private-file writer serves the client, the store and the sandbox: it needs none of them.
+        ("plow_tui.private_files", ("textual", "httpx", "plow_tui.client", "plow_tui.store", "plow_tui.sandbox", "plow_tui.tui")),
         # The one terminal sanitiser serves the CLI too: no Textual, no Rich.
         ("plow_tui.terminal_text", ("textual", "rich", "httpx")),
     ],

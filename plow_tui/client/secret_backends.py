@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+from plow_tui.private_files import replace_private
+
 log = logging.getLogger(__name__)
 
 SERVICE = "plow-tui"
@@ -131,9 +133,9 @@ Notice = Callable[[str], None]
 class FileStore:
     """A JSON file readable by its owner only (0600, in a 0700 directory).
 
-    The file is never briefly readable by others: each write creates a new
-    file with mode 0600 from the start (`O_CREAT|O_EXCL`) and renames it over
-    the old one. Processes take turns through a lock on `<file>.lock` (see the
+    The file is never briefly readable by others: each write is
+    `private_files.replace_private` (a new file, 0600 from the start, renamed
+    over the old one). Processes take turns through a lock on `<file>.lock` (see the
     module docstring). A damaged file is moved to `<file>.damaged-<time>` and
     a loose one made 0600; `notice` (called from the store's thread) is told.
     """
@@ -244,21 +246,7 @@ class FileStore:
         try:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.chmod(directory, 0o700)
-            tmp = directory / f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-            try:
-                tmp.unlink()
-            except FileNotFoundError:
-                pass
-            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle, indent=2, sort_keys=True)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.path)
-            finally:
-                if tmp.exists():
-                    tmp.unlink()
+            replace_private(self.path, json.dumps(data, indent=2, sort_keys=True))
         except OSError as exc:
             raise SecretStoreError(f"The secrets file could not be written ({exc.strerror}).") from exc
 

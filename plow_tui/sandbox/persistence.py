@@ -20,11 +20,11 @@ import json
 import os
 import random
 import secrets
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from plow_tui.private_files import replace_private
 from plow_tui.sandbox.records import Account, Activation, Chat, Line, Member, Message, PhoneText, TokenRecord
 from plow_tui.sandbox.world import World
 
@@ -94,13 +94,4 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any] | None:
 
 def save(path: str | os.PathLike[str], data: dict[str, Any]) -> None:
     """Write atomically (temp file + rename) so a crash never leaves half a world."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_private(Path(path), json.dumps(data))

@@ -31,12 +31,12 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from plow_tui.client.models import Chat
+from plow_tui.private_files import replace_private
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +72,8 @@ def write_private_json(path: Path, data: object) -> None:
 
     Raises OSError; a failed write leaves the old file and no temporary behind.
     """
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
-    try:
-        os.fchmod(descriptor, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    replace_private(path, json.dumps(data, ensure_ascii=False))
+
 
 class HistoryLocation:
     """The stores of one API URL: which file is whose, and deleting one."""

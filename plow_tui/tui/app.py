@@ -254,9 +254,7 @@ class PlowApp(PlowBaseApp):
     CSS_PATH = [*PlowBaseApp.CSS_PATH, str(styles_dir() / "chats.tcss")]
     BINDINGS = [
         Binding("f2", "phone", "Phone", tooltip="The simulated phone (sandbox)", priority=True),
-        Binding("p", "phone", "Phone", tooltip="The simulated phone (sandbox)", show=False),
         Binding("f3", "airy", "Airy", tooltip="The sandbox's Airy channel", priority=True),
-        Binding("a", "airy", "Airy", tooltip="The sandbox's Airy channel", show=False),
     ]
 
     def __init__(

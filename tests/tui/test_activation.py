@@ -214,7 +214,7 @@ async def test_every_action_has_a_palette_entry(sandbox_factory) -> None:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen), what="the keys screen")
         text = screen_text(app)
-        for row in ("Copy text", "Copy number", "New code", "f2 / p", "The simulated phone (sandbox)", "f1 / ?"):
+        for row in ("Copy text", "Copy number", "New code", "p / f2", "The simulated phone (sandbox)", "f1 / ?"):
             assert row in text
         assert "esc" not in text.split("Keys", 1)[1]  # Esc does not quit the sign-in any more
 

@@ -73,8 +73,11 @@ async def test_a_long_text_goes_as_several_messages_with_a_notice(sandbox_factor
         s.pane.compose_box.draft = words
         s.pane.compose_box.focus()
         await s.pilot.press("enter")
-        # A toast (it wraps on screen, so read it from the app's notifications).
-        assert any("as 3 messages" in note.message for note in s.app._notifications)
+        # A toast (it wraps on screen, so read it from the app's notifications). It comes
+        # from a message the pane posts, which a loaded machine may handle after the key.
+        await wait_for(
+            s.pilot, lambda: any("as 3 messages" in note.message for note in s.app._notifications), what="the notice"
+        )
         await wait_for(
             s.pilot,
             lambda: [e.state for e in s.pane.conversation.entries] == ["delivered"] * 3,

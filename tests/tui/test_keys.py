@@ -87,6 +87,24 @@ async def test_f2_opens_the_sandbox_phone_from_the_editor_without_typing() -> No
         assert pane.compose_box.draft == "p"
 
 
+async def test_in_the_sandbox_a_word_typed_outside_the_editor_starting_with_p_is_text_not_the_phone() -> None:
+    # `p` and `a` open the phone and Airy only on the sign-in screen: on the chats screen
+    # a word starting with one opened that screen and the rest of the word was typed there.
+    from plow_tui.tui.plow.phone import PhoneScreen
+
+    app = demo_data.chats_app(sandbox=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen, pane = await _editor_open(pilot)
+        pane.compose_box.draft = ""
+        screen.query_one(ChatList).focus()
+        await wait_for(pilot, lambda: isinstance(app.focused, ChatList), what="the list focused")
+        await pilot.press("p", "a", "s", "t", "a")
+        await wait_for(pilot, lambda: pane.compose_box.draft == "pasta", what="the word in the editor")
+        assert not isinstance(app.screen, PhoneScreen)
+        await pilot.press("f2")  # the phone's own key still opens it
+        await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen), what="the phone")
+
+
 async def test_palette_speaks_our_words_with_each_key() -> None:
     app = demo_data.chats_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -227,3 +245,8 @@ async def test_a_character_that_is_no_key_starts_the_text_in_the_editor(size) ->
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="d still asks to delete")
         assert pane.compose_box.draft == "Hi you!"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.focused is pane.conversation, what="the messages focused again")
+        # A space typed there after a word is the gap before the next one (it was dropped: "Hi you!ok").
+        await pilot.press("space", "o", "k")
+        await wait_for(pilot, lambda: pane.compose_box.draft == "Hi you! ok", what="the space kept")

@@ -85,6 +85,12 @@ class ActivationScreen(Screen[None]):
         Binding("c", "copy_text", "Copy text"),
         Binding("n", "copy_number", "Copy number"),
         Binding("r", "start_over", "New code"),
+        # The sandbox's letters for F2 and F3. Only here, where nothing is typed:
+        # on the chats screen a letter that is no command starts a text, and
+        # `p` or `a` at the start of a word there opened the phone or Airy.
+        # (The app checks whether the sandbox offers them.)
+        Binding("p", "app.phone", "Phone", tooltip="The simulated phone (sandbox)", show=False),
+        Binding("a", "app.airy", "Airy", tooltip="The sandbox's Airy channel", show=False),
         # Not Esc: a reflex press must not throw away the sign-in on screen.
         Binding("q", "quit", "Quit", show=False),
     ]
@@ -421,6 +427,12 @@ class ActivationScreen(Screen[None]):
     def action_quit(self) -> None:
         # A pending activation stays saved: reopening the app resumes it.
         self.app.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The letters for the app's phone and Airy: offered (and listed in the keys) only where the app offers them.
+        if action.startswith("app."):
+            return self.app.check_action(action.removeprefix("app."), parameters)
+        return True
 
     def phone_draft(self) -> Draft | None:
         """What the simulated phone should offer to send: the activation text."""

@@ -839,11 +839,13 @@ class ChatsScreen(PromptScreen[None]):
         character no key binds is taken as the start of a text, typed into the
         open chat's editor, which takes the focus and the rest of the word.
         """
-        if not event.is_printable or not event.character or event.character.isspace():
+        if not event.is_printable or not event.character:
             return
         pane = self.pane(self.book.open_uid or "")
         if pane is None or not (self.focused is pane.conversation or isinstance(self.focused, ChatList)):
             return
+        if event.character.isspace() and not pane.compose_box.draft:
+            return  # a space starts no text; after a word typed here it is the gap before the next
         active = self.app.active_bindings.get(event.key)
         if active is not None and active.enabled:
             return  # a command here: it runs (the App checks bindings after the key bubbles up)

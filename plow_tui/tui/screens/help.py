@@ -43,7 +43,9 @@ def key_rows(screen: Screen) -> list[tuple[str, str]]:
             continue
         if (binding.key, binding.action) not in _our_bindings(type(active.node)):
             continue
-        keys = grouped.setdefault((binding.action.split("(")[0], binding.tooltip or binding.description), [])
+        # A screen's key for an app action ("app.phone") shares the app key's row.
+        action = binding.action.split("(")[0].removeprefix("app.")
+        keys = grouped.setdefault((action, binding.tooltip or binding.description), [])
         key = screen.app.get_key_display(binding)
         if key not in keys:
             keys.append(key)
