@@ -326,3 +326,23 @@ def test_recent_chats_are_the_top_of_the_chat_list_with_their_newest_message(sto
     ]
     assert top[0][0] == chat("cht_new") and top[0][1] == msg(30, chat_uid="cht_new")
     assert len(store.recent_chats(10)) == 4
+
+
+def test_a_batch_of_messages_is_a_few_statements_and_keeps_the_upsert_rules(tmp_path: Path) -> None:
+    """Not a statement per message: Python's sqlite3 lets go of the GIL around each one (see `add_messages`)."""
+    # Without FTS: its triggers would show in the trace as the statement again, once per row.
+    store = HistoryStore.open(tmp_path / "a.sqlite3", fts=False)
+    store.save_chat(chat())
+    store.add_messages([msg(1, outbound=True, status="delivered")])
+    inserts: list[str] = []
+    store._db.set_trace_callback(lambda sql: inserts.append(sql) if sql.startswith("INSERT INTO messages ") else None)
+    # 250 messages, one of them twice in the batch and one a late echo of a stored one.
+    batch = [msg(n) for n in range(2, 250)] + [msg(1, outbound=True, status="sent"), msg(5), msg(250, outbound=True, status="sent")]
+    batch.append(msg(250, outbound=True, status="delivered"))
+    store.add_messages(batch)
+    store._db.set_trace_callback(None)
+    assert len(inserts) == 3
+    assert store.message_count() == 250
+    statuses = {m.uid: m.status for m in store.messages("cht_1", limit=300)}
+    assert statuses["msg_000001"] == "delivered" and statuses["msg_000250"] == "delivered"
+    store.close()
