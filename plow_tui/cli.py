@@ -8,17 +8,27 @@ gh's `iostreams.Test()` does.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import gc
-import importlib
-import os
-import sys
-from collections.abc import Mapping
-from typing import IO, NoReturn
 
-from plow_tui import __version__
-from plow_tui.commands import EXIT_CODES_HELP, ExitCode, options
+# What this module loads (argparse and the commands' shared options) makes
+# long-lived objects, not garbage: no collections while it loads (a few young
+# ones before every start). `_main` then freezes them with the rest.
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    import argparse
+    import contextlib
+    import importlib
+    import os
+    import sys
+    from collections.abc import Mapping
+    from typing import IO, NoReturn
+
+    from plow_tui import __version__
+    from plow_tui.commands import EXIT_CODES_HELP, ExitCode, options
+finally:
+    if _collecting:
+        gc.enable()
 
 # Modules under plow_tui.commands, each with register(subparsers).
 COMMAND_MODULES: tuple[str, ...] = ("sandbox", "app", "plow", "chat", "search", "airy", "config", "completion")

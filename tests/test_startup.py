@@ -69,6 +69,39 @@ def test_commands_start_with_what_loaded_frozen_and_the_gc_on() -> None:
     assert seen["enabled"] and seen["frozen"] > 10_000, seen
 
 
+def test_the_command_lines_modules_load_with_the_collector_off() -> None:
+    # They make long-lived objects only: young collections while they loaded were wasted.
+    seen = _run(
+        "import gc, json, sys\n"
+        "seen = []\n"
+        "class Spy:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name in ('argparse', 'plow_tui.commands.options'):\n"
+        "            seen.append(gc.isenabled())\n"
+        "sys.meta_path.insert(0, Spy())\n"
+        "import plow_tui.cli\n"
+        "print(json.dumps([seen, gc.isenabled()]))"
+    )
+    assert seen == [[False, False], True]
+
+
+def test_the_app_runs_with_the_collector_off_until_it_turns_it_on(tmp_path) -> None:
+    # Some fifty young collections ran between `App.run` and the first frame (~15 ms);
+    # the app turns the collector on after it (test_app_callbacks), `run_app` once it ends.
+    code = (
+        "import gc, json, os\n"
+        f"os.environ.update(XDG_STATE_HOME={str(tmp_path)!r}, XDG_CONFIG_HOME={str(tmp_path)!r})\n"
+        "from plow_tui import cli\n"
+        "from plow_tui.tui.app import PlowApp\n"
+        "seen = {}\n"
+        "PlowApp.run = lambda self: seen.update(running=gc.isenabled())\n"
+        "cli.main(['--api-url', 'http://127.0.0.1:9'])\n"
+        "seen.update(after=gc.isenabled())\n"
+        "print(json.dumps(seen))"
+    )
+    assert _run(code) == {"running": False, "after": True}
+
+
 def test_the_app_starts_without_building_every_commands_parser() -> None:
     # Building every subcommand's parser imported every command module: a third
     # of the time before the app started (issue #19).

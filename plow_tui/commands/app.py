@@ -44,22 +44,33 @@ def _login_name() -> str | None:
 
 def run_app(args: argparse.Namespace) -> int:
     """Open the Textual app (with an in-process sandbox for `--sandbox`)."""
-    # Importing Textual and the app creates many long-lived objects; letting the
-    # cyclic GC walk them over and over costs ~25 ms before the first paint.
-    # Collect nothing while they load, then freeze them (later collections skip them).
+    # Importing Textual and the app, then building the first screen, create
+    # many long-lived objects (modules, classes, styles, widgets); letting the
+    # cyclic GC walk them over and over cost ~25 ms for the imports and ~15 ms
+    # more (some fifty young collections) until the first frame. Collect
+    # nothing until then: the imports are frozen once loaded, and the app
+    # freezes the rest and turns the collector on after its first frame
+    # (`PlowApp._quiet_gc`). On for sure once the app has ended.
     gc.disable()
     try:
-        from plow_tui.client.phone import SandboxPhone
-        from plow_tui.client.secret_backends import MemoryStore
-        from plow_tui.client.tokens import TokenStore
-        from plow_tui.client.urls import normalize_base_url
-        from plow_tui.logs import configure_logging
-        from plow_tui.tui.app import AppConfig, PlowApp
-        from plow_tui.tui.clipboard import clipboard_commands
-        from plow_tui.tui.plow import chats  # noqa: F401 - shown first when signed in: load it before the freeze
+        return _run_app(args)
     finally:
-        gc.freeze()
         gc.enable()
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    # Called with the collector off (see `run_app`): it stays off until the app's
+    # first frame (`PlowApp._quiet_gc` turns it on then).
+    from plow_tui.client.phone import SandboxPhone
+    from plow_tui.client.secret_backends import MemoryStore
+    from plow_tui.client.tokens import TokenStore
+    from plow_tui.client.urls import normalize_base_url
+    from plow_tui.logs import configure_logging
+    from plow_tui.tui.app import AppConfig, PlowApp
+    from plow_tui.tui.clipboard import clipboard_commands
+    from plow_tui.tui.plow import chats  # noqa: F401 - shown first when signed in: load it before the freeze
+
+    gc.freeze()
 
     # The terminal belongs to the app: everything else goes to the private log.
     if args.sandbox and args.settings.sources["api_url"].startswith("flag"):

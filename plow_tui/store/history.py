@@ -39,7 +39,7 @@ from plow_tui.store.unsent import UNSENT_STATES, Unsent
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Version 0 -> 1. Times are ISO-8601 UTC text with microseconds ("…T12:00:00.000000Z"),
 # so they sort as text; a message without a time sorts first ('').
@@ -118,7 +118,24 @@ CREATE TABLE gaps (                 -- a chat's messages missing just below `abo
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Version 2 -> 3: each chat's activity (its newest message's time, else its own
+# creation: the chat list's order) kept in its row and indexed, so the top of the
+# list before the first frame is read from the index instead of looking up the
+# newest message of every chat (a thousand chats: ~10 ms). `newest_at` follows the
+# messages by trigger; `created_at` is written with the chat (existing rows are
+# filled from their JSON as the store opens: `_fill_created_at`).
+_V3 = """
+ALTER TABLE chats ADD COLUMN created_at TEXT;
+ALTER TABLE chats ADD COLUMN newest_at TEXT;
+UPDATE chats SET newest_at = (SELECT max(m.created_at) FROM messages m WHERE m.chat_uid = chats.uid);
+CREATE INDEX chats_by_activity ON chats (COALESCE(newest_at, created_at));
+CREATE TRIGGER chats_newest_at AFTER INSERT ON messages BEGIN
+    UPDATE chats SET newest_at = new.created_at
+    WHERE uid = new.chat_uid AND (newest_at IS NULL OR newest_at < new.created_at);
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 _TABLES = {"meta", "chats", "codes", "messages", "drafts", "outbox", "gaps"}
 
 _MESSAGE_COLUMNS = "m.uid, m.chat_uid, m.created_at, m.direction, m.status, m.body, m.sender_type, m.sender_uid, m.sender_name, m.sender_phone"
@@ -331,10 +348,18 @@ class HistoryStore:
         whose reason and `d`/`R` must survive a restart.
         """
         chats = list(chats)
-        rows = [(c.uid, c.status, c.title, c.failure_reason, json.dumps(chat_to_json(c), ensure_ascii=False)) for c in chats]
+        rows = [
+            (c.uid, c.status, c.title, c.failure_reason, json.dumps(chat_to_json(c), ensure_ascii=False), iso(c.created_at) or None)
+            for c in chats
+        ]
         with self._write() as db:
+            # An update keeps the row's `newest_at` (the trigger's); a new row takes it from what is stored.
             db.executemany(
-                "INSERT OR REPLACE INTO chats (uid, status, title, failure_reason, data) VALUES (?, ?, ?, ?, ?)", rows
+                "INSERT INTO chats (uid, status, title, failure_reason, data, created_at, newest_at)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT max(m.created_at) FROM messages m WHERE m.chat_uid = ?1))"
+                " ON CONFLICT (uid) DO UPDATE SET status = excluded.status, title = excluded.title,"
+                " failure_reason = excluded.failure_reason, data = excluded.data, created_at = excluded.created_at",
+                rows,
             )
             if complete:
                 listed = {c.uid for c in chats}
@@ -506,22 +531,17 @@ class HistoryStore:
         Activity is the newest message, else the chat's creation, as the chat
         list sorts; the top of the list, read without decoding every chat.
         """
-        # The top `limit` are picked from each chat's activity alone (an index
-        # probe per chat), and only they are joined with their data and newest
-        # message: sorting every chat's data and message to keep a few took
-        # twice as long (a thousand chats: ~10 ms), before the first frame.
-        newest = "SELECT {0} FROM messages WHERE chat_uid = c.uid ORDER BY created_at DESC, id DESC LIMIT 1"
-        query = (
+        # The top `limit` come from the activity index; only they are joined with
+        # their newest message.
+        newest = "SELECT id FROM messages WHERE chat_uid = c.uid ORDER BY created_at DESC, id DESC LIMIT 1"
+        rows = self._read(
             f"SELECT c.data, {_MESSAGE_COLUMNS} FROM ("
-            f" SELECT c.rowid AS chat_row, {{0}} AS activity FROM chats c ORDER BY activity DESC LIMIT ?"
-            f") top JOIN chats c ON c.rowid = top.chat_row LEFT JOIN messages m ON m.id = ({newest.format('id')})"
-            " ORDER BY top.activity DESC"  # SQLite sorts NULL lowest: chats without activity come last
+            " SELECT rowid AS chat_row, COALESCE(newest_at, created_at) AS activity FROM chats"
+            " ORDER BY COALESCE(newest_at, created_at) DESC LIMIT ?"
+            f") top JOIN chats c ON c.rowid = top.chat_row LEFT JOIN messages m ON m.id = ({newest})"
+            " ORDER BY top.activity DESC",  # SQLite sorts NULL lowest: chats without activity come last
+            (limit,),
         )
-        activity = f"COALESCE(({newest.format('created_at')}), json_extract(c.data, '$.created_at'))"
-        try:
-            rows = self._read(query.format(activity), (limit,))
-        except sqlite3.OperationalError:  # an SQLite built without its JSON functions: by the newest message alone
-            rows = self._read(query.format(f"({newest.format('created_at')})"), (limit,))
         found = []
         for data, *message in rows:
             try:
@@ -723,6 +743,8 @@ def _connect(path: Path | None, fts: bool) -> sqlite3.Connection:
         with db:
             for step in range(version, SCHEMA_VERSION):
                 db.executescript("BEGIN;" + MIGRATIONS[step] + f"PRAGMA user_version = {step + 1}; COMMIT;")
+                if step == 2:
+                    _fill_created_at(db)
         has_fts = bool(db.execute("SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").fetchone())
         if fts and not has_fts:
             # Built where FTS5 was missing, or new: index what is there.
@@ -739,6 +761,19 @@ def _connect(path: Path | None, fts: bool) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _fill_created_at(db: sqlite3.Connection) -> None:
+    """Version 3's `chats.created_at` for the chats stored before it, from their JSON (in Python: SQLite may lack JSON)."""
+    rows = []
+    for uid, data in db.execute("SELECT uid, data FROM chats").fetchall():
+        try:
+            created = json.loads(data).get("created_at")
+        except (ValueError, AttributeError):
+            continue
+        rows.append((created if isinstance(created, str) else None, uid))
+    with db:
+        db.executemany("UPDATE chats SET created_at = ? WHERE uid = ?", rows)
 
 
 def _salvage_outbox(path: Path) -> list[tuple[Any, ...]]:

@@ -347,15 +347,17 @@ class PlowApp(PlowBaseApp):
     @work(exclusive=True, group="startup", exit_on_error=False)
     async def _open_first_screen(self) -> None:
         try:
-            token = await self.token_store.get_token(self.config.api_url)
-        except SecretStoreError as exc:
-            self.notify(f"Could not read the saved token: {error_text(exc)}", severity="warning", timeout=8)
-            token = None
-        if token:
-            self.show_chats(token)
-        else:
-            self.show_activation()
-        self.call_after_refresh(self._quiet_gc)
+            try:
+                token = await self.token_store.get_token(self.config.api_url)
+            except SecretStoreError as exc:
+                self.notify(f"Could not read the saved token: {error_text(exc)}", severity="warning", timeout=8)
+                token = None
+            if token:
+                self.show_chats(token)
+            else:
+                self.show_activation()
+        finally:
+            self.call_after_refresh(self._quiet_gc)
 
     def _quiet_gc(self) -> None:
         """Keep full garbage collections out of message bursts and typing.
@@ -366,8 +368,13 @@ class PlowApp(PlowBaseApp):
         starts one when allocation is heaviest, i.e. during a burst of
         messages: a visible hitch. So full collections run on a timer instead;
         young objects are collected as usual. `on_unmount` restores the default.
+
+        `plow-tui` starts the app with the collector off (commands/app.py:
+        start-up makes objects, not garbage); it goes on here, with the
+        first screen's objects frozen too.
         """
         gc.freeze()
+        gc.enable()
         self._gc_threshold = gc.get_threshold()
         young, middle, _ = self._gc_threshold
         gc.set_threshold(young, middle, 1_000_000)  # ~never by allocation count

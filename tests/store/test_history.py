@@ -8,6 +8,7 @@ import stat
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -182,7 +183,7 @@ def test_a_version_1_store_gains_the_unsent_columns(tmp_path: Path) -> None:
     with HistoryStore.open(path) as s:
         (text,) = s.unsent()["cht_1"]
         assert (text.uid, text.body, text.state) == ("local-row1", "old", "waiting")
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
 def test_a_damaged_store_is_set_aside_with_its_unsent_texts_kept(tmp_path: Path) -> None:
@@ -326,23 +327,84 @@ def test_recent_chats_are_the_top_of_the_chat_list_with_their_newest_message(sto
     ]
     assert top[0][0] == chat("cht_new") and top[0][1] == msg(30, chat_uid="cht_new")
     assert len(store.recent_chats(10)) == 4
+    # The chats saved again (a reload) keep their activity; a message newer than all moves its chat up.
+    store.save_chats([chat("cht_old"), chat("cht_new"), chat("cht_none")])
+    store.add_messages([msg(40, chat_uid="cht_none")])
+    assert [c.uid for c, _ in store.recent_chats(4)] == ["cht_none", "cht_new", "cht_quiet", "cht_old"]
 
 
-def test_a_batch_of_messages_is_a_few_statements_and_keeps_the_upsert_rules(tmp_path: Path) -> None:
+def test_recent_chats_read_the_top_from_the_activity_index(store: HistoryStore) -> None:
+    # Before the first frame: looking up every chat's newest message to sort them took ~10 ms for a thousand.
+    store.save_chats([chat("cht_1")])
+    queries: list[str] = []
+    store._db.set_trace_callback(queries.append)
+    store.recent_chats(60)
+    store._db.set_trace_callback(None)
+    (query,) = [q for q in queries if q.lstrip().upper().startswith("SELECT")]
+    plan = " | ".join(row[3] for row in store._db.execute("EXPLAIN QUERY PLAN " + query))
+    assert "SCAN chats USING INDEX chats_by_activity" in plan, plan
+
+
+def test_recent_chats_of_a_version_2_store(tmp_path: Path) -> None:
+    # Version 3 keeps each chat's activity in its row: a store from before gains it from what it holds.
+    from plow_tui.store.history import MIGRATIONS
+
+    path = tmp_path / "v2.sqlite3"
+    with HistoryStore.open(path) as s:
+        s.save_chats([chat("cht_old"), chat("cht_new"), replace(chat("cht_quiet"), created_at=T0 + timedelta(seconds=25))])
+        s.add_messages([msg(10, chat_uid="cht_old"), msg(30, chat_uid="cht_new")])
+        rows = s._read("SELECT uid, status, title, failure_reason, data FROM chats")
+        messages = s._read("SELECT * FROM messages")
+    path.unlink()
+    db = sqlite3.connect(path)
+    db.executescript("BEGIN;" + MIGRATIONS[0] + MIGRATIONS[1] + "PRAGMA user_version = 2; COMMIT;")
+    db.executemany("INSERT INTO chats VALUES (?, ?, ?, ?, ?)", rows)
+    db.executemany(f"INSERT INTO messages VALUES ({', '.join('?' * len(messages[0]))})", messages)
+    db.commit()
+    db.close()
+    with HistoryStore.open(path) as s:
+        assert [(c.uid, m.uid if m else None) for c, m in s.recent_chats(3)] == [
+            ("cht_new", "msg_000030"), ("cht_quiet", None), ("cht_old", "msg_000010"),
+        ]
+
+
+class _CountingInserts:
+    """A store's connection that counts the INSERTs into messages it runs (executemany: one per row)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.inserts = 0
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        self.inserts += sql.startswith("INSERT INTO messages ")
+        return self.db.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        rows = list(rows)
+        self.inserts += len(rows) if sql.startswith("INSERT INTO messages ") else 0
+        return self.db.executemany(sql, rows)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.db.__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self.db.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+def test_a_batch_of_messages_is_a_few_statements_and_keeps_the_upsert_rules(store: HistoryStore) -> None:
     """Not a statement per message: Python's sqlite3 lets go of the GIL around each one (see `add_messages`)."""
-    # Without FTS: its triggers would show in the trace as the statement again, once per row.
-    store = HistoryStore.open(tmp_path / "a.sqlite3", fts=False)
     store.save_chat(chat())
     store.add_messages([msg(1, outbound=True, status="delivered")])
-    inserts: list[str] = []
-    store._db.set_trace_callback(lambda sql: inserts.append(sql) if sql.startswith("INSERT INTO messages ") else None)
+    counting = store._db = _CountingInserts(store._db)  # type: ignore[assignment]
     # 250 messages, one of them twice in the batch and one a late echo of a stored one.
     batch = [msg(n) for n in range(2, 250)] + [msg(1, outbound=True, status="sent"), msg(5), msg(250, outbound=True, status="sent")]
     batch.append(msg(250, outbound=True, status="delivered"))
     store.add_messages(batch)
-    store._db.set_trace_callback(None)
-    assert len(inserts) == 3
+    store._db = counting.db
+    assert counting.inserts == 3
     assert store.message_count() == 250
     statuses = {m.uid: m.status for m in store.messages("cht_1", limit=300)}
     assert statuses["msg_000001"] == "delivered" and statuses["msg_000250"] == "delivered"
-    store.close()

@@ -42,6 +42,20 @@ async def test_the_apps_own_timers_tick_through_textual_without_closing_it() -> 
         assert app.is_running
 
 
+async def test_the_app_turns_the_collector_on_after_its_first_screen() -> None:
+    # `plow-tui` starts the app with the collector off (commands/app.py); the app turns it on.
+    import gc
+
+    app = fake_app()
+    gc.disable()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app._gc_threshold is not None, what="the first screen's quiet GC")
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
 async def test_every_timer_on_the_main_screen_is_countable(sandbox_factory) -> None:
     async with signed_in_chat(sandbox_factory) as s:
         await wait_for(s.pilot, lambda: s.app._gc_threshold is not None, what="the full-GC interval")
