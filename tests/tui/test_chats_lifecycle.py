@@ -134,6 +134,7 @@ async def test_delete_asks_first_then_removes_the_chat(sandbox_factory) -> None:
             s.pilot, lambda: s.screen.query_one(ChatList).get_chat(s.chat.uid) is None, what="the chat gone"
         )
         assert s.screen.open_uid is None
+        assert s.screen.query_one("#no-chat").display and not s.screen.query_one("#panes").display
         s.screen.history.writer.flush()
         assert kept(s.base, s.token) == ({}, {})  # its draft went with it
         async with PlowClient(s.base, s.token) as api:
@@ -237,3 +238,23 @@ async def test_draft_survives_a_restart_and_is_private(sandbox_factory) -> None:
         await wait_for(second.pilot, lambda: len(second.pane.conversation.entries) == 1, what="the draft sent")
         await wait_for(second.pilot, lambda: kept(base, account.token) == ({}, {}), what="neither draft nor unsent left")
     assert [m.body for m in await history(base, account.token, chat.uid)] == ["half a thought"]
+
+
+async def test_the_chats_panes_come_with_the_first_chat_opened() -> None:
+    # Before the first frame the right side is only the note: a pane switcher
+    # with nothing to switch was one more widget and a screen of lines to draw.
+    from support.demo_data import chats_app
+    from support.screenshots import main_screen, open_chat
+
+    app = chats_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        note = screen.query_one("#no-chat")
+        assert not screen.query("#panes") and note.display
+        pane = await open_chat(pilot, screen, "cht_ada")
+        assert pane.display and screen.query_one("#panes").display and not note.display
+        await open_chat(pilot, screen, "cht_bob")
+        assert not pane.display and screen.query_one("#panes").display and not note.display
+        screen.open_chat("cht_ada")
+        await wait_for(pilot, lambda: pane.display, what="Ada's pane again")
+        assert not note.display

@@ -14,7 +14,6 @@ newest uid the old stream delivered for each chat.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import contextlib
 import logging
@@ -46,23 +45,27 @@ class ChatFeed(Widget):
 
     DEFAULT_CSS = "ChatFeed { display: none; }"
 
-    @dataclass
+    # Plain classes, not dataclasses: see chats_messages.py (they load before the first frame).
     class Event(Message):
         """One event from a stream (already deduplicated by the stream)."""
 
-        event: ev.StreamEvent
+        def __init__(self, event: ev.StreamEvent) -> None:
+            super().__init__()
+            self.event = event
 
-    @dataclass
     class Failed(Message):
         """The stream stopped for good (`NotSignedIn`: the token was refused)."""
 
-        error: PlowError
+        def __init__(self, error: PlowError) -> None:
+            super().__init__()
+            self.error = error
 
-    @dataclass
     class Gone(Message):
         """A chat followed on its own no longer exists."""
 
-        chat_uid: str
+        def __init__(self, chat_uid: str) -> None:
+            super().__init__()
+            self.chat_uid = chat_uid
 
     class _AllChatsRefused(Message):
         pass

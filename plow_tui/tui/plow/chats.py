@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import events, getters, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Input, Static
 
 from plow_tui.tui.screens.frames import PromptScreen
@@ -161,18 +161,18 @@ class ChatsScreen(PromptScreen[None]):
     def compose(self) -> ComposeResult:
         config = self.plow_app.config
         yield StatusBar(config.api_url, sandbox=config.sandbox, id="status")
-        with Horizontal(id="main"):
-            with Vertical(id="sidebar"):
-                yield Static("Chats", id="sidebar-title")
-                # The filter box (`/`) is mounted when first opened: hidden until then, it
-                # cost its styles and widgets before the first frame for nothing.
-                yield ChatList(id="chat-list", clock=self.plow_app.now)
-            with ContentSwitcher(id="panes", initial="no-chat"):
-                yield Static(
-                    "Loading your chats…",
-                    id="no-chat",
-                    classes="muted",
-                )
+        # The sidebar and the panes side by side in the screen's own (horizontal)
+        # layout, between the docked status bar and footer: a container around
+        # them was one more widget to style and 38 more lines to draw before the
+        # first frame (~1% of start-up's instructions).
+        with Vertical(id="sidebar"):
+            yield Static("Chats", id="sidebar-title")
+            # The filter box (`/`) is mounted when first opened: hidden until then, it
+            # cost its styles and widgets before the first frame for nothing.
+            yield ChatList(id="chat-list", clock=self.plow_app.now)
+        # The note about the chats until one is open; the chats' panes (a
+        # ContentSwitcher, `#panes`) come with the first chat opened.
+        yield Static("Loading your chats…", id="no-chat", classes="muted")
         # Each catch-up holds the app's cyclic GC until its batch is shown (`_stream_event` releases it).
         options = {"on_catch_up": self.plow_app.hold_gc, **self.plow_app.stream_options}
         yield ChatFeed(lambda: self.api, stream_options=options, id="feed")
@@ -569,7 +569,7 @@ class ChatsScreen(PromptScreen[None]):
     # -- reacting to the stream -------------------------------------------------------
 
     def _messages_arrived(self, messages: Sequence[ChatMessage]) -> None:
-        self.history.write("add_messages", list(messages))  # the whole burst: one transaction, off this thread
+        self.history.add_live_messages(messages)  # with the rest of the burst: one transaction, off this thread
         now = self.plow_app.now()
         for arrival in self.book.messages_arrived(messages):
             pane = self.pane(arrival.chat_uid)
@@ -693,7 +693,7 @@ class ChatsScreen(PromptScreen[None]):
         pane = self._panes.pop(chat_uid, None)
         if pane is not None:
             if was_open:
-                self.query_one(ContentSwitcher).current = "no-chat"
+                self._show_on_the_right(None)
             pane.remove()
 
     def _note_last(self, chat_uid: str, message: ChatMessage) -> None:
@@ -707,7 +707,6 @@ class ChatsScreen(PromptScreen[None]):
         chat = self.book.chats.get(chat_uid)
         if chat is None:
             return
-        switcher = self.query_one(ContentSwitcher)
         pane = self.pane(chat_uid)
         previous = self.book.open_uid
         # The "new messages" line: where the unread part starts, drawn once the page is there.
@@ -716,7 +715,7 @@ class ChatsScreen(PromptScreen[None]):
         if first:
             self._add_pane(chat, unsent, focus_editor=focus_editor, shown=True)
         elif pane is not None:
-            switcher.current = pane.id
+            self._show_on_the_right(pane.id)
             if focus_editor:
                 pane.compose_box.focus()
             if pane.loaded:
@@ -725,6 +724,19 @@ class ChatsScreen(PromptScreen[None]):
             self.history.write("set_meta", "open_chat", chat_uid)  # reopened at the next start
         self._rows.refresh(chat_uid)
         self.query_one(ChatList).select_uid(chat_uid)
+
+    def _switcher(self) -> ContentSwitcher | None:
+        """The chats' panes, one shown at a time (None until the first chat opens)."""
+        found = self.query("#panes")
+        return found.first(ContentSwitcher) if found else None
+
+    def _show_on_the_right(self, pane_id: str | None) -> None:
+        """Show the pane `pane_id` on the right, or (None) the note about the chats."""
+        switcher = self._switcher()
+        if switcher is not None:
+            switcher.current = pane_id
+            switcher.display = pane_id is not None
+        self.query_one("#no-chat").display = pane_id is None
 
     def _add_pane(self, chat: Chat, unsent: Sequence[Unsent], *, focus_editor: bool, shown: bool) -> ChatPane:
         """The first time a chat is opened: its pane, its first page, and its stream (per-chat mode)."""
@@ -743,7 +755,18 @@ class ChatsScreen(PromptScreen[None]):
             id=pane_id(chat_uid),
         )
         self._panes[chat_uid] = pane
-        self.query_one(ContentSwitcher).add_content(pane, set_current=shown)
+        switcher = self._switcher()
+        if switcher is None:
+            # The first pane brings the switcher: none before the first frame (one
+            # widget less to style and a screen's height of lines less to draw).
+            switcher = ContentSwitcher(pane, id="panes", initial=pane.id if shown else None)
+            switcher.display = shown
+            self.mount(switcher, before="#no-chat")
+        else:
+            switcher.add_content(pane, set_current=shown)
+            switcher.display = switcher.display or shown
+        if shown:
+            self.query_one("#no-chat").display = False
         self._load_page(chat_uid, None)
         self._feed.opened(chat_uid, self.book.anchors().get(chat_uid))
         return pane
