@@ -9,7 +9,7 @@ Why SQLite as it is used here:
 - WAL with `synchronous=NORMAL`: a write costs no fsync; a power cut can lose
   the last transactions but never corrupts the file.
 - Writes come in batches (`add_messages` takes a whole burst: one
-  `executemany`, one transaction).
+  transaction, and one statement per 99 messages: see `add_messages`).
 - Message bodies are indexed with FTS5 where the Python build has it (an
   external-content table kept in step by triggers); `search_mode` says which.
 - The schema version is `PRAGMA user_version`; `MIGRATIONS[n]` takes a store
@@ -213,6 +213,22 @@ def chat_to_json(chat: Chat) -> dict[str, Any]:
     }
 
 
+# Messages per INSERT: 990 parameters, under the 999 that SQLite before 3.32 allows.
+ROWS_PER_INSERT = 99
+
+
+@functools.lru_cache(maxsize=ROWS_PER_INSERT)
+def _insert_messages_sql(rows: int) -> str:
+    """One INSERT of `rows` messages; one already stored keeps its row and moves its delivery state on."""
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * rows)
+    return (
+        "INSERT INTO messages (uid, chat_uid, created_at, direction, status, body,"
+        f" sender_type, sender_uid, sender_name, sender_phone) VALUES {values}"
+        " ON CONFLICT (uid) DO UPDATE SET status = later_state(status, excluded.status)"
+        " WHERE status IS NOT excluded.status"
+    )
+
+
 def _message_row(m: ChatMessage) -> tuple[Any, ...]:
     s = m.sender
     return (
@@ -409,14 +425,13 @@ class HistoryStore:
         rows = [_message_row(m) for m in messages if m.uid]
         if not rows:
             return
+        # Many rows per statement, not `executemany`: Python's sqlite3 lets go of the GIL
+        # around each step and reset, so a row at a time took the GIL back from the UI
+        # thread twice per message (each time forcing a switch while the UI thread runs).
         with self._write() as db:
-            db.executemany(
-                "INSERT INTO messages (uid, chat_uid, created_at, direction, status, body,"
-                " sender_type, sender_uid, sender_name, sender_phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (uid) DO UPDATE SET status = later_state(status, excluded.status)"
-                " WHERE status IS NOT excluded.status",
-                rows,
-            )
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                chunk = rows[start : start + ROWS_PER_INSERT]
+                db.execute(_insert_messages_sql(len(chunk)), [value for row in chunk for value in row])
             _note_newest(db, rows)
 
     def set_status(self, message_uid: str, status: str | None) -> None:

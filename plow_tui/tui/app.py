@@ -11,12 +11,13 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from time import monotonic
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.binding import Binding
@@ -31,6 +32,8 @@ from plow_tui.tui.screens.side import SideScreen
 from plow_tui.client.phone import DEFAULT_PHONE
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from plow_tui.client.airy.conversation import SecretStore
     from plow_tui.client.http import PlowClient
     from plow_tui.client.tokens import TokenStore
@@ -41,8 +44,11 @@ ClientFactory = Callable[[str, "str | None"], "PlowClient"]
 Clock = Callable[[], datetime]
 
 
-# Full garbage collections run this often instead of when Python decides (see `PlowApp._quiet_gc`).
+# Full garbage collections run this often instead of when Python decides (see `PlowApp._quiet_gc`),
+# at a pause of GC_PAUSE_S in the person's keys and mouse, put off for at most GC_LONGEST_WAIT_S.
 FULL_GC_INTERVAL_S = 30.0
+GC_PAUSE_S = 1.0
+GC_LONGEST_WAIT_S = 120.0
 
 
 def _is_keys(screen: Screen) -> bool:
@@ -284,6 +290,9 @@ class PlowApp(PlowBaseApp):
         self.config = config
         self._save_theme = save_theme
         self._gc_threshold: tuple[int, int, int] | None = None  # the default, while `_quiet_gc` applies
+        self._input_at = 0.0  # the person's last key or mouse event (monotonic)
+        self._collected_at = 0.0  # the last full collection (monotonic)
+        self._gc_retry: Timer | None = None  # a full collection put off until a pause
         self.token_store = token_store
         self.client_factory = client_factory
         self.phone_factory = phone_factory
@@ -369,13 +378,40 @@ class PlowApp(PlowBaseApp):
         self._gc_threshold = gc.get_threshold()
         young, middle, _ = self._gc_threshold
         gc.set_threshold(young, middle, 1_000_000)  # ~never by allocation count
+        self._collected_at = monotonic()
         self.set_interval(FULL_GC_INTERVAL_S, self._collect_garbage)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._input_at = monotonic()  # a full collection waits for a pause (`_collect_garbage`)
+        await super().on_event(event)
+
     def _collect_garbage(self) -> None:
+        """The full collection `_quiet_gc` keeps on a timer, at a pause in the person's keys and mouse.
+
+        It takes 20-30 ms (over 100 on a loaded machine), all of it on the UI
+        thread: a key pressed meanwhile waits for it, and typing through a
+        burst of messages, that key was the slowest of the burst. So while
+        keys come it waits for a pause of GC_PAUSE_S, but never more than
+        GC_LONGEST_WAIT_S after the last one, so memory stays bounded.
+        """
         # A method of our own, not `gc.collect` itself: Textual counts a timer
         # callback's parameters through `__func__`, which a builtin lacks, and
         # the first tick (30 s in) then closed the app.
+        now = monotonic()
+        if now - self._collected_at < FULL_GC_INTERVAL_S / 2:
+            return  # collected at a pause after the tick before was put off
+        quiet = now - self._input_at
+        if quiet < GC_PAUSE_S and now - self._collected_at < GC_LONGEST_WAIT_S:
+            if self._gc_retry is None:
+                self._gc_retry = self.set_timer(GC_PAUSE_S - quiet, self._collect_garbage_later)
+            return
+        self._collected_at = now
         gc.collect()
+
+    def _collect_garbage_later(self) -> None:
+        self._gc_retry = None
+        self._collect_garbage()
 
     def on_unmount(self) -> None:
         if self._gc_threshold is not None:

@@ -8,6 +8,7 @@ import stat
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -365,3 +366,45 @@ def test_recent_chats_of_a_version_2_store(tmp_path: Path) -> None:
         assert [(c.uid, m.uid if m else None) for c, m in s.recent_chats(3)] == [
             ("cht_new", "msg_000030"), ("cht_quiet", None), ("cht_old", "msg_000010"),
         ]
+
+
+class _CountingInserts:
+    """A store's connection that counts the INSERTs into messages it runs (executemany: one per row)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.inserts = 0
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        self.inserts += sql.startswith("INSERT INTO messages ")
+        return self.db.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        rows = list(rows)
+        self.inserts += len(rows) if sql.startswith("INSERT INTO messages ") else 0
+        return self.db.executemany(sql, rows)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.db.__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self.db.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+def test_a_batch_of_messages_is_a_few_statements_and_keeps_the_upsert_rules(store: HistoryStore) -> None:
+    """Not a statement per message: Python's sqlite3 lets go of the GIL around each one (see `add_messages`)."""
+    store.save_chat(chat())
+    store.add_messages([msg(1, outbound=True, status="delivered")])
+    counting = store._db = _CountingInserts(store._db)  # type: ignore[assignment]
+    # 250 messages, one of them twice in the batch and one a late echo of a stored one.
+    batch = [msg(n) for n in range(2, 250)] + [msg(1, outbound=True, status="sent"), msg(5), msg(250, outbound=True, status="sent")]
+    batch.append(msg(250, outbound=True, status="delivered"))
+    store.add_messages(batch)
+    store._db = counting.db
+    assert counting.inserts == 3
+    assert store.message_count() == 250
+    statuses = {m.uid: m.status for m in store.messages("cht_1", limit=300)}
+    assert statuses["msg_000001"] == "delivered" and statuses["msg_000250"] == "delivered"

@@ -179,6 +179,21 @@ async def test_add_entries_merges_by_uid() -> None:
         assert conversation.get("m1").body == "edited" and conversation.get("zz") is None
 
 
+async def test_a_uid_given_twice_is_shown_once() -> None:
+    """At its first place, with its last value (as an update in place); found when the uids are first looked up."""
+    given = [entry(0), entry(1), entry(2), entry(1, body="edited"), entry(3)]
+    async with Host(given).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        assert [e.uid for e in conversation.entries] == ["m0", "m1", "m2", "m3"]
+        assert conversation.get("m1").body == "edited"
+        await pilot.pause()
+        rendered = text_of(conversation)
+        assert rendered.count("edited") == 1 and "message 1" not in rendered
+        conversation.add_entries([entry(4)])
+        await pilot.pause()
+        assert "message 4" in text_of(conversation)
+
+
 async def test_follows_the_bottom_only_when_the_reader_is_there() -> None:
     async with Host(many(100)).run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)
@@ -438,10 +453,13 @@ async def test_opening_is_lazy_for_long_conversations() -> None:
     async with Host(many(100_000)).run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)
         await pilot.pause()
-        # Only what is on screen has been wrapped.
+        # Only what is on screen has been wrapped, and nothing was looked up by uid:
+        # the uid index is built when first needed (here, by the message that arrives).
         assert len(conversation._blocks) < 100
+        assert conversation._seq is None
         assert screen_lines(conversation)[-1].endswith("message 99999")
         conversation.add_entries([entry(100_000)])
+        assert conversation._seq is not None and len(conversation._seq) == 100_001
         await pilot.pause()
         assert screen_lines(conversation)[-1].endswith("message 100000")
         conversation.focus()

@@ -552,7 +552,7 @@ class ChatsScreen(PromptScreen[None]):
     # -- reacting to the stream -------------------------------------------------------
 
     def _messages_arrived(self, messages: Sequence[ChatMessage]) -> None:
-        self.history.write("add_messages", list(messages))  # the whole burst: one transaction, off this thread
+        self.history.add_live_messages(messages)  # with the rest of the burst: one transaction, off this thread
         now = self.plow_app.now()
         for arrival in self.book.messages_arrived(messages):
             pane = self.pane(arrival.chat_uid)

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from plow_tui.client.models import Chat
+from plow_tui.client.models import Chat, ChatMessage
 from plow_tui.terminal_text import error_text
 from plow_tui.tui.plow.chat_book import ChatBook
 
@@ -47,6 +47,11 @@ class LocalHistory:
         """Queue `HistoryStore.method(*args)` on the store's thread (nothing without a store)."""
         if self.writer is not None:
             self.writer.submit(getattr(self.writer.store, method), *args, **kwargs)
+
+    def add_live_messages(self, messages: Iterable[ChatMessage]) -> None:
+        """Store messages as they arrive live, gathered for a moment into one write (see `StoreWriter.add_messages`)."""
+        if self.writer is not None:
+            self.writer.add_messages(messages)
 
     def restore_newest(self, book: ChatBook, count: int) -> list[Chat]:
         """Put the `count` chats of the newest activity, as the last run left them, into `book`: those chats.

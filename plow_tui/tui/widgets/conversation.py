@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
+from itertools import count
 from time import monotonic
 from typing import ClassVar, cast, overload
 
@@ -181,10 +182,9 @@ class Conversation(EntryLayout, can_focus=True):
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._entries: list[Entry] = []
         # uid -> sequence number; index = seq - _base. Prepending lowers _base
-        # so an older page doesn't renumber every entry.
-        self._seq: dict[str, int] = {}
+        # so an older page doesn't renumber every entry. Built when first needed (`_positions`).
+        self._seq: dict[str, int] | None = None
         self._base = 0
-        self._heights: list[int] = []
         self._lines = LineIndex()
         self._width = 0  # width the heights are for; 0 until the first layout
         self._blocks: LRUCache[str, Block] = LRUCache(MIN_BLOCKS)  # sized to the viewport on resize
@@ -268,6 +268,7 @@ class Conversation(EntryLayout, can_focus=True):
     @property
     def entries(self) -> Sequence[Entry]:
         """All entries, oldest first (read-only)."""
+        self._positions()  # a uid given twice is shown once
         return _EntriesView(self._entries)
 
     def get(self, uid: str) -> Entry | None:
@@ -300,13 +301,10 @@ class Conversation(EntryLayout, can_focus=True):
 
     def set_entries(self, entries: Iterable[Entry]) -> None:
         """Replace everything with `entries` (oldest first) and show the newest."""
-        entries = list(entries)
-        seq = {entry.uid: index for index, entry in enumerate(entries)}
-        if len(seq) != len(entries):
-            entries = list({entry.uid: entry for entry in entries}.values())
-            seq = {entry.uid: index for index, entry in enumerate(entries)}
-        self._entries = entries
-        self._seq = seq
+        # Nothing per entry here (see `_positions` and `_reestimate`): a uid given twice is found
+        # when the uids are first looked up.
+        self._entries = list(entries)
+        self._seq = None
         self._base = 0
         self._blocks.clear()
         self._days.clear()
@@ -331,11 +329,12 @@ class Conversation(EntryLayout, can_focus=True):
         one shown meanwhile) puts everything back in order once per batch.
         One refresh per batch, so a backlog after a reconnect costs one repaint.
         """
+        seq = self._positions()
         anchor = self._anchor()
         arrivals = 0
         newest = server_order(self._entries[-1]) if self._entries else None
         out_of_order = False
-        entries, seq, heights, lines = self._entries, self._seq, self._heights, self._lines
+        entries, lines = self._entries, self._lines
         # `_estimate` with the width worked out once, inlined: a backlog after
         # a reconnect is thousands of entries, and this loop was most of its cost.
         body_width = body_width_at(self._width) if self._width else 0
@@ -352,9 +351,7 @@ class Conversation(EntryLayout, can_focus=True):
             else:
                 newest = key
             if body_width:
-                height = 1 + len(entry.body) // body_width
-                heights.append(height)
-                lines.append(height)
+                lines.append(1 + len(entry.body) // body_width)
             arrivals += not entry.outbound
         if arrivals and not self._pinned:
             self._new_count += arrivals
@@ -365,7 +362,7 @@ class Conversation(EntryLayout, can_focus=True):
     def _put_in_order(self) -> None:
         """Sort the entries into server order (stable) and rebuild what depends on positions."""
         self._entries.sort(key=server_order)
-        self._seq = {entry.uid: self._base + index for index, entry in enumerate(self._entries)}
+        self._seq = None
         self._blocks.clear()  # day separators depend on the entry before
         self._reestimate()
 
@@ -374,6 +371,7 @@ class Conversation(EntryLayout, can_focus=True):
 
         The lines on screen stay where they are.
         """
+        seq = self._positions()
         anchor = self._anchor()
         older: dict[str, Entry] = {}
         for entry in batch:
@@ -385,12 +383,10 @@ class Conversation(EntryLayout, can_focus=True):
         if older:
             fresh = list(older.values())
             self._base -= len(fresh)
-            for offset, entry in enumerate(fresh):
-                self._seq[entry.uid] = self._base + offset
+            seq.update(zip(older, count(self._base)))
             self._entries[:0] = fresh
             if self._width:
-                self._heights[:0] = [self._estimate(entry) for entry in fresh]
-                self._lines.rebuild(self._heights)
+                self._lines.insert_front([self._estimate(entry) for entry in fresh])
             self._near_top_posted = False
         self._changed(anchor)
         if older:
@@ -416,13 +412,14 @@ class Conversation(EntryLayout, can_focus=True):
         if index is None:
             self.add_entries([entry])
             return
-        if entry.uid != old_uid and entry.uid in self._seq:
+        seq = self._positions()
+        if entry.uid != old_uid and entry.uid in seq:
             self._entries[self._index(entry.uid)] = entry  # type: ignore[index]
             self.remove_entry(old_uid)
             return
         anchor = self._anchor()
         self._entries[index] = entry
-        self._seq[entry.uid] = self._seq.pop(old_uid)
+        seq[entry.uid] = seq.pop(old_uid)
         if self._cursor == old_uid:
             self._cursor = entry.uid
         if anchor is not None and anchor[0] == old_uid:
@@ -454,11 +451,10 @@ class Conversation(EntryLayout, can_focus=True):
             neighbour = index + 1 if index + 1 < len(self._entries) else index - 1
             anchor = (self._entries[neighbour].uid, 0) if neighbour >= 0 else None
         del self._entries[index]
-        self._seq = {entry.uid: position for position, entry in enumerate(self._entries)}
+        self._seq = None  # every later position moved
         self._base = 0
         if self._width:
-            del self._heights[index]
-            self._lines.rebuild(self._heights)
+            self._lines.delete(index)
         if self._cursor == uid:
             self._set_cursor(None)
         self._changed(anchor)
@@ -483,7 +479,7 @@ class Conversation(EntryLayout, can_focus=True):
 
     def select(self, uid: str | None) -> None:
         """Select (and scroll to) the entry `uid`, or clear the selection."""
-        if uid is not None and uid not in self._seq:
+        if uid is not None and uid not in self._positions():
             return
         self._set_cursor(uid)
         if uid is not None:
@@ -550,7 +546,7 @@ class Conversation(EntryLayout, can_focus=True):
 
     def _changed(self, anchor: tuple[str, int] | None) -> None:
         """After any change: keep the reader's place (or the bottom) and repaint once."""
-        if self._cursor is not None and self._cursor not in self._seq:
+        if self._cursor is not None and self._cursor not in self._positions():
             self._set_cursor(None)
         # First: while the reader types this decides whether the repaint is held, and the
         # scrollbar, refreshed by what follows, is held with it (see `typing`).
@@ -804,7 +800,7 @@ class Conversation(EntryLayout, can_focus=True):
         _, height = self._viewport()
         top = round(self.scroll_y)
         start = self._lines.start(index)
-        end = start + self._heights[index]
+        end = start + self._lines.height(index)
         if index == len(self._entries) - 1:
             self.scroll_to_newest()
             return

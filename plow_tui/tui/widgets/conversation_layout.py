@@ -4,7 +4,9 @@ Opening a conversation must not cost time proportional to its length, so
 entries are only wrapped when they are about to be shown. Every entry has a
 height in lines: a cheap estimate until it is first rendered, then the exact
 value. A Fenwick tree over those heights maps screen lines to entries in
-O(log n). When an estimate turns out wrong, the view is "settled": the first
+O(log n). Nothing is done per entry on open: the estimate is one for all (a
+tree over the differences from it is all zeros), and the uid index is built
+when first asked for. When an estimate turns out wrong, the view is "settled": the first
 entry on screen that was already exact keeps its screen row, so what the
 reader is looking at never jumps; only the scrollbar is approximate until
 everything has been seen.
@@ -16,7 +18,10 @@ the scroll position agreeing.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
+from itertools import compress, count
+from operator import attrgetter
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -38,10 +43,11 @@ from plow_tui.tui.widgets.view_models import Entry
 # holds about 8-17 KB, and an open chat receiving a text a second grew by
 # 14 MiB in half an hour with 4,096 kept and by 7 MiB in six minutes with 512
 # (issue #13's soak). An entry scrolled back to after falling out is wrapped
-# again (tens of microseconds); its exact height stays in `_heights` either way.
+# again (tens of microseconds); its exact height stays in `_lines` either way.
 MIN_BLOCKS = 64
 SCREENS_KEPT = 3
 DAY_CACHE = 1024  # local days of entries shown: a few bytes each
+ESTIMATE_SAMPLE = 64  # the newest entries whose average height estimates every entry's
 
 
 def blocks_kept(rows: int) -> int:
@@ -50,48 +56,109 @@ def blocks_kept(rows: int) -> int:
 
 
 class LineIndex:
-    """Prefix sums over entry heights (a Fenwick tree): line ↔ entry in O(log n)."""
+    """Every entry's height and the prefix sums over them: line ↔ entry in O(log n), nothing per entry to set up.
+
+    Each entry counts `unit` lines (one estimate for all of them) plus a delta
+    of its own, and a Fenwick tree holds the prefix sums of the deltas only:
+    the first line of entry i is `i * unit` plus the deltas before it. So
+    setting up any number of entries is two zero-filled arrays (C speed; for
+    100,000 entries a quarter of a millisecond, where a height per entry and a
+    tree built over them took ~30 ms), and an entry costs something only once
+    its height is known to differ from `unit` (measured, or estimated on its
+    own as it arrived).
+    """
 
     def __init__(self) -> None:
-        self._tree = [0]
-        self.total = 0
+        self.unit = 1
+        # Arrays, not lists: the garbage collector does not walk them (a new list of
+        # 100,000 items is walked by each young collection until it is old).
+        self._deltas = array("q")
+        self._tree = array("q", [0])  # 1-based Fenwick tree over `_deltas`
+        self._delta_total = 0
 
-    def rebuild(self, heights: Sequence[int]) -> None:
-        size = len(heights)
-        tree = [0, *heights]
-        for i in range(1, size + 1):
-            parent = i + (i & -i)
-            if parent <= size:
-                tree[parent] += tree[i]
-        self._tree = tree
-        self.total = sum(heights)
+    def __len__(self) -> int:
+        return len(self._deltas)
 
-    def append(self, height: int) -> None:
-        tree = self._tree
-        position = len(tree)
-        # The new node covers (position - lowbit, position]: the new height plus
-        # the nodes that tile the rest of that range (one walk, not two sums).
-        value = height
-        child = position - 1
-        stop = position - (position & -position)
-        while child > stop:
-            value += tree[child]
-            child -= child & -child
-        tree.append(value)
-        self.total += height
+    @property
+    def total(self) -> int:
+        """Lines in all the entries."""
+        return len(self._deltas) * self.unit + self._delta_total
 
-    def add(self, index: int, delta: int) -> None:
+    def reset(self, size: int, unit: int) -> None:
+        """`size` entries of `unit` lines each."""
+        self.unit = max(1, unit)
+        self._deltas = array("q", bytes(8 * size))
+        self._tree = array("q", bytes(8 * (size + 1)))
+        self._delta_total = 0
+
+    def height(self, index: int) -> int:
+        return self.unit + self._deltas[index]
+
+    def set_height(self, index: int, height: int) -> bool:
+        """Entry `index` is `height` lines; True if that changed it."""
+        delta = height - self.unit - self._deltas[index]
+        if not delta:
+            return False
+        self._deltas[index] += delta
+        self._delta_total += delta
         tree = self._tree
         i = index + 1
         while i < len(tree):
             tree[i] += delta
             i += i & -i
-        self.total += delta
+        return True
+
+    def append(self, height: int) -> None:
+        delta = height - self.unit
+        self._deltas.append(delta)
+        self._delta_total += delta
+        tree = self._tree
+        position = len(tree)
+        # The new node covers (position - lowbit, position]: the new delta plus
+        # the nodes that tile the rest of that range (one walk, not two sums).
+        child = position - 1
+        stop = position - (position & -position)
+        while child > stop:
+            delta += tree[child]
+            child -= child & -child
+        tree.append(delta)
+
+    def insert_front(self, heights: Sequence[int]) -> None:
+        """Entries of these heights before the first one (an older page)."""
+        unit = self.unit
+        self._deltas[:0] = array("q", [height - unit for height in heights])
+        self._rebuild()
+
+    def delete(self, index: int) -> None:
+        del self._deltas[index]
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        deltas = self._deltas
+        size = len(deltas)
+        tree = array("q", bytes(8 * (size + 1)))
+        changed = list(compress(range(size), deltas))  # the entries whose delta is not 0 (C speed)
+        if len(changed) * size.bit_length() < size:
+            # Few of them (most entries never measured): a walk up the tree for each.
+            for index in changed:
+                delta = deltas[index]
+                i = index + 1
+                while i <= size:
+                    tree[i] += delta
+                    i += i & -i
+        else:
+            tree[1:] = deltas
+            for i in range(1, size + 1):
+                parent = i + (i & -i)
+                if parent <= size:
+                    tree[parent] += tree[i]
+        self._tree = tree
+        self._delta_total = sum(deltas)
 
     def start(self, index: int) -> int:
         """The first line of entry `index` (the sum of the heights before it)."""
         tree = self._tree
-        total = 0
+        total = index * self.unit
         while index > 0:
             total += tree[index]
             index -= index & -index
@@ -100,15 +167,17 @@ class LineIndex:
     def find(self, line: int) -> tuple[int, int]:
         """The entry holding `line`, and the line's offset inside it."""
         tree = self._tree
+        unit = self.unit
         size = len(tree) - 1
         position = 0
         remaining = line
         step = 1 << size.bit_length() if size else 0
         while step:
             candidate = position + step
-            if candidate <= size and tree[candidate] <= remaining:
+            # Node `candidate` covers the `step` entries after `position` (its lowest bit is `step`).
+            if candidate <= size and tree[candidate] + step * unit <= remaining:
                 position = candidate
-                remaining -= tree[candidate]
+                remaining -= tree[candidate] + step * unit
             step >>= 1
         return position, remaining
 
@@ -129,10 +198,9 @@ class EntryLayout(ScrollView):
     """
 
     _entries: list[Entry]
-    _seq: dict[str, int]  # uid -> sequence number; index = seq - _base
+    _seq: dict[str, int] | None  # uid -> sequence number; index = seq - _base (None: not built yet, see `_positions`)
     _base: int
-    _heights: list[int]
-    _lines: LineIndex
+    _lines: LineIndex  # the entries' heights: as many as entries once laid out at a width, none before
     _width: int  # width the heights are for; 0 until the first layout
     _blocks: LRUCache[str, Block]
     _days: LRUCache[tuple[str, datetime], date]
@@ -161,8 +229,36 @@ class EntryLayout(ScrollView):
         """`entry`'s lines at `_width`, `separator`'s line first when there is one (the widget draws)."""
         raise NotImplementedError
 
+    def _positions(self) -> dict[str, int]:
+        """uid -> sequence number of every entry, built the first time something is looked up by uid.
+
+        Not at open: hashing 100,000 uids into a dict took longer than
+        everything else opening a conversation does (40-100 ms on a loaded
+        2-core machine), and painting the newest lines looks nothing up. Built
+        at C speed when first needed (a message arriving, a selection). A uid
+        given twice keeps its first place and its last value, as a message
+        updated in place does; found only here, the entries are then put right.
+        """
+        seq = self._seq
+        if seq is None:
+            entries = self._entries
+            seq = self._seq = dict(zip(map(attrgetter("uid"), entries), count(self._base)))
+            if len(seq) != len(entries):
+                self._drop_repeated()
+                seq = self._positions()
+        return seq
+
+    def _drop_repeated(self) -> None:
+        """Entries given with a uid already given: one entry per uid, at its first place with its last value."""
+        self._entries[:] = {entry.uid: entry for entry in self._entries}.values()
+        self._seq = None
+        self._base = 0
+        self._blocks.clear()
+        self._reestimate()
+        self.refresh()
+
     def _index(self, uid: str) -> int | None:
-        seq = self._seq.get(uid)
+        seq = self._positions().get(uid)
         return None if seq is None else seq - self._base
 
     def _estimate(self, entry: Entry) -> int:
@@ -171,15 +267,20 @@ class EntryLayout(ScrollView):
         return 1 + len(entry.body) // body_width_at(self._width)
 
     def _reestimate(self) -> None:
-        """Reset every height to its estimate (new entries or a new width)."""
+        """Reset every height to one estimate (new entries or a new width).
+
+        One estimate for all, not one per entry: that would be a Python loop
+        over every entry on open and on each resize. It is the average of the
+        newest few (what the reader sees first); the scrollbar is approximate
+        until entries are shown, as it was with estimates per entry.
+        """
         if not self._width:
-            self._heights = []
-            self._lines.rebuild(())
+            self._lines.reset(0, 1)
             return
+        sample = self._entries[-ESTIMATE_SAMPLE:]
         body_width = body_width_at(self._width)
-        # `_estimate`, inlined: this loop runs over every entry on open and resize.
-        self._heights = [1 + len(entry.body) // body_width for entry in self._entries]
-        self._lines.rebuild(self._heights)
+        unit = round(sum(1 + len(entry.body) // body_width for entry in sample) / len(sample)) if sample else 1
+        self._lines.reset(len(self._entries), unit)
 
     def _viewport(self) -> tuple[int, int]:
         # Asked for on every rendered line; it only changes on resize or restyle.
@@ -215,7 +316,7 @@ class EntryLayout(ScrollView):
         index, offset = self._lines.find(line)
         if index >= len(self._entries):
             index = len(self._entries) - 1
-            offset = self._heights[index] - 1
+            offset = self._lines.height(index) - 1
         return index, offset
 
     def _sync_virtual_size(self) -> None:
@@ -277,12 +378,7 @@ class EntryLayout(ScrollView):
 
     def _measure(self, index: int) -> bool:
         """Make entry `index`'s height exact; True if it changed."""
-        height = len(self._block(index).strips)
-        delta = height - self._heights[index]
-        if delta:
-            self._heights[index] = height
-            self._lines.add(index, delta)
-        return bool(delta)
+        return self._lines.set_height(index, len(self._block(index).strips))
 
     def _settle(self) -> None:
         """Make every entry on screen exact without moving what the reader sees."""
@@ -300,7 +396,7 @@ class EntryLayout(ScrollView):
                 index = len(self._entries) - 1
                 while index >= 0 and lines < height:
                     self._measure(index)
-                    lines += self._heights[index]
+                    lines += self._lines.height(index)
                     index -= 1
                 self._sync_virtual_size()
                 self._set_scroll(self.max_scroll_y)
