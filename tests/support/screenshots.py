@@ -180,6 +180,11 @@ async def new_chat_dialog(pilot: Pilot[Any]) -> None:
     await pilot.press(*"Sarah")
     await pilot.press("ctrl+n")
     await pilot.press(*"Patrick")
+    # Both names in their boxes (on a loaded machine the added box may mount after the keys are sent).
+    from textual.widgets import Input
+
+    names = lambda: [box.value for box in dialog.query(".member").results(Input)]  # noqa: E731
+    await wait_for(pilot, lambda: names() == ["Sarah", "Patrick"], what="both members typed")
     await pilot.pause()
 
 
