@@ -87,6 +87,30 @@ async def test_f2_opens_the_sandbox_phone_from_the_editor_without_typing() -> No
         assert pane.compose_box.draft == "p"
 
 
+async def test_a_word_typed_in_one_burst_outside_the_editor_arrives_whole() -> None:
+    # A terminal delivers a fast-typed (or pasted) word as keys in one read: the keys after the
+    # first reach the app before the editor has the focus. `k` is a key in the messages
+    # (previous message): typed as part of "ok" it was taken as that and lost ("o").
+    from textual import events
+
+    app = demo_data.chats_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        _, pane = await _editor_open(pilot)
+        pane.compose_box.draft = ""
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.focused is pane.conversation, what="the messages focused")
+        for character in "ok then":
+            key = "space" if character == " " else character
+            app.post_message(events.Key(key, character))  # as the driver does: no wait between them
+        await wait_for(pilot, lambda: pane.compose_box.draft == "ok then", what="the whole text in the editor")
+        assert app.focused is pane.compose_box
+        # Back in the messages on purpose, `k` is a key again.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.focused is pane.conversation, what="the messages focused again")
+        await pilot.press("k")
+        assert pane.compose_box.draft == "ok then"
+
+
 async def test_in_the_sandbox_a_word_typed_outside_the_editor_starting_with_p_is_text_not_the_phone() -> None:
     # `p` and `a` open the phone and Airy only on the sign-in screen: on the chats screen
     # a word starting with one opened that screen and the rest of the word was typed there.
