@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 from plow_tui.store.history import HistoryStore
 from plow_tui.store.writer import GATHER_S, StoreWriter
+from support.waits import eventually
 
 from test_history import chat, msg
 
@@ -43,11 +43,8 @@ async def test_gathered_messages_go_by_themselves_and_before_a_read(tmp_path: Pa
     writer.add_messages([msg(1)])
     assert await writer.call(writer.store.message_count) == 1  # a read sees what was asked before it
     writer.add_messages([msg(2)])
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + GATHER_S + 30
-    while writer.store.message_count() < 2:  # nothing asked after it: it goes once GATHER_S is up
-        assert loop.time() < deadline, "the gathered message was never written"
-        await asyncio.sleep(0.01)
+    # Nothing asked after it: it goes by itself once GATHER_S is up.
+    await eventually(lambda: writer.store.message_count() >= 2, "the gathered message written", timeout=GATHER_S + 30)
     writer.add_messages([msg(3)])
     writer.close()  # what is gathered is written before the file closes
     with HistoryStore.open(path) as reopened:

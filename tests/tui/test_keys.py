@@ -33,6 +33,15 @@ async def _editor_open(pilot):
     return screen, pane
 
 
+async def _messages_focused_with_no_draft(pilot):
+    """A chat open, its editor empty, the focus on its messages (where typing starts a text)."""
+    screen, pane = await _editor_open(pilot)
+    pane.compose_box.draft = ""
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: pilot.app.focused is pane.conversation, what="the messages focused")
+    return screen, pane
+
+
 @pytest.mark.parametrize("size", SIZES)
 async def test_escape_leaves_the_editor_for_the_messages_and_the_footer_says_so(size) -> None:
     app = demo_data.chats_app()
@@ -95,10 +104,7 @@ async def test_a_word_typed_in_one_burst_outside_the_editor_arrives_whole() -> N
 
     app = demo_data.chats_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        _, pane = await _editor_open(pilot)
-        pane.compose_box.draft = ""
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: app.focused is pane.conversation, what="the messages focused")
+        _, pane = await _messages_focused_with_no_draft(pilot)
         for character in "ok then":
             key = "space" if character == " " else character
             app.post_message(events.Key(key, character))  # as the driver does: no wait between them
@@ -252,10 +258,7 @@ async def test_a_character_that_is_no_key_starts_the_text_in_the_editor(size) ->
     # Typing without first going to the editor: the first character no key binds starts the text.
     app = demo_data.chats_app()
     async with app.run_test(size=size) as pilot:
-        screen, pane = await _editor_open(pilot)
-        pane.compose_box.draft = ""
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: app.focused is pane.conversation, what="the messages focused")
+        screen, pane = await _messages_focused_with_no_draft(pilot)
         await pilot.press("H", "i", "space", "y", "o", "u")
         await wait_for(pilot, lambda: pane.compose_box.draft == "Hi you", what="the text in the editor")
         assert app.focused is pane.compose_box
