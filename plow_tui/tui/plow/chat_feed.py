@@ -14,7 +14,6 @@ newest uid the old stream delivered for each chat.
 
 from __future__ import annotations
 
-
 import contextlib
 import logging
 from time import monotonic

@@ -29,7 +29,7 @@ def message_entries(messages: Iterable[ChatMessage], fallback_time: datetime) ->
     entries: list[Entry] = []
     add = entries.append
     for message in messages:
-        outbound = message.direction == "outbound"  # `is_outbound`, read once
+        outbound = message.is_outbound
         add(
             Entry(
                 message.uid,
