@@ -70,6 +70,8 @@ async def test_texts_sent_offline_wait_survive_a_restart_and_go_out_in_order_onc
             )
             text = await wait_for(pilot, lambda: "Waiting to send" in (t := squash(screen_text(app))) and t, what="the notice")
             assert "◷" in text
+            # The chat's row says so too: its newest text is waiting, not the last one the server has.
+            await wait_for(pilot, lambda: "you: ◷ three" in squash(screen_text(app)), what="the row's preview")
             await wait_for(
                 pilot, lambda: outbox_rows(histories, token) == [("one", "waiting"), ("two", "waiting"), ("three", "waiting")],
                 what="kept in the store",
@@ -84,6 +86,7 @@ async def test_texts_sent_offline_wait_survive_a_restart_and_go_out_in_order_onc
                 lambda: states(screen, chat.uid) == [("one", "waiting"), ("two", "waiting"), ("three", "waiting")],
                 timeout=30, what="still waiting after the restart",
             )
+            await wait_for(pilot, lambda: "you: ◷ three" in squash(screen_text(again)), what="the row's preview after the restart")
             server = SandboxServer(config)
             server.start()
             stopped = False
@@ -97,6 +100,8 @@ async def test_texts_sent_offline_wait_survive_a_restart_and_go_out_in_order_onc
             assert [m.body for m in on_server] == ["one", "two", "three"]  # in order, once each
             assert [e.uid for e in screen.pane(chat.uid).conversation.entries] == [m.uid for m in on_server]
             assert bodies(screen, chat.uid) == ["one", "two", "three"]
+            await wait_for(pilot, lambda: "you: three" in squash(screen_text(again)), what="the row's preview, sent")
+            assert "◷" not in squash(screen_text(again))
             assert [t for t in await phone_texts(base, phone) if t in ("one", "two", "three")] == ["one", "two", "three"]
             await wait_for(pilot, lambda: outbox_rows(histories, token) == [], what="the outbox emptied in the store")
     finally:
