@@ -829,7 +829,10 @@ class ChatsScreen(PromptScreen[None]):
         text = message.text_area.text
         # Say it before Enter: a text over the limit goes as several (PROTOCOL §5).
         parts = len(split_body(text)) if len(text) > MAX_BODY else 1
-        message.text_area.border_title = f"goes as {parts} texts" if parts > 1 else None
+        title = f"goes as {parts} texts" if parts > 1 else None
+        if message.text_area.border_title != title:
+            # Only when it changes: setting it repaints the editor, a second frame for every key.
+            message.text_area.border_title = title
         if self.drafts.draft_changed(pane.chat.uid, text):
             self._rows.refresh(pane.chat.uid)  # the row's draft mark comes or goes
 
