@@ -847,3 +847,17 @@ async def test_a_held_repaint_that_is_due_follows_the_next_key(monkeypatch) -> N
         conversation.typing()  # the next key
         await wait_for(pilot, lambda: "heldback" in app.painted, what="the held repaint after the key")
         assert conversation._held is None
+
+
+async def test_a_conversation_removed_after_its_frame_was_laid_out_still_draws() -> None:
+    # Its chat deleted just after it was shown: a frame laid out before may still
+    # draw it, with no screen left to ask for the selection (it raised NoScreen).
+    from textual.geometry import Region
+
+    app = Host(many(30))
+    async with app.run_test(size=(60, 20)) as pilot:
+        conversation = app.query_one(Conversation)
+        await pilot.pause()
+        await conversation.remove()
+        strips = conversation.render_lines(Region(0, 0, 40, 5))
+        assert len(strips) == 5

@@ -19,6 +19,7 @@ from rich.segment import Segment
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
+from textual.dom import NoScreen
 from textual.geometry import Offset, Region
 from textual.message import Message
 from textual.reactive import reactive
@@ -665,7 +666,7 @@ class Conversation(EntryLayout, can_focus=True):
         _, height = self._viewport()
         marker_row = height - 1 if self._new_count else -1
         total = self._lines.total
-        selection = self.text_selection
+        selection = self._selection()
         strips: list[Strip | None] = []
         sources: list[tuple[int, Block, tuple[object, ...]] | None] = []
         for y in crop.line_range:
@@ -729,7 +730,7 @@ class Conversation(EntryLayout, can_focus=True):
         on_separator = block.separator is not None and offset == 0
         if block.entry.uid == self._cursor and not on_separator:
             strip = Strip(Segment.apply_style(strip, post_style=styles.cursor), strip.cell_length)
-        selection = self.text_selection
+        selection = self._selection()
         if selection is not None:
             span = selection.get_span(line)
             if span is not None:
@@ -737,6 +738,18 @@ class Conversation(EntryLayout, can_focus=True):
         return strip
 
     # ----------------------------------------------------------------- text selection
+
+    def _selection(self) -> Selection | None:
+        """The text selected in the conversation, if any.
+
+        A frame laid out before the conversation was removed (its chat deleted
+        just after it was shown) may still draw it: then it has no screen to
+        ask, and nothing is selected.
+        """
+        try:
+            return self.text_selection
+        except NoScreen:
+            return None
 
     @property
     def allow_select(self) -> bool:
