@@ -29,7 +29,7 @@ from plow_tui.paths import styles_dir
 from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.clipboard import copy_with_command
 from plow_tui.tui.screens.side import SideScreen
-from plow_tui.client.phone import DEFAULT_PHONE
+from plow_tui.client.numbers import DEFAULT_PHONE
 
 if TYPE_CHECKING:
     from textual.timer import Timer

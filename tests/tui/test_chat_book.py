@@ -194,7 +194,8 @@ def test_a_verified_member_replaces_the_waiting_one() -> None:
 
 
 def test_removing_a_chat_forgets_everything_and_says_if_drafts_changed() -> None:
-    book = ChatBook(drafts={"a": "hello"}, restored={"b": [Unsent(uid="u", body="x", at=T0, state="unknown")]})
+    book = ChatBook()
+    book.drafts, book.restored = {"a": "hello"}, {"b": [Unsent(uid="u", body="x", at=T0, state="unknown")]}
     book.chats_loaded([chat("a"), chat("b"), chat("c")])
     book.open("a")
     book.messages_arrived([text("1", "a"), text("2", "c")])
@@ -209,7 +210,8 @@ def test_removing_a_chat_forgets_everything_and_says_if_drafts_changed() -> None
 
 def test_a_restored_chat_hands_its_unsent_texts_to_its_first_opening_only() -> None:
     unsent = [Unsent(uid="u", body="x", at=T0, state="failed")]
-    book = ChatBook(restored={"a": unsent})
+    book = ChatBook()
+    book.restored = {"a": unsent}
     book.chats_loaded([chat("a")])
     assert book.open("a") == (True, unsent)
     assert book.restored == {}

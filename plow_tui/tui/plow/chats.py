@@ -19,7 +19,7 @@ from textual import events, getters, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import ContentSwitcher, Input, Static
+from textual.widgets import Input, Static
 
 from plow_tui.tui.screens.frames import PromptScreen
 from plow_tui.tui.widgets.footer import KeyFooter
@@ -56,6 +56,8 @@ from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from textual.widgets import ContentSwitcher
 
     from plow_tui.client import events as ev
 
@@ -731,7 +733,11 @@ class ChatsScreen(PromptScreen[None]):
     def _switcher(self) -> ContentSwitcher | None:
         """The chats' panes, one shown at a time (None until the first chat opens)."""
         found = self.query("#panes")
-        return found.first(ContentSwitcher) if found else None
+        if not found:
+            return None
+        from textual.widgets import ContentSwitcher  # loaded with the first pane, not before the first frame
+
+        return found.first(ContentSwitcher)
 
     def _show_on_the_right(self, pane_id: str | None) -> None:
         """Show the pane `pane_id` on the right, or (None) the note about the chats."""
@@ -743,6 +749,8 @@ class ChatsScreen(PromptScreen[None]):
 
     def _add_pane(self, chat: Chat, unsent: Sequence[Unsent], *, focus_editor: bool, shown: bool) -> ChatPane:
         """The first time a chat is opened: its pane, its first page, and its stream (per-chat mode)."""
+        from textual.widgets import ContentSwitcher
+
         from plow_tui.tui.plow.chat_pane import ChatPane, pane_id  # not at start-up: the first pane brings it
 
         chat_uid = chat.uid
