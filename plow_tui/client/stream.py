@@ -211,6 +211,7 @@ class ChatStream:
         self._open_timeout = open_timeout
         self._rng = rng or random.Random()
         self._sleep = sleep
+        self._retry_early = asyncio.Event()  # set by `retry_now` to end a backoff's wait
         self._page_size = page_size
         self._seen_messages = _SeenSet()
         self._seen_events = _SeenSet()
@@ -308,7 +309,26 @@ class ChatStream:
             delay = self._delay(attempt)
             attempt += 1
             yield ConnectionChanged(state, delay, reason)  # type: ignore[arg-type]
-            await self._sleep(delay)
+            await self._wait_to_retry(delay)
+
+    def retry_now(self) -> None:
+        """End the wait before the next connection attempt, if the stream is waiting.
+
+        For when the server is known to be back (another request to it got an
+        answer) or the person asked to try again: the backoff can be up to 30 s.
+        Said while connecting, it is ignored: that attempt is already the retry.
+        """
+        self._retry_early.set()
+
+    async def _wait_to_retry(self, delay: float) -> None:
+        self._retry_early.clear()
+        backoff = asyncio.ensure_future(self._sleep(delay))
+        woken = asyncio.ensure_future(self._retry_early.wait())
+        try:
+            await asyncio.wait((backoff, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            backoff.cancel()
+            woken.cancel()
 
     # -- one connection ---------------------------------------------------------
 

@@ -280,6 +280,37 @@ async def test_network_failures_back_off_doubling_to_the_cap(setup) -> None:
     assert all(0.75 * b <= s <= min(8.0, 1.25 * b) for b, s in zip(bases, sleeps))
 
 
+async def test_retry_now_ends_the_wait_for_a_reconnect() -> None:
+    # The server is back (another request got through, or the person pressed Ctrl+R):
+    # the stream connects at once instead of sitting out up to 30 s of backoff.
+    server = FakeServer()
+    server.connections = [OSError("refused"), [CONNECTED, 1011]]
+    client = PlowClient("http://plow.test", "tok-abcdefgh", transport=httpx.MockTransport(server.handler))
+    waiting = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        waiting.set()
+        await asyncio.Event().wait()  # the backoff never ends on its own here
+
+    stream = ChatStream(client, CHAT, connect=server.connect, sleep=sleep, rng=random.Random(0))
+    states: list[str] = []
+
+    async def follow() -> None:
+        async with aclosing(stream.events()) as events:
+            async for event in events:
+                if isinstance(event, ConnectionChanged):
+                    states.append(event.state)
+                    if event.state == "live":
+                        return
+
+    following = asyncio.create_task(follow())
+    await asyncio.wait_for(waiting.wait(), 10)
+    stream.retry_now()
+    await asyncio.wait_for(following, 10)
+    assert states == ["connecting", "offline", "connecting", "live"]
+    await client.aclose()
+
+
 async def test_a_catch_up_that_fails_for_one_chat_loses_no_other_chats_messages() -> None:
     # All chats on one socket: cht_1's catch-up was read, then cht_2's failed. The stream
     # reconnects and catches up again; what it read for cht_1 was never delivered, so it

@@ -16,6 +16,7 @@ from test_history_app import _free_port, bodies, history_app, main_screen, paint
 
 from plow_tui.sandbox import SandboxConfig, SandboxServer
 from plow_tui.store.location import Histories
+from plow_tui.tui.widgets.status_bar import StatusBar
 
 
 def outbox_rows(histories: Histories, token: str) -> list[tuple[str, str]]:
@@ -98,6 +99,63 @@ async def test_texts_sent_offline_wait_survive_a_restart_and_go_out_in_order_onc
             assert bodies(screen, chat.uid) == ["one", "two", "three"]
             assert [t for t in await phone_texts(base, phone) if t in ("one", "two", "three")] == ["one", "two", "three"]
             await wait_for(pilot, lambda: outbox_rows(histories, token) == [], what="the outbox emptied in the store")
+    finally:
+        if not stopped:
+            server.stop()
+
+
+async def test_a_text_that_gets_through_ends_the_live_connections_wait_to_retry(tmp_path: Path) -> None:
+    # The stream's backoff here is ten minutes: only the sent text's answer can
+    # bring it back in this test's time (up to 30 s in the product).
+    config = SandboxConfig(port=_free_port(), seed=9, state_file=tmp_path / "world.json")
+    server = SandboxServer(config)
+    base = server.start()
+    stopped = False
+    try:
+        phone = new_phone()
+        token, chat = await sign_up(base, phone)
+        histories = Histories(base, root=tmp_path / "history")
+        app = await history_app(base, token, histories, stream_options={"backoff_initial": 600.0, "backoff_max": 600.0})
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await main_screen(pilot)
+            screen.open_chat(chat.uid)
+            pane = await wait_for(pilot, lambda: screen.pane(chat.uid) and screen.pane(chat.uid).loaded and screen.pane(chat.uid), what="the chat")
+            await wait_for(pilot, lambda: screen.stream_live, what="live")
+            server.stop()
+            stopped = True
+            await wait_for(pilot, lambda: not screen.stream_live, timeout=30, what="the drop seen")
+            server = SandboxServer(config)
+            server.start()
+            stopped = False
+            await send(pilot, pane, "back?")
+            await wait_for(pilot, lambda: states(screen, chat.uid)[-1:] == [("back?", "delivered")], timeout=30, what="sent")
+            await wait_for(pilot, lambda: screen.stream_live, timeout=30, what="live again without the ten minutes")
+    finally:
+        if not stopped:
+            server.stop()
+
+
+async def test_ctrl_r_reconnects_now_instead_of_waiting_out_the_retry(tmp_path: Path) -> None:
+    config = SandboxConfig(port=_free_port(), seed=11, state_file=tmp_path / "world.json")
+    server = SandboxServer(config)
+    base = server.start()
+    stopped = False
+    try:
+        token, _ = await sign_up(base, new_phone())
+        histories = Histories(base, root=tmp_path / "history")
+        app = await history_app(base, token, histories, stream_options={"backoff_initial": 600.0, "backoff_max": 600.0})
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await main_screen(pilot)
+            await wait_for(pilot, lambda: screen.stream_live, what="live")
+            server.stop()
+            stopped = True
+            bar = screen.query_one(StatusBar)
+            await wait_for(pilot, lambda: bar.retry_in is not None and bar.retry_in > 60, timeout=30, what="the long wait said")
+            server = SandboxServer(config)
+            server.start()
+            stopped = False
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: screen.stream_live, timeout=30, what="live again at once")
     finally:
         if not stopped:
             server.stop()

@@ -77,6 +77,7 @@ class ChatFeed(Widget):
         # Passed to every ChatStream (tests make its catch-up caps small: PlowApp's `stream_options`).
         self._stream_options = dict(stream_options or {})
         self._stream: ChatStream | None = None  # the all-chats stream, once started
+        self._relaying: set[ChatStream] = set()  # every stream being relayed (all-chats or per chat)
         self._followed: set[str] = set()  # chats the all-chats stream was told about
         self._per_chat = False  # the server refused all-chats tickets
         self._last_request: tuple[dict[str, str | None], set[str]] = ({}, set())
@@ -119,6 +120,11 @@ class ChatFeed(Widget):
             self._per_chat_following.add(chat_uid)
             self._follow_one(chat_uid, anchor)
 
+    def retry_now(self) -> None:
+        """The server answered: every stream waiting out a backoff reconnects at once."""
+        for stream in self._relaying:
+            stream.retry_now()
+
     def forget(self, chat_uid: str) -> None:
         """`chat_uid` was removed: a later `follow` may start it again."""
         self._per_chat_following.discard(chat_uid)
@@ -150,6 +156,7 @@ class ChatFeed(Widget):
     async def _relay(self, stream: ChatStream) -> None:
         from plow_tui.client import events as ev
 
+        self._relaying.add(stream)
         try:
             async with contextlib.aclosing(stream.events()) as events:
                 async for event in events:
@@ -165,6 +172,8 @@ class ChatFeed(Widget):
                 self.post_message(self.Gone(stream.chat_uid))
         except PlowError as error:
             self.post_message(self.Failed(error))
+        finally:
+            self._relaying.discard(stream)
 
     def _gather(self, messages: Iterable[ChatMessage]) -> None:
         """Post arrived messages at once, or with what else arrives within a frame of the last post.

@@ -94,7 +94,7 @@ class ChatsScreen(PromptScreen[None]):
         # Priority: they work from the editor too (neither key means anything in it).
         Binding("ctrl+f", "find", "Find in chat", priority=True, show=False),
         Binding("ctrl+g", "search_all", "Search all chats", priority=True, show=False),
-        Binding("ctrl+r", "reload", "Reload", tooltip="Reload the chats", show=False),  # in the keys screen and palette: the footer is full
+        Binding("ctrl+r", "reload", "Reload", tooltip="Reload the chats (and reconnect now if offline)", show=False),  # in the keys screen and palette: the footer is full
         Binding("r", "retry_send", "Retry send"),
         Binding("s", "resend_code", "New codes", tooltip="Send the waiting members new codes"),
         Binding("d", "delete_chat", "Delete", tooltip="Delete this chat"),
@@ -334,6 +334,7 @@ class ChatsScreen(PromptScreen[None]):
                 self.notify(unsent, timeout=10, markup=False)
         self.chats_loaded = True
         self._load_failures = 0
+        self._server_answered()
         if self.history.writer is None:
             self._start_history(message.chats)
         self.history.write("save_chats", list(message.chats), complete=True)
@@ -512,6 +513,7 @@ class ChatsScreen(PromptScreen[None]):
     def on_outbox_sent(self, message: Outbox.Sent) -> None:
         self.history.write("add_messages", [message.message])
         self._note_last(message.chat_uid, message.message)
+        self._server_answered()
 
     def on_outbox_sign_in_refused(self, message: Outbox.SignInRefused) -> None:
         self._handle_error("send your message", message.error)
@@ -1003,6 +1005,12 @@ class ChatsScreen(PromptScreen[None]):
 
     def action_reload(self) -> None:
         self._load_chats()
+        self._feed.retry_now()  # and, if the live connection is waiting to retry, now
+
+    def _server_answered(self) -> None:
+        """A request got through: the live connection, if waiting out a backoff (up to 30 s), retries now."""
+        if not self.stream_live:
+            self._feed.retry_now()
 
     def action_retry_send(self) -> None:
         pane = self.pane(self.book.open_uid or "")
@@ -1072,7 +1080,7 @@ class ChatsScreen(PromptScreen[None]):
             yield SystemCommand("Search all chats", "Find a message in every stored chat", self.action_search_all)
         if self.pane(self.book.open_uid or "") is not None:
             yield SystemCommand("Find in chat", "Search this conversation as you type (n / N: next / previous)", self.action_find)
-        yield SystemCommand("Reload chats", "Fetch the chat list again", self.action_reload)
+        yield SystemCommand("Reload chats", "Fetch the chat list again (offline: reconnect now)", self.action_reload)
         if self._possible("retry_send"):
             yield SystemCommand("Retry send", "Send the selected message again (after checking it did not land)", self.action_retry_send)
         pane = self.pane(self.book.open_uid or "")
