@@ -72,13 +72,19 @@ if TYPE_CHECKING:
 
 
 PAGE_SIZE = 50
-# Chats read from the local history before the first frame: more rows than any
-# terminal shows at once; the rest follow right after it.
-FIRST_ROWS = 60
 LOAD_CHATS = "load your chats"
 PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 LOAD_RETRY_MAX = 30.0  # seconds: the longest wait between tries to load the chats while the server is unreachable
+
+
+def first_rows(height: int) -> int:
+    """How many chats the first frame reads from the local history: as many as `height` lines can show.
+
+    A row is at least two lines; the rest of the list follows right after
+    the first frame. Each chat read before it is a row built and styled.
+    """
+    return height // 2 + 1
 
 
 class ChatsScreen(PromptScreen[None]):
@@ -651,7 +657,7 @@ class ChatsScreen(PromptScreen[None]):
 
     def _paint_newest_from_history(self) -> bool:
         """Show the top of the chat list as the last run left it, for the first frame; whether there was one."""
-        chats = self.history.restore_newest(self.book, FIRST_ROWS)
+        chats = self.history.restore_newest(self.book, first_rows(self.app.size.height))
         if chats:
             self._show_last_known(chats)
         return bool(chats)
