@@ -127,6 +127,9 @@ async def busy_main_screen(pilot: Pilot[Any]) -> None:
         pane.compose_box.draft = text
         await pilot.press("enter")
     await wait_for(pilot, lambda: [e.state for e in pane.conversation.entries][-2:] == ["unknown", "sending"])
+    # The row's preview is the newest text (redrawn at most every `ChatRows.ROW_INTERVAL`).
+    rows = screen.query_one("ChatList")
+    await wait_for(pilot, lambda: rows.get_chat("cht_ada").preview == "you: … on my way", what="Ada's preview")
     # As the live stream would deliver them.
     screen.query_one(ChatFeed).post_message(ChatFeed.Event(ev.MessagesArrived(demo_data.BOB_ARRIVALS)))
     await wait_for(pilot, lambda: screen.query_one("ChatList").get_chat("cht_bob").unread == 2)

@@ -232,3 +232,31 @@ def test_appending_keeps_order_while_older_pages_exist() -> None:
     assert kept(True, later) == ["new", "shown"]  # the older page brings "old"
     assert kept(False, later) == ["old", "new", "shown"]  # nothing older exists: all of it
     assert kept(True, None) == ["old", "new", "shown"]  # nothing shown yet
+
+
+def test_a_chats_newest_unsent_text_is_its_own_until_opened_then_the_outboxs() -> None:
+    waiting = Unsent(uid="u1", body="later", at=T0 + timedelta(minutes=5), state="waiting")
+    book = ChatBook()
+    book.restored = {"a": [Unsent(uid="u0", body="x", at=T0, state="failed"), waiting]}
+    book.chats_loaded([chat("a"), chat("b")])
+    assert book.newest_unsent("a") == waiting  # from before the restart
+    assert book.newest_unsent("b") is None
+    book.open("a")  # its texts are now its outbox's, which tells the book
+    assert book.newest_unsent("a") is None
+    assert book.note_unsent("a", [waiting]) is True
+    assert book.note_unsent("a", [waiting]) is False  # nothing new to draw
+    assert book.newest_unsent("a") == waiting
+    assert book.note_unsent("a", []) is True
+    assert book.newest_unsent("a") is None
+
+
+def test_a_rows_preview_is_the_newer_of_its_last_message_and_its_waiting_text() -> None:
+    from plow_tui.tui.plow.views import chat_summary
+
+    last = text("m1", "a", 3, outbound=True)
+    newer = Unsent(uid="u", body="on its way", at=T0 + timedelta(minutes=4), state="waiting")
+    older = Unsent(uid="u", body="refused", at=T0 + timedelta(minutes=2), state="failed")
+    assert chat_summary(chat("a"), last=last, unsent=newer).preview == "you: ◷ on its way"
+    assert chat_summary(chat("a"), last=None, unsent=older).preview == "you: ✗ refused"
+    assert chat_summary(chat("a"), last=last, unsent=older).preview == "you: m1"
+    assert chat_summary(chat("a"), last=last).preview == "you: m1"

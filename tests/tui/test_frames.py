@@ -80,3 +80,95 @@ async def test_a_prompt_screen_paints_with_a_frame_timer() -> None:
         app.screen.refresh()
         await pilot.pause()  # it paints (the timer runs and pauses again)
         assert not app.screen._update_timer._active.is_set()
+
+
+class _Terminal:
+    """The cells a terminal would show after every update the app wrote (text and style per cell)."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.cells = [[("", "")] * width for _ in range(height)]
+
+    def write(self, update: object, console: object) -> None:
+        from rich.cells import cell_len
+        from rich.segment import ControlType
+
+        x = y = 0
+        for segment in console.render(update):  # type: ignore[attr-defined]
+            if segment.control:
+                for code in segment.control:
+                    if code[0] == ControlType.CURSOR_MOVE_TO:
+                        x, y = code[1], code[2]
+                continue
+            if segment.text == "\n":
+                x, y = 0, y + 1
+                continue
+            for char in segment.text:
+                width = cell_len(char)
+                if y < len(self.cells) and x < len(self.cells[y]):
+                    self.cells[y][x] = (char, str(segment.style or ""))
+                x += width
+
+    @staticmethod
+    def of(strips: list, width: int) -> list[list[tuple[str, str]]]:
+        from rich.cells import cell_len
+
+        cells = []
+        for strip in strips:
+            row = [("", "")] * width
+            x = 0
+            for segment in strip:
+                for char in segment.text:
+                    if x < width:
+                        row[x] = (char, str(segment.style or ""))
+                    x += cell_len(char)
+            cells.append(row)
+        return cells
+
+
+async def test_partial_frames_leave_the_screen_as_a_full_frame_draws_it() -> None:
+    # ChangedRowsCompositor draws only the rows that changed: what a terminal shows after
+    # the typed keys, arriving messages, chat rows and scrolling must be what a full frame draws.
+    from plow_tui.client import events as ev
+    from plow_tui.tui.plow.chat_feed import ChatFeed
+    from support import demo_data
+    from support.screenshots import main_screen, open_chat, wait_for
+
+    size = (100, 30)
+    app = demo_data.chats_app()
+    terminal = _Terminal(*size)
+    partial: list[int] = []
+    display = app._display
+
+    def _display(screen: object, renderable: object) -> None:
+        display(screen, renderable)  # type: ignore[arg-type]
+        if renderable is not None:
+            terminal.write(renderable, app.console)
+            partial.append(type(renderable).__name__ == "ChopsUpdate")
+
+    app._display = _display  # type: ignore[method-assign]
+    async with app.run_test(size=size) as pilot:
+        screen = await main_screen(pilot)
+        assert isinstance(screen, PromptScreen)
+        pane = await open_chat(pilot, screen, "cht_ada")
+
+        async def same() -> None:
+            def settled() -> bool:
+                return not (screen._dirty_widgets or screen._compositor._dirty_regions or screen._repaint_required
+                            or pane.conversation._repaint_is_held() or screen._layout_required)
+
+            await wait_for(pilot, settled, what="every change painted")
+            await pilot.pause()
+            assert terminal.cells == _Terminal.of(screen._compositor.render_strips(), size[0])
+
+        await same()
+        painted = len(partial)
+        await pilot.press(*"hello")
+        await same()
+        screen.query_one(ChatFeed).post_message(ChatFeed.Event(ev.MessagesArrived(demo_data.BOB_ARRIVALS)))
+        await wait_for(pilot, lambda: screen.query_one("ChatList").get_chat("cht_bob").unread == 2, what="two unread")
+        await same()
+        await pilot.press("escape", "k", "k", "k")
+        await same()
+        await pilot.press("tab", "down", "down")
+        await same()
+        assert any(partial[painted:]), "partial frames were drawn"

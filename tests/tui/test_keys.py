@@ -190,6 +190,22 @@ async def test_the_editor_says_when_a_draft_goes_as_several_texts(size) -> None:
         await wait_for(pilot, lambda: "goes as" not in screen_text(app), what="the warning gone")
 
 
+async def test_a_draft_that_stays_one_text_does_not_repaint_the_editor_again() -> None:
+    # The screen's check of each key (one text or several?) set the editor's title every
+    # time, and setting it repaints the editor: a second frame for every key typed.
+    app = demo_data.chats_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen, pane = await _editor_open(pilot)
+        compose = pane.compose_box
+        compose.draft = "hello"
+        refreshed: list[object] = []
+        repaint = compose.refresh
+        compose.refresh = lambda *regions, **how: (refreshed.append(how), repaint(*regions, **how))[1]  # type: ignore[method-assign]
+        screen.on_text_area_changed(Compose.Changed(compose))
+        assert refreshed == []
+        assert compose.border_title is None
+
+
 async def test_new_chat_buttons_stay_in_view_at_80x24_with_many_members() -> None:
     from plow_tui.tui.plow.new_chat import NewChatScreen
     from support.screenshots import new_chat_dialog

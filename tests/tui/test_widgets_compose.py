@@ -93,3 +93,59 @@ async def test_disabled_reason_shows_but_still_allows_a_draft() -> None:
         assert compose.placeholder == PLACEHOLDER
         await pilot.press("enter")
         assert pilot.app.sent == ["hi"]
+
+
+def _theme_styles(compose: Compose) -> tuple[object, ...]:
+    theme = compose._theme
+    assert theme is not None
+    return (theme.base_style, theme.cursor_style, theme.selection_style, theme.gutter_style, theme.bracket_matching_style)
+
+
+async def test_typing_does_not_work_out_the_theme_styles_again() -> None:
+    # TextArea applies the CSS to its theme at every render: a third of a typed key's frame.
+    async with Host().run_test(size=SIZE) as pilot:
+        compose = pilot.app.query_one(Compose)
+        await pilot.pause()
+        theme = compose._theme
+        assert theme is not None
+        applied: list[int] = []
+        apply_css = theme.apply_css
+        theme.apply_css = lambda text_area: (applied.append(1), apply_css(text_area))[1]  # type: ignore[method-assign]
+        for key in "hello":
+            await pilot.press(key)
+            await pilot.pause()
+        assert compose.draft == "hello"
+        assert applied == []
+
+
+async def test_the_theme_styles_follow_a_new_theme_the_focus_and_the_editor_css() -> None:
+    async with Host().run_test(size=SIZE) as pilot:
+        app = pilot.app
+        compose = app.query_one(Compose)
+        await pilot.pause()
+
+        async def fresh() -> tuple[object, ...]:
+            # What the editor painted with vs the styles worked out from scratch now.
+            await pilot.press("x")
+            await pilot.pause()
+            painted = _theme_styles(compose)
+            assert compose._theme is not None
+            compose._theme.apply_css(compose)
+            assert painted == _theme_styles(compose)
+            return painted
+
+        first = await fresh()
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        assert await fresh() != first
+        second = await fresh()
+        compose.styles.color = "red"
+        await pilot.pause()
+        assert await fresh() != second
+        compose.blur()
+        await pilot.pause()
+        compose.refresh()
+        await pilot.pause()
+        painted = _theme_styles(compose)
+        compose._theme.apply_css(compose)  # type: ignore[union-attr]
+        assert painted == _theme_styles(compose)

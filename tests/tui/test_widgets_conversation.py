@@ -298,6 +298,21 @@ async def test_a_scrollbar_that_would_draw_the_same_is_not_repainted() -> None:
         assert bar._thumb() is not None and bar._thumb()[0] == 0
 
 
+async def test_a_scrollbar_drawn_in_part_with_a_moved_thumb_is_repainted_whole() -> None:
+    # A frame may draw a few rows of the bar (another widget changed beside them, see
+    # ChangedRowsCompositor): with the thumb moved, the rest of the column still shows the old one.
+    from textual.geometry import Region
+
+    async with Host(many(3000)).run_test(size=SIZE) as pilot:
+        conversation = pilot.app.query_one(Conversation)
+        bar = conversation.vertical_scrollbar
+        await pilot.pause()
+        bar.position = 0
+        bar.render_lines(Region(0, 0, bar.size.width, 2))  # two rows drawn with the thumb at the top
+        bar.refresh()
+        assert bar._exchange_repaint_regions()
+
+
 async def test_reaching_the_bottom_clears_the_new_marker() -> None:
     async with Host(many(100)).run_test(size=SIZE) as pilot:
         conversation = pilot.app.query_one(Conversation)

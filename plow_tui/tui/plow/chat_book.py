@@ -62,6 +62,8 @@ class ChatBook:
         # chat uid -> texts not known to be on the server, from before a restart, for
         # chats not opened since (an opened chat's are its outbox's).
         self.restored: dict[str, list[Unsent]] = {}
+        # chat uid -> the newest text its outbox holds (not known to be on the server): for the row's preview.
+        self.outgoing: dict[str, Unsent] = {}
         self.open_uid: str | None = None  # the chat shown
         # Chats with a pane, and whether its first page has landed; before it has,
         # what the stream says about the chat waits in `early`.
@@ -105,6 +107,7 @@ class ChatBook:
         self.codes.pop(chat_uid, None)
         self.early.pop(chat_uid, None)
         self.opened.pop(chat_uid, None)
+        self.outgoing.pop(chat_uid, None)
         if self.open_uid == chat_uid:
             self.open_uid = None
         had_draft = self.drafts.pop(chat_uid, None) is not None
@@ -170,6 +173,22 @@ class ChatBook:
             self.open_uid = chat_uid
             self.unread.pop(chat_uid, None)
         return first, self.restored.pop(chat_uid, []) if first else []
+
+    def note_unsent(self, chat_uid: str, texts: Sequence[Unsent]) -> bool:
+        """An opened chat's outbox holds `texts` (oldest first) now; True when its row's preview changes."""
+        newest = texts[-1] if texts else None
+        if self.outgoing.get(chat_uid) == newest:
+            return False
+        if newest is None:
+            del self.outgoing[chat_uid]
+        else:
+            self.outgoing[chat_uid] = newest
+        return True
+
+    def newest_unsent(self, chat_uid: str) -> Unsent | None:
+        """The newest text of `chat_uid` not known to be on the server (from before a restart, or its outbox's)."""
+        restored = self.restored.get(chat_uid)
+        return restored[-1] if restored else self.outgoing.get(chat_uid)
 
     def waiting_elsewhere(self) -> list[str]:
         """Chats not opened since a restart that hold texts waiting for the server."""

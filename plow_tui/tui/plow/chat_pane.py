@@ -183,11 +183,12 @@ class ChatPane(ChatPanel):
         clock: Callable[[], datetime],
         focus_editor: bool = False,
         keep: Callable[[Sequence[Unsent]], Future[object] | None] | None = None,
+        changed: Callable[[Sequence[Unsent]], object] | None = None,
         id: str | None = None,
     ) -> None:
-        # `unsent`: texts saved before a restart, given back to the outbox; `keep`: see `Outbox`.
+        # `unsent`: texts saved before a restart, given back to the outbox; `keep`, `changed`: see `Outbox`.
         super().__init__(
-            lambda shown: Outbox(shown, chat.uid, api, clock, restored=unsent, keep=keep),
+            lambda shown: Outbox(shown, chat.uid, api, clock, restored=unsent, keep=keep, changed=changed),
             clock=clock,
             draft=draft,
             id=id,

@@ -69,6 +69,7 @@ class ChatRows:
             last=book.last.get(chat.uid),
             unread=book.unread.get(chat.uid, 0),
             draft=chat.uid in book.drafts,
+            unsent=book.newest_unsent(chat.uid),
         )
 
     def refresh(self, chat_uid: str) -> None:

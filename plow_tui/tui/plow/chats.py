@@ -771,9 +771,11 @@ class ChatsScreen(PromptScreen[None]):
             clock=self.plow_app.now,
             focus_editor=focus_editor,
             keep=lambda texts: self._text_left_editor(chat_uid, texts),
+            changed=lambda texts: self._unsent_changed(chat_uid, texts),
             id=pane_id(chat_uid),
         )
         self._panes[chat_uid] = pane
+        self.book.note_unsent(chat_uid, unsent)  # its texts from before a restart are its outbox's now
         switcher = self._switcher()
         if switcher is None:
             # The first pane brings the switcher: none before the first frame (one
@@ -842,14 +844,20 @@ class ChatsScreen(PromptScreen[None]):
         text = message.text_area.text
         # Say it before Enter: a text over the limit goes as several (PROTOCOL §5).
         parts = len(split_body(text)) if len(text) > MAX_BODY else 1
-        message.text_area.border_title = f"goes as {parts} texts" if parts > 1 else None
+        title = f"goes as {parts} texts" if parts > 1 else None
+        if message.text_area.border_title != title:
+            # Only when it changes: setting it repaints the editor, a second frame for every key.
+            message.text_area.border_title = title
         if self.drafts.draft_changed(pane.chat.uid, text):
             self._rows.refresh(pane.chat.uid)  # the row's draft mark comes or goes
 
-    def on_outbox_changed(self) -> None:
+    def _unsent_changed(self, chat_uid: str, texts: Sequence[Unsent]) -> None:
+        """A chat's outbox holds `texts` now."""
         # Soon is enough: a text's state after it went out is only a hint on
         # disk (a restart checks the history for any that was not refused).
         self.drafts.save_soon()
+        if self.book.note_unsent(chat_uid, texts):
+            self._rows.refresh_soon(chat_uid)  # its preview: the text on its way (…), waiting (◷), refused (✗)
 
     # -- actions ---------------------------------------------------------------------------
 

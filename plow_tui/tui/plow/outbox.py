@@ -102,7 +102,7 @@ def landed_as(text: Unsent, newest_first: Iterable[object], claimed: set[str]) -
 
 
 class Outbox(Sending):
-    """Sends for one chat; posts what became of each text, and `Sent`, `Changed`, `SignInRefused` for the screen."""
+    """Sends for one chat; posts what became of each text, and `Sent`, `SignInRefused` for the screen."""
 
     @dataclass
     class Sent(Message):
@@ -110,9 +110,6 @@ class Outbox(Sending):
 
         chat_uid: str
         message: ChatMessage
-
-    class Changed(Message):
-        """What `unsent` holds changed: the screen saves it (with the drafts)."""
 
     @dataclass
     class SignInRefused(Message):
@@ -145,9 +142,15 @@ class Outbox(Sending):
         clock: Callable[[], datetime],
         restored: Sequence[Unsent] = (),
         keep: Callable[[Sequence[Unsent]], Future[object] | None] | None = None,
+        changed: Callable[[Sequence[Unsent]], object] | None = None,
     ) -> None:
         super().__init__(shown)
         self.chat_uid = chat_uid
+        # Called with `unsent` whenever it changes: the screen saves it (with the
+        # drafts) and redraws the chat's row. A call, not a message: a message
+        # posted while the panel handles Enter would stop at the panel (Textual
+        # ends a message's bubbling at the widget that was handling when it was made).
+        self._changed = changed
         # Called with the texts that left the editor, before they go out: the
         # screen queues the store's write and hands back its future, which the
         # send waits for (see `submit`).
@@ -207,7 +210,7 @@ class Outbox(Sending):
                 self._send(text.uid, text.body)
         if state == "waiting":
             self.post_message(self.Noticed(_WAITING))
-        self.post_message(self.Changed())
+        self._unsent_changed()
         return len(parts)
 
     def resume_waiting(self) -> None:
@@ -292,13 +295,17 @@ class Outbox(Sending):
         text = self._unsent.get(local_uid)
         if text is not None and text.state != state:
             self._unsent[local_uid] = replace(text, state=state)
-            self.post_message(self.Changed())
+            self._unsent_changed()
         self.post_message(self.StateChanged(local_uid, state))
+
+    def _unsent_changed(self) -> None:
+        if self._changed is not None:
+            self._changed(self.unsent)
 
     def _forget(self, local_uid: str) -> None:
         """The text is on the server, or back in the editor: no longer ours to keep."""
         if self._unsent.pop(local_uid, None) is not None:
-            self.post_message(self.Changed())
+            self._unsent_changed()
 
     def _newest_on_server(self) -> str | None:
         """The uid of the newest message shown that is not one of our unsent texts."""

@@ -9,8 +9,9 @@ from plow_tui.client.delivery import later_state  # noqa: F401  (re-exported for
 from plow_tui.client.models import Chat, ChatMessage
 from plow_tui.client.numbers import format_phone
 from plow_tui.client.texts import MAX_BODY, split_body  # noqa: F401  (re-exported: the rule lives in client/texts.py)
+from plow_tui.store.unsent import Unsent
 from plow_tui.terminal_text import safe_line
-from plow_tui.tui.widgets.view_models import ChatSummary, Entry
+from plow_tui.tui.widgets.view_models import GLYPHS, ChatSummary, Entry
 
 
 
@@ -114,10 +115,19 @@ def format_number(number: str | None) -> str:
     return safe_line(format_phone(number))
 
 
-def chat_summary(chat: Chat, *, last: ChatMessage | None = None, unread: int = 0, draft: bool = False) -> ChatSummary:
-    """The chat list's row for `chat`, with its newest message when known."""
+def chat_summary(
+    chat: Chat, *, last: ChatMessage | None = None, unread: int = 0, draft: bool = False, unsent: Unsent | None = None
+) -> ChatSummary:
+    """The chat list's row for `chat`, with its newest message when known.
+
+    `unsent`: its newest text not known to be on the server; the preview when
+    it is newer than `last`, with its mark (`◷` waiting, `✗` refused, ...).
+    """
     preview = None
-    if last is not None:
+    if unsent is not None and (last is None or last.created_at is None or unsent.at >= last.created_at):
+        mark = GLYPHS.get(unsent.state, "")
+        preview = f"you: {mark} {unsent.body}" if mark else f"you: {unsent.body}"
+    elif last is not None:
         preview = f"you: {last.body}" if last.is_outbound else last.body
     return ChatSummary(
         uid=chat.uid,

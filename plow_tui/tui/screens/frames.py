@@ -8,14 +8,25 @@ ticks it missed, and one more: its count of missed ticks is one too high
 waited up to two ticks after that frame instead of up to one: measured in a
 burst of messages, keys waited 50 ms from one frame's start to the next.
 `FrameTimer` is that timer with the count right; `PromptScreen` paints with it.
+
+A frame that changed part of the screen (a typed key: the editor's line) is
+drawn by Textual's compositor from every widget whose clip meets the changed
+area, each drawn whole: at 120x40, a key's frame drew the screen's background,
+the sidebar, the pane, the status bar, the footer and every line of the
+conversation, to keep the editor's two lines. `ChangedRowsCompositor` draws
+only the widgets that meet a changed region, and only those rows.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from textual import _time
+from textual._compositor import ChopsUpdate, Compositor
+from textual.geometry import Region
 from textual.screen import UPDATE_PERIOD, Screen
+from textual.strip import Strip
 from textual.timer import EventTargetGone, Timer
 
 ResultType = TypeVar("ResultType")
@@ -51,10 +62,59 @@ class FrameTimer(Timer):
                 break
 
 
+class ChangedRowsCompositor(Compositor):
+    """Textual's compositor, drawing for a partial update only the rows of each widget that a changed region meets.
+
+    Textual's draws every widget whose clip meets the union of the changed
+    regions, and each widget whole (most lines from caches, each still cut,
+    filtered and split into the screen's chops), then keeps only the changed
+    lines. A widget's chops on a changed line are drawn in full as before
+    (every column of it it shows), so each line is put together as before.
+    """
+
+    _changed: list[Region] | None = None  # during a partial update: the regions it repaints
+
+    def render_partial_update(self) -> ChopsUpdate | None:
+        self._changed = list(self._dirty_regions)
+        try:
+            return super().render_partial_update()
+        finally:
+            self._changed = None
+
+    def _get_renders(self, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
+        changed = self._changed
+        if changed is None or crop is None:
+            yield from super()._get_renders(crop)
+            return
+        for widget, (region, clip) in self.visible_widgets.items():
+            shown = region.intersection(clip)
+            if not shown:
+                continue
+            # The rows of this widget that changed regions meet, as runs of rows.
+            runs = sorted(
+                (meet.y, meet.bottom) for meet in (shown.intersection(area) for area in changed) if meet
+            )
+            merged: list[list[int]] = []
+            for top, bottom in runs:
+                if merged and top <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], bottom)
+                else:
+                    merged.append([top, bottom])
+            for top, bottom in merged:
+                rows = Region(shown.x, top, shown.width, bottom - top)
+                # As Textual yields them: the widget's region, where it is cut, its lines there.
+                yield region, rows, widget.render_lines(Region(rows.x - region.x, top - region.y, rows.width, rows.height))
+
+
 class PromptScreen(Screen[ResultType]):
-    """A `Screen` painted by a `FrameTimer`: after a slow frame, the next one is never a tick late."""
+    """A `Screen` painted by a `FrameTimer` and a `ChangedRowsCompositor`: after a slow frame, the
+    next one is never a tick late, and a frame draws only the rows that changed."""
 
     _frame_timer: FrameTimer | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._compositor = ChangedRowsCompositor()
 
     @property
     def _update_timer(self) -> Timer:

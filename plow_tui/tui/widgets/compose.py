@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from textual import events
 from textual.app import SuspendNotSupported
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import TextArea
 
 from plow_tui.terminal_text import safe_line
@@ -101,6 +103,32 @@ class Compose(TextArea):
     def disabled_reason(self, reason: str | None) -> None:
         self._disabled_reason = reason or None
         self.placeholder = self._disabled_reason or PLACEHOLDER
+
+    # What the theme's styles were worked out from last (see `render_lines`).
+    _styled_from: tuple[object, ...] | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """TextArea's lines, its theme's styles worked out again only when a style they come from changed.
+
+        TextArea works them out from the CSS at every render (the editor's own
+        style and six of its component styles, each a walk up the ancestors):
+        a third of the frame that paints a typed key. They change only with the
+        CSS of the editor or an ancestor (focus, a new theme), which Textual
+        counts in each styles' update count, or with a new TextArea theme.
+        """
+        theme = self._theme
+        if theme is not None:
+            source = (
+                theme,
+                self.app.theme,
+                [node.styles._cache_key for node in self.ancestors_with_self],
+                [styles._cache_key for styles in self._component_styles.values()],
+            )
+            last = self._styled_from
+            if last is None or last[0] is not theme or last[1:] != source[1:]:
+                theme.apply_css(self)
+                self._styled_from = source
+        return super(TextArea, self).render_lines(crop)  # TextArea's own applies them again
 
     def on_mount(self) -> None:
         # The app's choice (off for snapshots and screenshots: a blinking cursor is a coin toss in a picture).

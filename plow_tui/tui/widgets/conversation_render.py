@@ -17,9 +17,8 @@ from rich.text import Text
 from textual.strip import Strip
 
 from plow_tui.terminal_text import safe_line, safe_text
-from plow_tui.tui.widgets.view_models import Entry
+from plow_tui.tui.widgets.view_models import GLYPHS, Entry
 
-GLYPHS = {"sending": "…", "waiting": "◷", "sent": "✓", "delivered": "✓✓", "failed": "✗", "unknown": "?"}
 _MAX_STATE_WIDTH = 12
 # The delivery mark has its own column before the body, one cell wide per
 # glyph in every terminal. After the body it would sit wherever the terminal

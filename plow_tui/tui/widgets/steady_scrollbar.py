@@ -26,6 +26,7 @@ class SteadyScrollBar(ScrollBar):
     """
 
     _drawn: tuple[object, ...] | None = None
+    _whole: tuple[object, ...] | None = None  # how the bar looked when last drawn whole (None: not as on screen)
     _strips: list[Strip] = []
 
     def __init__(self, *args: Any, held: Callable[[], bool] = lambda: False, **kwargs: Any) -> None:
@@ -70,7 +71,7 @@ class SteadyScrollBar(ScrollBar):
         # column and every row of the conversation beside it again (a frame of
         # its own for each message of a burst, 6 ms at 120x40).
         regions = super()._exchange_repaint_regions()
-        if regions and self._drawn is not None and self._drawn[0] == self._looks():
+        if regions and self._whole is not None and self._whole == self._looks():
             return ()
         return regions
 
@@ -78,8 +79,15 @@ class SteadyScrollBar(ScrollBar):
         # Decided here, when the frame is drawn, not when a refresh is asked for:
         # one frame often moves the window back and forth (the lines grow, then
         # the view follows them), and only where it ends is drawn.
-        drawn = (self._looks(), crop)
+        looks = self._looks()
+        drawn = (looks, crop)
         if drawn != self._drawn:
             self._strips = super().render_lines(crop)
             self._drawn = drawn
+        # A frame may draw a few rows of the bar (another widget changed there): the
+        # bar on screen is then as drawn whole last only if it looks the same.
+        if crop == self.size.region:
+            self._whole = looks
+        elif looks != self._whole:
+            self._whole = None
         return self._strips

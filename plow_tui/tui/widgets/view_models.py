@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
+# An outbound text's delivery state as a mark, in a conversation and in a chat row's preview.
+GLYPHS = {"sending": "…", "waiting": "◷", "sent": "✓", "delivered": "✓✓", "failed": "✗", "unknown": "?"}
+
+
 # Not `frozen=True`: a frozen dataclass sets every field through
 # `object.__setattr__`, which made building the entries of a 5,000-message
 # backlog more than twice as slow (issue #8). Entries are immutable all the
@@ -20,7 +24,7 @@ from datetime import datetime
 class Entry:
     """One message as the conversation shows it (backend-neutral view model).
 
-    `state` is the delivery state of an outbound message: one of `conversation_render.GLYPHS`, any
+    `state` is the delivery state of an outbound message: one of `GLYPHS`, any
     other string (shown as text), or None for inbound messages.
     """
 
