@@ -418,15 +418,16 @@ class PlowClient:
         does `max_pages`; `walk` (if given) records the pages and whether the
         walk was cut short.
 
-        From the second page on, the next page is asked for as soon as this
+        The next page is asked for as soon as this
         one's JSON is read (its last uid is the cursor), and its request goes
         out before this page's messages are built and handed out: the server
         prepares it while this side builds and the caller works through this
         one (a long catch-up is mostly such waits, so the walk takes little
-        more than the server's own time per page). The first page is not read ahead, so a
-        walk that ends there (most reconnects, a chat per chat) costs one
-        request, as before; a walk the caller ends early drops the one page
-        read ahead.
+        more than the server's own time per page). After the first page only
+        when the walk knows where it ends (`until_uid`: a catch-up, which ends
+        at its anchor, not at a count): a caller reading the newest N messages
+        stops after the first page, and such a walk still costs one request.
+        A walk the caller ends early drops the one page read ahead.
         """
         walk = walk if walk is not None else HistoryWalk()
         yielded: set[str] = set()  # grows only as fast as the caller consumes
@@ -468,7 +469,7 @@ class PlowClient:
                 else:
                     cursors.add(cursor)
                     starting_after = cursor
-                    if walk.pages > 1 and (max_pages is None or walk.pages < max_pages):
+                    if (walk.pages > 1 or until_uid is not None) and (max_pages is None or walk.pages < max_pages):
                         ahead = asyncio.ensure_future(self._raw_page(chat_uid, page_size, cursor))
                         for _ in range(_SEND_TURNS):  # its request goes out before this page is built
                             await asyncio.sleep(0)

@@ -237,3 +237,26 @@ async def test_history_reads_the_next_page_while_the_caller_works_through_this_o
                 break
         await walk.aclose()
         assert [task for task in asyncio.all_tasks() if "messages" in repr(task.get_coro())] == []
+
+
+async def test_a_walk_to_an_anchor_reads_its_second_page_ahead_too() -> None:
+    # A catch-up (until_uid) ends at its anchor, never at a count: the second page's
+    # request goes out before any message of the first is handed out. A walk without
+    # one (the newest N messages) still asks for nothing beyond the first page first.
+    consumed = 0
+    asked_at: list[int] = []
+
+    async def server(request: httpx.Request) -> httpx.Response:
+        asked_at.append(consumed)
+        after = request.url.params.get("starting_after")
+        first = 100 if after is None else int(after[1:]) - 1
+        uids = [f"m{n}" for n in range(first, max(first - 20, 0), -1)]
+        return httpx.Response(200, json={"data": [{"uid": u} for u in uids], "has_more": first > 20})
+
+    async with PlowClient("http://plow.test", "tok-secret-1234", transport=httpx.MockTransport(server)) as client:
+        uids = []
+        async for message in client.history("cht_1", page_size=20, until_uid="m30"):
+            uids.append(message.uid)
+            consumed += 1
+    assert uids == [f"m{n}" for n in range(100, 30, -1)]
+    assert asked_at == [0, 0, 20, 40]  # four pages, each asked for before the one above it was handed out

@@ -151,3 +151,24 @@ async def test_an_agent_answer_rings_the_bell_only_when_the_terminal_is_in_the_b
         events.put_nowait(AiryMessagesArrived((airy_message("a2", "hello?", 0, visitor=False),)))
         await wait_for(pilot, lambda: screen.conversation.get("a2"), what="the second answer")
         assert rings == [1]
+
+
+async def test_a_word_typed_in_the_messages_starts_the_text_as_on_the_plow_screen() -> None:
+    # The rule lives in the shared ChatPanel: before, on Airy, "ok thanks" typed
+    # with the messages focused was read as keys (`k`: previous message) and lost.
+    from textual import events
+
+    app = fake_airy_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot)
+        screen.conversation.focus()
+        await wait_for(pilot, lambda: app.focused is screen.conversation, what="the messages focused")
+        for character in "ok thanks":
+            key = "space" if character == " " else character
+            app.post_message(events.Key(key, character))  # as the driver does: no wait between them
+        await wait_for(pilot, lambda: screen.compose_box.draft == "ok thanks", what="the whole text in the editor")
+        assert app.focused is screen.compose_box
+        await pilot.press("escape")  # back to the messages on purpose: `k` is a key again
+        await wait_for(pilot, lambda: app.focused is screen.conversation, what="the messages focused again")
+        await pilot.press("k")
+        assert screen.compose_box.draft == "ok thanks"

@@ -143,7 +143,6 @@ class ChatsScreen(PromptScreen[None]):
         self.last_known = False
         # The pane whose editor a text typed in the list or the messages went to, until the
         # focus lands anywhere else (see `on_key`).
-        self._text_started_in: ChatPane | None = None
         self._load_failures = 0  # tries to load the chats that failed in a row (server unreachable)
 
     plow_app = getters.app(PlowApp)  # the app, typed (it asserts the screen runs in one)
@@ -899,44 +898,11 @@ class ChatsScreen(PromptScreen[None]):
             self.open_chat(uid)
 
     def on_key(self, event: events.Key) -> None:
-        """A character typed in the chat list or the messages that is no key there starts the text.
-
-        There letters are commands (`d`, `j`, `y`, …), and a person who starts
-        writing without first going to the editor (Tab, Enter) is common: a
-        character no key binds is taken as the start of a text, typed into the
-        open chat's editor, which takes the focus and the rest of the word.
-
-        The rest of the word may already be on its way to where the focus was:
-        a terminal hands over keys typed fast (or pasted) in one read, and the
-        app sends each to the focused widget before the editor has the focus.
-        Those keys are the text's too, commands or not (`k` in "ok"), until the
-        focus lands somewhere other than that editor.
-        """
-        if not event.is_printable or not event.character:
-            return
+        # A character typed in the chat list that is no key there starts the open
+        # chat's text, as one typed in its messages does (`ChatPanel.take_typed`).
         pane = self.pane(self.book.open_uid or "")
-        if pane is None:
-            return
-        if self._text_started_in is not pane:
-            if not (self.focused is pane.conversation or isinstance(self.focused, ChatList)):
-                return
-            if event.character.isspace() and not pane.compose_box.draft:
-                return  # a space starts no text; after a word typed here it is the gap before the next
-            active = self.app.active_bindings.get(event.key)
-            if active is not None and active.enabled:
-                return  # a command here: it runs (the App checks bindings after the key bubbles up)
-        event.stop()
-        event.prevent_default()
-        self._text_started_in = pane
-        if self.focused is not pane.compose_box:
-            pane.compose_box.focus()
-        pane.compose_box.insert(event.character)
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        # A text started outside the editor ends where the focus goes anywhere else.
-        started = self._text_started_in
-        if started is not None and event.widget is not started.compose_box:
-            self._text_started_in = None
+        if pane is not None and isinstance(self.focused, ChatList):
+            pane.take_typed(event)
 
     def _editor_focused(self) -> bool:
         """Whether a chat's editor has focus (the panes' widgets are not imported before one opens)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -139,6 +139,7 @@ class ChatPanel(Vertical):
         self._header: Text | None = None
         self._failure: str | None = None
         self._sticky_notice = False
+        self._text_started = False  # see `take_typed`
 
     def compose(self) -> ComposeResult:
         yield Static("", id="header")
@@ -202,6 +203,47 @@ class ChatPanel(Vertical):
         self.find_bar.close()
 
     # -- the editor and the sending ------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        if self.screen.focused is self.conversation or self._text_started:
+            self.take_typed(event)
+
+    def take_typed(self, event: events.Key) -> None:
+        """A character typed outside the editor (the messages; Plow's chat list) that is no key there starts the text.
+
+        There letters are commands (`d`, `j`, `y`, …), and a person who starts
+        writing without first going to the editor (Tab, Enter) is common: a
+        character no key binds is taken as the start of a text, typed into the
+        editor, which takes the focus and the rest of the word.
+
+        The rest of the word may already be on its way to where the focus was:
+        a terminal hands over keys typed fast (or pasted) in one read, and the
+        app sends each to the focused widget before the editor has the focus.
+        Those keys are the text's too, commands or not (`k` in "ok"), until the
+        focus lands somewhere other than the editor.
+        """
+        if not event.is_printable or not event.character:
+            return
+        if not self._text_started:
+            if event.character.isspace() and not self.compose_box.draft:
+                return  # a space starts no text; after a word typed here it is the gap before the next
+            active = self.app.active_bindings.get(event.key)
+            if active is not None and active.enabled:
+                return  # a command here: it runs (the App checks bindings after the key bubbles up)
+        event.stop()
+        event.prevent_default()
+        self._text_started = True
+        if self.screen.focused is not self.compose_box:
+            self.compose_box.focus()
+        self.compose_box.insert(event.character)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is not self.compose_box:
+            self._text_started = False  # the focus went elsewhere: keys are keys again
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if event.widget is self.compose_box:
+            self._text_started = False  # the editor had the text and lost the focus (Esc, Tab, a click)
 
     @on(Compose.Changed)
     def _typed(self, message: Compose.Changed) -> None:
