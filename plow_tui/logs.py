@@ -10,6 +10,7 @@ and third-party messages (httpx, websockets) are covered too.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -24,16 +25,21 @@ REDACTED = "[redacted]"
 # Shorter values would redact ordinary words; real tokens are far longer.
 _MIN_SECRET_LENGTH = 8
 
-_PATTERNS = (
-    re.compile(r"(?i)(ticket=)[^&\s\"'<>]+"),
-    re.compile(r"(?i)(\"?ticket\"?\s*:\s*\"?)[^\"\s,}]+"),
-    re.compile(r"(?i)(bearer\s+)[^\s\"',]+"),
-    re.compile(r"(?i)(\"?(?:token|activation_secret)\"?\s*:\s*\")[^\"]+"),
-    re.compile(r"()\bact_[A-Za-z0-9_\-]+"),
-    # The bearer token's own shape (`plw_` and 40 letters or digits in the
-    # sandbox): caught even where no "Bearer"/"token" word stands before it.
-    re.compile(r"()\bplw_[A-Za-z0-9]{16,}"),
-)
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    """The credential-looking patterns, compiled with the first line logged (not before the first frame)."""
+    return (
+        re.compile(r"(?i)(ticket=)[^&\s\"'<>]+"),
+        re.compile(r"(?i)(\"?ticket\"?\s*:\s*\"?)[^\"\s,}]+"),
+        re.compile(r"(?i)(bearer\s+)[^\s\"',]+"),
+        re.compile(r"(?i)(\"?(?:token|activation_secret)\"?\s*:\s*\")[^\"]+"),
+        re.compile(r"()\bact_[A-Za-z0-9_\-]+"),
+        # The bearer token's own shape (`plw_` and 40 letters or digits in the
+        # sandbox): caught even where no "Bearer"/"token" word stands before it.
+        re.compile(r"()\bplw_[A-Za-z0-9]{16,}"),
+    )
+
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -54,7 +60,7 @@ def redact(text: str) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    for pattern in _PATTERNS:
+    for pattern in _patterns():
         text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
     return text
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 CONFIG_NAME = "config.toml"
 DEFAULT_API_URL = "https://api.plow.co"
@@ -58,8 +57,9 @@ def _notifications(value: Any) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class Setting:
+# Setting a named tuple and Resolved a plain class, not dataclasses: both are read before
+# the app starts, and a dataclass compiles its methods with exec as it is defined.
+class Setting(NamedTuple):
     """One setting: its key (in config.toml and on `argparse.Namespace`), default, check and help."""
 
     key: str
@@ -92,13 +92,13 @@ def config_path() -> Path:
     return config_dir() / CONFIG_NAME
 
 
-@dataclass(frozen=True)
 class Resolved:
     """Every setting's effective value and where it came from (`flag --api-url`, `config.toml line 3`, …)."""
 
-    values: dict[str, Any]
-    sources: dict[str, str]
-    path: Path
+    def __init__(self, values: dict[str, Any], sources: dict[str, str], path: Path) -> None:
+        self.values = values
+        self.sources = sources
+        self.path = path
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

@@ -44,6 +44,7 @@ instead of drawing a placeholder, so the data survives a round trip.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -153,15 +154,28 @@ def _in_flag(text: str, index: int) -> bool:
 # a bitmap (~0.01 µs a character), so the astral ones are a second class, only
 # searched in text that has astral characters.
 _SUSPECT_ASCII = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
-_SUSPECT_BMP = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2"
-    "\u115f-\u1160\u17b4-\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164"
-    "\ud800-\udfff\ufeff\uffa0\ufff0-\ufffb]"
-)
-_SUSPECT_ASTRAL = re.compile(
-    "[\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0000-\U000e00ff\U000e01f0-\U000e0fff]"
-)
+
+
+@functools.cache
+def _suspect_classes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(the printable suspects, the BMP suspects, the astral suspects), compiled when first needed.
+
+    Most text is ASCII and never needs them, and compiling them took ~3 ms
+    before the main screen's first frame (this module loads before it).
+    """
+    bmp = re.compile(
+        "[\x00-\x09\x0b-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2"
+        "\u115f-\u1160\u17b4-\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164"
+        "\ud800-\udfff\ufeff\uffa0\ufff0-\ufffb]"
+    )
+    astral = re.compile(
+        "[\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+        "\U000e0000-\U000e00ff\U000e01f0-\U000e0fff]"
+    )
+    # The suspect characters that `str.isprintable()` calls printable (letters and
+    # marks that draw nothing); every other one makes it answer False.
+    printable = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0]")
+    return printable, bmp, astral
 
 
 def _shown(match: re.Match[str], placeholder: Callable[[str], str]) -> str:
@@ -176,19 +190,15 @@ def _shown(match: re.Match[str], placeholder: Callable[[str], str]) -> str:
     return placeholder(char)
 
 
-# The suspect characters that `str.isprintable()` calls printable (letters and
-# marks that draw nothing); every other one makes it answer False.
-_SUSPECT_PRINTABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0]")
-
-
 def _replace(text: str, placeholder: Callable[[str], str]) -> str:
     if text.isascii():  # O(1): the common case
         return _SUSPECT_ASCII.sub(lambda match: placeholder(match.group()), text)
+    printable, bmp, astral = _suspect_classes()
     # `isprintable` runs in C at ~2 ns a character: most text ends here.
-    if text.replace("\n", " ").isprintable() and not _SUSPECT_PRINTABLE.search(text):
+    if text.replace("\n", " ").isprintable() and not printable.search(text):
         return text
-    text = _SUSPECT_BMP.sub(lambda match: _shown(match, placeholder), text)
-    return _SUSPECT_ASTRAL.sub(lambda match: _shown(match, placeholder), text)
+    text = bmp.sub(lambda match: _shown(match, placeholder), text)
+    return astral.sub(lambda match: _shown(match, placeholder), text)
 
 
 def _picture(char: str) -> str:

@@ -153,3 +153,21 @@ def test_the_main_screens_first_frame_loads_neither_the_live_stream_nor_the_keys
         "                                    'plow_tui.tui.screens.help') if m in sys.modules)))"
     )
     assert loaded == []
+
+
+def test_the_app_starts_without_what_its_first_frame_does_not_use(tmp_path) -> None:
+    # The sandbox phone's client (a dataclass, JSON, URLs), search and the panes' switcher
+    # were loaded before the main screen's first frame that uses none of them (issue #19).
+    code = (
+        "import json, os, sys\n"
+        f"os.environ.update(XDG_STATE_HOME={str(tmp_path)!r}, XDG_CONFIG_HOME={str(tmp_path)!r})\n"
+        "from plow_tui import cli\n"
+        "from plow_tui.tui.app import PlowApp\n"
+        "import plow_tui.store.history\n"
+        "unused = ('plow_tui.client.phone', 'plow_tui.store.search', 'textual.widgets._content_switcher')\n"
+        "seen = []\n"
+        "PlowApp.run = lambda self: seen.extend(m for m in unused if m in sys.modules)\n"
+        "cli.main(['--api-url', 'http://127.0.0.1:9'])\n"
+        "print(json.dumps(seen))"
+    )
+    assert _run(code) == []

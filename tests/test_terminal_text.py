@@ -124,14 +124,39 @@ def test_every_hostile_sequence_is_inert(sequence: str) -> None:
 def test_the_fast_class_is_the_rule_for_every_code_point() -> None:
     # The regex class is generated from `_suspect`; a Python with newer Unicode
     # tables (new format characters) makes this fail: regenerate the class then.
-    from plow_tui.terminal_text import _SUSPECT_ASCII, _SUSPECT_ASTRAL, _SUSPECT_BMP, _SUSPECT_PRINTABLE, _suspect
+    from plow_tui.terminal_text import _SUSPECT_ASCII, _suspect, _suspect_classes
 
+    suspect_printable, suspect_bmp, suspect_astral = _suspect_classes()
     # Planes 0, 1 and 14: the others (CJK extensions, private use) hold no format characters.
     planes = [*range(0x20000), *range(0xE0000, 0xF0000)]
-    classes = [_SUSPECT_BMP, _SUSPECT_ASTRAL]
+    classes = [suspect_bmp, suspect_astral]
     differ = [hex(c) for c in planes if any(rx.fullmatch(chr(c)) for rx in classes) != _suspect(chr(c))]
     assert differ == []
     assert [c for c in range(0x80) if bool(_SUSPECT_ASCII.fullmatch(chr(c))) != _suspect(chr(c))] == []
     # The fast path trusts `str.isprintable()` for all but these.
     printable = [hex(c) for c in planes if _suspect(chr(c)) and chr(c).isprintable()]
-    assert printable == [hex(c) for c in planes if _SUSPECT_PRINTABLE.fullmatch(chr(c))]
+    assert printable == [hex(c) for c in planes if suspect_printable.fullmatch(chr(c))]
+
+
+def test_the_classes_beyond_ascii_are_compiled_when_first_needed() -> None:
+    # Compiling them took ~3 ms before the main screen's first frame, where text is mostly ASCII.
+    import subprocess
+    import sys
+
+    code = (
+        "import re, sys\n"
+        "compiled = []\n"
+        "real = re.compile\n"
+        "def spy(pattern, *args):\n"
+        "    if sys._getframe(1).f_globals['__name__'] == 'plow_tui.terminal_text':\n"
+        "        compiled.append(pattern)\n"
+        "    return real(pattern, *args)\n"
+        "re.compile = spy\n"
+        "from plow_tui.terminal_text import safe_line\n"
+        "safe_line('Bench chat 00999')\n"
+        "before = len(compiled)\n"
+        "safe_line('caf\u00e9 \u200b')\n"
+        "print(before, len(compiled))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["1", "4"]

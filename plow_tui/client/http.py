@@ -40,7 +40,8 @@ from plow_tui.client.errors import (
     ServerUnavailable,
     error_from_response,
 )
-from plow_tui.client.models import ActivationStart, Chat, ChatMessage, Line, Member, Page, Redeem, message_uid
+from plow_tui.client.answers import ActivationStart, Page, Redeem
+from plow_tui.client.models import Chat, ChatMessage, Line, Member, message_uid
 from plow_tui.client.urls import normalize_base_url, ws_url
 from plow_tui.logs import register_secret
 

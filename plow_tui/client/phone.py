@@ -1,4 +1,4 @@
-"""Phone numbers, and a small client for the sandbox's simulated phones (PROTOCOL §7).
+"""A small client for the sandbox's simulated phones (PROTOCOL §7).
 
 `SandboxPhone` is what the TUI's simulated phone speaks: it reads the texts
 lines sent to one number (`GET /sandbox/phones/{phone}/texts`, then live over
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,43 +18,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from plow_tui.client.errors import NetworkError, PlowError, ValidationFailed, error_from_response
 from plow_tui.client.models import parse_time
+from plow_tui.client.numbers import normalize_phone
 from plow_tui.client.urls import normalize_base_url
 
 log = logging.getLogger(__name__)
-
-# The simulated phone's number unless told otherwise (not a pool line).
-DEFAULT_PHONE = "+15551230002"
-
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-_SEPARATORS = re.compile(r"[\s().\-]")
-
-
-def normalize_phone(text: str) -> str:
-    """E.164 from what a person types (`+1 (555) 123-0002` → `+15551230002`).
-
-    Raises ValueError with a sentence to show when it is not a phone number.
-    Only separators are removed: a number without its `+country` prefix is
-    refused rather than guessed.
-    """
-    candidate = _SEPARATORS.sub("", text.strip())
-    if not _E164.match(candidate):
-        raise ValueError(f"{text.strip() or 'An empty number'!s} is not a phone number like +15551230002.")
-    return candidate
-
-
-def format_phone(number: str | None) -> str:
-    """A number formatted for reading: `+1 (555) 000-0001` for North America.
-
-    Other numbers stay in E.164: grouping depends on the country, and a
-    wrong grouping reads worse than none.
-    """
-    if not number:
-        return ""
-    if _E164.match(number) and number.startswith("+1") and len(number) == 12:
-        digits = number[2:]
-        return f"+1 ({digits[:3]}) {digits[3:6]}-{digits[6:]}"
-    return number
-
 
 @dataclass(frozen=True, slots=True)
 class PhoneText:

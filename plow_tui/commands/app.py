@@ -13,7 +13,7 @@ import gc
 import getpass
 import sys
 
-from plow_tui.client.phone import DEFAULT_PHONE
+from plow_tui.client.numbers import DEFAULT_PHONE
 from plow_tui.commands import ExitCode, options
 
 # `plow-tui sandbox` listens here by default; the live API has no phones.
@@ -61,7 +61,6 @@ def run_app(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace) -> int:
     # Called with the collector off (see `run_app`): it stays off until the app's
     # first frame (`PlowApp._quiet_gc` turns it on then).
-    from plow_tui.client.phone import SandboxPhone
     from plow_tui.client.secret_backends import MemoryStore
     from plow_tui.client.tokens import TokenStore
     from plow_tui.client.urls import normalize_base_url
@@ -79,9 +78,12 @@ def _run_app(args: argparse.Namespace) -> int:
     configure_logging()
     sandbox = None
     airy_channel = None
+    phone_factory = None  # simulated phones exist only in a sandbox
     if args.sandbox:
+        from plow_tui.client.phone import SandboxPhone
         from plow_tui.sandbox import SandboxConfig, SandboxServer
 
+        phone_factory = SandboxPhone
         sandbox_config = SandboxConfig(port=0, seed=args.seed)
         airy_channel = sandbox_config.airy_channel  # offered in the app (key a)
         sandbox = SandboxServer(sandbox_config)
@@ -116,7 +118,7 @@ def _run_app(args: argparse.Namespace) -> int:
         config,
         token_store=store,
         client_factory=_plow_client,
-        phone_factory=SandboxPhone if sandbox is not None else None,
+        phone_factory=phone_factory,
         airy_screen=sandbox_screen(api_url, airy_channel, store, bell=config.notifications != "off") if airy_channel else None,
         clipboard_commands=clipboard_commands(),
         # A sandbox run keeps its history in memory: nothing of it outlives the run.
@@ -160,7 +162,8 @@ def _plow_client(base_url: str, token: str | None = None):  # noqa: ANN202 - a P
 
 def run_phone(args: argparse.Namespace) -> int:
     """`plow-tui phone NUMBER`: the simulated handset as its own app."""
-    from plow_tui.client.phone import SandboxPhone, normalize_phone
+    from plow_tui.client.numbers import normalize_phone
+    from plow_tui.client.phone import SandboxPhone
     from plow_tui.client.urls import normalize_base_url
     from plow_tui.logs import configure_logging
     from plow_tui.tui.app import PhoneApp

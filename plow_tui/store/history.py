@@ -30,12 +30,14 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plow_tui.client.delivery import later_state
 from plow_tui.client.models import Chat, Member, ChatMessage, Sender, parse_time
-from plow_tui.store.search import SearchHit, fts_query, like_pattern, query_words, scan_words, snippet
 from plow_tui.store.unsent import UNSENT_STATES, Unsent
+
+if TYPE_CHECKING:
+    from plow_tui.store.search import SearchHit
 
 log = logging.getLogger(__name__)
 
@@ -557,6 +559,9 @@ class HistoryStore:
 
     def search(self, query: str, *, chat_uid: str | None = None, limit: int = 50) -> list[SearchHit]:
         """Messages whose words start with every word of `query`, newest first."""
+        # Loaded with the first search, not with the store: a store opens before the first frame.
+        from plow_tui.store.search import SearchHit, fts_query, like_pattern, query_words, scan_words, snippet
+
         words = query_words(query)
         if not words:
             return []
@@ -602,6 +607,8 @@ class HistoryStore:
 
     def match_uids(self, chat_uid: str, query: str) -> list[str]:
         """The uids of a chat's messages matching `query`, oldest first (for n/N in a conversation)."""
+        from plow_tui.store.search import fts_query, like_pattern, query_words, scan_words
+
         words = query_words(query)
         if not words:
             return []

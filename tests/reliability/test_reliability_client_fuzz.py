@@ -31,7 +31,8 @@ from plow_tui.client.events import (
     ParticipantVerified,
 )
 from plow_tui.client.http import PlowClient
-from plow_tui.client.models import Chat, Line, Member, ChatMessage, Page, Redeem
+from plow_tui.client.answers import Page, Redeem
+from plow_tui.client.models import Chat, Line, Member, ChatMessage
 from plow_tui.client.stream import ChatStream
 from plow_tui.logs import configure_logging
 

@@ -21,7 +21,8 @@ from plow_tui.client.airy.events import AiryEvent, AiryMessagesArrived
 from plow_tui.client.airy.models import AiryMessage, AirySender
 from plow_tui.client.errors import DeliveryUnknown, NotFound
 from plow_tui.client.events import ConnectionChanged
-from plow_tui.client.models import ActivationStart, Chat, Line, Member, ChatMessage, Page, Redeem
+from plow_tui.client.answers import ActivationStart, Page, Redeem
+from plow_tui.client.models import Chat, Line, Member, ChatMessage
 from plow_tui.client.phone import PhoneText
 from plow_tui.client.secret_backends import MemoryStore
 from plow_tui.client.tokens import TokenStore

@@ -31,7 +31,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from plow_tui.client.errors import ActivationExpired  # noqa: E402
-from plow_tui.client.models import Redeem  # noqa: E402
+from plow_tui.client.answers import Redeem  # noqa: E402
 from support import demo_data  # noqa: E402
 
 DEFAULT_OUT = Path("screenshots")

@@ -19,8 +19,10 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from plow_tui.client.http import PlowClient
-from plow_tui.client.models import Chat, Redeem
-from plow_tui.client.phone import SandboxPhone, format_phone
+from plow_tui.client.answers import Redeem
+from plow_tui.client.models import Chat
+from plow_tui.client.numbers import format_phone
+from plow_tui.client.phone import SandboxPhone
 from plow_tui.client.secret_backends import MemoryStore
 from plow_tui.client.tokens import SecretStoreError, TokenStore
 from plow_tui.tui.airy import sandbox_screen

@@ -20,7 +20,7 @@ from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
 
 from textual.command import CommandPalette
 
-from plow_tui.client.models import Redeem
+from plow_tui.client.answers import Redeem
 from plow_tui.tui.plow.activation import ActivationScreen
 from plow_tui.tui.screens.help import KeysScreen
 from plow_tui.tui.plow.phone import PhoneScreen

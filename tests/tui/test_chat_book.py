@@ -194,7 +194,8 @@ def test_a_verified_member_replaces_the_waiting_one() -> None:
 
 
 def test_removing_a_chat_forgets_everything_and_says_if_drafts_changed() -> None:
-    book = ChatBook(drafts={"a": "hello"}, restored={"b": [Unsent(uid="u", body="x", at=T0, state="unknown")]})
+    book = ChatBook()
+    book.drafts, book.restored = {"a": "hello"}, {"b": [Unsent(uid="u", body="x", at=T0, state="unknown")]}
     book.chats_loaded([chat("a"), chat("b"), chat("c")])
     book.open("a")
     book.messages_arrived([text("1", "a"), text("2", "c")])
@@ -209,7 +210,8 @@ def test_removing_a_chat_forgets_everything_and_says_if_drafts_changed() -> None
 
 def test_a_restored_chat_hands_its_unsent_texts_to_its_first_opening_only() -> None:
     unsent = [Unsent(uid="u", body="x", at=T0, state="failed")]
-    book = ChatBook(restored={"a": unsent})
+    book = ChatBook()
+    book.restored = {"a": unsent}
     book.chats_loaded([chat("a")])
     assert book.open("a") == (True, unsent)
     assert book.restored == {}
@@ -234,7 +236,8 @@ def test_appending_keeps_order_while_older_pages_exist() -> None:
 
 def test_a_chats_newest_unsent_text_is_its_own_until_opened_then_the_outboxs() -> None:
     waiting = Unsent(uid="u1", body="later", at=T0 + timedelta(minutes=5), state="waiting")
-    book = ChatBook(restored={"a": [Unsent(uid="u0", body="x", at=T0, state="failed"), waiting]})
+    book = ChatBook()
+    book.restored = {"a": [Unsent(uid="u0", body="x", at=T0, state="failed"), waiting]}
     book.chats_loaded([chat("a"), chat("b")])
     assert book.newest_unsent("a") == waiting  # from before the restart
     assert book.newest_unsent("b") is None

@@ -231,13 +231,13 @@ async def test_a_large_stored_list_paints_its_top_before_reading_every_chat(tmp_
 
     from plow_tui.client.models import ChatMessage, Chat, Member, Sender
     from plow_tui.store.history import HistoryStore
-    from plow_tui.tui.plow.chats import FIRST_ROWS
 
     token, account = "plw_" + "t" * 20, "15550001234"
     histories = Histories(DEAD, root=tmp_path)
     owner = Member(uid="cp_o", status="active", display_name="Ada", role="owner", provider_key="+" + account)
     t0 = datetime(2026, 11, 30, tzinfo=timezone.utc)
-    count = FIRST_ROWS + 40
+    shown = 16  # what a 30-line screen can show (rows of at least two lines, one cut): read before the first frame
+    count = shown + 40
     with HistoryStore.open(histories.location.remember(token, account)) as store:
         store.save_chats(Chat(uid=f"cht_{n:03d}", status="active", display_name=f"Chat {n:03d}", members=(owner,), created_at=t0) for n in range(count))
         store.add_messages(
@@ -260,7 +260,7 @@ async def test_a_large_stored_list_paints_its_top_before_reading_every_chat(tmp_
         chat_list = screen.query_one(ChatList)
         await wait_for(pilot, lambda: len(chat_list.visible_uids) == count, what="every stored chat listed")
         # The top of the list was on screen before every chat was read, newest first.
-        assert listed_when_all_read and listed_when_all_read[0] == [f"cht_{n:03d}" for n in reversed(range(count - FIRST_ROWS, count))]
+        assert listed_when_all_read and listed_when_all_read[0] == [f"cht_{n:03d}" for n in reversed(range(count - shown, count))]
         assert chat_list.visible_uids == [f"cht_{n:03d}" for n in reversed(range(count))]
         assert screen.last_known
         await wait_for(pilot, lambda: screen.open_uid == "cht_007", what="the chat open last time, reopened")

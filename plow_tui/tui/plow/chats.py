@@ -19,7 +19,7 @@ from textual import events, getters, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import ContentSwitcher, Input, Static
+from textual.widgets import Input, Static
 
 from plow_tui.tui.screens.frames import PromptScreen
 from plow_tui.tui.widgets.footer import KeyFooter
@@ -57,6 +57,8 @@ from plow_tui.tui.widgets.status_bar import Connection, StatusBar
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from textual.widgets import ContentSwitcher
+
     from plow_tui.client import events as ev
 
     from plow_tui.client.http import PlowClient
@@ -70,13 +72,19 @@ if TYPE_CHECKING:
 
 
 PAGE_SIZE = 50
-# Chats read from the local history before the first frame: more rows than any
-# terminal shows at once; the rest follow right after it.
-FIRST_ROWS = 60
 LOAD_CHATS = "load your chats"
 PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 LOAD_RETRY_MAX = 30.0  # seconds: the longest wait between tries to load the chats while the server is unreachable
+
+
+def first_rows(height: int) -> int:
+    """How many chats the first frame reads from the local history: as many as `height` lines can show.
+
+    A row is at least two lines; the rest of the list follows right after
+    the first frame. Each chat read before it is a row built and styled.
+    """
+    return height // 2 + 1
 
 
 class ChatsScreen(PromptScreen[None]):
@@ -648,7 +656,7 @@ class ChatsScreen(PromptScreen[None]):
 
     def _paint_newest_from_history(self) -> bool:
         """Show the top of the chat list as the last run left it, for the first frame; whether there was one."""
-        chats = self.history.restore_newest(self.book, FIRST_ROWS)
+        chats = self.history.restore_newest(self.book, first_rows(self.app.size.height))
         if chats:
             self._show_last_known(chats)
         return bool(chats)
@@ -732,7 +740,11 @@ class ChatsScreen(PromptScreen[None]):
     def _switcher(self) -> ContentSwitcher | None:
         """The chats' panes, one shown at a time (None until the first chat opens)."""
         found = self.query("#panes")
-        return found.first(ContentSwitcher) if found else None
+        if not found:
+            return None
+        from textual.widgets import ContentSwitcher  # loaded with the first pane, not before the first frame
+
+        return found.first(ContentSwitcher)
 
     def _show_on_the_right(self, pane_id: str | None) -> None:
         """Show the pane `pane_id` on the right, or (None) the note about the chats."""
@@ -744,6 +756,8 @@ class ChatsScreen(PromptScreen[None]):
 
     def _add_pane(self, chat: Chat, unsent: Sequence[Unsent], *, focus_editor: bool, shown: bool) -> ChatPane:
         """The first time a chat is opened: its pane, its first page, and its stream (per-chat mode)."""
+        from textual.widgets import ContentSwitcher
+
         from plow_tui.tui.plow.chat_pane import ChatPane, pane_id  # not at start-up: the first pane brings it
 
         chat_uid = chat.uid

@@ -27,7 +27,8 @@ from plow_tui.tui.widgets.footer import KeyFooter
 from textual.widgets.option_list import Option
 
 from plow_tui.client.errors import PlowError
-from plow_tui.client.phone import DEFAULT_PHONE, PhoneText, normalize_phone
+from plow_tui.client.numbers import DEFAULT_PHONE, normalize_phone
+from plow_tui.client.phone import PhoneText
 from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.screens.side import SideScreen
 from plow_tui.tui.widgets.status_bar import Connection, StatusBar

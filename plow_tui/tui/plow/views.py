@@ -7,7 +7,7 @@ from datetime import datetime
 
 from plow_tui.client.delivery import later_state  # noqa: F401  (re-exported for the widgets)
 from plow_tui.client.models import Chat, ChatMessage
-from plow_tui.client.phone import format_phone
+from plow_tui.client.numbers import format_phone
 from plow_tui.client.texts import MAX_BODY, split_body  # noqa: F401  (re-exported: the rule lives in client/texts.py)
 from plow_tui.store.unsent import Unsent
 from plow_tui.terminal_text import safe_line

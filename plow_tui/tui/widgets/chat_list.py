@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import ClassVar
 
@@ -154,12 +154,15 @@ class ChatList(OptionList):
     }
     """
 
-    @dataclass
+    # A plain class, not a dataclass: defined before the main screen's first frame,
+    # and a dataclass compiles its methods with exec as it is defined.
     class ChatOpened(Message):
         """The reader chose a chat (Enter or click)."""
 
-        chat_list: ChatList
-        uid: str
+        def __init__(self, chat_list: ChatList, uid: str) -> None:
+            super().__init__()
+            self.chat_list = chat_list
+            self.uid = uid
 
         @property
         def control(self) -> ChatList:
