@@ -140,23 +140,10 @@ def test_the_fast_class_is_the_rule_for_every_code_point() -> None:
 
 def test_the_classes_beyond_ascii_are_compiled_when_first_needed() -> None:
     # Compiling them took ~3 ms before the main screen's first frame, where text is mostly ASCII.
-    import subprocess
-    import sys
+    from support.compiled import compiled_counts
 
-    code = (
-        "import re, sys\n"
-        "compiled = []\n"
-        "real = re.compile\n"
-        "def spy(pattern, *args):\n"
-        "    if sys._getframe(1).f_globals['__name__'] == 'plow_tui.terminal_text':\n"
-        "        compiled.append(pattern)\n"
-        "    return real(pattern, *args)\n"
-        "re.compile = spy\n"
-        "from plow_tui.terminal_text import safe_line\n"
-        "safe_line('Bench chat 00999')\n"
-        "before = len(compiled)\n"
-        "safe_line('caf\u00e9 \u200b')\n"
-        "print(before, len(compiled))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=60)
-    assert out.stdout.split() == ["1", "4"]
+    steps = [
+        "from plow_tui.terminal_text import safe_line\nsafe_line('Bench chat 00999')",
+        "safe_line('caf\u00e9 \u200b')",
+    ]
+    assert compiled_counts("plow_tui.terminal_text", steps) == [1, 4]

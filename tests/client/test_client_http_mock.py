@@ -201,38 +201,43 @@ async def test_a_history_cursor_that_cannot_go_in_a_url_ends_the_walk(uid: str) 
     assert [m.body for m in got] == ["hi"] and len(rec.requests) == 1
 
 
-async def test_history_reads_the_next_page_while_the_caller_works_through_this_one() -> None:
-    # A long catch-up is mostly waits for the server: from the second page on, the
-    # next page's request goes out as soon as this one is read, before its messages
-    # are built and handed out.
-    consumed = 0
-    asked_at: list[int] = []  # messages handed out when each page was asked for
+class PagedHistory:
+    """A chat of 100 messages (m100 newest … m1), paged 20 at a time; notes how many the caller had when each page was asked for."""
 
-    async def server(request: httpx.Request) -> httpx.Response:
-        asked_at.append(consumed)
+    def __init__(self) -> None:
+        self.consumed = 0  # messages handed to the caller so far (the test counts them)
+        self.asked_at: list[int] = []
+
+    async def handler(self, request: httpx.Request) -> httpx.Response:
+        self.asked_at.append(self.consumed)
         after = request.url.params.get("starting_after")
         first = 100 if after is None else int(after[1:]) - 1
         uids = [f"m{n}" for n in range(first, max(first - 20, 0), -1)]
         return httpx.Response(200, json={"data": [{"uid": u} for u in uids], "has_more": first > 20})
 
-    client = PlowClient("http://plow.test", "tok-secret-1234", transport=httpx.MockTransport(server))
-    async with client:
+
+async def test_history_reads_the_next_page_while_the_caller_works_through_this_one() -> None:
+    # A long catch-up is mostly waits for the server: from the second page on, the
+    # next page's request goes out as soon as this one is read, before its messages
+    # are built and handed out.
+    chat = PagedHistory()
+    async with PlowClient("http://plow.test", "tok-secret-1234", transport=httpx.MockTransport(chat.handler)) as client:
         uids = []
         async for message in client.history("cht_1", page_size=20):
             uids.append(message.uid)
-            consumed += 1
+            chat.consumed += 1
+    asked_at = chat.asked_at
     assert uids == [f"m{n}" for n in range(100, 0, -1)]  # every message once, in order
     assert asked_at[:2] == [0, 20]  # the first page is not read ahead
     # Each later page was asked for before any message of the page before it was handed out.
     assert asked_at[2:] == [(page - 2) * 20 for page in range(3, 3 + len(asked_at[2:]))], asked_at
 
     # A caller that stops early leaves no page read ahead behind.
-    asked_at.clear()
-    consumed = 0
-    async with PlowClient("http://plow.test", "tok-secret-1234", transport=httpx.MockTransport(server)) as client:
+    chat = PagedHistory()
+    async with PlowClient("http://plow.test", "tok-secret-1234", transport=httpx.MockTransport(chat.handler)) as client:
         walk = client.history("cht_1", page_size=20)
         async for message in walk:
-            consumed += 1
+            chat.consumed += 1
             if message.uid == "m70":
                 break
         await walk.aclose()
@@ -243,20 +248,11 @@ async def test_a_walk_to_an_anchor_reads_its_second_page_ahead_too() -> None:
     # A catch-up (until_uid) ends at its anchor, never at a count: the second page's
     # request goes out before any message of the first is handed out. A walk without
     # one (the newest N messages) still asks for nothing beyond the first page first.
-    consumed = 0
-    asked_at: list[int] = []
-
-    async def server(request: httpx.Request) -> httpx.Response:
-        asked_at.append(consumed)
-        after = request.url.params.get("starting_after")
-        first = 100 if after is None else int(after[1:]) - 1
-        uids = [f"m{n}" for n in range(first, max(first - 20, 0), -1)]
-        return httpx.Response(200, json={"data": [{"uid": u} for u in uids], "has_more": first > 20})
-
-    async with PlowClient("http://plow.test", "tok-secret-1234", transport=httpx.MockTransport(server)) as client:
+    chat = PagedHistory()
+    async with PlowClient("http://plow.test", "tok-secret-1234", transport=httpx.MockTransport(chat.handler)) as client:
         uids = []
         async for message in client.history("cht_1", page_size=20, until_uid="m30"):
             uids.append(message.uid)
-            consumed += 1
+            chat.consumed += 1
     assert uids == [f"m{n}" for n in range(100, 30, -1)]
-    assert asked_at == [0, 0, 20, 40]  # four pages, each asked for before the one above it was handed out
+    assert chat.asked_at == [0, 0, 20, 40]  # four pages, each asked for before the one above it was handed out

@@ -73,21 +73,10 @@ def test_default_path_under_state_dir(monkeypatch, tmp_path: Path) -> None:
 
 def test_the_redaction_patterns_are_compiled_with_the_first_line_logged() -> None:
     # Compiling them as the module loaded cost ~1 ms before the main screen's first frame, which logs nothing.
-    import subprocess
-    import sys
+    from support.compiled import compiled_counts
 
-    code = (
-        "import re, sys\n"
-        "compiled = []\n"
-        "real = re.compile\n"
-        "def spy(pattern, *args):\n"
-        "    if sys._getframe(1).f_globals['__name__'] == 'plow_tui.logs':\n"
-        "        compiled.append(pattern)\n"
-        "    return real(pattern, *args)\n"
-        "re.compile = spy\n"
-        "from plow_tui.logs import redact\n"
-        "before = len(compiled)\n"
-        "print(before, len(compiled) if redact('Bearer plw_abcdefghijklmnopqrstu') == 'Bearer [redacted]' else -1)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=60)
-    assert out.stdout.split() == ["0", "6"]
+    steps = [
+        "from plow_tui.logs import redact",
+        "assert redact('Bearer plw_abcdefghijklmnopqrstu') == 'Bearer [redacted]'",
+    ]
+    assert compiled_counts("plow_tui.logs", steps) == [0, 6]
