@@ -105,3 +105,26 @@ async def test_the_other_side_shows_below_literally(backend: Backend) -> None:
     assert not answer.outbound and answer.state is None
     assert [e.body for e in panel.conversation.entries[-2:]] == ["anyone there?", "yes, [b]here[/b]"]
     assert "yes, [b]here[/b]" in squash(screen_text(backend.pilot.app))  # network text is never markup
+
+
+async def test_a_panel_whose_children_went_while_it_mounted_does_not_raise() -> None:
+    # The app quit while a chat's panel was still mounting (just signed in): its
+    # children were gone by the time its on_mount drew the header and failure
+    # lines, and looking them up raised NoMatches on the way out.
+    from datetime import datetime, timezone
+
+    from support.widget_host import WidgetHost
+
+    from plow_tui.tui.widgets.chat_panel import ChatPanel, Sending
+
+    class Pruning(Sending):
+        def on_mount(self) -> None:
+            self.parent.remove_children()  # as the app's shutdown does, mid-mount
+
+    app = WidgetHost()
+    async with app.run_test(size=(60, 20)) as pilot:
+        panel = ChatPanel(Pruning, clock=lambda: datetime.now(timezone.utc))
+        panel.show_failure("gone")
+        await app.mount(panel)
+        await pilot.pause()
+        assert not panel.children

@@ -242,8 +242,7 @@ class ChatPane(ChatPanel):
         )
 
     def _show_header(self) -> None:
-        header = self.query_one("#header", Static)
-        self.show_header(chat_header(self.chat, header.content_region.width or None))
+        self.show_header(chat_header(self.chat, self.header_line.content_region.width or None))
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._show_header)  # once the header has its new width

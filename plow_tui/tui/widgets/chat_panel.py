@@ -129,6 +129,8 @@ class ChatPanel(Vertical):
         super().__init__(id=id)
         # Made here, not in compose(): workers' answers may arrive before the
         # panel's children are mounted, and they must have somewhere to go.
+        self.header_line = Static("", id="header")
+        self._failure_line = Static("", id="failure")
         self.conversation = Conversation(id="conversation", clock=clock)
         self.find_bar = FindBar(self.conversation)
         self.compose_box = Compose(id="compose")
@@ -142,9 +144,9 @@ class ChatPanel(Vertical):
         self._text_started = False  # see `take_typed`
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="header")
+        yield self.header_line
         yield from self.compose_extra()
-        yield Static("", id="failure")
+        yield self._failure_line
         yield self.find_bar
         yield self.conversation
         yield self.notice
@@ -185,14 +187,16 @@ class ChatPanel(Vertical):
         self._sticky_notice = sticky
         self.notice.show(text)
 
+    # The lines are the panel's own, not looked up: when the app quits while a
+    # panel is still mounting (just signed in), its children are gone by the
+    # time its on_mount draws, and a lookup raised NoMatches on the way out.
     def _draw_header(self) -> None:
         if self._header is not None:
-            self.query_one("#header", Static).update(self._header)
+            self.header_line.update(self._header)
 
     def _draw_failure(self) -> None:
-        failure = self.query_one("#failure", Static)
-        failure.display = self._failure is not None
-        failure.update(Text(safe_line(self._failure or "")))
+        self._failure_line.display = self._failure is not None
+        self._failure_line.update(Text(safe_line(self._failure or "")))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_find":
