@@ -141,8 +141,6 @@ class ChatsScreen(PromptScreen[None]):
         self.drafts = DraftKeeper(self.book, self._panes, self.set_timer, self.history, lambda: self.plow_app.histories)
         self._admin = ChatAdmin(lambda: self.api, self.post_message, self.notify)
         self.last_known = False
-        # The pane whose editor a text typed in the list or the messages went to, until the
-        # focus lands anywhere else (see `on_key`).
         self._load_failures = 0  # tries to load the chats that failed in a row (server unreachable)
 
     plow_app = getters.app(PlowApp)  # the app, typed (it asserts the screen runs in one)
