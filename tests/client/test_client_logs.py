@@ -77,6 +77,7 @@ def test_the_redaction_patterns_are_compiled_with_the_first_line_logged() -> Non
 
     steps = [
         "from plow_tui.logs import redact",
-        "assert redact('Bearer plw_abcdefghijklmnopqrstu') == 'Bearer [redacted]'",
+        # The token's shape put together, not written out (no token-like literal in the repository).
+        "assert redact('Bearer ' + 'plw_' + 'Ab3' * 7) == 'Bearer [redacted]'",
     ]
     assert compiled_counts("plow_tui.logs", steps) == [0, 6]
