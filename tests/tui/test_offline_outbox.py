@@ -8,8 +8,8 @@ anything once the server is back.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -135,33 +135,36 @@ async def test_texts_sent_offline_wait_survive_a_restart_and_go_out_in_order_onc
             await wait_for(pilot, lambda: outbox_rows(histories, token) == [], what="the outbox emptied in the store")
 
 
-async def test_a_text_that_gets_through_ends_the_live_connections_wait_to_retry(tmp_path: Path) -> None:
-    with restartable(tmp_path, seed=9) as (server, base):
+@asynccontextmanager
+async def slow_backoff_app(tmp_path: Path, seed: int) -> AsyncIterator[tuple[Restartable, Any, Any, Any]]:
+    """A restartable sandbox, and the app signed in to it whose live stream backs off ten minutes:
+    (the sandbox, the pilot, the main screen, the account's chat)."""
+    with restartable(tmp_path, seed=seed) as (server, base):
         token, chat = await sign_up(base, new_phone())
         app = await history_app(base, token, Histories(base, root=tmp_path / "history"), stream_options=SLOW_BACKOFF)
         async with app.run_test(size=(100, 30)) as pilot:
-            screen = await main_screen(pilot)
-            screen.open_chat(chat.uid)
-            pane = await wait_for(pilot, lambda: screen.pane(chat.uid) and screen.pane(chat.uid).loaded and screen.pane(chat.uid), what="the chat")
-            await wait_for(pilot, lambda: screen.stream_live, what="live")
-            server.stop()
-            await wait_for(pilot, lambda: not screen.stream_live, timeout=30, what="the drop seen")
-            server.start()
-            await send(pilot, pane, "back?")
-            await wait_for(pilot, lambda: states(screen, chat.uid)[-1:] == [("back?", "delivered")], timeout=30, what="sent")
-            await wait_for(pilot, lambda: screen.stream_live, timeout=30, what="live again without the ten minutes")
+            yield server, pilot, await main_screen(pilot), chat
+
+
+async def test_a_text_that_gets_through_ends_the_live_connections_wait_to_retry(tmp_path: Path) -> None:
+    async with slow_backoff_app(tmp_path, seed=9) as (server, pilot, screen, chat):
+        screen.open_chat(chat.uid)
+        pane = await wait_for(pilot, lambda: screen.pane(chat.uid) and screen.pane(chat.uid).loaded and screen.pane(chat.uid), what="the chat")
+        await wait_for(pilot, lambda: screen.stream_live, what="live")
+        server.stop()
+        await wait_for(pilot, lambda: not screen.stream_live, timeout=30, what="the drop seen")
+        server.start()
+        await send(pilot, pane, "back?")
+        await wait_for(pilot, lambda: states(screen, chat.uid)[-1:] == [("back?", "delivered")], timeout=30, what="sent")
+        await wait_for(pilot, lambda: screen.stream_live, timeout=30, what="live again without the ten minutes")
 
 
 async def test_ctrl_r_reconnects_now_instead_of_waiting_out_the_retry(tmp_path: Path) -> None:
-    with restartable(tmp_path, seed=11) as (server, base):
-        token, _ = await sign_up(base, new_phone())
-        app = await history_app(base, token, Histories(base, root=tmp_path / "history"), stream_options=SLOW_BACKOFF)
-        async with app.run_test(size=(100, 30)) as pilot:
-            screen = await main_screen(pilot)
-            await wait_for(pilot, lambda: screen.stream_live, what="live")
-            server.stop()
-            bar = screen.query_one(StatusBar)
-            await wait_for(pilot, lambda: bar.retry_in is not None and bar.retry_in > 60, timeout=30, what="the long wait said")
-            server.start()
-            await pilot.press("ctrl+r")
-            await wait_for(pilot, lambda: screen.stream_live, timeout=30, what="live again at once")
+    async with slow_backoff_app(tmp_path, seed=11) as (server, pilot, screen, _):
+        await wait_for(pilot, lambda: screen.stream_live, what="live")
+        server.stop()
+        bar = screen.query_one(StatusBar)
+        await wait_for(pilot, lambda: bar.retry_in is not None and bar.retry_in > 60, timeout=30, what="the long wait said")
+        server.start()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen.stream_live, timeout=30, what="live again at once")
