@@ -195,3 +195,16 @@ def test_what_the_app_loads_before_its_first_frame_defines_no_dataclass(tmp_path
         "print(json.dumps(sorted(set(found))))"
     )
     assert _run(code) == []
+
+
+def test_a_token_not_known_yet_opens_no_store_and_loads_no_sqlite(tmp_path) -> None:
+    # The first start (no account learnt yet) loaded the store's module and sqlite3
+    # before the first frame, to answer None (issue #19).
+    loaded = _run(
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from plow_tui.store.location import Histories\n"
+        f"store = Histories('http://127.0.0.1:9', root=Path({str(tmp_path)!r})).open_known('plw_not_seen_yet')\n"
+        "print(json.dumps([store is None, sorted(m for m in ('sqlite3', 'plow_tui.store.history') if m in sys.modules)]))"
+    )
+    assert loaded == [True, []]
