@@ -582,14 +582,14 @@ class HistoryStore:
             params.append(chat_uid)
         params.append(limit)
         rows = self._read(
-            f"SELECT {_MESSAGE_COLUMNS}, c.title FROM {source} LEFT JOIN chats c ON c.uid = m.chat_uid"
-            f" WHERE {where} ORDER BY {order} LIMIT ?",
+            "SELECT m.uid, m.chat_uid, m.created_at, m.direction, m.body, m.sender_name, m.sender_phone, c.title"
+            f" FROM {source} LEFT JOIN chats c ON c.uid = m.chat_uid WHERE {where} ORDER BY {order} LIMIT ?",
             params,
         )
         # Straight from the rows, without a Message per hit: this runs per keystroke,
         # and building 50 Messages cost as much as the query itself (issue #16).
         hits = []
-        for uid, chat_uid, created_at, direction, _, body, _, _, s_name, s_phone, title in rows:
+        for uid, chat_uid, created_at, direction, body, s_name, s_phone, title in rows:
             excerpt, spans = snippet(body, words)
             hits.append(
                 SearchHit(
