@@ -9,7 +9,7 @@ How entries become lines and stay cheap at any length is `conversation_layout`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from itertools import count, islice
 from operator import attrgetter, le
@@ -28,6 +28,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 
+from plow_tui.record import replace
 from plow_tui.terminal_text import safe_line
 from plow_tui.tui.widgets.conversation_layout import DAY_CACHE, MIN_BLOCKS, Block, EntryLayout, LineIndex, blocks_kept
 from plow_tui.tui.widgets.conversation_render import (
