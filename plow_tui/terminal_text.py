@@ -156,12 +156,18 @@ def _in_flag(text: str, index: int) -> bool:
 _SUSPECT_ASCII = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
 
 
-@functools.cache
-def _suspect_classes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """(the printable suspects, the BMP suspects, the astral suspects), compiled when first needed.
+# The suspect characters that `str.isprintable()` calls printable (letters and
+# marks that draw nothing); every other one makes it answer False.
+_PRINTABLE_SUSPECTS = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0")
 
-    Most text is ASCII and never needs them, and compiling them took ~3 ms
-    before the main screen's first frame (this module loads before it).
+
+@functools.cache
+def _suspect_classes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(the BMP suspects, the astral suspects), compiled when first needed.
+
+    Only text that has a suspect character beyond ASCII needs them: compiling
+    them took ~3-6 ms, before the main screen's first frame when it met any
+    text beyond ASCII (a name, the `·` of the account's label).
     """
     bmp = re.compile(
         "[\x00-\x09\x0b-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2"
@@ -172,10 +178,7 @@ def _suspect_classes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str
         "[\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
         "\U000e0000-\U000e00ff\U000e01f0-\U000e0fff]"
     )
-    # The suspect characters that `str.isprintable()` calls printable (letters and
-    # marks that draw nothing); every other one makes it answer False.
-    printable = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0]")
-    return printable, bmp, astral
+    return bmp, astral
 
 
 def _shown(match: re.Match[str], placeholder: Callable[[str], str]) -> str:
@@ -193,10 +196,10 @@ def _shown(match: re.Match[str], placeholder: Callable[[str], str]) -> str:
 def _replace(text: str, placeholder: Callable[[str], str]) -> str:
     if text.isascii():  # O(1): the common case
         return _SUSPECT_ASCII.sub(lambda match: placeholder(match.group()), text)
-    printable, bmp, astral = _suspect_classes()
     # `isprintable` runs in C at ~2 ns a character: most text ends here.
-    if text.replace("\n", " ").isprintable() and not printable.search(text):
+    if text.replace("\n", " ").isprintable() and _PRINTABLE_SUSPECTS.isdisjoint(text):
         return text
+    bmp, astral = _suspect_classes()
     text = bmp.sub(lambda match: _shown(match, placeholder), text)
     return astral.sub(lambda match: _shown(match, placeholder), text)
 

@@ -171,3 +171,40 @@ def test_the_app_starts_without_what_its_first_frame_does_not_use(tmp_path) -> N
         "print(json.dumps(seen))"
     )
     assert _run(code) == []
+
+
+def test_what_the_app_loads_before_its_first_frame_defines_no_dataclass(tmp_path) -> None:
+    # A dataclass compiles its generated methods with exec as it is defined (~1.7 ms each
+    # on Python 3.11): the resources, view models and unsent texts are Records (issue #19).
+    code = (
+        "import dataclasses, json, os, sys\n"
+        f"os.environ.update(XDG_STATE_HOME={str(tmp_path)!r}, XDG_CONFIG_HOME={str(tmp_path)!r})\n"
+        "from plow_tui import cli\n"
+        "from plow_tui.tui.app import PlowApp\n"
+        "import plow_tui.store.history, plow_tui.store.writer, plow_tui.store.legacy_drafts\n"
+        "found = []\n"
+        "def look():\n"
+        "    for name, module in list(sys.modules.items()):\n"
+        "        if not name.startswith('plow_tui'):\n"
+        "            continue\n"
+        "        classes = [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == name]\n"
+        "        classes += [n for c in classes for n in vars(c).values() if isinstance(n, type) and n.__module__ == name]\n"
+        "        found.extend(f'{name}.{c.__qualname__}' for c in classes if dataclasses.is_dataclass(c))\n"
+        "PlowApp.run = lambda self: look()\n"
+        "cli.main(['--api-url', 'http://127.0.0.1:9'])\n"
+        "print(json.dumps(sorted(set(found))))"
+    )
+    assert _run(code) == []
+
+
+def test_a_token_not_known_yet_opens_no_store_and_loads_no_sqlite(tmp_path) -> None:
+    # The first start (no account learnt yet) loaded the store's module and sqlite3
+    # before the first frame, to answer None (issue #19).
+    loaded = _run(
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from plow_tui.store.location import Histories\n"
+        f"store = Histories('http://127.0.0.1:9', root=Path({str(tmp_path)!r})).open_known('plw_not_seen_yet')\n"
+        "print(json.dumps([store is None, sorted(m for m in ('sqlite3', 'plow_tui.store.history') if m in sys.modules)]))"
+    )
+    assert loaded == [True, []]

@@ -1,4 +1,4 @@
-"""Plow resources as plain dataclasses, parsed tolerantly.
+"""Plow resources as plain value classes (`Record`s), parsed tolerantly.
 
 The live API omits null keys or sends them as `null`, adds fields, and may grow
 new enum values; none of that is an error here. Unknown enum values are kept
@@ -8,11 +8,15 @@ so nothing the server said is lost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from plow_tui.record import Record
+
 JSON = dict[str, Any]
+
+# How a frozen record's __init__ sets its fields (its own __setattr__ refuses).
+_set = object.__setattr__
 
 
 # Times this close to datetime's limits cannot be shown in every time zone
@@ -65,15 +69,31 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(Record):
     """A Plow line: the number people text."""
 
+    __slots__ = ("uid", "provider_key", "provider_type", "display_name", "raw")
+    frozen = True
+
     uid: str
-    provider_key: str | None = None
-    provider_type: str | None = None
-    display_name: str | None = None
-    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+    provider_key: str | None
+    provider_type: str | None
+    display_name: str | None
+    raw: JSON
+
+    def __init__(
+        self,
+        uid: str,
+        provider_key: str | None = None,
+        provider_type: str | None = None,
+        display_name: str | None = None,
+        raw: JSON | None = None,
+    ) -> None:
+        _set(self, "uid", uid)
+        _set(self, "provider_key", provider_key)
+        _set(self, "provider_type", provider_type)
+        _set(self, "display_name", display_name)
+        _set(self, "raw", {} if raw is None else raw)
 
     @classmethod
     def from_json(cls, obj: Any) -> Line:
@@ -87,20 +107,49 @@ class Line:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(Record):
     """A human participant of a chat (`type: member`)."""
 
+    __slots__ = (
+        "uid", "status", "display_name", "role", "provider_key", "provider_type",
+        "verification_code", "verification_code_expires_at", "verified_at", "raw",
+    )  # fmt: skip
+    frozen = True
+
     uid: str
-    status: str | None = None  # pending_verification | active | anything new
-    display_name: str | None = None
-    role: str | None = None  # owner | member | absent
-    provider_key: str | None = None  # null until verified
-    provider_type: str | None = None
-    verification_code: str | None = None  # only in create/resend answers
-    verification_code_expires_at: datetime | None = None
-    verified_at: datetime | None = None
-    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+    status: str | None  # pending_verification | active | anything new
+    display_name: str | None
+    role: str | None  # owner | member | absent
+    provider_key: str | None  # null until verified
+    provider_type: str | None
+    verification_code: str | None  # only in create/resend answers
+    verification_code_expires_at: datetime | None
+    verified_at: datetime | None
+    raw: JSON
+
+    def __init__(
+        self,
+        uid: str,
+        status: str | None = None,
+        display_name: str | None = None,
+        role: str | None = None,
+        provider_key: str | None = None,
+        provider_type: str | None = None,
+        verification_code: str | None = None,
+        verification_code_expires_at: datetime | None = None,
+        verified_at: datetime | None = None,
+        raw: JSON | None = None,
+    ) -> None:
+        _set(self, "uid", uid)
+        _set(self, "status", status)
+        _set(self, "display_name", display_name)
+        _set(self, "role", role)
+        _set(self, "provider_key", provider_key)
+        _set(self, "provider_type", provider_type)
+        _set(self, "verification_code", verification_code)
+        _set(self, "verification_code_expires_at", verification_code_expires_at)
+        _set(self, "verified_at", verified_at)
+        _set(self, "raw", {} if raw is None else raw)
 
     @property
     def is_verified(self) -> bool:
@@ -127,13 +176,20 @@ class Member:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Agent:
+class Agent(Record):
     """The line's side of a chat (`type: agent`); it has no uid."""
 
-    line: Line | None = None
-    relationship: str | None = None  # self | peer
-    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+    __slots__ = ("line", "relationship", "raw")
+    frozen = True
+
+    line: Line | None
+    relationship: str | None  # self | peer
+    raw: JSON
+
+    def __init__(self, line: Line | None = None, relationship: str | None = None, raw: JSON | None = None) -> None:
+        _set(self, "line", line)
+        _set(self, "relationship", relationship)
+        _set(self, "raw", {} if raw is None else raw)
 
     @classmethod
     def from_json(cls, obj: Any) -> Agent:
@@ -146,19 +202,43 @@ class Agent:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Chat:
+class Chat(Record):
     """A conversation between a line and one or more members."""
 
+    __slots__ = ("uid", "status", "display_name", "failure_reason", "provider_key", "members", "agents", "created_at", "raw")
+    frozen = True
+
     uid: str
-    status: str | None = None  # pending | active | failed | anything new
-    display_name: str | None = None
-    failure_reason: str | None = None
-    provider_key: str | None = None  # may be a provider thread id: see `number`
-    members: tuple[Member, ...] = ()
-    agents: tuple[Agent, ...] = ()
-    created_at: datetime | None = None
-    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+    status: str | None  # pending | active | failed | anything new
+    display_name: str | None
+    failure_reason: str | None
+    provider_key: str | None  # may be a provider thread id: see `number`
+    members: tuple[Member, ...]
+    agents: tuple[Agent, ...]
+    created_at: datetime | None
+    raw: JSON
+
+    def __init__(
+        self,
+        uid: str,
+        status: str | None = None,
+        display_name: str | None = None,
+        failure_reason: str | None = None,
+        provider_key: str | None = None,
+        members: tuple[Member, ...] = (),
+        agents: tuple[Agent, ...] = (),
+        created_at: datetime | None = None,
+        raw: JSON | None = None,
+    ) -> None:
+        _set(self, "uid", uid)
+        _set(self, "status", status)
+        _set(self, "display_name", display_name)
+        _set(self, "failure_reason", failure_reason)
+        _set(self, "provider_key", provider_key)
+        _set(self, "members", members)
+        _set(self, "agents", agents)
+        _set(self, "created_at", created_at)
+        _set(self, "raw", {} if raw is None else raw)
 
     @property
     def number(self) -> str | None:
@@ -211,20 +291,36 @@ class Chat:
 
 
 # Sender and ChatMessage are parsed by the thousand (a backlog after a reconnect),
-# so they are not `frozen=True`: a frozen dataclass sets every field through
-# `object.__setattr__`, which made parsing them ~40% slower (issue #8). Treat
-# them as immutable all the same (change one with `dataclasses.replace`);
-# `unsafe_hash` keeps them hashable like the frozen classes here.
-@dataclass(slots=True, unsafe_hash=True)
-class Sender:
+# so they are not frozen: setting every field through `object.__setattr__` made
+# parsing them ~40% slower (issue #8). Treat them as immutable all the same
+# (change one with `record.replace`); they are hashable like the frozen ones.
+class Sender(Record):
     """Who wrote a message: a member (has uid) or the agent/line (has no uid)."""
 
-    type: str | None = None  # member | agent
-    uid: str | None = None
-    display_name: str | None = None
-    provider_key: str | None = None
-    role: str | None = None
-    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+    __slots__ = ("type", "uid", "display_name", "provider_key", "role", "raw")
+
+    type: str | None  # member | agent
+    uid: str | None
+    display_name: str | None
+    provider_key: str | None
+    role: str | None
+    raw: JSON
+
+    def __init__(
+        self,
+        type: str | None = None,  # noqa: A002 - the server's name for it
+        uid: str | None = None,
+        display_name: str | None = None,
+        provider_key: str | None = None,
+        role: str | None = None,
+        raw: JSON | None = None,
+    ) -> None:
+        self.type = type
+        self.uid = uid
+        self.display_name = display_name
+        self.provider_key = provider_key
+        self.role = role
+        self.raw = {} if raw is None else raw
 
     @property
     def is_agent(self) -> bool:
@@ -264,18 +360,39 @@ class Sender:
         )
 
 
-@dataclass(slots=True, unsafe_hash=True)  # not frozen: see Sender
-class ChatMessage:
-    """One text in a chat (immutable by convention: use `dataclasses.replace`)."""
+class ChatMessage(Record):  # not frozen: see Sender
+    """One text in a chat (immutable by convention: use `record.replace`)."""
+
+    __slots__ = ("uid", "chat_uid", "direction", "body", "status", "sender", "created_at", "raw")
 
     uid: str
-    chat_uid: str | None = None
-    direction: str | None = None  # inbound | outbound
-    body: str = ""
-    status: str | None = None  # received | sent | delivered | failed | anything new
-    sender: Sender = field(default_factory=Sender)
-    created_at: datetime | None = None
-    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+    chat_uid: str | None
+    direction: str | None  # inbound | outbound
+    body: str
+    status: str | None  # received | sent | delivered | failed | anything new
+    sender: Sender
+    created_at: datetime | None
+    raw: JSON
+
+    def __init__(
+        self,
+        uid: str,
+        chat_uid: str | None = None,
+        direction: str | None = None,
+        body: str = "",
+        status: str | None = None,
+        sender: Sender | None = None,
+        created_at: datetime | None = None,
+        raw: JSON | None = None,
+    ) -> None:
+        self.uid = uid
+        self.chat_uid = chat_uid
+        self.direction = direction
+        self.body = body
+        self.status = status
+        self.sender = Sender() if sender is None else sender
+        self.created_at = created_at
+        self.raw = {} if raw is None else raw
 
     @property
     def is_outbound(self) -> bool:

@@ -49,7 +49,7 @@ import random
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import aclosing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,7 @@ from plow_tui.client.events import (
     StreamEvent,
 )
 from plow_tui.client.models import Chat, Member, ChatMessage
+from plow_tui.record import replace
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -158,12 +158,16 @@ class Histories:
         self._legacy_drafts = legacy_drafts  # None: drafts.json in the state directory
 
     def open_known(self, token: str):  # noqa: ANN201 - HistoryStore | None (imported lazily)
+        if not self.memory:
+            account = self.location.account_for(token)
+            if account is None:
+                # Not known yet: the store (and sqlite3) loads with the first chat list, after the first frame.
+                return None
         from plow_tui.store.history import HistoryStore
 
         if self.memory:
             return HistoryStore.open(None)
-        account = self.location.account_for(token)
-        return None if account is None else self._adopting(HistoryStore.open(self.location.remember(token, account)))
+        return self._adopting(HistoryStore.open(self.location.remember(token, account)))
 
     def open_for(self, token: str, chats: Iterable[Chat]):  # noqa: ANN201 - HistoryStore | None
         from plow_tui.store.history import HistoryStore

@@ -6,8 +6,9 @@ works on them; this module is their one shape, without Textual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+
+from plow_tui.record import Record
 
 # What an unsent text can be:
 # - `waiting`: never tried, because the server was unreachable; it goes out on its own, in order, when it is back;
@@ -17,8 +18,7 @@ from datetime import datetime
 UNSENT_STATES = ("waiting", "sending", "unknown", "failed")
 
 
-@dataclass(frozen=True)
-class Unsent:
+class Unsent(Record):
     """A text that left the editor but is not known to be on the server.
 
     `uid` is the local placeholder's (unique across restarts), `at` when it
@@ -26,8 +26,19 @@ class Unsent:
     if it landed, the message it became is newer than that (`landed_as`).
     """
 
+    __slots__ = ("uid", "body", "at", "state", "after")
+    frozen = True
+
     uid: str
     body: str
     at: datetime
-    state: str = "sending"
-    after: str | None = None
+    state: str
+    after: str | None
+
+    def __init__(self, uid: str, body: str, at: datetime, state: str = "sending", after: str | None = None) -> None:
+        _set = object.__setattr__  # frozen: its own __setattr__ refuses
+        _set(self, "uid", uid)
+        _set(self, "body", body)
+        _set(self, "at", at)
+        _set(self, "state", state)
+        _set(self, "after", after)

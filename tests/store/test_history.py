@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plow_tui.client.models import Agent, Chat, Line, Member, ChatMessage, Sender
+from plow_tui.record import replace
 from plow_tui.store.history import SCHEMA_VERSION, HistoryStore, fts5_available
 from plow_tui.store.location import HistoryLocation, account_of
 from plow_tui.store.unsent import Unsent

@@ -127,7 +127,7 @@ async def test_socket_drops_during_traffic_lose_and_repeat_nothing(sandbox_facto
 
 
 async def test_chat_not_ready_keeps_the_draft_and_explains(sandbox_factory) -> None:
-    from dataclasses import replace
+    from plow_tui.record import replace
 
     sandbox = sandbox_factory()
     base = sandbox.base_url

@@ -8,7 +8,6 @@ just after a chat was opened.
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 from app_fakes import sandbox_factory, screen_text, squash, wait_for  # noqa: F401 - sandbox_factory is a fixture
 from chats_helpers import on_main_screen, signed_up
@@ -16,6 +15,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import ContentSwitcher, Static
 
 from support.demo_data import NOW, TEAM, FakePlow
+from plow_tui.record import replace
 from plow_tui.tui.plow.chat_pane import ChatPane, VerificationPanel
 from plow_tui.tui.widgets.conversation import Conversation
 from plow_tui.tui.widgets.view_models import Entry

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from textual.app import ComposeResult
 
 from support.widget_host import WidgetHost
 
+from plow_tui.record import replace
 from plow_tui.tui.widgets.chat_list import ChatList
 from plow_tui.tui.widgets.view_models import ChatSummary
 from plow_tui.tui.plow.views import format_number

@@ -21,11 +21,11 @@ an app (tests/tui/test_chat_book.py):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import NamedTuple, TypeVar
 
 from plow_tui.client.models import Chat, Member, ChatMessage
+from plow_tui.record import replace
 from plow_tui.store.unsent import Unsent
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -21,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from plow_tui.record import replace
 from plow_tui.tui.screens.frames import PromptScreen
 from plow_tui.tui.widgets.footer import KeyFooter
 

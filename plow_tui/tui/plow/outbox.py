@@ -45,7 +45,7 @@ import contextlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -54,6 +54,7 @@ from textual.message import Message
 
 from plow_tui.client.errors import ChatNotReady, DeliveryUnknown, NetworkError, NotSignedIn, PlowError
 from plow_tui.client.models import ChatMessage
+from plow_tui.record import replace
 from plow_tui.store.unsent import Unsent
 from plow_tui.tui.plow.views import later_state, message_entry, split_body
 from plow_tui.tui.widgets.chat_panel import Sending

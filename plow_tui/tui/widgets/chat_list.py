@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import ClassVar
 
@@ -19,6 +18,7 @@ from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from plow_tui.record import replace
 from plow_tui.terminal_text import safe_line
 from plow_tui.tui.widgets.text import display_time, short_time
 from plow_tui.tui.widgets.view_models import ChatSummary

@@ -7,37 +7,44 @@ Backend-neutral and Textual-free: `Entry` is one message in a `Conversation`,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
+
+from plow_tui.record import Record
 
 
 # An outbound text's delivery state as a mark, in a conversation and in a chat row's preview.
 GLYPHS = {"sending": "…", "waiting": "◷", "sent": "✓", "delivered": "✓✓", "failed": "✗", "unknown": "?"}
 
 
-# Not `frozen=True`: a frozen dataclass sets every field through
-# `object.__setattr__`, which made building the entries of a 5,000-message
-# backlog more than twice as slow (issue #8). Entries are immutable all the
-# same (the block cache tells them apart by identity): change one with
-# `dataclasses.replace`. `unsafe_hash` keeps them hashable as before.
-@dataclass(slots=True, unsafe_hash=True)
-class Entry:
+# Not frozen: setting every field through `object.__setattr__` made building
+# the entries of a 5,000-message backlog more than twice as slow (issue #8).
+# Entries are immutable all the same (the block cache tells them apart by
+# identity): change one with `record.replace`. They are hashable as before.
+class Entry(Record):
     """One message as the conversation shows it (backend-neutral view model).
 
     `state` is the delivery state of an outbound message: one of `GLYPHS`, any
     other string (shown as text), or None for inbound messages.
     """
 
+    __slots__ = ("uid", "author", "body", "at", "outbound", "state")
+
     uid: str
     author: str
     body: str
     at: datetime
     outbound: bool
-    state: str | None = None
+    state: str | None
 
-    def __post_init__(self) -> None:
-        if self.at.tzinfo is None:
-            raise ValueError(f"Entry {self.uid!r}: `at` must be timezone-aware (UTC)")
+    def __init__(self, uid: str, author: str, body: str, at: datetime, outbound: bool, state: str | None = None) -> None:
+        if at.tzinfo is None:
+            raise ValueError(f"Entry {uid!r}: `at` must be timezone-aware (UTC)")
+        self.uid = uid
+        self.author = author
+        self.body = body
+        self.at = at
+        self.outbound = outbound
+        self.state = state
 
 
 def server_order(entry: Entry) -> datetime:
@@ -61,8 +68,7 @@ def first_unread(entries: Sequence[Entry], count: int) -> str | None:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class ChatSummary:
+class ChatSummary(Record):
     """One chat as the list shows it (backend-neutral view model).
 
     `status` is "active", "pending", "failed" or None; other values show as a
@@ -73,17 +79,50 @@ class ChatSummary:
     `draft`: the editor holds unsent text for this chat (a `✎` on the first line).
     """
 
+    __slots__ = (
+        "uid", "title", "number", "status", "failure_reason", "preview",
+        "last_at", "unread", "connection_note", "draft", "number_shown",
+    )  # fmt: skip
+    frozen = True
+
     uid: str
     title: str
-    number: str | None = None
-    status: str | None = None
-    failure_reason: str | None = None
-    preview: str | None = None
-    last_at: datetime | None = None
-    unread: int = 0
-    connection_note: str | None = None
-    draft: bool = False
-    number_shown: str | None = None
+    number: str | None
+    status: str | None
+    failure_reason: str | None
+    preview: str | None
+    last_at: datetime | None
+    unread: int
+    connection_note: str | None
+    draft: bool
+    number_shown: str | None
+
+    def __init__(
+        self,
+        uid: str,
+        title: str,
+        number: str | None = None,
+        status: str | None = None,
+        failure_reason: str | None = None,
+        preview: str | None = None,
+        last_at: datetime | None = None,
+        unread: int = 0,
+        connection_note: str | None = None,
+        draft: bool = False,
+        number_shown: str | None = None,
+    ) -> None:
+        _set = object.__setattr__  # frozen: its own __setattr__ refuses
+        _set(self, "uid", uid)
+        _set(self, "title", title)
+        _set(self, "number", number)
+        _set(self, "status", status)
+        _set(self, "failure_reason", failure_reason)
+        _set(self, "preview", preview)
+        _set(self, "last_at", last_at)
+        _set(self, "unread", unread)
+        _set(self, "connection_note", connection_note)
+        _set(self, "draft", draft)
+        _set(self, "number_shown", number_shown)
 
     def matches(self, needle: str) -> bool:
         """Case-insensitive match on title, number (as stored or as shown) and preview."""
