@@ -32,3 +32,10 @@ def state_dir() -> Path:
     from platformdirs import user_state_path
 
     return user_state_path(APP_NAME, appauthor=False)
+
+
+def cache_dir() -> Path:
+    """Per-user caches: what can be made again from what ships with the package (parsed stylesheets)."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)

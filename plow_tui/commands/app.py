@@ -127,6 +127,7 @@ def _run_app(args: argparse.Namespace) -> int:
         # A sandbox run keeps its history in memory: nothing of it outlives the run.
         histories=Histories(api_url, memory=sandbox is not None),
         save_theme=_save_theme(args),
+        style_cache=_style_cache(),
     )
     try:
         app.run()
@@ -134,6 +135,13 @@ def _run_app(args: argparse.Namespace) -> int:
         if sandbox is not None:
             sandbox.stop()
     return int(app.return_code or ExitCode.OK)
+
+
+def _style_cache():  # noqa: ANN202 - Path | None
+    """Where the app keeps its parsed stylesheets between runs (tui/style_cache.py)."""
+    from plow_tui.paths import cache_dir
+
+    return cache_dir() / "styles.pickle"
 
 
 def _save_theme(args: argparse.Namespace):  # noqa: ANN202 - Callable[[str], None]
@@ -190,6 +198,7 @@ def run_phone(args: argparse.Namespace) -> int:
         phone_factory=SandboxPhone,
         draft=Draft(text=args.text, to=to),
         clipboard_commands=clipboard_commands(),
+        style_cache=_style_cache(),
     )
     app.run()
     return int(app.return_code or ExitCode.OK)

@@ -31,6 +31,8 @@ from plow_tui.tui.screens.side import SideScreen
 from plow_tui.client.numbers import DEFAULT_PHONE
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from textual.timer import Timer
 
     from plow_tui.client.airy.conversation import SecretStore
@@ -146,8 +148,15 @@ class PlowBaseApp(App[int]):
         cursor_blink: bool = True,
         animation_level: str | None = None,
         clipboard_commands: Sequence[Sequence[str]] = (),
+        style_cache: Path | None = None,
     ) -> None:
         super().__init__()
+        if style_cache is not None:
+            # Parsed stylesheets kept from the last run (tui/style_cache.py): parsing them was
+            # Textual's largest cost before the first frame.
+            from plow_tui.tui.style_cache import CachedStylesheet, StyleCache
+
+            self.stylesheet = CachedStylesheet.replacing(self.stylesheet, StyleCache(style_cache))
         self.now = now
         self._tz = tz
         self.cursor_blink = cursor_blink
@@ -281,6 +290,7 @@ class PlowApp(PlowBaseApp):
         histories: Histories | None = None,
         save_theme: Callable[[str], None] | None = None,
         stream_options: Mapping[str, Any] | None = None,
+        style_cache: Path | None = None,
     ) -> None:
         super().__init__(
             now=now,
@@ -288,6 +298,7 @@ class PlowApp(PlowBaseApp):
             cursor_blink=cursor_blink,
             animation_level=animation_level,
             clipboard_commands=clipboard_commands,
+            style_cache=style_cache,
         )
         self.config = config
         self._save_theme = save_theme

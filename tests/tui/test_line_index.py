@@ -12,6 +12,7 @@ operations = st.lists(
     st.one_of(
         st.tuples(st.just("set"), st.integers(min_value=0), heights),
         st.tuples(st.just("append"), heights),
+        st.tuples(st.just("extend"), st.lists(heights, max_size=40)),
         st.tuples(st.just("front"), st.lists(heights, max_size=12)),
         st.tuples(st.just("delete"), st.integers(min_value=0)),
     ),
@@ -48,6 +49,9 @@ def test_matches_a_list_of_heights(size: int, unit: int, ops: list[tuple]) -> No
         elif op[0] == "append":
             index.append(op[1])
             naive.append(op[1])
+        elif op[0] == "extend":
+            index.extend(op[1])
+            naive.extend(op[1])
         elif op[0] == "front":
             index.insert_front(op[1])
             naive[:0] = op[1]
@@ -69,3 +73,19 @@ def test_many_measured_entries_rebuild_the_whole_tree() -> None:
     index.insert_front([3, 1])
     naive[:0] = [3, 1]
     check(index, naive)
+
+
+def test_a_long_batch_appended_at_once() -> None:
+    """`extend` past several powers of two, after measured entries: as `append` one at a time."""
+    one, many = LineIndex(), LineIndex()
+    for index in (one, many):
+        index.reset(37, 2)
+        for i in range(0, 37, 5):
+            index.set_height(i, 1 + i % 4)
+    heights = [1 + (i * 7) % 5 for i in range(300)]
+    for height in heights:
+        one.append(height)
+    many.extend(heights)
+    naive = [one.height(i) for i in range(len(one))]
+    check(many, naive)
+    assert many._tree == one._tree

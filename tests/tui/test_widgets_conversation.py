@@ -179,6 +179,39 @@ async def test_add_entries_merges_by_uid() -> None:
         assert conversation.get("m1").body == "edited" and conversation.get("zz") is None
 
 
+async def test_a_batch_of_new_entries_is_taken_as_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch of new entries in order (a catch-up's, taken in a few passes) leaves the conversation as the
+    entry-by-entry merge does: entries, uid lookups, heights, the new-message count, the screen. Batches that
+    are not all new and in order (an update, a repeated uid, one out of order) are merged either way."""
+    batches = [
+        [entry(n, body="word " * (n % 37)) for n in range(100, 400)] + [entry(400, outbound=True)],
+        [entry(401), entry(402, body="edited"), entry(402), entry(403)],
+        [entry(404), entry(399, uid="m399b"), entry(405)],
+        [entry(3, body="changed"), entry(406)],
+        [entry(407, body="word " * 30), entry(408)],
+    ]
+
+    async def after() -> tuple:
+        async with Host(many(50)).run_test(size=SIZE) as pilot:
+            conversation = pilot.app.query_one(Conversation)
+            await pilot.pause()
+            conversation.scroll_to(y=5, animate=False)
+            await pilot.pause()
+            for batch in batches:
+                conversation.add_entries(batch)
+            await pilot.pause()
+            entries = list(conversation.entries)
+            heights = [conversation._lines.height(i) for i in range(len(entries))]
+            found = [conversation.get(e.uid) is e for e in entries]
+            return entries, heights, conversation._lines.total, found, conversation.new_count, screen_lines(conversation)
+
+    taken = await after()
+    monkeypatch.setattr(Conversation, "_append_new", lambda self, batch, seq: False)
+    merged = await after()
+    assert taken == merged
+    assert all(taken[3]) and taken[4] == 309 and len(taken[0]) == 50 + 301 + 3 + 3 + 1 + 2
+
+
 async def test_a_uid_given_twice_is_shown_once() -> None:
     """At its first place, with its last value (as an update in place); found when the uids are first looked up."""
     given = [entry(0), entry(1), entry(2), entry(1, body="edited"), entry(3)]

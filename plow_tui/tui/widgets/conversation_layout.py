@@ -19,8 +19,8 @@ the scroll position agreeing.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Sequence
-from itertools import compress, count
+from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate, compress, count
 from operator import attrgetter
 from datetime import date, datetime
 from typing import NamedTuple
@@ -123,6 +123,39 @@ class LineIndex:
             child -= child & -child
         tree.append(delta)
 
+    def extend(self, heights: Iterable[int]) -> None:
+        """Entries of these heights after the last one: `append` for each, in one pass.
+
+        A catch-up after a reconnect appends thousands at once, and a walk up the
+        tree per entry was most of the conversation's cost of taking them. New
+        node p covers the entries after `p & (p - 1)` up to p: the difference of
+        two prefix sums of the deltas, from a running sum over the new ones (C
+        speed), and for the few nodes reaching back before them, from the tree.
+        """
+        unit = self.unit
+        new = array("q", [height - unit for height in heights])
+        if not new:
+            return
+        start = len(self._deltas)
+        prefix = list(accumulate(new, initial=self._delta_total))  # prefix[t]: the deltas before entry start + t
+        self._tree.extend(
+            [
+                prefix[p - start] - (prefix[low - start] if (low := p & (p - 1)) >= start else self._deltas_before(low))
+                for p in range(start + 1, start + len(new) + 1)
+            ]
+        )
+        self._deltas.extend(new)
+        self._delta_total = prefix[-1]
+
+    def _deltas_before(self, index: int) -> int:
+        """The sum of the deltas of the entries before `index`."""
+        tree = self._tree
+        total = 0
+        while index > 0:
+            total += tree[index]
+            index -= index & -index
+        return total
+
     def insert_front(self, heights: Sequence[int]) -> None:
         """Entries of these heights before the first one (an older page)."""
         unit = self.unit
@@ -157,12 +190,7 @@ class LineIndex:
 
     def start(self, index: int) -> int:
         """The first line of entry `index` (the sum of the heights before it)."""
-        tree = self._tree
-        total = index * self.unit
-        while index > 0:
-            total += tree[index]
-            index -= index & -index
-        return total
+        return index * self.unit + self._deltas_before(index)
 
     def find(self, line: int) -> tuple[int, int]:
         """The entry holding `line`, and the line's offset inside it."""
