@@ -207,6 +207,26 @@ class ChatsScreen(PromptScreen[None]):
         # builds a TLS context (~80 ms) that should not delay the first frame.
         self.call_after_refresh(self._load_chats)
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._mark_sidebar_focus()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._mark_sidebar_focus()
+
+    def _mark_sidebar_focus(self) -> None:
+        """The sidebar's title shows whether the focus is in the sidebar (the list or its filter).
+
+        A class on the title, not `#sidebar:focus-within #sidebar-title`: Textual
+        (8.2.8, `Screen._update_focus_styles`) restyles on a focus change only the
+        focused widget's ancestors that a `:focus-within` rule matches themselves,
+        never a descendant of one, so that title kept what it had when the whole
+        screen was last restyled (lit while the editor had the focus).
+        """
+        focused = self.focused
+        sidebar = self.query_one("#sidebar")
+        inside = focused is not None and sidebar in focused.ancestors_with_self
+        self.query_one("#sidebar-title").set_class(inside, "-focused")
+
     async def on_unmount(self) -> None:
         self.drafts.close()
         self.history.close()  # after what is queued has been written

@@ -15,6 +15,13 @@ area, each drawn whole: at 120x40, a key's frame drew the screen's background,
 the sidebar, the pane, the status bar, the footer and every line of the
 conversation, to keep the editor's two lines. `ChangedRowsCompositor` draws
 only the widgets that meet a changed region, and only those rows.
+
+Textual restyles every widget of a screen each time it resumes (comes to the
+top), to catch up on whatever changed while it lay under another. The first
+time is as it is shown, right after its widgets were styled as they were
+mounted: before the main screen's first frame that was every widget styled
+twice (a chat list's fourteen component classes with it), for nothing.
+`PromptScreen` skips that first restyle; later resumes restyle as Textual does.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from textual import _time
+from textual import _time, events
 from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
 from textual.screen import UPDATE_PERIOD, Screen
@@ -111,6 +118,7 @@ class PromptScreen(Screen[ResultType]):
     next one is never a tick late, and a frame draws only the rows that changed."""
 
     _frame_timer: FrameTimer | None = None
+    _resumed = False  # resumed once already (see `_on_screen_resume`)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -125,3 +133,13 @@ class PromptScreen(Screen[ResultType]):
             self._timers.add(timer)
             self._frame_timer = timer
         return self._frame_timer
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Textual's own handler (Screen._on_screen_resume, 8.2.8), which restyles every
+        # widget of the screen when `refresh_styles` is set (always, when a screen is pushed or
+        # switched to). On the first resume nothing can have changed since the widgets were
+        # styled as they were registered: a class or pseudo-class change, focus and a theme
+        # change each restyle what they touch at once.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
