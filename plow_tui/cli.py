@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import gc
 
-# What this module loads (argparse and the commands' shared options) makes
-# long-lived objects, not garbage: no collections while it loads (a few young
-# ones before every start). `_main` then freezes them with the rest.
+# What this module loads (the commands' shared options) makes long-lived
+# objects, not garbage: no collections while it loads (a few young ones before
+# every start). `_main` then freezes them with the rest.
 _collecting = gc.isenabled()
 gc.disable()
 try:
-    import argparse
     import contextlib
     import importlib
     import os
     import sys
     from collections.abc import Mapping
-    from typing import IO, NoReturn
+    from types import SimpleNamespace
+    from typing import IO, TYPE_CHECKING
 
     from plow_tui import __version__
     from plow_tui.commands import EXIT_CODES_HELP, ExitCode, options
@@ -30,6 +30,10 @@ finally:
     if _collecting:
         gc.enable()
 
+if TYPE_CHECKING:
+    import argparse
+
+PROG = "plow-tui"
 # Modules under plow_tui.commands, each with register(subparsers).
 COMMAND_MODULES: tuple[str, ...] = ("sandbox", "app", "plow", "chat", "search", "airy", "config", "completion")
 
@@ -41,55 +45,79 @@ also be kept in config.toml: `plow-tui config` shows each value and its source.
 """
 
 
-class _NotTheApp(Exception):
-    """The lean parser met something only the whole command line knows (a command, --help, an error)."""
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: the app's options (no command) and every command's parser."""
+    import argparse
 
-
-class _AppParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise _NotTheApp(message)
-
-
-def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
-    """The whole command line; `commands=False`: only the app's own options (see `_parse_app`)."""
-    parser = (argparse.ArgumentParser if commands else _AppParser)(
-        prog="plow-tui",
+    parser = argparse.ArgumentParser(
+        prog=PROG,
         description="A terminal chat client for Plow. Run with no command to open the app.",
         epilog=GLOBAL_OPTIONS_HELP + "\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        add_help=commands,
     )
-    if commands:
-        parser.add_argument("--version", action="version", version=f"plow-tui {__version__}")
+    parser.add_argument("--version", action="version", version=f"plow-tui {__version__}")
     # No subcommand runs the app; it takes every option that may come before a command.
     options.add(parser, *options.OPTIONS)
-    app_command = importlib.import_module("plow_tui.commands.app")
-    parser.set_defaults(func=app_command.run_app)
-    if commands:
-        subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-        for name in COMMAND_MODULES:
-            importlib.import_module(f"plow_tui.commands.{name}").register(subparsers)
+    parser.set_defaults(func=_run_app_command())
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"plow_tui.commands.{name}").register(subparsers)
     return parser
 
 
-def _parse_app(argv: list[str] | None) -> argparse.Namespace | None:
-    """`argv` parsed as the app's (no command), or None when it is anything else.
+def _run_app_command():  # noqa: ANN202 - Callable[[Namespace], int]
+    return importlib.import_module("plow_tui.commands.app").run_app
 
-    Most starts are the app's, and building every command's parser imports
-    every command module: a third of the time before the app starts. The app
-    takes only the options that may come before a command, so a parser of
-    those alone reads its command line the same way. Anything it does not
-    take whole (a command, --help, --version, a usage error) goes to the full
-    parser, so its messages and exit codes stay the full parser's.
+
+# What each kind of flag the app takes sets (argparse's actions of that name).
+_FLAG_VALUES = {"store_true": lambda kwargs: True, "store_false": lambda kwargs: False, "store_const": lambda kwargs: kwargs["const"]}
+
+
+def _parse_app(argv: list[str] | None) -> SimpleNamespace | None:
+    """`argv` read as the app's command line (no command), or None when it is anything else.
+
+    Most starts are the app's, and the app takes only the options that may
+    come before a command. When `argv` is nothing but those, each spelled in
+    full (`--flag`, `--option VALUE`, `--option=VALUE`), reading it needs no
+    parser: importing argparse (with gettext) and building even a parser of
+    those options alone was ~1% of start-up's instructions, and building
+    every command's parser imports every command module. Anything else (a
+    command, --help, --version, an abbreviation, a value starting with `-`, a
+    value the option's type refuses, a usage error) goes to the full parser,
+    so its readings, messages and exit codes stay argparse's. What it returns
+    holds what argparse's would (only the options given, as their actions set
+    them, and the parser's defaults), less `command` (None: nobody reads it).
     """
-    try:
-        args, rest = build_parser(commands=False).parse_known_args(argv)
-    except _NotTheApp:
-        return None
-    return None if rest else args
+    flags = {option.flag: dest for dest, option in options.OPTIONS.items()}
+    given: dict[str, object] = {}
+    words = iter(sys.argv[1:] if argv is None else argv)
+    for word in words:
+        flag, inline, value = word.partition("=")
+        dest = flags.get(flag)
+        if dest is None:
+            return None
+        kwargs = options.OPTIONS[dest].kwargs
+        action = kwargs.get("action")
+        if action is not None:
+            if inline or action not in _FLAG_VALUES:
+                return None
+            given[dest] = _FLAG_VALUES[action](kwargs)
+            continue
+        if not inline:
+            value = next(words, None)
+            if value is None or value.startswith("-"):
+                return None
+        convert = kwargs.get("type")
+        if convert is not None:
+            try:
+                value = convert(value)
+            except (TypeError, ValueError):
+                return None
+        given[dest] = value
+    return SimpleNamespace(**given, _options=frozenset(options.OPTIONS), _command=PROG, func=_run_app_command())
 
 
-def parse(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> argparse.Namespace:
+def parse(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> argparse.Namespace | SimpleNamespace:
     """Parse `argv` and resolve every setting (flag > environment > config.toml > default).
 
     Raises SystemExit(2) for bad arguments (argparse's way) and ConfigError for a

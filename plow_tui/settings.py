@@ -16,7 +16,9 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+
+from plow_tui.record import Record
 
 CONFIG_NAME = "config.toml"
 DEFAULT_API_URL = "https://api.plow.co"
@@ -57,16 +59,27 @@ def _notifications(value: Any) -> str:
     return value
 
 
-# Setting a named tuple and Resolved a plain class, not dataclasses: both are read before
-# the app starts, and a dataclass compiles its methods with exec as it is defined.
-class Setting(NamedTuple):
-    """One setting: its key (in config.toml and on `argparse.Namespace`), default, check and help."""
+# Setting a Record and Resolved a plain class, not dataclasses or named tuples: both are
+# read before the app starts, and those compile code as they are defined.
+class Setting(Record):
+    """One setting: its key (in config.toml and on the parsed command line), default, check and help."""
+
+    __slots__ = ("key", "default", "check", "help", "env")
+    frozen = True
 
     key: str
     default: Any
     check: Callable[[Any], Any]
     help: str
-    env: str | None = None
+    env: str | None
+
+    def __init__(self, key: str, default: Any, check: Callable[[Any], Any], help: str, env: str | None = None) -> None:  # noqa: A002
+        _set = object.__setattr__  # frozen: its own __setattr__ refuses
+        _set(self, "key", key)
+        _set(self, "default", default)
+        _set(self, "check", check)
+        _set(self, "help", help)
+        _set(self, "env", env)
 
 
 SETTINGS: tuple[Setting, ...] = (

@@ -57,12 +57,7 @@ def test_commands_start_with_what_loaded_frozen_and_the_gc_on() -> None:
         "def command(args):\n"
         "    seen.update(enabled=gc.isenabled(), frozen=gc.get_freeze_count())\n"
         "    return 0\n"
-        "build = cli.build_parser\n"
-        "def patched(**kwargs):\n"
-        "    parser = build(**kwargs)\n"
-        "    parser.set_defaults(func=command)\n"
-        "    return parser\n"
-        "cli.build_parser = patched\n"
+        "cli._run_app_command = lambda: command\n"
         "cli.main([])\n"
         "print(json.dumps(seen))"
     )
@@ -76,7 +71,7 @@ def test_the_command_lines_modules_load_with_the_collector_off() -> None:
         "seen = []\n"
         "class Spy:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name in ('argparse', 'plow_tui.commands.options'):\n"
+        "        if name in ('plow_tui.commands', 'plow_tui.commands.options'):\n"
         "            seen.append(gc.isenabled())\n"
         "sys.meta_path.insert(0, Spy())\n"
         "import plow_tui.cli\n"
@@ -102,15 +97,16 @@ def test_the_app_runs_with_the_collector_off_until_it_turns_it_on(tmp_path) -> N
     assert _run(code) == {"running": False, "after": True}
 
 
-def test_the_app_starts_without_building_every_commands_parser() -> None:
+def test_the_app_starts_without_building_any_parser() -> None:
     # Building every subcommand's parser imported every command module: a third
-    # of the time before the app started (issue #19).
+    # of the time before the app started; argparse itself (with gettext) and a
+    # parser of the app's options alone were ~1% of start-up (issue #19).
     loaded = _run(
         "import json, sys\n"
         "from plow_tui.cli import parse\n"
         "args = parse(['--api-url', 'http://127.0.0.1:9', '--no-bell'], env={})\n"
         "assert args.func.__name__ == 'run_app', args\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('plow_tui.commands.')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m in ('argparse', 'gettext') or m.startswith('plow_tui.commands.')\n"
         "                        and m not in ('plow_tui.commands.app', 'plow_tui.commands.options'))))"
     )
     assert loaded == []
@@ -122,7 +118,8 @@ def test_the_app_starts_without_building_every_commands_parser() -> None:
         [],
         ["--api-url", "http://127.0.0.1:9", "--name", "chats", "--no-chat", "--no-bell", "--insecure-storage"],
         ["--api-url=http://127.0.0.1:9", "--sandbox", "--seed", "7"],
-        ["--api", "http://127.0.0.1:9"],  # argparse's abbreviations, as before
+        ["--api-url=", "--name=-x", "--seed= 8", "--no-bell", "--no-bell"],
+        ["--name", "", "--api-url", "http://a?b=c", "--name=x=y", "--seed", "1_000"],
     ],
 )
 def test_the_apps_lean_parse_reads_the_command_line_as_the_full_parser_does(argv: list[str]) -> None:
@@ -134,7 +131,14 @@ def test_the_apps_lean_parse_reads_the_command_line_as_the_full_parser_does(argv
     assert {**vars(lean), "command": None} == vars(full)
 
 
-@pytest.mark.parametrize("argv", [["chats"], ["--help"], ["--version"], ["--bogus"], ["--api-url"], ["--n", "x"], ["--name", "x", "chats"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["chats"], ["--help"], ["--version"], ["--bogus"], ["--api-url"], ["--n", "x"], ["--name", "x", "chats"],
+        ["--api", "http://127.0.0.1:9"],  # argparse's abbreviations: read as argparse reads them
+        ["--seed", "-5"], ["--name", "-x"], ["--seed", "x"], ["--seed="], ["--no-bell=off"], ["--"], ["-h"],
+    ],
+)  # fmt: skip
 def test_anything_but_the_app_goes_to_the_full_parser(argv: list[str]) -> None:
     from plow_tui import cli
 
@@ -173,9 +177,10 @@ def test_the_app_starts_without_what_its_first_frame_does_not_use(tmp_path) -> N
     assert _run(code) == []
 
 
-def test_what_the_app_loads_before_its_first_frame_defines_no_dataclass(tmp_path) -> None:
-    # A dataclass compiles its generated methods with exec as it is defined (~1.7 ms each
-    # on Python 3.11): the resources, view models and unsent texts are Records (issue #19).
+def test_what_the_app_loads_before_its_first_frame_defines_no_dataclass_or_named_tuple(tmp_path) -> None:
+    # A dataclass compiles its generated methods with exec as it is defined, a named tuple
+    # its __new__ (~1.7 and ~0.7 ms each on Python 3.11): the resources, view models,
+    # unsent texts, the app's config, the book's answers, settings and options are Records (issue #19).
     code = (
         "import dataclasses, json, os, sys\n"
         f"os.environ.update(XDG_STATE_HOME={str(tmp_path)!r}, XDG_CONFIG_HOME={str(tmp_path)!r})\n"
@@ -189,7 +194,8 @@ def test_what_the_app_loads_before_its_first_frame_defines_no_dataclass(tmp_path
         "            continue\n"
         "        classes = [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == name]\n"
         "        classes += [n for c in classes for n in vars(c).values() if isinstance(n, type) and n.__module__ == name]\n"
-        "        found.extend(f'{name}.{c.__qualname__}' for c in classes if dataclasses.is_dataclass(c))\n"
+        "        made = [c for c in classes if dataclasses.is_dataclass(c) or (issubclass(c, tuple) and hasattr(c, '_fields'))]\n"
+        "        found.extend(f'{name}.{c.__qualname__}' for c in made)\n"
         "PlowApp.run = lambda self: look()\n"
         "cli.main(['--api-url', 'http://127.0.0.1:9'])\n"
         "print(json.dumps(sorted(set(found))))"

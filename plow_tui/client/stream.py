@@ -47,7 +47,7 @@ import json
 import logging
 import random
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -197,11 +197,17 @@ class ChatStream:
         catch_up_messages: int = CATCH_UP_MESSAGES,
         catch_up_pages: int = CATCH_UP_PAGES,
         on_catch_up: Callable[[], object] | None = None,
+        on_catch_up_page: Callable[[Sequence[ChatMessage]], object] | None = None,
     ) -> None:
         self._client = client
         # Called as each catch-up starts (connected, before its first request): a consumer
         # about to receive a batch may prepare for it (the app holds its cyclic GC).
         self._on_catch_up = on_catch_up
+        # Called with each page's new messages (newest first) as a catch-up sorts them out,
+        # while the walk waits for the server's next page: a consumer may prepare what it
+        # will make of them (the app builds the conversation's entries). Not a delivery:
+        # they come, or not, in the batch at the end (a catch-up that fails delivers nothing).
+        self._on_catch_up_page = on_catch_up_page
         self._catch_up_messages = catch_up_messages  # the caps of one catch-up (tests make them small)
         self._catch_up_pages = catch_up_pages
         self.chat_uid = chat_uid or None
@@ -554,8 +560,15 @@ class ChatStream:
             max_pages=self._catch_up_pages,
             walk=walk,
         )
+        told = (0, 0)  # (pages, new messages) when `on_catch_up_page` was last called
         async with aclosing(history) as messages:
             async for message in messages:
+                if walk.pages != told[0] and self._on_catch_up_page is not None:
+                    # A page's first message: the page before it is sorted out, and the next one's
+                    # request is out (`history` reads ahead), so this runs while the server works.
+                    if len(found.fresh) > told[1]:
+                        self._on_catch_up_page(found.fresh[told[1] :])
+                    told = (walk.pages, len(found.fresh))
                 uid = message.uid
                 if (
                     below_anchor

@@ -8,13 +8,16 @@ must not write anything into the person's keyring.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
 from plow_tui.client.numbers import DEFAULT_PHONE
 from plow_tui.commands import ExitCode, options
+
+if TYPE_CHECKING:
+    import argparse
 
 # `plow-tui sandbox` listens here by default; the live API has no phones.
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8765"

@@ -13,19 +13,34 @@ a usage error, never dropped.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
+
+from plow_tui.record import Record
+
+if TYPE_CHECKING:
+    import argparse  # loaded with the first parser: the app's start reads its options without one
 
 
-# A named tuple, not a dataclass: read before the app starts, and a dataclass compiles
-# its methods with exec as it is defined (~1.5 ms each on Python 3.11).
-class Option(NamedTuple):
+# A Record, not a dataclass or a named tuple: read before the app starts, and those
+# compile code as they are defined (~1.7 and ~0.7 ms each on Python 3.11).
+class Option(Record):
     """One option that may be given before or after a command; `default` for those that are not settings."""
+
+    __slots__ = ("flag", "kwargs", "default", "hidden")
+    frozen = True
 
     flag: str
     kwargs: Mapping[str, Any]  # argparse's add_argument keywords
-    default: Any = None
+    default: Any
+    hidden: bool  # left out of --help
+
+    def __init__(self, flag: str, kwargs: Mapping[str, Any], default: Any = None, hidden: bool = False) -> None:
+        _set = object.__setattr__  # frozen: its own __setattr__ refuses
+        _set(self, "flag", flag)
+        _set(self, "kwargs", kwargs)
+        _set(self, "default", default)
+        _set(self, "hidden", hidden)
 
 
 OPTIONS: dict[str, Option] = {
@@ -56,7 +71,7 @@ OPTIONS: dict[str, Option] = {
         },
         default=False,
     ),
-    "seed": Option("--seed", {"type": int, "metavar": "N", "help": argparse.SUPPRESS}, default=None),
+    "seed": Option("--seed", {"type": int, "metavar": "N"}, default=None, hidden=True),
 }
 PLOW = ("api_url", "insecure_storage")  # what every Plow command takes
 FLAG_NAMES = {dest: option.flag for dest, option in OPTIONS.items()}
@@ -64,21 +79,25 @@ FLAG_NAMES = {dest: option.flag for dest, option in OPTIONS.items()}
 
 def add(parser: argparse.ArgumentParser, *dests: str, help: Mapping[str, str] | None = None) -> None:
     """Offer the options `dests` on `parser` (before or after its command), with `help` overriding theirs."""
+    import argparse
+
     for dest in dests:
         option = OPTIONS[dest]
         kwargs = dict(option.kwargs)
         if help and dest in help:
             kwargs["help"] = help[dest]
+        if option.hidden:
+            kwargs["help"] = argparse.SUPPRESS
         parser.add_argument(option.flag, dest=dest, default=argparse.SUPPRESS, **kwargs)
     parser.set_defaults(_options=frozenset(dests), _command=parser.prog)
 
 
-def given(args: argparse.Namespace) -> dict[str, Any]:
+def given(args: object) -> dict[str, Any]:
     """The options that were given (only those are on the namespace: their defaults are SUPPRESS)."""
     return {dest: getattr(args, dest) for dest in OPTIONS if hasattr(args, dest)}
 
 
-def stray(args: argparse.Namespace) -> list[str]:
+def stray(args: object) -> list[str]:
     """The flags given that the chosen command does not take."""
     accepted = getattr(args, "_options", frozenset(OPTIONS))
     return [OPTIONS[dest].flag for dest in given(args) if dest not in accepted]

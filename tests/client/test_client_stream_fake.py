@@ -394,3 +394,33 @@ async def test_a_catch_up_reads_no_page_past_its_anchor(setup) -> None:
         await client.aclose()
     assert delivered(events) == [f"m{n}" for n in range(101, 350)]
     assert pages == [None, "m250", "m150"]  # not "m50": the anchor's page ends the walk
+
+
+async def test_a_catch_up_shows_each_page_to_its_consumer_while_the_next_is_on_its_way(setup) -> None:
+    # So the app can make its entries of a page while the walk waits for the server, not all after
+    # the last page. Each page's new messages once, newest first, before the batch, each told only
+    # once the next page's request is out; the last page's come only with the batch.
+    server, _, _ = setup
+    server.messages[CHAT] = [msg(f"m{n}") for n in range(350)]  # pages of 100: the anchor is in the fourth
+    server.connections = [[CONNECTED, 1011]]
+    log: list[object] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/messages"):
+            log.append(("asked", request.url.params.get("starting_after")))
+        return server.handler(request)
+
+    def page(messages) -> None:
+        log.append([m.uid for m in messages])
+
+    client = PlowClient("http://plow.test", "tok-abcdefgh", transport=httpx.MockTransport(handler))
+    try:
+        stream = ChatStream(client, CHAT, last_uid="m30", connect=server.connect, rng=random.Random(0), on_catch_up_page=page)
+        events = await collect(stream, lambda ev: isinstance(ev[-1], ConnectionChanged) and ev[-1].state == "live")
+    finally:
+        await client.aclose()
+    assert delivered(events) == [f"m{n}" for n in range(31, 350)]
+    told = [entry for entry in log if isinstance(entry, list)]
+    assert told == [[f"m{n}" for n in range(349, 249, -1)], [f"m{n}" for n in range(249, 149, -1)], [f"m{n}" for n in range(149, 49, -1)]]
+    # Each page told after the request for the page two below it went out.
+    assert log.index(told[0]) > log.index(("asked", "m150")) and log.index(told[1]) > log.index(("asked", "m50"))

@@ -105,6 +105,21 @@ def test_inbound_messages_of_a_chat_not_open_count_as_unread() -> None:
     assert book.last["b"].uid == "4"
 
 
+def test_a_batch_of_one_chat_is_taken_as_in_a_batch_of_several() -> None:
+    """One chat's batch (a catch-up's) is grouped at once: the same counts, previews and answers as when
+    other chats' messages come with it; a batch of messages without a chat is ignored."""
+    batch = [text(str(n), "b", n, outbound=n % 3 == 0) for n in range(1, 10)]
+    alone, mixed = ChatBook(), ChatBook()
+    for book in (alone, mixed):
+        book.chats_loaded([chat("a"), chat("b")])
+    (arrival,) = alone.messages_arrived(batch)
+    arrivals = mixed.messages_arrived([text("0", "a")] + batch)
+    assert arrival == arrivals[1] and arrival.inbound == 6 and arrival.newest_inbound.uid == "8"
+    assert alone.unread == {"b": 6} and mixed.unread == {"a": 1, "b": 6}
+    assert alone.last["b"] is mixed.last["b"] is batch[-1]
+    assert alone.messages_arrived([ChatMessage(uid="x"), ChatMessage(uid="y")]) == []
+
+
 def test_opening_a_chat_clears_its_unread_count() -> None:
     book = ChatBook()
     book.chats_loaded([chat("a")])

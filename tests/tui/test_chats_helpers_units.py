@@ -154,3 +154,26 @@ def test_message_entries_show_each_message_as_it_is() -> None:
         Entry("m5", "you", "failed", when, True, "failed"),
     ]
     assert [message_entry(m, NOW) for m in messages] == message_entries(messages, NOW)
+
+
+def test_entries_made_ahead_are_those_made_at_once() -> None:
+    """A catch-up's entries made page by page (`EntriesAhead`) are taken as made, the rest (the last page,
+    messages without a time: they take the batch's time) made with the batch: the same as all made at once."""
+    from plow_tui.client.models import Sender
+    from plow_tui.tui.plow.views import EntriesAhead, message_entries
+
+    when = NOW - timedelta(minutes=3)
+    batch = [
+        ChatMessage(f"m{n}", "c", "outbound" if n % 4 == 0 else "inbound", f"text {n}", "sent", Sender("member", "cp_1", "Ada"), when)
+        for n in range(12)
+    ]
+    batch[5] = ChatMessage("m5", "c", "inbound", "no time", None, Sender(), None)
+    ahead = EntriesAhead()
+    ahead.prepare(reversed(batch[6:]), NOW - timedelta(hours=1))  # pages come newest first
+    ahead.prepare(reversed(batch[2:6]), NOW - timedelta(hours=1))
+    made_ahead = {e.uid: e for e in ahead.entries(batch[6:], NOW)}
+    entries = ahead.entries(batch, NOW)
+    assert entries == message_entries(batch, NOW)
+    assert all(entries[n] is made_ahead[f"m{n}"] for n in range(6, 12))  # taken, not made again
+    ahead.clear()
+    assert ahead.entries(batch, NOW) == message_entries(batch, NOW)

@@ -36,6 +36,7 @@ from plow_tui.tui.plow.local_history import LocalHistory
 from plow_tui.tui.plow.search_jump import entries_from_hit, messages_from_hit, search_screen
 from plow_tui.tui.plow.views import (
     GAP_PREFIX,
+    EntriesAhead,
     MAX_BODY,
     account_label,
     author_of,
@@ -135,6 +136,7 @@ class ChatsScreen(PromptScreen[None]):
         self.chats_loaded = False  # the first `GET /v1/chats` has answered
         self.stream_live = False  # the live stream is connected and caught up
         self._gaps: dict[str, str] = {}  # chat uid -> the oldest message a cut catch-up kept, until it is shown
+        self._entries_ahead = EntriesAhead()  # the open chats' entries of a catch-up's pages, until its batch
         self.drafts: DraftKeeper  # (below: it writes through `history`)
         # The account's local history; `last_known` while the list shown came from it.
         self.history = LocalHistory(lambda: self.plow_app.histories, token, self.notify)
@@ -181,8 +183,9 @@ class ChatsScreen(PromptScreen[None]):
         # The note about the chats until one is open; the chats' panes (a
         # ContentSwitcher, `#panes`) come with the first chat opened.
         yield Static("Loading your chats…", id="no-chat", classes="muted")
-        # Each catch-up holds the app's cyclic GC until its batch is shown (`_stream_event` releases it).
-        options = {"on_catch_up": self.plow_app.hold_gc, **self.plow_app.stream_options}
+        # Each catch-up holds the app's cyclic GC until its batch is shown (`_stream_event` releases
+        # it), and the open chats' entries are made page by page while it waits for the server.
+        options = {"on_catch_up": self._catch_up_starts, "on_catch_up_page": self._catch_up_page, **self.plow_app.stream_options}
         yield ChatFeed(lambda: self.api, stream_options=options, id="feed")
         yield KeyFooter()
 
@@ -465,6 +468,16 @@ class ChatsScreen(PromptScreen[None]):
             elif shown.outbound:
                 pane.conversation.update_state(arrived.uid, later_state(shown.state, arrived.status))
 
+    def _catch_up_starts(self) -> None:
+        self.plow_app.hold_gc()
+        self._entries_ahead.clear()
+
+    def _catch_up_page(self, messages: Sequence[ChatMessage]) -> None:
+        """A page of a catch-up, sorted out while its walk waits for the next: the entries of the open chats' messages."""
+        panes = self._panes
+        if panes:
+            self._entries_ahead.prepare([m for m in messages if m.chat_uid in panes], self.plow_app.now())
+
     @on(ChatFeed.Event)
     def _stream_event(self, message: ChatFeed.Event) -> None:
         # Imported here: the stream's events are not needed before the first frame.
@@ -604,7 +617,7 @@ class ChatsScreen(PromptScreen[None]):
         for arrival in self.book.messages_arrived(messages):
             pane = self.pane(arrival.chat_uid)
             if pane is not None and arrival.show:
-                self._add_newer(pane, message_entries(arrival.show, now), failure_reasons(arrival.show))
+                self._add_newer(pane, self._entries_ahead.entries(arrival.show, now), failure_reasons(arrival.show))
             gap = self._gaps.pop(arrival.chat_uid, None)
             if gap is not None and pane is not None and pane.loaded:
                 # Once the batch is laid out: the conversation then knows the reader is not at the top.
@@ -614,6 +627,7 @@ class ChatsScreen(PromptScreen[None]):
             self._rows.refresh_soon(arrival.chat_uid)
             if arrival.unknown:
                 self._load_chats()  # a chat we have not listed yet (created elsewhere)
+        self._entries_ahead.clear()  # taken (another stream catching up meanwhile: its batch makes its own)
 
     @staticmethod
     def _add_newer(pane: ChatPane, entries: list[Entry], reasons: dict[str, str | None] | None = None) -> None:

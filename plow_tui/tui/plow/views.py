@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from operator import attrgetter
 
 from plow_tui.client.delivery import later_state  # noqa: F401  (re-exported for the widgets)
 from plow_tui.client.models import Chat, ChatMessage
@@ -13,6 +14,9 @@ from plow_tui.store.unsent import Unsent
 from plow_tui.terminal_text import safe_line
 from plow_tui.tui.widgets.view_models import GLYPHS, ChatSummary, Entry
 
+
+
+_uid = attrgetter("uid")
 
 
 def author_of(message: ChatMessage) -> str:
@@ -42,6 +46,42 @@ def message_entries(messages: Iterable[ChatMessage], fallback_time: datetime) ->
             )
         )
     return entries
+
+
+class EntriesAhead:
+    """Entries made for a catch-up's messages page by page, while its walk waits for the server.
+
+    A catch-up delivers its thousands in one batch after its last page, and
+    until then the app mostly waits for pages: made as each page is sorted
+    out (`ChatStream`'s `on_catch_up_page`), the batch's entries are looked up
+    when it comes instead of made after the last page, where the reader waits
+    for them. Only for one catch-up at a time (`clear` as each starts): in one,
+    a uid is one message, the same object in a page and in the batch. Messages
+    without a time are left to the batch (they take its `fallback_time`).
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[str, Entry] = {}
+
+    def clear(self) -> None:
+        self._made = {}
+
+    def prepare(self, messages: Iterable[ChatMessage], fallback_time: datetime) -> None:
+        """Make the entries of `messages` (those with a time) now."""
+        timed = [message for message in messages if message.created_at is not None]
+        self._made.update(zip(map(_uid, timed), message_entries(timed, fallback_time)))
+
+    def entries(self, messages: Sequence[ChatMessage], fallback_time: datetime) -> list[Entry]:
+        """`message_entries(messages, fallback_time)`, taking those made ahead."""
+        made = self._made
+        if not made:
+            return message_entries(messages, fallback_time)
+        entries = list(map(made.get, map(_uid, messages)))
+        if None in entries:
+            missing = [index for index, entry in enumerate(entries) if entry is None]
+            for index, entry in zip(missing, message_entries([messages[index] for index in missing], fallback_time)):
+                entries[index] = entry
+        return entries  # type: ignore[return-value]  (no None left)
 
 
 def message_entry(message: ChatMessage, fallback_time: datetime) -> Entry:
