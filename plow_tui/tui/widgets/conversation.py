@@ -403,7 +403,7 @@ class Conversation(EntryLayout, can_focus=True):
         separator depends on the entry before it, not known yet). Lines made
         for another entry object, width or separator are made again when drawn.
         """
-        if self._pinned:
+        if self._pinned and self.is_attached:  # (a pane being removed renders nothing ahead)
             self._render_ahead(entries)
 
     def _put_in_order(self) -> None:

@@ -421,9 +421,9 @@ class EntryLayout(ScrollView):
 
     def _render_ahead(self, entries: Sequence[Entry]) -> None:
         """Render now the blocks of `entries` (oldest first), about to be appended (see `Conversation.render_ahead`)."""
-        _, height = self._viewport()
-        if not self._width or height <= 0:
+        if not self._width:
             return
+        _, height = self._viewport()
         newest = entries[-(height + 1) :]  # a screen's worth; the first only as the one before the next
         for previous, entry in zip(newest, newest[1:]):
             separator = self._separator(previous, entry)
