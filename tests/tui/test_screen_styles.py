@@ -69,3 +69,12 @@ async def test_the_sidebar_title_is_lit_while_the_focus_is_in_the_sidebar() -> N
         await wait_for(pilot, lambda: title.styles.background == lit, what="lit again")
         pane.conversation.focus()
         await wait_for(pilot, lambda: title.styles.background != lit, what="dimmed again")
+
+
+async def test_a_focus_change_while_the_screen_is_taken_down_is_ignored() -> None:
+    # Focus events can still arrive as the screen's widgets go (quitting, signing out).
+    app = chats_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        await screen.query_one("#sidebar").remove()
+        screen._mark_sidebar_focus()  # raised NoMatches (a crash in a message handler)

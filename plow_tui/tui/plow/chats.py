@@ -18,6 +18,7 @@ from textual import events, getters, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Input, Static
 
 from plow_tui.record import replace
@@ -226,10 +227,13 @@ class ChatsScreen(PromptScreen[None]):
         never a descendant of one, so that title kept what it had when the whole
         screen was last restyled (lit while the editor had the focus).
         """
+        try:
+            sidebar = self.query_one("#sidebar")
+            title = self.query_one("#sidebar-title")
+        except NoMatches:  # a focus change while the screen is taken down
+            return
         focused = self.focused
-        sidebar = self.query_one("#sidebar")
-        inside = focused is not None and sidebar in focused.ancestors_with_self
-        self.query_one("#sidebar-title").set_class(inside, "-focused")
+        title.set_class(focused is not None and sidebar in focused.ancestors_with_self, "-focused")
 
     async def on_unmount(self) -> None:
         self.drafts.close()
