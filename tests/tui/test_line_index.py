@@ -89,3 +89,20 @@ def test_a_long_batch_appended_at_once() -> None:
     naive = [one.height(i) for i in range(len(one))]
     check(many, naive)
     assert many._tree == one._tree
+
+
+def test_a_batch_of_estimated_heights_appended_at_once() -> None:
+    """Every height the estimate (all deltas zero): only the nodes reaching back before the batch hold
+    anything; as `append` one at a time, after measured entries and after none."""
+    for size in (0, 1, 37, 64, 100):
+        one, many = LineIndex(), LineIndex()
+        for index in (one, many):
+            index.reset(size, 2)
+            for i in range(0, size, 3):
+                index.set_height(i, 1 + i % 4)
+        for _ in range(2):
+            for _ in range(150):
+                one.append(2)
+            many.extend([2] * 150)
+            assert many._tree == one._tree
+            check(many, [one.height(i) for i in range(len(one))])

@@ -212,6 +212,36 @@ async def test_a_batch_of_new_entries_is_taken_as_one_at_a_time(monkeypatch: pyt
     assert all(taken[3]) and taken[4] == 309 and len(taken[0]) == 50 + 301 + 3 + 3 + 1 + 2
 
 
+async def test_lines_rendered_ahead_are_the_ones_drawn_when_their_entries_come(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catch-up's newest page rendered while its walk waits: once the batch is added, the frame draws those
+    lines without making them again, and the screen is the one drawn without rendering ahead (a day change
+    in the page keeps its separator)."""
+    next_day = NOW + timedelta(days=1)
+    batch = [entry(n, at=next_day if n >= 150 else None) for n in range(100, 160)]
+    render_block = Conversation._render_block
+
+    async def shown(ahead: bool) -> tuple[list[str], list[str]]:
+        made: list[str] = []
+        monkeypatch.setattr(Conversation, "_render_block", lambda self, e, sep: made.append(e.uid) or render_block(self, e, sep))
+        async with Host(many(50)).run_test(size=SIZE) as pilot:
+            conversation = pilot.app.query_one(Conversation)
+            await pilot.pause()
+            if ahead:
+                conversation.render_ahead(batch[20:])
+                made.clear()
+            conversation.add_entries(batch)
+            await pilot.pause()
+            return screen_lines(conversation), made
+
+    lines, made_after = await shown(ahead=True)
+    plain, made_plain = await shown(ahead=False)
+    assert lines == plain
+    assert any("──" in line for line in lines)  # the day changes on screen
+    on_screen = {e.uid for e in batch if any(line.endswith(e.body) for line in lines)}
+    assert len(on_screen) > 10 and on_screen <= set(made_plain)
+    assert not on_screen & set(made_after)  # drawn from the lines rendered ahead
+
+
 async def test_a_uid_given_twice_is_shown_once() -> None:
     """At its first place, with its last value (as an update in place); found when the uids are first looked up."""
     given = [entry(0), entry(1), entry(2), entry(1, body="edited"), entry(3)]

@@ -137,6 +137,7 @@ class ChatsScreen(PromptScreen[None]):
         self.stream_live = False  # the live stream is connected and caught up
         self._gaps: dict[str, str] = {}  # chat uid -> the oldest message a cut catch-up kept, until it is shown
         self._entries_ahead = EntriesAhead()  # the open chats' entries of a catch-up's pages, until its batch
+        self._rendered_ahead: set[str] = set()  # chats whose newest page's lines this catch-up rendered ahead
         self.drafts: DraftKeeper  # (below: it writes through `history`)
         # The account's local history; `last_known` while the list shown came from it.
         self.history = LocalHistory(lambda: self.plow_app.histories, token, self.notify)
@@ -471,12 +472,21 @@ class ChatsScreen(PromptScreen[None]):
     def _catch_up_starts(self) -> None:
         self.plow_app.hold_gc()
         self._entries_ahead.clear()
+        self._rendered_ahead.clear()
 
     def _catch_up_page(self, messages: Sequence[ChatMessage]) -> None:
-        """A page of a catch-up, sorted out while its walk waits for the next: the entries of the open chats' messages."""
+        """A page of a catch-up (one chat's, newest first), sorted out while its walk waits for the next:
+        the entries of the open chats' messages, and the lines of the open chat's newest page."""
         panes = self._panes
-        if panes:
-            self._entries_ahead.prepare([m for m in messages if m.chat_uid in panes], self.plow_app.now())
+        if not panes:
+            return
+        made = self._entries_ahead.prepare([m for m in messages if m.chat_uid in panes], self.plow_app.now())
+        chat_uid = messages[0].chat_uid if messages else None
+        pane = panes.get(chat_uid or "")
+        if made and pane is not None and chat_uid == self.book.open_uid and chat_uid not in self._rendered_ahead:
+            self._rendered_ahead.add(chat_uid)  # its first page: what the bottom of its conversation will show
+            if pane.loaded:
+                pane.conversation.render_ahead(made[::-1])
 
     @on(ChatFeed.Event)
     def _stream_event(self, message: ChatFeed.Event) -> None:

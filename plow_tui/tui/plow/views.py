@@ -66,10 +66,12 @@ class EntriesAhead:
     def clear(self) -> None:
         self._made = {}
 
-    def prepare(self, messages: Iterable[ChatMessage], fallback_time: datetime) -> None:
-        """Make the entries of `messages` (those with a time) now."""
+    def prepare(self, messages: Iterable[ChatMessage], fallback_time: datetime) -> list[Entry]:
+        """Make the entries of `messages` (those with a time) now; those entries, in the same order."""
         timed = [message for message in messages if message.created_at is not None]
-        self._made.update(zip(map(_uid, timed), message_entries(timed, fallback_time)))
+        made = message_entries(timed, fallback_time)
+        self._made.update(zip(map(_uid, timed), made))
+        return made
 
     def entries(self, messages: Sequence[ChatMessage], fallback_time: datetime) -> list[Entry]:
         """`message_entries(messages, fallback_time)`, taking those made ahead."""

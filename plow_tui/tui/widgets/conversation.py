@@ -393,6 +393,19 @@ class Conversation(EntryLayout, can_focus=True):
         if out_of_order:
             self._put_in_order()
 
+    def render_ahead(self, entries: Sequence[Entry]) -> None:
+        """Render the lines of `entries` (oldest first) before they are added, while nothing waits for them.
+
+        For a catch-up's newest page, while its walk waits for the server: once
+        its batch comes they are the conversation's last lines, and the frame
+        that shows them finds them made. Only while the reader follows the
+        newest, only a screen's worth, and not the oldest of them (its day
+        separator depends on the entry before it, not known yet). Lines made
+        for another entry object, width or separator are made again when drawn.
+        """
+        if self._pinned and self.is_attached:  # (a pane being removed renders nothing ahead)
+            self._render_ahead(entries)
+
     def _put_in_order(self) -> None:
         """Sort the entries into server order (stable) and rebuild what depends on positions."""
         self._entries.sort(key=server_order)

@@ -137,11 +137,23 @@ class LineIndex:
         if not new:
             return
         start = len(self._deltas)
+        end = start + len(new)
+        tree = self._tree
+        if not any(new):
+            # Every height the estimate (most messages, one line each): only the nodes reaching
+            # back before the batch hold anything, at most one per power of two.
+            tree.frombytes(bytes(8 * len(new)))
+            for bit in range(end.bit_length()):
+                p = ((start >> bit) + 1) << bit
+                if p <= end and (low := p & (p - 1)) < start:
+                    tree[p] = self._delta_total - self._deltas_before(low)
+            self._deltas.extend(new)
+            return
         prefix = list(accumulate(new, initial=self._delta_total))  # prefix[t]: the deltas before entry start + t
-        self._tree.extend(
+        tree.extend(
             [
                 prefix[p - start] - (prefix[low - start] if (low := p & (p - 1)) >= start else self._deltas_before(low))
-                for p in range(start + 1, start + len(new) + 1)
+                for p in range(start + 1, end + 1)
             ]
         )
         self._deltas.extend(new)
@@ -365,8 +377,7 @@ class EntryLayout(ScrollView):
     def _set_scroll(self, y: int) -> None:
         self.scroll_to(y=y, animate=False, force=True)
 
-    def _local_day(self, index: int) -> date:
-        entry = self._entries[index]
+    def _local_day(self, entry: Entry) -> date:
         key = (entry.uid, entry.at)
         day = self._days.get(key)
         if day is None:
@@ -374,11 +385,15 @@ class EntryLayout(ScrollView):
         return day
 
     def _separator_for(self, index: int) -> str | None:
+        return self._separator(self._entries[index - 1] if index > 0 else None, self._entries[index])
+
+    def _separator(self, previous: Entry | None, entry: Entry) -> str | None:
+        """The line above `entry` when `previous` is the entry before it: its day's label, the unread marker."""
         # One line at most, so everything that counts a block's separator as one line holds:
         # the unread marker joins the day's label when both fall on the same entry.
-        day = self._local_day(index)
-        label = None if index > 0 and self._local_day(index - 1) == day else day_label(day, display_time(self.app, self._clock()).date())
-        if self._unread_from is not None and self._entries[index].uid == self._unread_from:
+        day = self._local_day(entry)
+        label = None if previous is not None and self._local_day(previous) == day else day_label(day, display_time(self.app, self._clock()).date())
+        if self._unread_from is not None and entry.uid == self._unread_from:
             return f"{label} · {NEW_MESSAGES}" if label else NEW_MESSAGES
         return label
 
@@ -403,6 +418,16 @@ class EntryLayout(ScrollView):
             block = Block(entry, self._width, separator, strips)
             self._blocks[entry.uid] = block
         return block
+
+    def _render_ahead(self, entries: Sequence[Entry]) -> None:
+        """Render now the blocks of `entries` (oldest first), about to be appended (see `Conversation.render_ahead`)."""
+        if not self._width:
+            return
+        _, height = self._viewport()
+        newest = entries[-(height + 1) :]  # a screen's worth; the first only as the one before the next
+        for previous, entry in zip(newest, newest[1:]):
+            separator = self._separator(previous, entry)
+            self._blocks[entry.uid] = Block(entry, self._width, separator, self._render_block(entry, separator))
 
     def _measure(self, index: int) -> bool:
         """Make entry `index`'s height exact; True if it changed."""
