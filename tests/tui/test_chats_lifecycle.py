@@ -57,9 +57,10 @@ async def test_new_chat_shows_codes_then_turns_active_as_members_verify(sandbox_
         )
         chat = pane.chat
         assert chat.status == "pending"
+        # The pane exists before a frame has laid it out: wait for its codes on screen.
+        await wait_for(pilot, lambda: len(set(CODE.findall(squash(screen_text(app))))) == 2, what="both codes")
         text = squash(screen_text(app))
         codes = CODE.findall(text)
-        assert len(set(codes)) == 2, text
         assert "+1 (555) 000-0001" in text
         assert pane.query_one("#verify-qr").display
 
