@@ -214,3 +214,25 @@ def test_a_token_not_known_yet_opens_no_store_and_loads_no_sqlite(tmp_path) -> N
         "print(json.dumps([store is None, sorted(m for m in ('sqlite3', 'plow_tui.store.history') if m in sys.modules)]))"
     )
     assert loaded == [True, []]
+
+
+def test_the_clients_start_defines_no_other_app(tmp_path) -> None:
+    # Defining a Textual app class takes ~0.5 ms; the phone's and Airy's apps were
+    # defined beside PlowApp, before its first frame (issue #19).
+    code = (
+        "import json, os, sys\n"
+        f"os.environ.update(XDG_STATE_HOME={str(tmp_path)!r}, XDG_CONFIG_HOME={str(tmp_path)!r})\n"
+        "from textual.app import App\n"
+        "from plow_tui import cli\n"
+        "from plow_tui.tui.app import PlowApp\n"
+        "found = []\n"
+        "def look():\n"
+        "    for name, module in list(sys.modules.items()):\n"
+        "        if name.startswith('plow_tui'):\n"
+        "            found.extend(c.__name__ for c in vars(module).values()\n"
+        "                         if isinstance(c, type) and issubclass(c, App) and c.__module__ == name)\n"
+        "PlowApp.run = lambda self: look()\n"
+        "cli.main(['--api-url', 'http://127.0.0.1:9'])\n"
+        "print(json.dumps(sorted(found)))"
+    )
+    assert _run(code) == ["PlowApp", "PlowBaseApp"]

@@ -75,7 +75,7 @@ def run_screen(args: argparse.Namespace) -> int:
     from plow_tui.client.airy.http import normalize_instance_url
     from plow_tui.client.tokens import TokenStore
     from plow_tui.logs import configure_logging
-    from plow_tui.tui.app import AiryApp
+    from plow_tui.tui.standalone import AiryApp
     from plow_tui.tui.clipboard import clipboard_commands
 
     try:

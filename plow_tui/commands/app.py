@@ -177,7 +177,7 @@ def run_phone(args: argparse.Namespace) -> int:
     from plow_tui.client.phone import SandboxPhone
     from plow_tui.client.urls import normalize_base_url
     from plow_tui.logs import configure_logging
-    from plow_tui.tui.app import PhoneApp
+    from plow_tui.tui.standalone import PhoneApp
     from plow_tui.tui.clipboard import clipboard_commands
     from plow_tui.tui.plow.phone import Draft
 

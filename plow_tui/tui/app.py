@@ -1,4 +1,8 @@
-"""The Textual apps: `PlowApp` (the client) and `PhoneApp` (`plow-tui phone`).
+"""The Textual app: `PlowApp` (the client) on `PlowBaseApp` (what every app of ours shares).
+
+`plow-tui phone` and `plow-tui airy` run their own small apps (`tui/standalone.py`),
+defined apart so the client's start does not define them (a Textual app class costs
+about half a millisecond to define).
 
 Every dependency is injected (CONVENTIONS §2): the token store, a factory for
 API clients, a factory for simulated phones, the clock and the time zone, the
@@ -36,7 +40,6 @@ if TYPE_CHECKING:
 
     from textual.timer import Timer
 
-    from plow_tui.client.airy.conversation import SecretStore
     from plow_tui.client.http import PlowClient
     from plow_tui.client.tokens import TokenStore
     from plow_tui.store.location import Histories
@@ -571,69 +574,6 @@ class PlowApp(PlowBaseApp):
             yield SystemCommand("Phone (sandbox)", "Open the simulated phone to text a line", self.action_phone)
         if self.check_action("airy", ()):
             yield SystemCommand("Airy channel (sandbox)", "Chat with the sandbox's Airy channel as a website visitor", self.action_airy)
-
-
-class PhoneApp(PlowBaseApp):
-    """`plow-tui phone NUMBER`: one simulated handset, for a second terminal."""
-
-    TITLE = "plow-tui phone"
-
-    def __init__(
-        self,
-        base_url: str,
-        phone: str,
-        *,
-        phone_factory: PhoneFactory,
-        draft: Draft | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(**options)
-        self.base_url = base_url
-        self.phone = phone
-        self.phone_factory = phone_factory
-        self.draft = draft
-
-    def on_mount(self) -> None:
-        from plow_tui.tui.plow.phone import PhoneScreen
-
-        self.push_screen(
-            PhoneScreen(
-                self.base_url,
-                self.phone_factory,
-                phone=self.phone,
-                draft=self.draft,
-                sandbox=True,
-                standalone=True,
-            )
-        )
-
-
-class AiryApp(PlowBaseApp):
-    """`plow-tui airy URL --channel-id UUID`: one Airy Chat Plugin conversation, as a visitor."""
-
-    TITLE = "plow-tui airy"
-
-    def __init__(
-        self,
-        url: str,
-        channel_id: str,
-        *,
-        token_store: SecretStore | None,
-        screen_options: dict[str, Any] | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(**options)
-        self.url = url
-        self.channel_id = channel_id
-        self.token_store = token_store
-        self._screen_options = screen_options or {}
-
-    def on_mount(self) -> None:
-        from plow_tui.tui.airy.screen import AiryScreen
-
-        self.push_screen(
-            AiryScreen(self.url, self.channel_id, store=self.token_store, standalone=True, **self._screen_options)
-        )
 
 
 def _copied(text: str, what: str) -> str:

@@ -26,7 +26,8 @@ from plow_tui.client.models import Chat, Line, Member, ChatMessage
 from plow_tui.client.phone import PhoneText
 from plow_tui.client.secret_backends import MemoryStore
 from plow_tui.client.tokens import TokenStore
-from plow_tui.tui.app import AiryApp, AppConfig, PhoneApp, PlowApp
+from plow_tui.tui.app import AppConfig, PlowApp
+from plow_tui.tui.standalone import AiryApp, PhoneApp
 
 # -- activation and the phone ---------------------------------------------------
 

@@ -14,7 +14,7 @@ from app_fakes import memory_store, sandbox_app, sandbox_factory, screen_text, s
 from plow_tui.client.airy.conversation import resume_token_key
 from plow_tui.client.airy.stream import AiryStream
 from plow_tui.commands import ExitCode
-from plow_tui.tui.app import AiryApp
+from plow_tui.tui.standalone import AiryApp
 from plow_tui.tui.airy.screen import AGENT_LINES, CHANNEL_GONE, AiryScreen
 
 CHANNEL = "0b7c9a52-3e1d-4f60-8a2b-5c4d3e2f1a09"

@@ -19,7 +19,7 @@ from app_fakes import memory_store, sandbox_factory, screen_text, squash, wait_f
 from chats_helpers import opened_chat, signed_up, sms
 
 from plow_tui.tui.airy.screen import AiryScreen
-from plow_tui.tui.app import AiryApp
+from plow_tui.tui.standalone import AiryApp
 from plow_tui.tui.widgets.chat_panel import ChatPanel
 
 CHANNEL = "0b7c9a52-3e1d-4f60-8a2b-5c4d3e2f1a09"

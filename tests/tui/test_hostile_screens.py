@@ -27,11 +27,12 @@ import plow_tui.client.stream as stream_module
 from plow_tui.client.http import PlowClient
 from plow_tui.client.phone import PhoneText
 from plow_tui.terminal_text import safe_line
-from plow_tui.tui.app import AppConfig, PhoneApp, PlowApp
+from plow_tui.tui.app import AppConfig, PlowApp
 from support.demo_data import FakePhone
 from plow_tui.tui.plow.activation import ActivationScreen, Phase as SignInPhase
 from plow_tui.tui.plow.chats import ChatsScreen
 from plow_tui.tui.plow.phone import PhoneScreen
+from plow_tui.tui.standalone import PhoneApp
 from support.screenshots import screen_text, wait_for
 from tests.support.hostile import hostile_text, raw_characters
 from tests.support.hostile_server import BASE_URL, FIELDS, SECRET, TOKEN, HostileServer, connect_to

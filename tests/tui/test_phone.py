@@ -17,7 +17,7 @@ from app_fakes import (  # noqa: F401 - sandbox_factory is a fixture
 from plow_tui.client.http import PlowClient
 from plow_tui.client.numbers import format_phone, normalize_phone
 from plow_tui.client.phone import SandboxPhone
-from plow_tui.tui.app import PhoneApp
+from plow_tui.tui.standalone import PhoneApp
 from plow_tui.tui.plow.activation import ActivationScreen
 from plow_tui.tui.plow.phone import NumberPrompt, PhoneScreen
 

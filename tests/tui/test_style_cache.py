@@ -10,6 +10,8 @@ import textual.css.stylesheet
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from support.waits import wait_for
+
 from plow_tui.paths import styles_dir
 from plow_tui.tui import style_cache
 from plow_tui.tui.app import PlowBaseApp
@@ -56,6 +58,8 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 async def _screenshot(cache: Path | None, theme: str | None = None) -> str:
     app = _Shell(theme=theme, style_cache=cache)
     async with app.run_test(size=(80, 12)) as pilot:
+        # The footer's keys are mounted after its first frame: the picture is taken once they are there.
+        await wait_for(pilot, lambda: len(app.query("FooterKey")) >= 2, what="the footer's keys")
         await pilot.pause()
         return app.export_screenshot()
 
