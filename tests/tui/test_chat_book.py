@@ -247,6 +247,7 @@ def test_appending_keeps_order_while_older_pages_exist() -> None:
     assert kept(True, later) == ["new", "shown"]  # the older page brings "old"
     assert kept(False, later) == ["old", "new", "shown"]  # nothing older exists: all of it
     assert kept(True, None) == ["old", "new", "shown"]  # nothing shown yet
+    assert kept(True, T0) == ["old", "new", "shown"]  # none older than the oldest shown: all of it
 
 
 def test_a_chats_newest_unsent_text_is_its_own_until_opened_then_the_outboxs() -> None:

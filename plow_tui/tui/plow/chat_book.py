@@ -276,6 +276,6 @@ def in_order(
     messages from before the loaded page, and appended they would show out of
     order. The older page brings them.
     """
-    if not has_older or oldest_shown is None:
-        return list(entries)
+    if not has_older or oldest_shown is None or min(map(at, entries), default=oldest_shown) >= oldest_shown:
+        return list(entries)  # (the usual batch: none older; `at` an attrgetter, checked at C speed)
     return [e for e in entries if at(e) >= oldest_shown or shown(e)]

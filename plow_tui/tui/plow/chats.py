@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -78,6 +79,7 @@ LOAD_CHATS = "load your chats"
 PREVIEW_CONCURRENCY = 8  # preview requests in flight at once
 PREVIEW_BATCH = 50  # previews applied to the list together
 LOAD_RETRY_MAX = 30.0  # seconds: the longest wait between tries to load the chats while the server is unreachable
+_entry_time = attrgetter("at")  # an entry's time, for `in_order` at C speed
 
 
 def first_rows(height: int) -> int:
@@ -653,7 +655,7 @@ class ChatsScreen(PromptScreen[None]):
         conversation = pane.conversation
         entries = in_order(
             entries,
-            at=lambda e: e.at,
+            at=_entry_time,
             oldest_shown=conversation.entries[0].at if conversation.entries else None,
             has_older=pane.has_older,
             shown=lambda e: conversation.get(e.uid) is not None,
