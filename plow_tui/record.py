@@ -14,7 +14,7 @@ from that list, with the dataclass's meaning:
 - `==` compares records of the same class field by field, except `_hidden`;
   `hash` hashes the same fields (all these classes were hashable);
 - `frozen = True` refuses to set an attribute after `__init__`, which sets
-  them with `object.__setattr__`, as a frozen dataclass does;
+  them with `set_field` (`object.__setattr__`), as a frozen dataclass does;
 - `replace(record, **changes)` is `dataclasses.replace` for records.
 """
 
@@ -24,6 +24,9 @@ from operator import attrgetter
 from typing import Any, ClassVar, TypeVar
 
 R = TypeVar("R", bound="Record")
+
+# How a frozen record's `__init__` sets its fields (the class's own `__setattr__` refuses).
+set_field = object.__setattr__
 
 
 class Record:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from plow_tui.record import Record
+from plow_tui.record import Record, set_field
 
 CONFIG_NAME = "config.toml"
 DEFAULT_API_URL = "https://api.plow.co"
@@ -74,12 +74,11 @@ class Setting(Record):
     env: str | None
 
     def __init__(self, key: str, default: Any, check: Callable[[Any], Any], help: str, env: str | None = None) -> None:  # noqa: A002
-        _set = object.__setattr__  # frozen: its own __setattr__ refuses
-        _set(self, "key", key)
-        _set(self, "default", default)
-        _set(self, "check", check)
-        _set(self, "help", help)
-        _set(self, "env", env)
+        set_field(self, "key", key)
+        set_field(self, "default", default)
+        set_field(self, "check", check)
+        set_field(self, "help", help)
+        set_field(self, "env", env)
 
 
 SETTINGS: tuple[Setting, ...] = (

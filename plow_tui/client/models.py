@@ -13,12 +13,9 @@ from datetime import datetime, timezone
 from operator import attrgetter
 from typing import Any
 
-from plow_tui.record import Record
+from plow_tui.record import Record, set_field
 
 JSON = dict[str, Any]
-
-# How a frozen record's __init__ sets its fields (its own __setattr__ refuses).
-_set = object.__setattr__
 
 
 # Times this close to datetime's limits cannot be shown in every time zone
@@ -91,11 +88,11 @@ class Line(Record):
         display_name: str | None = None,
         raw: JSON | None = None,
     ) -> None:
-        _set(self, "uid", uid)
-        _set(self, "provider_key", provider_key)
-        _set(self, "provider_type", provider_type)
-        _set(self, "display_name", display_name)
-        _set(self, "raw", {} if raw is None else raw)
+        set_field(self, "uid", uid)
+        set_field(self, "provider_key", provider_key)
+        set_field(self, "provider_type", provider_type)
+        set_field(self, "display_name", display_name)
+        set_field(self, "raw", {} if raw is None else raw)
 
     @classmethod
     def from_json(cls, obj: Any) -> Line:
@@ -142,16 +139,16 @@ class Member(Record):
         verified_at: datetime | None = None,
         raw: JSON | None = None,
     ) -> None:
-        _set(self, "uid", uid)
-        _set(self, "status", status)
-        _set(self, "display_name", display_name)
-        _set(self, "role", role)
-        _set(self, "provider_key", provider_key)
-        _set(self, "provider_type", provider_type)
-        _set(self, "verification_code", verification_code)
-        _set(self, "verification_code_expires_at", verification_code_expires_at)
-        _set(self, "verified_at", verified_at)
-        _set(self, "raw", {} if raw is None else raw)
+        set_field(self, "uid", uid)
+        set_field(self, "status", status)
+        set_field(self, "display_name", display_name)
+        set_field(self, "role", role)
+        set_field(self, "provider_key", provider_key)
+        set_field(self, "provider_type", provider_type)
+        set_field(self, "verification_code", verification_code)
+        set_field(self, "verification_code_expires_at", verification_code_expires_at)
+        set_field(self, "verified_at", verified_at)
+        set_field(self, "raw", {} if raw is None else raw)
 
     @property
     def is_verified(self) -> bool:
@@ -189,9 +186,9 @@ class Agent(Record):
     raw: JSON
 
     def __init__(self, line: Line | None = None, relationship: str | None = None, raw: JSON | None = None) -> None:
-        _set(self, "line", line)
-        _set(self, "relationship", relationship)
-        _set(self, "raw", {} if raw is None else raw)
+        set_field(self, "line", line)
+        set_field(self, "relationship", relationship)
+        set_field(self, "raw", {} if raw is None else raw)
 
     @classmethod
     def from_json(cls, obj: Any) -> Agent:
@@ -232,15 +229,15 @@ class Chat(Record):
         created_at: datetime | None = None,
         raw: JSON | None = None,
     ) -> None:
-        _set(self, "uid", uid)
-        _set(self, "status", status)
-        _set(self, "display_name", display_name)
-        _set(self, "failure_reason", failure_reason)
-        _set(self, "provider_key", provider_key)
-        _set(self, "members", members)
-        _set(self, "agents", agents)
-        _set(self, "created_at", created_at)
-        _set(self, "raw", {} if raw is None else raw)
+        set_field(self, "uid", uid)
+        set_field(self, "status", status)
+        set_field(self, "display_name", display_name)
+        set_field(self, "failure_reason", failure_reason)
+        set_field(self, "provider_key", provider_key)
+        set_field(self, "members", members)
+        set_field(self, "agents", agents)
+        set_field(self, "created_at", created_at)
+        set_field(self, "raw", {} if raw is None else raw)
 
     @property
     def number(self) -> str | None:

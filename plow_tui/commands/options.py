@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from plow_tui.record import Record
+from plow_tui.record import Record, set_field
 
 if TYPE_CHECKING:
     import argparse  # loaded with the first parser: the app's start reads its options without one
@@ -36,11 +36,10 @@ class Option(Record):
     hidden: bool  # left out of --help
 
     def __init__(self, flag: str, kwargs: Mapping[str, Any], default: Any = None, hidden: bool = False) -> None:
-        _set = object.__setattr__  # frozen: its own __setattr__ refuses
-        _set(self, "flag", flag)
-        _set(self, "kwargs", kwargs)
-        _set(self, "default", default)
-        _set(self, "hidden", hidden)
+        set_field(self, "flag", flag)
+        set_field(self, "kwargs", kwargs)
+        set_field(self, "default", default)
+        set_field(self, "hidden", hidden)
 
 
 OPTIONS: dict[str, Option] = {

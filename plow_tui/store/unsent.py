@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from plow_tui.record import Record
+from plow_tui.record import Record, set_field
 
 # What an unsent text can be:
 # - `waiting`: never tried, because the server was unreachable; it goes out on its own, in order, when it is back;
@@ -36,9 +36,8 @@ class Unsent(Record):
     after: str | None
 
     def __init__(self, uid: str, body: str, at: datetime, state: str = "sending", after: str | None = None) -> None:
-        _set = object.__setattr__  # frozen: its own __setattr__ refuses
-        _set(self, "uid", uid)
-        _set(self, "body", body)
-        _set(self, "at", at)
-        _set(self, "state", state)
-        _set(self, "after", after)
+        set_field(self, "uid", uid)
+        set_field(self, "body", body)
+        set_field(self, "at", at)
+        set_field(self, "state", state)
+        set_field(self, "after", after)

@@ -29,7 +29,7 @@ from textual.screen import Screen
 from plow_tui.client.models import Chat
 from plow_tui.client.tokens import SecretStoreError
 from plow_tui.paths import styles_dir
-from plow_tui.record import Record
+from plow_tui.record import Record, set_field
 from plow_tui.terminal_text import error_text, safe_line, safe_text
 from plow_tui.tui.clipboard import copy_with_command
 from plow_tui.tui.screens.side import SideScreen
@@ -137,15 +137,14 @@ class AppConfig(Record):
         phone_number: str = DEFAULT_PHONE,
         theme: str | None = None,
     ) -> None:
-        _set = object.__setattr__  # frozen: its own __setattr__ refuses
-        _set(self, "api_url", api_url)
-        _set(self, "name", name)
-        _set(self, "provision_chat", provision_chat)
-        _set(self, "sandbox", sandbox)
-        _set(self, "notifications", notifications)
-        _set(self, "poll_interval", poll_interval)
-        _set(self, "phone_number", phone_number)
-        _set(self, "theme", theme)
+        set_field(self, "api_url", api_url)
+        set_field(self, "name", name)
+        set_field(self, "provision_chat", provision_chat)
+        set_field(self, "sandbox", sandbox)
+        set_field(self, "notifications", notifications)
+        set_field(self, "poll_interval", poll_interval)
+        set_field(self, "phone_number", phone_number)
+        set_field(self, "theme", theme)
 
 
 class PlowBaseApp(App[int]):

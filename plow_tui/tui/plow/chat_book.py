@@ -26,7 +26,7 @@ from operator import attrgetter
 from typing import TypeVar
 
 from plow_tui.client.models import Chat, Member, ChatMessage
-from plow_tui.record import Record, replace
+from plow_tui.record import Record, set_field, replace
 from plow_tui.store.unsent import Unsent
 
 _chat_uid = attrgetter("chat_uid")
@@ -45,8 +45,8 @@ class Listed(Record):
     without_preview: tuple[str, ...]
 
     def __init__(self, removed: tuple[str, ...], without_preview: tuple[str, ...]) -> None:
-        object.__setattr__(self, "removed", removed)
-        object.__setattr__(self, "without_preview", without_preview)
+        set_field(self, "removed", removed)
+        set_field(self, "without_preview", without_preview)
 
 
 class Arrival(Record):
@@ -64,12 +64,11 @@ class Arrival(Record):
     def __init__(
         self, chat_uid: str, show: tuple[ChatMessage, ...], inbound: int, unknown: bool, newest_inbound: ChatMessage | None = None
     ) -> None:
-        _set = object.__setattr__  # frozen: its own __setattr__ refuses
-        _set(self, "chat_uid", chat_uid)
-        _set(self, "show", show)
-        _set(self, "inbound", inbound)
-        _set(self, "unknown", unknown)
-        _set(self, "newest_inbound", newest_inbound)
+        set_field(self, "chat_uid", chat_uid)
+        set_field(self, "show", show)
+        set_field(self, "inbound", inbound)
+        set_field(self, "unknown", unknown)
+        set_field(self, "newest_inbound", newest_inbound)
 
 
 class ChatBook:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from plow_tui.record import Record
+from plow_tui.record import Record, set_field
 
 
 # An outbound text's delivery state as a mark, in a conversation and in a chat row's preview.
@@ -111,18 +111,17 @@ class ChatSummary(Record):
         draft: bool = False,
         number_shown: str | None = None,
     ) -> None:
-        _set = object.__setattr__  # frozen: its own __setattr__ refuses
-        _set(self, "uid", uid)
-        _set(self, "title", title)
-        _set(self, "number", number)
-        _set(self, "status", status)
-        _set(self, "failure_reason", failure_reason)
-        _set(self, "preview", preview)
-        _set(self, "last_at", last_at)
-        _set(self, "unread", unread)
-        _set(self, "connection_note", connection_note)
-        _set(self, "draft", draft)
-        _set(self, "number_shown", number_shown)
+        set_field(self, "uid", uid)
+        set_field(self, "title", title)
+        set_field(self, "number", number)
+        set_field(self, "status", status)
+        set_field(self, "failure_reason", failure_reason)
+        set_field(self, "preview", preview)
+        set_field(self, "last_at", last_at)
+        set_field(self, "unread", unread)
+        set_field(self, "connection_note", connection_note)
+        set_field(self, "draft", draft)
+        set_field(self, "number_shown", number_shown)
 
     def matches(self, needle: str) -> bool:
         """Case-insensitive match on title, number (as stored or as shown) and preview."""
