@@ -43,3 +43,10 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Pat
         replace_private(target, "half \udc80 written")  # a lone surrogate cannot be UTF-8
     assert target.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+def test_bytes_are_written_as_they_are(tmp_path: Path) -> None:
+    target = tmp_path / "styles.pickle"
+    replace_private(target, b"\x80\x05 not text \xff")
+    assert target.read_bytes() == b"\x80\x05 not text \xff"
+    assert _mode(target) == 0o600

@@ -24,7 +24,6 @@ test_style_cache.py` checks both against the pinned Textual.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
@@ -123,19 +122,11 @@ class StyleCache:
         if not self._dirty:
             return
         self._dirty = False
-        import tempfile
+        from plow_tui.private_files import replace_private
 
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    pickle.dump((self._identity, self._entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temporary, self.path)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temporary)
-                raise
+            replace_private(self.path, pickle.dumps((self._identity, self._entries), protocol=pickle.HIGHEST_PROTOCOL))
         except OSError as error:
             log.info("style cache %s not written: %s", self.path, error)
 
